@@ -1,0 +1,345 @@
+"""Scoring, tiers and ranks for a merged enterprise table under a scheme (METHOD §3–§4).
+
+Everything is vectorised over the enterprise table. Column names of the result:
+`v_<indicator>` indicator values (all library indicators, canonical units), `b_<indicator>`
+the benchmark a firm was scored against, `s_<indicator>` its score, then `bonus`, `penalty`,
+`total_score`, `initial_tier`, `tier`, `tier_reason`, `rank`, `township_rank`, `industry_rank`.
+
+Rounding, written down because ties depend on it: indicator scores are kept unrounded; the total
+is rounded half-up to 2 decimals (the figure printed and published), and ordering, tier
+positions and ranks use that rounded total, so firms printed with equal totals share a rank.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .fields import FLAG_FIELDS
+from .indicators import INDICATOR_BY_ID, INDICATORS, compute_indicators, computable
+from .scheme import POPULATIONS, IndicatorRule, Population, Scheme, TierRules
+
+STATUS_LABELS: dict[str, str] = {
+    "evaluated": "参评",
+    "incomplete": "数据不全",
+    "exempt": "免评",
+    "out_of_scope": "不在评价范围",
+}
+
+
+@dataclass(frozen=True)
+class TierOverride:
+    """手动调档: a final tier set by hand, with the reason that goes on the letter."""
+
+    key: str
+    tier: str
+    reason: str
+    user: str = ""
+    time: str = ""
+
+
+@dataclass
+class Evaluation:
+    scheme: Scheme
+    year: int
+    table: pd.DataFrame
+    summary: dict[str, Any]
+    benchmarks: dict[str, dict[str, float]] = field(default_factory=dict)
+
+
+def round_half_up(x: np.ndarray | float, decimals: int = 2) -> np.ndarray:
+    """Half-up rounding as officials and Excel do it (`85.325` → `85.33`), robust to float dust."""
+    arr = np.asarray(x, dtype=float)
+    f = 10.0**decimals
+    return np.sign(arr) * np.floor(np.abs(arr) * f + 0.5 + 1e-7) / f
+
+
+def division_of(industry: pd.Series) -> pd.Series:
+    """`C3311` / `3311` → `33`, the 2-digit division used for exemptions and industry ranks."""
+    s = industry.astype("string").str.upper().str.replace(r"[^0-9A-Z]", "", regex=True)
+    digits = s.str.extract(r"^[A-Z]?(\d{2})", expand=False)
+    return digits.astype("string")
+
+
+def assign_status(ent: pd.DataFrame, scheme: Scheme, year: int) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Status, population and a reason for each firm, in METHOD §4's order of tests."""
+    n = len(ent)
+    land = ent["land"].to_numpy(dtype=float, na_value=np.nan)
+    scale = np.where(ent["above_scale"].to_numpy(dtype=float, na_value=np.nan) == 1, "above", "below")
+    div = division_of(ent["industry"]).fillna("").to_numpy(dtype=object)
+    commissioned = ent["commissioned"].to_numpy(dtype=float, na_value=np.nan)
+    status = np.full(n, "evaluated", dtype=object)
+    reason = np.full(n, "", dtype=object)
+    decided = np.zeros(n, dtype=bool)
+
+    def decide(mask: np.ndarray, st: str, why: np.ndarray | str) -> None:
+        m = mask & ~decided
+        status[m] = st
+        reason[m] = why[m] if isinstance(why, np.ndarray) else why
+        decided[m] = True
+
+    with np.errstate(invalid="ignore"):
+        decide(~(land > 0), "incomplete", "缺少用地面积或用地面积不大于 0")
+        ex_div = np.isin(div, list(scheme.status.exempt_divisions)) & (div != "")
+        decide(ex_div, "exempt", np.array([f"行业大类 {d} 属免评行业" for d in div], dtype=object))
+        if scheme.status.new_firm_years > 0:
+            first_year = year - scheme.status.new_firm_years + 1
+            new = commissioned >= first_year
+            decide(new, "exempt", np.array([f"{int(c) if c == c else ''} 年投产，属新投产企业" for c in commissioned], dtype=object))
+        for pid, label in POPULATIONS.items():
+            in_pop = scale == pid
+            pop = scheme.populations.get(pid)
+            if pop is None:
+                decide(in_pop, "out_of_scope", f"本方案不评价{label}")
+            elif pop.min_land > 0:
+                decide(in_pop & (land < pop.min_land), "out_of_scope", f"{label}用地面积不足 {pop.min_land:g} 亩")
+    population = np.where(status == "evaluated", scale, None)
+    return (pd.Series(status, index=ent.index), pd.Series(population, index=ent.index, dtype=object),
+            pd.Series(reason, index=ent.index))
+
+
+def _benchmark_values(rule: IndicatorRule, num: np.ndarray, den: np.ndarray, values: np.ndarray,
+                      ok: np.ndarray, divisions: np.ndarray) -> tuple[np.ndarray, float]:
+    """Per-firm benchmark (array) and the population-level figure, per the rule's method."""
+    b = rule.benchmark
+    mult = INDICATOR_BY_ID[rule.id].multiplier
+
+    def one(mask: np.ndarray) -> float:
+        if b.method == "fixed":
+            return float(b.value or 0.0)
+        if not mask.any():
+            return float("nan")
+        if b.method == "aggregate":
+            d = den[mask].sum()
+            v = num[mask].sum() / d * mult if d > 0 else float("nan")
+        elif b.method == "mean":
+            v = float(values[mask].mean())
+        else:
+            v = float(np.median(values[mask]))
+        return v * b.factor
+
+    pop_value = one(ok)
+    per_firm = np.full(len(values), pop_value)
+    if b.by_division and b.method != "fixed":
+        for d in pd.unique(divisions[ok]):
+            m = ok & (divisions == d)
+            if m.sum() >= b.min_firms:
+                per_firm[divisions == d] = one(m)
+    return per_firm, pop_value
+
+
+def _scores(rule: IndicatorRule, v: np.ndarray, bench: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    """Scores where the indicator is computable (NaN elsewhere, filled by the missing rule)."""
+    s = np.full(len(v), np.nan)
+    if rule.normalise == "ratio":
+        good = ok & np.isfinite(bench) & (bench > 0)
+        r = np.zeros(len(v))
+        np.divide(v, bench, out=r, where=good)
+        if rule.direction == "cost":
+            r = np.maximum(0.0, 2.0 - r)
+        if rule.floor is not None:
+            r = np.maximum(r, rule.floor)
+        if rule.cap is not None:
+            r = np.minimum(r, rule.cap)
+        s[ok] = np.where(good[ok], rule.weight * r[ok], 0.0)
+    else:
+        if ok.any():
+            lo, hi = float(v[ok].min()), float(v[ok].max())
+            t = np.ones(len(v)) if hi == lo else ((v - lo) / (hi - lo) if rule.direction == "benefit" else (hi - v) / (hi - lo))
+            floor = rule.floor or 0.0
+            s[ok] = rule.weight * (floor + (1 - floor) * t[ok])
+    return s
+
+
+def _points(ent: pd.DataFrame, items: Sequence[Any], cap: float | None) -> np.ndarray:
+    total = np.zeros(len(ent))
+    for it in items:
+        total += np.where(ent[it.flag].to_numpy(dtype=float, na_value=0.0) == 1, it.points, 0.0)
+    return np.minimum(total, cap) if cap is not None else total
+
+
+def _initial_tiers(total: np.ndarray, tie: np.ndarray, keys: np.ndarray, rules: TierRules) -> np.ndarray:
+    """Tier per firm of one population: by rank share or by score threshold."""
+    n = len(total)
+    out = np.empty(n, dtype=object)
+    if n == 0:
+        return out
+    if rules.method == "score":
+        idx = np.searchsorted(-np.asarray(rules.thresholds), -total, side="right")
+        return np.asarray(rules.labels, dtype=object)[idx]
+    tie_key = np.where(np.isfinite(tie), -tie, np.inf)
+    order = np.lexsort((keys, tie_key, -total))  # last key is primary
+    positions = np.empty(n, dtype=np.int64)
+    positions[order] = np.arange(1, n + 1)
+    bounds = [math.ceil(round(share * n, 9)) for share in rules.shares]
+    idx = np.searchsorted(np.asarray(bounds), positions, side="left")
+    return np.asarray(rules.labels, dtype=object)[idx]
+
+
+def _final_tiers(ent: pd.DataFrame, initial: np.ndarray, rules: TierRules) -> tuple[np.ndarray, np.ndarray]:
+    """Veto caps, then protection floors, each with the reason printed on the letter."""
+    rank = {lab: i for i, lab in enumerate(rules.labels)}
+    final = initial.copy()
+    reasons = [[] for _ in range(len(final))]
+    if rules.veto_flags:
+        vmax = rank[rules.veto_max]
+        for flag in rules.veto_flags:
+            hit = ent[flag].to_numpy(dtype=float, na_value=0.0) == 1
+            for i in np.flatnonzero(hit):
+                if rank[final[i]] < vmax:
+                    reasons[i].append(f"存在{FLAG_FIELDS[flag]}，等级由 {final[i]} 类调整为 {rules.veto_max} 类（一票否决，最高 {rules.veto_max} 类）")
+                    final[i] = rules.veto_max
+                else:
+                    reasons[i].append(f"存在{FLAG_FIELDS[flag]}（最高 {rules.veto_max} 类，等级不变）")
+    if rules.protect_flags:
+        pmin = rank[rules.protect_min]
+        for flag in rules.protect_flags:
+            hit = ent[flag].to_numpy(dtype=float, na_value=0.0) == 1
+            for i in np.flatnonzero(hit):
+                if rank[final[i]] > pmin:
+                    reasons[i].append(f"属{FLAG_FIELDS[flag]}企业，等级由 {final[i]} 类调整为 {rules.protect_min} 类（保护，最低 {rules.protect_min} 类）")
+                    final[i] = rules.protect_min
+    return final, np.array(["；".join(r) for r in reasons], dtype=object)
+
+
+def competition_rank(values: pd.Series, groups: list[pd.Series] | None = None) -> pd.Series:
+    """1224 ranking, higher values first; NaN group members get no rank."""
+    if groups:
+        r = values.groupby([g for g in groups], dropna=True).rank(method="min", ascending=False)
+    else:
+        r = values.rank(method="min", ascending=False)
+    return r.astype("Int64")
+
+
+def evaluate(ent: pd.DataFrame, scheme: Scheme, year: int,
+             overrides: Sequence[TierOverride] = ()) -> Evaluation:
+    """Score and grade a merged enterprise table (indexed by key) under `scheme` for year `year`."""
+    t = ent.copy()
+    status, population, reason = assign_status(t, scheme, year)
+    t["status"] = status
+    t["population"] = population
+    t["status_reason"] = reason
+    t["division"] = division_of(t["industry"])
+    ind = compute_indicators(t)
+    for i in INDICATORS:
+        t[f"v_{i.id}"] = ind[i.id]
+    scored = scheme.scored_indicators
+    for iid in scored:
+        t[f"b_{iid}"] = np.nan
+        t[f"s_{iid}"] = np.nan
+    for col in ("bonus", "penalty", "total_score"):
+        t[col] = np.nan
+    t["initial_tier"] = pd.Series(None, index=t.index, dtype=object)
+    t["tier"] = pd.Series(None, index=t.index, dtype=object)
+    t["tier_reason"] = ""
+    benchmarks: dict[str, dict[str, float]] = {}
+    keys = t.index.to_numpy(dtype=object).astype(str)
+    divisions = t["division"].fillna("").to_numpy(dtype=object)
+    for pid, pop in scheme.populations.items():
+        m = (t["population"] == pid).to_numpy()
+        benchmarks[pid] = {}
+        sub = t.loc[m]
+        total = np.zeros(int(m.sum()))
+        for rule in pop.indicators:
+            info = INDICATOR_BY_ID[rule.id]
+            num = sub[info.numerator].to_numpy(dtype=float, na_value=np.nan)
+            den = sub[info.denominator].to_numpy(dtype=float, na_value=np.nan)
+            v = sub[f"v_{rule.id}"].to_numpy(dtype=float)
+            ok = computable(num, den)
+            bench, pop_b = _benchmark_values(rule, num, den, v, ok, divisions[m])
+            benchmarks[pid][rule.id] = pop_b
+            s = _scores(rule, v, bench, ok)
+            if rule.missing == "average":
+                fill = float(np.mean(s[ok])) if ok.any() else 0.0
+            else:
+                fill = 0.0
+            s = np.where(ok, s, fill)
+            t.loc[m, f"b_{rule.id}"] = bench
+            t.loc[m, f"s_{rule.id}"] = s
+            total += s
+        bonus = _points(sub, pop.bonus, pop.bonus_cap)
+        penalty = _points(sub, pop.penalties, pop.penalty_cap)
+        total_score = round_half_up(total + bonus - penalty)
+        t.loc[m, "bonus"] = bonus
+        t.loc[m, "penalty"] = penalty
+        t.loc[m, "total_score"] = total_score
+        tie = (sub[f"v_{pop.tiers.tiebreak}"].to_numpy(dtype=float) if pop.tiers.tiebreak
+               else np.full(len(sub), np.nan))
+        initial = _initial_tiers(total_score, tie, keys[m], pop.tiers)
+        final, why = _final_tiers(sub, initial, pop.tiers)
+        t.loc[m, "initial_tier"] = initial
+        t.loc[m, "tier"] = final
+        t.loc[m, "tier_reason"] = why
+    _apply_overrides(t, scheme, overrides)
+    ev = t["population"].notna()
+    score = t["total_score"].where(ev)
+    t["rank"] = competition_rank(score, [t["population"]])
+    t["township_rank"] = competition_rank(score, [t["population"], t["township"]])
+    t["industry_rank"] = competition_rank(score, [t["population"], t["division"]])
+    summary = summarise(t, scheme, benchmarks)
+    return Evaluation(scheme, year, t, summary, benchmarks)
+
+
+def _apply_overrides(t: pd.DataFrame, scheme: Scheme, overrides: Sequence[TierOverride]) -> None:
+    for o in overrides:
+        if o.key not in t.index or t.at[o.key, "population"] is None:
+            continue
+        pop = scheme.populations[t.at[o.key, "population"]]
+        if o.tier not in pop.tiers.labels:
+            continue
+        before = t.at[o.key, "tier"]
+        if before == o.tier:
+            continue
+        note = f"手动调档：由 {before} 类调整为 {o.tier} 类，理由：{o.reason}"
+        prev = t.at[o.key, "tier_reason"]
+        t.at[o.key, "tier"] = o.tier
+        t.at[o.key, "tier_reason"] = f"{prev}；{note}" if prev else note
+
+
+def aggregates(t: pd.DataFrame) -> dict[str, float | None]:
+    """Σ numerator / Σ denominator of every library indicator over the rows where it is computable."""
+    out: dict[str, float | None] = {}
+    for i in INDICATORS:
+        num = t[i.numerator].to_numpy(dtype=float, na_value=np.nan)
+        den = t[i.denominator].to_numpy(dtype=float, na_value=np.nan)
+        ok = computable(num, den)
+        d = den[ok].sum()
+        out[i.id] = float(num[ok].sum() / d * i.multiplier) if ok.any() and d > 0 else None
+    return out
+
+
+def _tier_counts(tiers: pd.Series, labels: Sequence[str]) -> dict[str, int]:
+    counts = tiers.value_counts()
+    return {lab: int(counts.get(lab, 0)) for lab in labels}
+
+
+def summarise(t: pd.DataFrame, scheme: Scheme, benchmarks: dict[str, dict[str, float]]) -> dict[str, Any]:
+    """Per population: counts by status and tier, benchmarks, county aggregates, by township/industry."""
+    scale = np.where(t["above_scale"].to_numpy(dtype=float, na_value=np.nan) == 1, "above", "below")
+    out: dict[str, Any] = {}
+    for pid, label in POPULATIONS.items():
+        pop: Population | None = scheme.populations.get(pid)
+        of_scale = t[scale == pid]
+        ev = t[t["population"] == pid]
+        labels = pop.tiers.labels if pop else ("A", "B", "C", "D")
+        entry: dict[str, Any] = {"label": pop.label if pop else label, "total": int(len(of_scale))}
+        for st in STATUS_LABELS:
+            entry[st] = int((of_scale["status"] == st).sum())
+        entry["tiers"] = _tier_counts(ev["tier"], labels)
+        entry["initial_tiers"] = _tier_counts(ev["initial_tier"], labels)
+        entry["benchmarks"] = {k: (None if not np.isfinite(v) else float(v)) for k, v in benchmarks.get(pid, {}).items()}
+        entry["aggregates"] = aggregates(ev)
+        for group, col in (("by_township", "township"), ("by_industry", "division")):
+            rows = {}
+            for g, part in ev.groupby(ev[col].fillna("（未填）"), sort=True):
+                rows[str(g)] = {"evaluated": int(len(part)), "tiers": _tier_counts(part["tier"], labels),
+                                "mean_score": float(part["total_score"].mean()),
+                                "aggregates": aggregates(part)}
+            entry[group] = rows
+        out[pid] = entry
+    return out

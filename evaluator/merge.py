@@ -1,0 +1,244 @@
+"""Merging departmental tables into one row per enterprise (METHOD §2.3).
+
+The key is the normalised 统一社会信用代码. Files without codes (the power company's) are matched by
+normalised name to codes known from the other files. Rows of one file with the same key (land
+parcels, meters) are summed for additive fields; across files the first file given wins and any
+disagreement is reported. Nothing is dropped: a row that matches nothing becomes its own
+enterprise, keyed by name, and shows up in every output with its status.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .codes import ALPHABET, WEIGHTS, valid_codes
+from .fields import ADDITIVE_FIELDS, FIELD_BY_ID, FIELDS, FULLWIDTH_TABLE
+from .issues import Issue
+from .sheets import SheetTable
+
+NAME_KEY_PREFIX = "名称:"
+ENTERPRISE_FIELDS: tuple[str, ...] = tuple(f.id for f in FIELDS)
+
+
+@dataclass
+class MergedData:
+    """The enterprise table before evaluation, and everything learnt while building it."""
+
+    enterprises: pd.DataFrame  # indexed by `key`, one row per enterprise, canonical units
+    issues: list[Issue] = field(default_factory=list)
+    row_keys: dict[tuple[str, str, int], str] = field(default_factory=dict)  # (file, sheet, row) → key
+    files: list[str] = field(default_factory=list)
+
+
+def normalise_names(names: pd.Series) -> pd.Series:
+    """Trim, drop inner spaces, full-width → half-width (so `（）` → `()`)."""
+    s = names.astype("string").str.translate(FULLWIDTH_TABLE).str.replace(r"\s+", "", regex=True)
+    return s.mask(s == "")
+
+
+def code_problem(code: str) -> str:
+    """Why a code fails GB 32100, in the words of the data-check list."""
+    if len(code) != 18:
+        return f"长度为 {len(code)} 位（应为 18 位）"
+    bad = [c for c in code if c not in ALPHABET]
+    if bad:
+        return f"含非法字符“{''.join(dict.fromkeys(bad))}”（代码不使用 I、O、S、V、Z）"
+    total = sum(ALPHABET.index(c) * int(w) for c, w in zip(code[:17], WEIGHTS))
+    expect = ALPHABET[(31 - total % 31) % 31]
+    return f"校验位错误（末位为“{code[17]}”，按前 17 位应为“{expect}”）"
+
+
+def _fmt(v: object) -> str:
+    if isinstance(v, float):
+        if v.is_integer() and abs(v) < 1e15:
+            return str(int(v))
+        return f"{v:.6g}"
+    return str(v)
+
+
+def merge_tables(tables: list[SheetTable]) -> MergedData:
+    """Merge sheet tables given in the user's file order into one enterprise table."""
+    issues: list[Issue] = []
+    frames: list[pd.DataFrame] = []
+    file_order: dict[str, int] = {}
+    for t in tables:
+        file_order.setdefault(t.file, len(file_order))
+    for t in tables:
+        df = t.data.copy()
+        df["_file"] = t.file
+        df["_sheet"] = t.sheet
+        df["_src"] = file_order[t.file]
+        for f in ENTERPRISE_FIELDS:
+            if f not in df:
+                df[f] = pd.Series(pd.NA, index=df.index, dtype="string") if FIELD_BY_ID[f].kind in ("text", "code") else np.nan
+        frames.append(df)
+    cols = ["_file", "_sheet", "_row", "_src", *ENTERPRISE_FIELDS]
+    if frames:
+        rows = pd.concat([f[cols] for f in frames], ignore_index=True)
+    else:
+        rows = pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
+    for f in ("credit_code", "name", "township", "industry"):
+        rows[f] = rows[f].astype("string")
+    rows["_name_norm"] = normalise_names(rows["name"])
+    code = rows["credit_code"]
+    has_code = code.notna().to_numpy()
+    valid = valid_codes(code) & has_code
+    for i in np.flatnonzero(has_code & ~valid):
+        c = code.iat[i]
+        issues.append(Issue("error", f"统一社会信用代码“{c}”{code_problem(c)}；该行保留，但无法与其他文件合并（除非其他文件中出现相同代码）",
+                            rows["_file"].iat[i], rows["_sheet"].iat[i], int(rows["_row"].iat[i]), "统一社会信用代码",
+                            c))
+
+    # Name → code, from rows whose code is valid; a name claimed by two codes cannot be matched.
+    named = rows.loc[valid & rows["_name_norm"].notna().to_numpy(), ["_name_norm", "credit_code"]]
+    per_name = named.drop_duplicates().groupby("_name_norm")["credit_code"]
+    name_to_code = per_name.first()
+    ambiguous = per_name.nunique()
+    ambiguous = set(ambiguous[ambiguous > 1].index)
+
+    key = code.copy()
+    no_code = ~has_code
+    nn = rows["_name_norm"]
+    matched = nn.map(name_to_code).astype("string")
+    amb = nn.isin(list(ambiguous)).to_numpy() if ambiguous else np.zeros(len(rows), dtype=bool)
+    use_match = no_code & matched.notna().to_numpy() & ~amb
+    key[use_match] = matched[use_match]
+    unmatched = no_code & ~use_match & nn.notna().to_numpy()
+    key[unmatched] = NAME_KEY_PREFIX + nn[unmatched]
+    nameless = no_code & nn.isna().to_numpy()
+    codes_known = bool(valid.any())
+    for i in np.flatnonzero(unmatched):
+        why = "名称对应多个信用代码，无法确定" if amb[i] else ("未能按企业名称匹配到其他文件中的企业" if codes_known else "文件中无信用代码")
+        issues.append(Issue("warning", f"该行无信用代码，{why}（名称“{rows['name'].iat[i]}”）；已作为单独企业列出",
+                            rows["_file"].iat[i], rows["_sheet"].iat[i], int(rows["_row"].iat[i]), "企业名称",
+                            str(key.iat[i])))
+    for i in np.flatnonzero(nameless):
+        issues.append(Issue("warning", "该行既无信用代码也无企业名称，无法对应到企业，未计入（请核对原表）",
+                            rows["_file"].iat[i], rows["_sheet"].iat[i], int(rows["_row"].iat[i])))
+    rows["_key"] = key
+    match_counts = pd.Series(use_match).groupby(rows["_file"].to_numpy()).sum()
+    for fname, cnt in match_counts.items():
+        if cnt:
+            issues.append(Issue("info", f"该文件无信用代码的 {int(cnt)} 行按企业名称匹配到了信用代码", str(fname)))
+    rows = rows.loc[~nameless].reset_index(drop=True)
+    row_keys = {(f, s, int(r)): k for f, s, r, k in zip(rows["_file"], rows["_sheet"], rows["_row"], rows["_key"])}
+
+    per_file, file_issues = _combine_within_files(rows)
+    issues.extend(file_issues)
+    enterprises, cross_issues = _combine_across_files(per_file, rows)
+    issues.extend(cross_issues)
+    issues.extend(_enterprise_checks(enterprises))
+    return MergedData(enterprises, issues, row_keys, list(file_order))
+
+
+def _combine_within_files(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[Issue]]:
+    """One row per (key, file): parcels and meters summed, other fields' first value kept."""
+    issues: list[Issue] = []
+    g = rows.groupby(["_src", "_key"], sort=False)
+    additive = g[list(ADDITIVE_FIELDS)].sum(min_count=1)
+    other_fields = [f for f in ENTERPRISE_FIELDS if f not in ADDITIVE_FIELDS]
+    others = g[other_fields].first()
+    meta = g.agg(_file=("_file", "first"), _sheet=("_sheet", "first"), _rows=("_row", "size"), _first=("_row", "min"))
+    combined = pd.concat([meta, additive, others], axis=1).reset_index()
+    multi = meta[meta["_rows"] > 1]
+    if len(multi):
+        for (src, fname), grp in multi.groupby([multi.index.get_level_values(0), "_file"]):
+            issues.append(Issue("info", f"同一企业多行（地块、电表、税种等）已合并：{int(grp['_rows'].sum())} 行合并为 {len(grp)} 家企业，"
+                                        "用地面积、税金、增加值、营业收入、用电量、能耗、研发经费、排放量按行加总", str(fname)))
+        dup_rows = rows[rows.set_index(["_src", "_key"]).index.isin(multi.index)]
+        for fid in other_fields:
+            if fid == "credit_code":
+                continue
+            col = "_name_norm" if fid == "name" else fid
+            nun = dup_rows.groupby(["_src", "_key"], sort=False)[col].nunique()
+            for (src, k) in nun[nun > 1].index:
+                grp = dup_rows[(dup_rows["_src"] == src) & (dup_rows["_key"] == k)]
+                vals = grp[[fid, "_sheet", "_row"]].dropna(subset=[fid])
+                first = vals.iloc[0]
+                shown = "、".join(f"第 {int(r)} 行“{_fmt(v)}”" for v, r in zip(vals[fid], vals["_row"]))
+                issues.append(Issue("warning", f"同一企业在本文件的多行中{FIELD_BY_ID[fid].label}不一致：{shown}；采用第一个值“{_fmt(first[fid])}”",
+                                    str(grp["_file"].iat[0]), str(first["_sheet"]), int(first["_row"]),
+                                    FIELD_BY_ID[fid].label, str(k)))
+    return combined, issues
+
+
+def _combine_across_files(per_file: pd.DataFrame, rows: pd.DataFrame) -> tuple[pd.DataFrame, list[Issue]]:
+    """First file given wins per field; a different non-empty value elsewhere is a warning."""
+    issues: list[Issue] = []
+    per_file = per_file.sort_values(["_src"], kind="stable")
+    first_seen = rows.groupby("_key", sort=False).size().index  # order of first appearance
+    g = per_file.groupby("_key", sort=False)
+    merged = g[list(ENTERPRISE_FIELDS)].first()
+    sources = g["_file"].agg(lambda s: "；".join(dict.fromkeys(s)))
+    n_rows = g["_rows"].sum()
+    n_files = g["_file"].nunique()
+    multi_keys = n_files[n_files > 1].index
+    if len(multi_keys):
+        sub = per_file[per_file["_key"].isin(multi_keys)].copy()
+        sub["_name_norm"] = normalise_names(sub["name"])
+        for fid in ENTERPRISE_FIELDS:
+            if fid == "credit_code":
+                continue
+            col = "_name_norm" if fid == "name" else fid
+            vals = sub[list(dict.fromkeys(["_key", "_file", "_sheet", "_first", col, fid]))].dropna(subset=[col])
+            if vals.empty:
+                continue
+            if FIELD_BY_ID[fid].kind in ("number", "bool", "scale", "year"):
+                ref = vals.groupby("_key", sort=False)[col].transform("first").astype(float)
+                v = vals[col].astype(float)
+                differs = ~np.isclose(v.to_numpy(), ref.to_numpy(), rtol=1e-6, atol=1e-9)
+            else:
+                ref = vals.groupby("_key", sort=False)[col].transform("first")
+                differs = (vals[col] != ref).to_numpy(dtype=bool)
+            if not differs.any():
+                continue
+            numeric = FIELD_BY_ID[fid].kind in ("number", "bool", "scale", "year")
+            bad_keys = vals.loc[differs, "_key"].unique()
+            for k, kv in vals[vals["_key"].isin(bad_keys)].groupby("_key", sort=False):
+                a = kv.iloc[0]
+                for _, b in kv.iloc[1:].iterrows():
+                    same = (np.isclose(float(b[col]), float(a[col]), rtol=1e-6, atol=1e-9) if numeric
+                            else b[col] == a[col])
+                    if same:
+                        continue
+                    issues.append(Issue(
+                        "warning",
+                        f"{FIELD_BY_ID[fid].label}在不同文件中不一致：{a['_file']} 为“{_show(fid, a[fid])}”，"
+                        f"{b['_file']} 为“{_show(fid, b[fid])}”；采用先导入文件 {a['_file']} 的值",
+                        str(b["_file"]), str(b["_sheet"]), int(b["_first"]), FIELD_BY_ID[fid].label, str(k)))
+    merged = merged.loc[first_seen]
+    merged["sources"] = sources.loc[first_seen]
+    merged["n_rows"] = n_rows.loc[first_seen].astype(int)
+    merged.index.name = "key"
+    merged["code_valid"] = valid_codes(merged["credit_code"]) & merged["credit_code"].notna().to_numpy()
+    return merged, issues
+
+
+def _show(fid: str, v: object) -> str:
+    spec = FIELD_BY_ID[fid]
+    if spec.kind in ("bool",):
+        return "是" if v == 1 else "否"
+    if spec.kind == "scale":
+        return "规上" if v == 1 else "规下"
+    if spec.kind == "number":
+        return f"{_fmt(v)} {spec.unit}".strip()
+    return _fmt(v)
+
+
+def _enterprise_checks(ent: pd.DataFrame) -> list[Issue]:
+    """Facts an evaluation needs that no file supplied, said once per enterprise."""
+    issues: list[Issue] = []
+    checks = (
+        ("above_scale", "warning", "缺少“是否规上”信息，按规下企业处理"),
+        ("name", "warning", "缺少企业名称"),
+        ("land", "warning", "缺少用地面积，无法评价（数据不全）"),
+        ("industry", "info", "缺少行业代码，不参与行业排名"),
+        ("township", "info", "缺少所属乡镇，不参与乡镇排名"),
+    )
+    for fid, level, msg in checks:
+        for k in ent.index[ent[fid].isna().to_numpy()]:
+            issues.append(Issue(level, msg, "", "", None, FIELD_BY_ID[fid].label, str(k)))
+    return issues

@@ -1,0 +1,143 @@
+"""The one pipeline the CLI, the GUI and the project file all run: read → parse → merge → evaluate.
+
+Each step is a plain function over plain data, so it can be called and tested alone; `run` strings
+them together with progress and cancellation. A file that cannot be read is reported and the
+other files are still processed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .corrections import Correction, apply_corrections
+from .evaluate import Evaluation, TierOverride, evaluate
+from .issues import InputError, Issue
+from .mapping import Mapping
+from .merge import MergedData, merge_tables
+from .progress import CancelFn, ProgressFn, Steps
+from .readers import RawFile, read_file
+from .scheme import Scheme
+from .sheets import SheetTable, parse_sheet
+
+
+@dataclass
+class Imported:
+    files: list[RawFile]
+    tables: list[SheetTable]
+    issues: list[Issue]
+    failed: list[str] = field(default_factory=list)  # one-line messages for files that could not be read
+
+
+def read_files(paths: Sequence[str | Path], mapping: Mapping | None = None, steps: Steps | None = None
+               ) -> tuple[list[RawFile], list[Issue], list[str]]:
+    """Raw grids of every readable file; unreadable files become error entries, not exceptions."""
+    steps = steps or Steps()
+    files: list[RawFile] = []
+    issues: list[Issue] = []
+    failed: list[str] = []
+    for i, p in enumerate(paths):
+        steps.report(i / max(len(paths), 1), f"读取 {Path(p).name}")
+        try:
+            rf = read_file(p, mapping.encoding_for(Path(p).name) if mapping else None)
+        except InputError as exc:
+            failed.append(str(exc))
+            issues.append(Issue("error", str(exc), Path(p).name))
+            continue
+        files.append(rf)
+        issues.extend(rf.issues)
+    return files, issues, failed
+
+
+def parse_files(files: Sequence[RawFile], mapping: Mapping | None = None, steps: Steps | None = None
+                ) -> tuple[list[SheetTable], list[Issue]]:
+    """Interpret every sheet of the raw files (header, units, rows)."""
+    steps = steps or Steps()
+    tables: list[SheetTable] = []
+    issues: list[Issue] = []
+    sheets = [(f, s) for f in files for s in f.sheets]
+    for i, (f, s) in enumerate(sheets):
+        steps.report(i / max(len(sheets), 1), f"识别 {f.name} / {s.sheet}")
+        table, found = parse_sheet(s, mapping.find(f.name, s.sheet) if mapping else None)
+        issues.extend(found)
+        if table is not None:
+            tables.append(table)
+    return tables, issues
+
+
+def import_files(paths: Sequence[str | Path], mapping: Mapping | None = None, steps: Steps | None = None) -> Imported:
+    steps = steps or Steps()
+    files, issues, failed = read_files(paths, mapping, steps)
+    tables, more = parse_files(files, mapping, steps)
+    return Imported(files, tables, issues + more, failed)
+
+
+@dataclass
+class RunResult:
+    """Everything one evaluation run produced; outputs are derived from this alone."""
+
+    scheme: Scheme
+    year: int
+    imported: Imported
+    merged: MergedData
+    evaluation: Evaluation
+    issues: list[Issue]
+    corrections: list[Correction] = field(default_factory=list)
+    overrides: list[TierOverride] = field(default_factory=list)
+
+    @property
+    def table(self) -> pd.DataFrame:
+        return self.evaluation.table
+
+    def issues_by_key(self) -> dict[str, list[Issue]]:
+        out: dict[str, list[Issue]] = {}
+        for it in self.issues:
+            if it.key:
+                out.setdefault(it.key, []).append(it)
+        return out
+
+
+def _key_issues(issues: list[Issue], merged: MergedData) -> list[Issue]:
+    """Attach the enterprise key to row-level findings so each firm's letter can list its own."""
+    out = []
+    for it in issues:
+        if not it.key and it.row is not None:
+            k = merged.row_keys.get((it.file, it.sheet, it.row))
+            if k:
+                it = Issue(it.level, it.message, it.file, it.sheet, it.row, it.column, k)
+        out.append(it)
+    return out
+
+
+def evaluate_tables(imported: Imported, scheme: Scheme, year: int, corrections: Sequence[Correction] = (),
+                    overrides: Sequence[TierOverride] = (), steps: Steps | None = None) -> RunResult:
+    """Merge, correct and evaluate already-parsed tables (the GUI re-runs this after each edit)."""
+    steps = steps or Steps()
+    steps.report(0.0, "合并企业数据")
+    merged = merge_tables(imported.tables)
+    steps.report(0.5, "应用人工更正")
+    ent, corr_issues = apply_corrections(merged.enterprises, corrections)
+    steps.report(0.6, "计算指标与评价")
+    ev = evaluate(ent, scheme, year, overrides)
+    issues = _key_issues(imported.issues + merged.issues, merged) + corr_issues
+    for o in overrides:
+        if o.key in ev.table.index:
+            issues.append(Issue("info", f"手动调档为 {o.tier} 类，理由：{o.reason}" + (f"（{o.user}，{o.time}）" if o.user or o.time else ""),
+                                key=o.key))
+    return RunResult(scheme, year, imported, merged, ev, issues, list(corrections), list(overrides))
+
+
+def run(paths: Sequence[str | Path], scheme: Scheme, year: int, mapping: Mapping | None = None,
+        corrections: Sequence[Correction] = (), overrides: Sequence[TierOverride] = (),
+        progress: ProgressFn | None = None, cancel: CancelFn | None = None) -> RunResult:
+    """Files in, graded result out."""
+    steps = Steps(progress, cancel)
+    steps.stage(0.0, 0.7, "读取文件")
+    imported = import_files(paths, mapping, steps)
+    steps.stage(0.7, 1.0, "评价")
+    result = evaluate_tables(imported, scheme, year, corrections, overrides, steps)
+    steps.done()
+    return result

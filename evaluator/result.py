@@ -1,0 +1,109 @@
+"""The machine-readable result (`--json`, METHOD §5.1): plain JSON, canonical units, unrounded."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .indicators import INDICATOR_IDS
+from .issues import LEVEL_LABELS, Issue
+from .merge import NAME_KEY_PREFIX
+from .pipeline import RunResult
+
+
+def _num(v: Any) -> float | None:
+    if v is None or v is pd.NA:
+        return None
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
+
+
+def _int(v: Any) -> int | None:
+    f = _num(v)
+    return int(f) if f is not None else None
+
+
+def _str(v: Any) -> str | None:
+    if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
+        return None
+    return str(v)
+
+
+def issue_line(it: Issue) -> str:
+    """One line per issue on an enterprise: level, where, what."""
+    where = it.where()
+    return f"[{LEVEL_LABELS[it.level]}] " + (f"{where}：" if where else "") + it.message
+
+
+def enterprise_records(result: RunResult) -> list[dict[str, Any]]:
+    t = result.table
+    by_key = result.issues_by_key()
+    pops = result.scheme.populations
+    out = []
+    for key, row in zip(t.index, t.to_dict("records")):
+        pop = row["population"]
+        evaluated = pop is not None
+        scores: dict[str, float | None] = {}
+        if evaluated:
+            scores = {r.id: _num(row[f"s_{r.id}"]) for r in pops[pop].indicators}
+        code = None if str(key).startswith(NAME_KEY_PREFIX) else _str(row["credit_code"])
+        out.append({
+            "credit_code": code,
+            "name": _str(row["name"]),
+            "township": _str(row["township"]),
+            "industry": _str(row["industry"]),
+            "population": pop,
+            "status": row["status"],
+            "status_reason": row["status_reason"] or None,
+            "indicators": {i: _num(row[f"v_{i}"]) for i in INDICATOR_IDS},
+            "scores": scores,
+            "bonus": _num(row["bonus"]) if evaluated else None,
+            "total_score": _num(row["total_score"]) if evaluated else None,
+            "initial_tier": row["initial_tier"] if evaluated else None,
+            "tier": row["tier"] if evaluated else None,
+            "tier_reason": (row["tier_reason"] or None) if evaluated else None,
+            "rank": _int(row["rank"]) if evaluated else None,
+            "township_rank": _int(row["township_rank"]) if evaluated else None,
+            "industry_rank": _int(row["industry_rank"]) if evaluated else None,
+            "issues": [issue_line(i) for i in by_key.get(str(key), [])],
+        })
+    return out
+
+
+def to_json_dict(result: RunResult) -> dict[str, Any]:
+    s = result.scheme
+    return {
+        "scheme": s.id,
+        "scheme_name": s.name,
+        "scheme_version": s.version,
+        "scheme_fingerprint": s.fingerprint,
+        "year": result.year,
+        "summary": _clean(result.evaluation.summary),
+        "enterprises": enterprise_records(result),
+        "issues": [i.to_json() for i in result.issues],
+    }
+
+
+def _clean(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {str(k): _clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean(v) for v in obj]
+    if isinstance(obj, (float, np.floating)):
+        return _num(obj)
+    if isinstance(obj, np.integer):
+        return int(obj)
+    return obj
+
+
+def write_json(result: RunResult, path: str | Path) -> None:
+    text = json.dumps(to_json_dict(result), ensure_ascii=False, indent=1, allow_nan=False)
+    Path(path).write_text(text, encoding="utf-8")

@@ -1,0 +1,508 @@
+"""From a raw grid to a table of canonical fields: find the header, the units and the data rows.
+
+Departmental sheets are made for printing, not for machines: a title, a unit line, a two-row
+header with merged cells, a unit row, serial numbers, subtotals and notes. The detector scores
+rows by how many known field names they contain, takes the best as the header, then reads
+upwards and downwards for the rest of the header block. Every row that is not data is skipped
+with a notice, and every cell that needed help is reported with its Excel position.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .codes import normalise_codes
+from .fields import (
+    FIELD_BY_ID,
+    FIELDS,
+    IGNORE,
+    lookup_unit_any,
+    match_field,
+    normalise_header,
+    split_header,
+    to_halfwidth,
+    unit_factor,
+)
+from .issues import Issue
+from .mapping import SheetMapping
+from .numbers import clean_bools, clean_numbers, clean_scale, clean_years, describe
+from .readers import RawSheet, column_letter
+
+HEADER_SCAN_ROWS = 40
+MIN_HEADER_FIELDS = 2
+KEY_COLUMNS = ("__key__",)
+
+_UNIT_LINE = re.compile(r"(金额|价值量|计量|面积|能耗|电量)?单位\s*[:：]\s*(.+)")
+_TOTAL = re.compile(r"^\s*(合\s*计|总\s*计|小\s*计|共\s*计|累\s*计|全县合计|全县总计|汇\s*总)|(合计|总计|小计)\s*$")
+_NOTE = re.compile(r"^\s*(注|说明|填表说明|备注|制表|填报|填表人|审核|负责人|单位负责人|统计负责人|数据来源|资料来源|联系电话|报出日期)\s*[:：\d.、]?")
+_SERIAL_HEADERS = {"序号", "编号", "no", "no.", "序", "行次"}
+
+
+@dataclass
+class ColumnMap:
+    """How one source column is read."""
+
+    index: int
+    label: str  # the header as displayed, group and leaf joined with `/`
+    field: str | None
+    unit: str = ""
+    factor: float = 1.0
+    unit_source: str = ""  # header / unit row / unit line / mapping / default
+
+    @property
+    def letter(self) -> str:
+        return column_letter(self.index)
+
+
+@dataclass
+class SheetTable:
+    """A sheet read as canonical fields; `data` has one row per data row and a `_row` column."""
+
+    file: str
+    sheet: str
+    header_rows: list[int]
+    data_start: int
+    columns: list[ColumnMap]
+    data: pd.DataFrame
+    issues: list[Issue] = field(default_factory=list)
+    skipped: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def fields(self) -> list[str]:
+        return [c.field for c in self.columns if c.field and c.field != IGNORE]
+
+    def signature(self) -> str:
+        """Header text fingerprint, so a corrected mapping can be remembered for the same layout."""
+        return "|".join(normalise_header(c.label) for c in self.columns)
+
+
+def _text(v: object) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        if np.isnan(v):
+            return ""
+        return str(int(v)) if v.is_integer() else str(v)
+    return str(v).strip()
+
+
+def _row_texts(raw: RawSheet, r: int) -> list[str]:
+    return [_text(v) for v in raw.rows[r]]
+
+
+def _field_hits(texts: list[str]) -> set[str]:
+    return {f for f in (match_field(t) for t in texts if t) if f}
+
+
+def _looks_like_data(texts: list[str]) -> bool:
+    codeish = sum(1 for t in texts if re.fullmatch(r"[0-9A-Za-z]{15,20}", t.replace(" ", "")))
+    numeric = sum(1 for t in texts if re.fullmatch(r"-?[\d,]+(\.\d+)?", t))
+    return codeish > 0 or numeric >= max(3, len([t for t in texts if t]) // 2 + 1)
+
+
+def detect_header(raw: RawSheet, override: SheetMapping | None = None) -> list[int] | None:
+    """Rows (0-based) forming the header block, or None if no row names enough known fields."""
+    if override and override.header_row:
+        start = override.header_row - 1
+        count = override.header_rows or 1
+        if start >= raw.n_rows:
+            return None
+        return list(range(start, min(start + count, raw.n_rows)))
+    scan = min(raw.n_rows, HEADER_SCAN_ROWS)
+    texts = [_row_texts(raw, r) for r in range(scan)]
+    hits = [_field_hits(t) for t in texts]
+    best, best_n = -1, 0
+    for r in range(scan):
+        if len(hits[r]) > best_n:
+            best, best_n = r, len(hits[r])
+    if best < 0 or best_n < MIN_HEADER_FIELDS:
+        return None
+    block = [best]
+    if override and override.header_rows:
+        return list(range(best, min(best + override.header_rows, raw.n_rows)))
+    # Upwards: a group row above the leaf row (rare: the best row is usually the top one).
+    up = best - 1
+    if up >= 0 and hits[up] and len([t for t in texts[up] if t]) >= 2 and not _looks_like_data(texts[up]):
+        block.insert(0, up)
+    # Downwards: leaf rows under merged group cells.
+    r = best + 1
+    while r < scan and len(block) < 3:
+        t = texts[r]
+        if hits[r] and not _looks_like_data(t) and not _is_unit_row(t):
+            block.append(r)
+            r += 1
+            continue
+        if _fills_merged_gap(raw, block, r, t):
+            block.append(r)
+            r += 1
+            continue
+        break
+    return block
+
+
+def _fills_merged_gap(raw: RawSheet, block: list[int], r: int, texts: list[str]) -> bool:
+    """A leaf row whose names are not known fields but which sits under a merged group cell."""
+    if not raw.merged or _looks_like_data(texts) or _is_unit_row(texts):
+        return False
+    top = block[0]
+    for (r0, c0), (r1, c1) in raw.merged:
+        if r0 in block and r1 < r and c1 > c0 and any(texts[c] for c in range(c0, min(c1 + 1, len(texts)))):
+            return r == r1 + 1 and r0 >= top
+    return False
+
+
+def _is_unit_row(texts: list[str]) -> bool:
+    filled = [t for t in texts if t]
+    if not filled:
+        return False
+    units = [t for t in filled if lookup_unit_any(t.strip("()（）")) is not None]
+    others = [t for t in filled if t not in units and t not in ("—", "-", "/", "--")]
+    return len(units) >= 1 and len(others) == 0
+
+
+def _is_number_row(texts: list[str]) -> bool:
+    """The `甲 乙 1 2 3 …` column-number row printed under some statistical headers."""
+    filled = [t for t in texts if t]
+    if len(filled) < 3:
+        return False
+    ok = all(t in "甲乙丙丁戊己庚辛" or re.fullmatch(r"\d{1,2}", t) for t in filled)
+    digits = [int(t) for t in filled if t.isdigit()]
+    return ok and digits == sorted(digits) and len(set(digits)) == len(digits)
+
+
+def _header_labels(raw: RawSheet, block: list[int]) -> list[list[str]]:
+    """Per column, the header texts of each header row, with merged cells filled in."""
+    width = raw.n_cols
+    grid = [[_text(raw.rows[r][c]) if c < len(raw.rows[r]) else "" for c in range(width)] for r in block]
+    pos = {r: i for i, r in enumerate(block)}
+    filled_by_merge = False
+    for (r0, c0), (r1, c1) in raw.merged:
+        if r0 not in pos:
+            continue
+        value = grid[pos[r0]][c0] if c0 < width else ""
+        for r in range(r0, r1 + 1):
+            if r in pos:
+                for c in range(c0, min(c1 + 1, width)):
+                    if not grid[pos[r]][c]:
+                        grid[pos[r]][c] = value
+                        filled_by_merge = True
+    if not filled_by_merge and len(block) > 1:
+        # No merge information (CSV, some .xls): a group label stands over the leaves to its right.
+        for i in range(len(block) - 1):
+            row, below = grid[i], grid[i + 1]
+            last = ""
+            last_is_group = False
+            for c in range(width):
+                if row[c]:
+                    last, last_is_group = row[c], bool(below[c])
+                elif below[c] and last and last_is_group:
+                    row[c] = last
+                else:
+                    last_is_group = False if row[c] == "" and not below[c] else last_is_group
+    return [[grid[i][c] for i in range(len(block))] for c in range(width)]
+
+
+def _unit_line(raw: RawSheet, before: int) -> list[str]:
+    """Units announced above the table (`金额单位：万元`), which apply to columns without their own."""
+    units: list[str] = []
+    for r in range(0, before):
+        for t in _row_texts(raw, r):
+            for m in _UNIT_LINE.finditer(to_halfwidth(t)):
+                for part in re.split(r"[、,，;；/\s]+", m.group(2)):
+                    u = lookup_unit_any(part.strip("()（）。."))
+                    if u:
+                        units.append(part.strip("()（）。."))
+    return units
+
+
+def map_columns(
+    raw: RawSheet, block: list[int], override: SheetMapping | None = None
+) -> tuple[list[ColumnMap], int, list[Issue]]:
+    """Column → field/unit for the sheet, the first data row, and notices about the choice."""
+    issues: list[Issue] = []
+    labels = _header_labels(raw, block)
+    data_start = block[-1] + 1
+    row_units: list[str] = [""] * raw.n_cols
+    for _ in range(3):  # unit row and/or column-number row under the header
+        if data_start >= raw.n_rows:
+            break
+        t = _row_texts(raw, data_start)
+        if _is_unit_row(t):
+            row_units = [x.strip("()（）") for x in t] + [""] * (raw.n_cols - len(t))
+            data_start += 1
+        elif _is_number_row(t):
+            data_start += 1
+        else:
+            break
+    line_units = _unit_line(raw, block[0])
+    cols: list[ColumnMap] = []
+    priority: dict[str, tuple[int, int]] = {}
+    for c, parts in enumerate(labels):
+        uniq: list[str] = []
+        for p in parts:
+            if p and (not uniq or uniq[-1] != p):
+                uniq.append(p)
+        label = "/".join(uniq)
+        fid: str | None = None
+        prio = 0
+        for depth, p in enumerate(reversed(uniq)):
+            f = match_field(p)
+            if f:
+                fid = f
+                prio = 2 if depth == 0 else (3 if normalise_header(uniq[-1]) in ("合计", "小计", "总计", "合计数") else 1)
+                break
+        unit_text, unit_src = "", ""
+        for p in reversed(uniq):
+            _, u = split_header(p)
+            if u:
+                unit_text, unit_src = u, "表头"
+                break
+        if not unit_text and c < len(row_units) and row_units[c]:
+            unit_text, unit_src = row_units[c], "单位行"
+        ov = override.column_for(label, column_letter(c)) if override else None
+        if ov:
+            fid = None if ov.field == IGNORE else ov.field
+            prio = 9
+            if ov.unit:
+                unit_text, unit_src = ov.unit, "映射"
+        cm = ColumnMap(c, label, fid)
+        if fid and normalise_header(uniq[-1] if uniq else "") in _SERIAL_HEADERS:
+            cm.field = None
+        if cm.field:
+            spec = FIELD_BY_ID[cm.field]
+            if spec.units:
+                factor = unit_factor(cm.field, unit_text) if unit_text else None
+                if unit_text and factor is None:
+                    issues.append(Issue("warning", f"列“{label}”的单位“{unit_text}”不适用于{spec.label}，按{spec.unit}读取",
+                                        raw.file, raw.sheet, block[-1] + 1, label))
+                if factor is None and override and cm.field in override.units:
+                    unit_text, unit_src = override.units[cm.field], "映射"
+                    factor = unit_factor(cm.field, unit_text)
+                if factor is None:
+                    for u in line_units:
+                        f = unit_factor(cm.field, u)
+                        if f is not None:
+                            unit_text, unit_src, factor = u, "单位说明行", f
+                            break
+                if factor is None:
+                    unit_text, unit_src, factor = spec.unit, "默认", 1.0
+                cm.unit, cm.factor, cm.unit_source = unit_text, factor, unit_src
+            prev = priority.get(cm.field)
+            if prev is not None:
+                if prio > prev[0]:
+                    old = cols[prev[1]]
+                    issues.append(Issue("info", f"列“{old.label}”与列“{label}”都对应{spec.label}，采用后者",
+                                        raw.file, raw.sheet, block[-1] + 1, old.label))
+                    old.field = None
+                    priority[cm.field] = (prio, c)
+                else:
+                    issues.append(Issue("info", f"列“{label}”与列“{cols[prev[1]].label}”都对应{spec.label}，采用后者以外的第一列",
+                                        raw.file, raw.sheet, block[-1] + 1, label))
+                    cm.field = None
+            else:
+                priority[cm.field] = (prio, c)
+        cols.append(cm)
+    return cols, data_start, issues
+
+
+def parse_sheet(raw: RawSheet, override: SheetMapping | None = None) -> tuple[SheetTable | None, list[Issue]]:
+    """Read one raw sheet. Returns None (with a notice) when the sheet holds no recognisable table."""
+    if override and override.skip:
+        return None, [Issue("info", "按映射设置跳过该工作表", raw.file, raw.sheet)]
+    if raw.n_rows == 0:
+        return None, [Issue("info", "工作表为空，已跳过", raw.file, raw.sheet)]
+    block = detect_header(raw, override)
+    if block is None:
+        return None, [Issue("warning", "未识别到表头（需要至少两个可识别的列名，如“企业名称”“统一社会信用代码”），已跳过该工作表；"
+                                       "可在“导入数据”中手工指定表头与列对应关系", raw.file, raw.sheet)]
+    cols, data_start, issues = map_columns(raw, block, override)
+    mapped = [c for c in cols if c.field]
+    if not any(c.field in ("credit_code", "name") for c in mapped):
+        issues.append(Issue("warning", "表中既无“统一社会信用代码”列也无“企业名称”列，无法对应企业，已跳过该工作表",
+                            raw.file, raw.sheet, block[-1] + 1))
+        return None, issues
+    table, row_issues, skipped = _read_rows(raw, cols, block, data_start)
+    issues.extend(row_issues)
+    units = "；".join(f"{c.label}→{FIELD_BY_ID[c.field].label}" + (f"（{c.unit}，{c.unit_source}）" if c.unit else "")
+                     for c in mapped)
+    issues.insert(0, Issue("info", f"表头位于第 {block[0] + 1}–{block[-1] + 1} 行，数据自第 {data_start + 1} 行起；列对应：{units}",
+                           raw.file, raw.sheet, block[0] + 1))
+    return SheetTable(raw.file, raw.sheet, [r for r in block], data_start, cols, table, issues, skipped), issues
+
+
+def _column_values(raw: RawSheet, index: int, start: int) -> np.ndarray:
+    col = [row[index] if index < len(row) else "" for row in raw.rows[start:]]
+    arr = np.empty(len(col), dtype=object)
+    arr[:] = col
+    return arr
+
+
+def _as_text(arr: np.ndarray) -> pd.Series:
+    """Cells as stripped text, vectorised; integral floats lose their `.0` (industry codes, years)."""
+    s = pd.Series(arr, dtype=object)
+    kind = pd.api.types.infer_dtype(s, skipna=True)
+    if kind in ("string", "empty"):
+        return s.astype("string").str.strip()
+    return s.map(_text).astype("string")
+
+
+def _is_empty(arr: np.ndarray) -> np.ndarray:
+    return np.asarray(pd.isna(arr) | (arr == ""), dtype=bool)
+
+
+_TOTAL_VEC = re.compile(r"(?:^|\x1f)\s*(?:合\s*计|总\s*计|小\s*计|共\s*计|累\s*计|全县合计|全县总计|汇\s*总)|(?:合计|总计|小计)\s*(?:\x1f|$)")
+
+
+def _read_rows(
+    raw: RawSheet, cols: list[ColumnMap], block: list[int], start: int
+) -> tuple[pd.DataFrame, list[Issue], dict[str, int]]:
+    n = max(raw.n_rows - start, 0)
+    issues: list[Issue] = []
+    mapped = [c for c in cols if c.field]
+    rows_excel = np.arange(start + 1, start + 1 + n)
+    values = {c.field: _column_values(raw, c.index, start) for c in mapped}
+    by_field = {c.field: c for c in mapped}
+
+    empty_all = np.ones(n, dtype=bool)
+    for arr in values.values():
+        empty_all &= _is_empty(arr)
+    # Texts that decide whether a row is a total, a note or a repeated header.
+    lead_idx = sorted({c.index for c in mapped if c.field in ("credit_code", "name")} | set(range(min(3, raw.n_cols))))
+    lead_cols = [_as_text(_column_values(raw, i, start)).fillna("") for i in lead_idx]
+    if n and lead_cols:
+        lead = lead_cols[0]
+        for extra in lead_cols[1:]:
+            lead = lead.str.cat(extra, sep="\x1f")
+        is_total = lead.str.contains(_TOTAL_VEC, regex=True).fillna(False).to_numpy(dtype=bool)
+        first_text = lead_cols[-1].copy()
+        for col in reversed(lead_cols[:-1]):
+            first_text = first_text.where(col == "", col)
+        is_note = first_text.str.match(_NOTE.pattern).fillna(False).to_numpy(dtype=bool)
+    else:
+        is_total = np.zeros(n, dtype=bool)
+        is_note = np.zeros(n, dtype=bool)
+        first_text = pd.Series([""] * n, dtype="string")
+    texts: dict[str, pd.Series] = {}
+    for fid in ("credit_code", "name", "township", "industry"):
+        if fid in values:
+            texts[fid] = _as_text(values[fid])
+    has_code = np.zeros(n, dtype=bool)
+    if "credit_code" in texts:
+        has_code = (texts["credit_code"].str.len().fillna(0) >= 15).to_numpy(dtype=bool)
+    is_note &= ~has_code
+    header_again = np.zeros(n, dtype=bool)
+    if "name" in texts:
+        hdr = normalise_header(split_header(by_field["name"].label.split("/")[-1])[0])
+        header_again = (texts["name"].fillna("").str.replace(r"\s", "", regex=True) == hdr).to_numpy(dtype=bool)
+    is_total &= ~header_again
+    is_note &= ~is_total & ~header_again
+    skip_blank = empty_all & ~is_total & ~is_note & ~header_again
+    keep = ~(skip_blank | is_total | is_note | header_again)
+    skipped = {"空行": int(skip_blank.sum()), "合计/小计行": int(is_total.sum()),
+               "注释行": int(is_note.sum()), "重复表头": int(header_again.sum())}
+    for r in np.flatnonzero(is_total):
+        issues.append(Issue("info", f"合计/小计行（“{_short(first_text.iloc[r])}”），不计为企业，已跳过",
+                            raw.file, raw.sheet, int(rows_excel[r])))
+    for r in np.flatnonzero(is_note):
+        issues.append(Issue("info", f"表注或说明行（“{_short(first_text.iloc[r])}”），已跳过",
+                            raw.file, raw.sheet, int(rows_excel[r])))
+    for r in np.flatnonzero(header_again):
+        issues.append(Issue("info", "重复的表头行，已跳过", raw.file, raw.sheet, int(rows_excel[r])))
+
+    idx = np.flatnonzero(keep)
+    out = pd.DataFrame({"_row": rows_excel[idx]})
+    out_rows = out["_row"].to_numpy()
+    formula = {(r, c) for r, c in raw.formula_cells}
+
+    def report(mask: np.ndarray, level: str, col: ColumnMap, msg_for) -> None:
+        for r in np.flatnonzero(mask):
+            issues.append(Issue(level, msg_for(r), raw.file, raw.sheet, int(out_rows[r]), col.label))
+
+    for c in mapped:
+        spec = FIELD_BY_ID[c.field]
+        arr = values[c.field][idx]
+        s = pd.Series(arr, dtype=object)
+        if spec.kind == "code":
+            out[c.field] = _codes_as_text(s, c, raw, out_rows, issues)
+        elif spec.kind == "text":
+            t = texts[c.field].iloc[idx].reset_index(drop=True)
+            out[c.field] = t.mask(t == "")
+        elif spec.kind == "number":
+            nums, why = clean_numbers(s, text_is_native=raw.is_csv)
+            report(why >= 4, "warning", c, lambda r: describe(int(why[r]), arr[r]))
+            report((why > 0) & (why < 4), "info", c, lambda r: describe(int(why[r]), arr[r]))
+            out[c.field] = nums * c.factor if c.factor != 1.0 else nums
+        elif spec.kind == "bool":
+            vals, bad = clean_bools(s)
+            report(bad & ~_is_empty(arr), "warning", c, lambda r: f"无法识别的是/否取值“{_short(str(arr[r]))}”，视为空")
+            out[c.field] = vals
+        elif spec.kind == "scale":
+            vals, bad = clean_scale(s)
+            report(bad, "warning", c, lambda r: f"无法识别的企业规模“{_short(str(arr[r]))}”（应为 规上/规下 或 是/否），视为空")
+            out[c.field] = vals
+        elif spec.kind == "year":
+            vals, bad = clean_years(s)
+            report(bad, "warning", c, lambda r: f"无法识别的投产时间“{_short(str(arr[r]))}”，视为空")
+            out[c.field] = vals
+        if formula:
+            for r in np.flatnonzero([(int(x) - 1, c.index) in formula for x in out_rows]):
+                issues.append(Issue("warning", "公式单元格没有缓存的计算结果，读取为空；请在 Excel/WPS 中打开该文件、保存后重新导入",
+                                    raw.file, raw.sheet, int(out_rows[r]), c.label))
+    _row_checks(out, raw, by_field, issues)
+    return out, issues, skipped
+
+
+def _codes_as_text(s: pd.Series, c: ColumnMap, raw: RawSheet, rows: np.ndarray, issues: list[Issue]) -> pd.Series:
+    """Codes must be text; a code stored as a number has lost digits beyond 15 and is flagged."""
+    if pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):
+        return normalise_codes(s.astype("string"))
+    obj = s.to_numpy(dtype=object)
+    out = []
+    for i, v in enumerate(obj):
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and not (isinstance(v, float) and np.isnan(v)):
+            issues.append(Issue("error", f"信用代码以数字格式存储（{v!r}），可能已丢失精度；请将该列设为文本格式后重新导出",
+                                raw.file, raw.sheet, int(rows[i]), c.label))
+            out.append(_text(v))
+        else:
+            out.append(_text(v))
+    return normalise_codes(pd.Series(out, dtype="string"))
+
+
+def _row_checks(out: pd.DataFrame, raw: RawSheet, by_field: dict[str, ColumnMap], issues: list[Issue]) -> None:
+    """Plausibility of values a formula will divide by or sum."""
+    rows = out["_row"].to_numpy()
+
+    def flag(fid: str, mask: np.ndarray, level: str, msg: str) -> None:
+        col = by_field[fid].label
+        for r in np.flatnonzero(mask):
+            issues.append(Issue(level, msg.format(v=out[fid].iat[r]), raw.file, raw.sheet, int(rows[r]), col))
+
+    if "land" in out:
+        flag("land", (out["land"] <= 0).to_numpy(), "error", "用地面积为 {v:g} 亩（不大于 0），该企业将列为数据不全")
+    if "tax" in out:
+        flag("tax", (out["tax"] < 0).to_numpy(), "warning", "实缴税金为负数（{v:g} 万元，可能为退税），按原值计算")
+    if "employees" in out:
+        flag("employees", (out["employees"] <= 0).to_numpy(), "warning", "年平均职工人数为 {v:g}，全员劳动生产率无法计算")
+        emp = out["employees"].to_numpy()
+        frac = np.isfinite(emp) & (np.abs(emp - np.round(emp)) > 1e-9)
+        flag("employees", frac, "info", "年平均职工人数 {v:g} 不是整数")
+    for fid in ("value_added", "revenue", "electricity", "energy", "rd_expense", "emissions"):
+        if fid in out:
+            flag(fid, (out[fid] < 0).to_numpy(), "warning", FIELD_BY_ID[fid].label + "为负数（{v:g}），按原值计算")
+    if "industry" in out:
+        ind = out["industry"].astype("string").str.upper().str.replace(r"\s", "", regex=True)
+        bad = ind.notna() & ~ind.str.fullmatch(r"[A-Z]?\d{2,4}").fillna(False)
+        flag("industry", bad.to_numpy(dtype=bool), "warning", "行业代码“{v}”不是 GB/T 4754 代码（如 3311 或 C3311）")
+
+
+def _short(text: object, n: int = 30) -> str:
+    t = str(text)
+    return t if len(t) <= n else t[:n] + "…"
+
+
+def all_field_ids() -> list[str]:
+    return [f.id for f in FIELDS]
