@@ -60,7 +60,10 @@ def _print(msg: str = "", err: bool = False) -> None:
 
 
 def cmd_schemes() -> int:
-    schemes = list_schemes()
+    errors: list[str] = []
+    schemes = list_schemes(errors)
+    for e in errors:
+        _print(f"错误：{e}", err=True)
     if not schemes:
         _print("未找到方案模板（templates/schemes/）", err=True)
         return EXIT_INPUT
@@ -68,7 +71,7 @@ def cmd_schemes() -> int:
         pops = "；".join(f"{p.label}：" + "、".join(f"{r.label}{r.weight:g}" for r in p.indicators) for p in s.populations.values())
         _print(f"{s.id:<16} {s.name}（版本 {s.version}）")
         _print(f"{'':<16} {pops}")
-    return EXIT_OK
+    return EXIT_INPUT if errors else EXIT_OK
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .fields import FLAG_FIELDS
+from .issues import Issue
 from .indicators import INDICATOR_BY_ID, INDICATORS, compute_indicators, computable
 from .scheme import POPULATIONS, IndicatorRule, Population, Scheme, TierRules
 
@@ -50,6 +51,7 @@ class Evaluation:
     table: pd.DataFrame
     summary: dict[str, Any]
     benchmarks: dict[str, dict[str, float]] = field(default_factory=dict)
+    issues: list[Issue] = field(default_factory=list)
 
 
 def round_half_up(x: np.ndarray | float, decimals: int = 2) -> np.ndarray:
@@ -170,7 +172,7 @@ def _initial_tiers(total: np.ndarray, tie: np.ndarray, keys: np.ndarray, rules: 
     if n == 0:
         return out
     if rules.method == "score":
-        idx = np.searchsorted(-np.asarray(rules.thresholds), -total, side="right")
+        idx = np.searchsorted(-np.asarray(rules.thresholds), -total, side="left")  # a score on the line reaches the tier
         return np.asarray(rules.labels, dtype=object)[idx]
     tie_key = np.where(np.isfinite(tie), -tie, np.inf)
     order = np.lexsort((keys, tie_key, -total))  # last key is primary
@@ -238,6 +240,7 @@ def evaluate(ent: pd.DataFrame, scheme: Scheme, year: int,
     t["tier"] = pd.Series(None, index=t.index, dtype=object)
     t["tier_reason"] = ""
     benchmarks: dict[str, dict[str, float]] = {}
+    issues: list[Issue] = []
     keys = t.index.to_numpy(dtype=object).astype(str)
     divisions = t["division"].fillna("").to_numpy(dtype=object)
     for pid, pop in scheme.populations.items():
@@ -253,6 +256,10 @@ def evaluate(ent: pd.DataFrame, scheme: Scheme, year: int,
             ok = computable(num, den)
             bench, pop_b = _benchmark_values(rule, num, den, v, ok, divisions[m])
             benchmarks[pid][rule.id] = pop_b
+            if len(sub) and not ok.any():
+                issues.append(Issue("warning", f"{pop.label}中没有一家企业可以计算“{info.label}”（缺少{info.formula()}所需数据），该指标全部按缺失规则计分"))
+            elif len(sub) and rule.normalise == "ratio" and not (np.isfinite(pop_b) and pop_b > 0):
+                issues.append(Issue("warning", f"{pop.label}“{info.label}”的基准值不大于 0（{pop_b:g}），该指标全部得 0 分"))
             s = _scores(rule, v, bench, ok)
             if rule.missing == "average":
                 fill = float(np.mean(s[ok])) if ok.any() else 0.0
@@ -282,7 +289,7 @@ def evaluate(ent: pd.DataFrame, scheme: Scheme, year: int,
     t["township_rank"] = competition_rank(score, [t["population"], t["township"]])
     t["industry_rank"] = competition_rank(score, [t["population"], t["division"]])
     summary = summarise(t, scheme, benchmarks)
-    return Evaluation(scheme, year, t, summary, benchmarks)
+    return Evaluation(scheme, year, t, summary, benchmarks, issues)
 
 
 def _apply_overrides(t: pd.DataFrame, scheme: Scheme, overrides: Sequence[TierOverride]) -> None:

@@ -146,7 +146,9 @@ def _combine_within_files(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[Issue]
     multi = meta[meta["_rows"] > 1]
     if len(multi):
         for (src, fname), grp in multi.groupby([multi.index.get_level_values(0), "_file"]):
-            issues.append(Issue("info", f"同一企业多行（地块、电表、税种等）已合并：{int(grp['_rows'].sum())} 行合并为 {len(grp)} 家企业，"
+            all_rows = meta[meta.index.get_level_values(0) == src]
+            issues.append(Issue("info", f"本文件 {int(all_rows['_rows'].sum())} 行数据合并为 {len(all_rows)} 家企业："
+                                        f"其中 {len(grp)} 家企业各有多行（地块、电表、税种等，共 {int(grp['_rows'].sum())} 行），"
                                         "用地面积、税金、增加值、营业收入、用电量、能耗、研发经费、排放量按行加总", str(fname)))
         dup_rows = rows[rows.set_index(["_src", "_key"]).index.isin(multi.index)]
         for fid in other_fields:

@@ -122,7 +122,7 @@ def evaluate_tables(imported: Imported, scheme: Scheme, year: int, corrections: 
     ent, corr_issues = apply_corrections(merged.enterprises, corrections)
     steps.report(0.6, "计算指标与评价")
     ev = evaluate(ent, scheme, year, overrides)
-    issues = _key_issues(imported.issues + merged.issues, merged) + corr_issues
+    issues = _key_issues(imported.issues + merged.issues, merged) + corr_issues + ev.issues
     for o in overrides:
         if o.key in ev.table.index:
             issues.append(Issue("info", f"手动调档为 {o.tier} 类，理由：{o.reason}" + (f"（{o.user}，{o.time}）" if o.user or o.time else ""),

@@ -54,6 +54,9 @@ class RawFile:
     sha256: str
     sheets: list[RawSheet]
     issues: list[Issue] = field(default_factory=list)
+    # The file's bytes as read, kept so a saved project can be tied to (and re-exported with) its
+    # exact inputs even after the original file has moved; not part of equality.
+    data: bytes | None = field(default=None, repr=False, compare=False)
 
 
 def sniff_kind(data: bytes) -> str:
@@ -87,12 +90,12 @@ def read_file(path: str | Path, encoding: str | None = None) -> RawFile:
         raise InputError(f"{p.name}：该文件为 Excel 2003 XML 格式，请用 Excel/WPS 另存为 .xlsx 再导入")
     if kind in ("xlsx", "xls"):
         sheets = _read_excel(p, data, kind)
-        return RawFile(str(p), p.name, digest, sheets)
+        return RawFile(str(p), p.name, digest, sheets, data=data)
     if p.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".et"):
         raise InputError(f"{p.name}：扩展名为 {p.suffix}，但内容不是有效的 Excel 文件（文件可能已损坏或被截断）")
     sheet, used = _read_csv(p, data, encoding)
     issues = [Issue("info", f"CSV 文件编码识别为 {used}", p.name, sheet.sheet)]
-    return RawFile(str(p), p.name, digest, [sheet], issues)
+    return RawFile(str(p), p.name, digest, [sheet], issues, data=data)
 
 
 def _read_excel(p: Path, data: bytes, kind: str) -> list[RawSheet]:

@@ -222,10 +222,7 @@ def _indicator(r: _Reader, raw: Any, where: str) -> IndicatorRule:
     normalise = r.choice(raw, "normalise", where, ("ratio", "minmax"), "ratio")
     direction = r.choice(raw, "direction", where, ("benefit", "cost"), "benefit")
     cap = r.number(raw, "cap", where, allow_none=True, positive=True)
-    floor_default = 0.0
-    floor = r.number(raw, "floor", where, floor_default, allow_none=True)
-    if raw.get("floor") == "none":
-        floor = None
+    floor = None if raw.get("floor") == "none" else r.number(raw, "floor", where, 0.0, allow_none=True)
     if normalise == "minmax" and floor is not None and not 0 <= floor < 1:
         raise r.fail(where, "minmax 的 floor 为保底比例，应在 0 与 1 之间（如 0.2）")
     bench = _benchmark(r, raw.get("benchmark", "aggregate"), f"{where}.benchmark")
@@ -397,14 +394,15 @@ def load_scheme(ref: str | Path) -> Scheme:
     return parse_scheme(text, p.name, str(p))
 
 
-def list_schemes() -> list[Scheme]:
-    """Templates shipped in `templates/schemes/`, skipping (not hiding) broken ones."""
+def list_schemes(errors: list[str] | None = None) -> list[Scheme]:
+    """Templates shipped in `templates/schemes/`; broken ones are left out and described in `errors`."""
     out = []
     for p in sorted((templates_dir() / "schemes").glob("*.toml")):
         try:
             out.append(parse_scheme(p.read_text(encoding="utf-8-sig"), p.name, str(p)))
-        except InputError:
-            continue
+        except (InputError, OSError, UnicodeDecodeError) as exc:
+            if errors is not None:
+                errors.append(str(exc))
     return out
 
 

@@ -399,11 +399,19 @@ def _read_rows(
         hdr = normalise_header(split_header(by_field["name"].label.split("/")[-1])[0])
         header_again = (texts["name"].fillna("").str.replace(r"\s", "", regex=True) == hdr).to_numpy(dtype=bool)
     is_total &= ~header_again
+    if is_note.any():  # numbered continuation lines (`2. …`) under a `注：` line are notes too
+        after_note = np.arange(n) > np.flatnonzero(is_note)[0]
+        is_note |= after_note & ~has_code & (first_text.str.match(r"^\s*(\d+|[一二三四五六七八九十]+)\s*[.、．)）]").fillna(False).to_numpy(dtype=bool))
     is_note &= ~is_total & ~header_again
-    skip_blank = empty_all & ~is_total & ~is_note & ~header_again
-    keep = ~(skip_blank | is_total | is_note | header_again)
+    # Text only in unmapped columns: not data, but never dropped without a word.
+    stray = empty_all & (first_text != "").to_numpy(dtype=bool) & ~is_total & ~is_note & ~header_again
+    skip_blank = empty_all & ~is_total & ~is_note & ~header_again & ~stray
+    keep = ~(skip_blank | is_total | is_note | header_again | stray)
     skipped = {"空行": int(skip_blank.sum()), "合计/小计行": int(is_total.sum()),
-               "注释行": int(is_note.sum()), "重复表头": int(header_again.sum())}
+               "注释行": int(is_note.sum()), "重复表头": int(header_again.sum()), "无数据行": int(stray.sum())}
+    for r in np.flatnonzero(stray):
+        issues.append(Issue("info", f"该行在已识别的列中没有数据（仅有“{_short(first_text.iloc[r])}”），不计为企业，已跳过",
+                            raw.file, raw.sheet, int(rows_excel[r])))
     for r in np.flatnonzero(is_total):
         issues.append(Issue("info", f"合计/小计行（“{_short(first_text.iloc[r])}”），不计为企业，已跳过",
                             raw.file, raw.sheet, int(rows_excel[r])))

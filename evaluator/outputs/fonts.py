@@ -1,0 +1,332 @@
+"""Finding a Chinese TrueType font to embed in the PDFs, and drawing text with it.
+
+A letter printed with a Latin font shows blank boxes instead of the firm's name, and a PDF that
+relies on the reader's own CID fonts prints differently on every machine. So every PDF embeds a
+subset of a real TrueType font, found in this order: the file set in the settings → fonts shipped
+with the app (`templates/fonts/`) → the system's fonts (Windows 仿宋/宋体/黑体, Linux 文泉驿正黑,
+AR PL UMing, Droid Sans Fallback, then whatever `fc-list :lang=zh` knows). If none works the user
+gets a message saying how to fix it; there is never a silent fallback.
+
+Droid Sans Fallback has no Latin letters or digits, so a font without them is paired with a Latin
+companion (DejaVu Sans, Arial) that draws just those characters.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+from xml.sax.saxutils import escape
+
+from ..issues import InputError
+from ..paths import templates_dir
+
+if TYPE_CHECKING:
+    from .settings import Settings
+
+# Characters every letter needs; a font lacking any CJK one of them is not a Chinese font.
+PROBE_CJK = "亩均效益综合评价结果告知书企业名称统一社会信用代码万元规上第名共家类优先发展申诉"
+PROBE_LATIN = "0123456789ABCDEFGHJKLMNPQRTUWXY.,%()-"
+
+FONT_SUFFIXES = (".ttf", ".ttc", ".otf")
+
+
+@dataclass(frozen=True)
+class FontFile:
+    path: str
+    subfont_index: int = 0
+
+
+@dataclass(frozen=True)
+class FontChoice:
+    """The fonts the PDFs will embed. `latin` draws characters `body` lacks (Droid Sans Fallback)."""
+
+    path: str
+    subfont_index: int = 0
+    label: str = ""
+    source: str = ""  # 设置 / 软件自带 / 系统
+    title: FontFile | None = None  # a heavier face for titles and headings (Windows 黑体), if found
+    latin: FontFile | None = None
+
+    def describe(self) -> str:
+        idx = f"（字体集第 {self.subfont_index} 个）" if self.path.lower().endswith(".ttc") else ""
+        return f"{self.label or Path(self.path).name}：{self.path}{idx}（{self.source}）"
+
+
+def _windows_fonts_dir() -> Path:
+    return Path(os.environ.get("WINDIR", r"C:\Windows")) / "Fonts"
+
+
+# (file, subfont index, label): the order is the preference.
+WINDOWS_FONTS = (("simfang.ttf", 0, "仿宋"), ("simsun.ttc", 0, "宋体"), ("simhei.ttf", 0, "黑体"),
+                 ("simkai.ttf", 0, "楷体"), ("msyh.ttc", 0, "微软雅黑"), ("msyh.ttf", 0, "微软雅黑"))
+LINUX_FONTS = (
+    ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 0, "文泉驿正黑"),
+    ("/usr/share/fonts/wenquanyi/wqy-zenhei/wqy-zenhei.ttc", 0, "文泉驿正黑"),
+    ("/usr/share/fonts/wqy-zenhei/wqy-zenhei.ttc", 0, "文泉驿正黑"),
+    ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0, "文泉驿微米黑"),
+    ("/usr/share/fonts/truetype/arphic/uming.ttc", 0, "AR PL UMing"),
+    ("/usr/share/fonts/truetype/arphic-gbsn00lp/gbsn00lp.ttf", 0, "AR PL SungtiL GB"),
+    ("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf", 0, "Droid Sans Fallback"),
+    ("/usr/share/fonts/google-droid/DroidSansFallbackFull.ttf", 0, "Droid Sans Fallback"),
+)
+MAC_FONTS = (("/System/Library/Fonts/STHeiti Light.ttc", 0, "华文黑体"), ("/Library/Fonts/Arial Unicode.ttf", 0, "Arial Unicode"),
+             ("/System/Library/Fonts/Supplemental/Songti.ttc", 0, "宋体-简"))
+LATIN_FONTS = ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/dejavu/DejaVuSans.ttf",
+               "/usr/share/fonts/TTF/DejaVuSans.ttf", "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
+               "/System/Library/Fonts/Supplemental/Arial.ttf", "/Library/Fonts/Arial.ttf")
+
+
+def _fc_list() -> list[str]:
+    """Chinese-capable font files fontconfig knows (Linux); empty where fc-list is missing."""
+    try:
+        out = subprocess.run(["fc-list", ":lang=zh", "file"], capture_output=True, text=True, timeout=10, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return []
+    files = []
+    for line in out.stdout.splitlines():
+        f = line.strip().rstrip(":").strip()
+        if f.lower().endswith(FONT_SUFFIXES):
+            files.append(f)
+    return sorted(set(files))
+
+
+def _app_candidates() -> list[tuple[str, int, str, str]]:
+    d = templates_dir() / "fonts"
+    if not d.is_dir():
+        return []
+    return [(str(p), 0, p.stem, "软件自带") for p in sorted(d.iterdir()) if p.suffix.lower() in FONT_SUFFIXES]
+
+
+def _system_candidates() -> list[tuple[str, int, str, str]]:
+    out: list[tuple[str, int, str, str]] = []
+    if sys.platform == "win32":
+        d = _windows_fonts_dir()
+        out += [(str(d / f), i, label, "系统") for f, i, label in WINDOWS_FONTS]
+    elif sys.platform == "darwin":
+        out += [(f, i, label, "系统") for f, i, label in MAC_FONTS]
+    else:
+        out += [(f, i, label, "系统") for f, i, label in LINUX_FONTS]
+        known = {c[0] for c in out}
+        out += [(f, 0, Path(f).stem, "系统") for f in _fc_list() if f not in known]
+    return out
+
+
+def _latin_candidates() -> list[str]:
+    if sys.platform == "win32":
+        d = _windows_fonts_dir()
+        return [str(d / "arial.ttf"), str(d / "calibri.ttf")]
+    return list(LATIN_FONTS)
+
+
+def _title_candidates() -> list[tuple[str, int]]:
+    if sys.platform == "win32":
+        return [(str(_windows_fonts_dir() / "simhei.ttf"), 0)]
+    return []
+
+
+# --- loading ------------------------------------------------------------------------------------
+_LOADED: dict[tuple[str, int], object] = {}
+
+
+def _load(path: str, index: int) -> object:
+    """A reportlab TTFont (cached per process); raises with the library's reason when unusable."""
+    key = (path, index)
+    if key not in _LOADED:
+        from reportlab.pdfbase.ttfonts import TTFont
+
+        name = "MujunF" + hashlib.sha1(f"{path}|{index}".encode()).hexdigest()[:10]
+        _LOADED[key] = TTFont(name, path, subfontIndex=index)
+    return _LOADED[key]
+
+
+def _coverage(font: object) -> set[int]:
+    return set(font.face.charToGlyph)  # type: ignore[attr-defined]
+
+
+def _check(path: str, index: int) -> tuple[bool, bool, str]:
+    """(usable as CJK font, has Latin letters and digits, reason if not usable)."""
+    if not Path(path).is_file():
+        return False, False, "文件不存在"
+    try:
+        font = _load(path, index)
+    except Exception as exc:  # reportlab raises TTFError, struct.error, IndexError… for odd files
+        msg = str(exc)
+        if "postscript" in msg.lower() or "cff" in msg.lower():
+            msg = "为 PostScript（CFF）轮廓的 OpenType 字体，无法嵌入，请改用 TrueType（.ttf/.ttc）字体"
+        return False, False, f"无法读取（{msg}）"
+    cov = _coverage(font)
+    missing = [c for c in PROBE_CJK if ord(c) not in cov]
+    if missing:
+        return False, False, f"不含常用汉字（如“{''.join(missing[:5])}”）"
+    return True, all(ord(c) in cov for c in PROBE_LATIN), ""
+
+
+def _find_latin() -> FontFile | None:
+    for p in _latin_candidates():
+        if Path(p).is_file():
+            try:
+                font = _load(p, 0)
+            except Exception:
+                continue
+            if all(ord(c) in _coverage(font) for c in PROBE_LATIN):
+                return FontFile(p, 0)
+    return None
+
+
+def _fix_it(tried: list[str]) -> str:
+    fonts_dir = templates_dir() / "fonts"
+    lines = ["未找到可嵌入 PDF 的中文字体，无法生成告知书和汇总报告。请任选一种方法解决：",
+             "① 在“设置”中指定中文字体文件（命令行：设置文件 [fonts] path），如 C:\\Windows\\Fonts\\simfang.ttf（仿宋）、"
+             "C:\\Windows\\Fonts\\simsun.ttc（宋体）或 simhei.ttf（黑体）；",
+             f"② 将 TrueType 中文字体文件（.ttf 或 .ttc）复制到 {fonts_dir}；",
+             "③ Linux 系统可安装文泉驿正黑：sudo apt-get install fonts-wqy-zenhei。"]
+    if tried:
+        lines.append("已尝试：" + "；".join(tried[:8]) + ("……" if len(tried) > 8 else ""))
+    return "\n".join(lines)
+
+
+def find_cjk_font(settings: Settings | None = None) -> FontChoice:
+    """The font every PDF will embed; raises `InputError` with a fix-it message when there is none.
+
+    A font file named in the settings must work: if it does not, that is the error (silently using
+    another font would hide a typo in the settings).
+    """
+    tried: list[str] = []
+    if settings is not None and settings.font_path:
+        p = settings.font_path
+        ok, latin_ok, why = _check(p, settings.font_index)
+        if not ok:
+            if "无法读取" in why and p.lower().endswith(".ttc"):
+                why += f"；.ttc 字体集的序号为 {settings.font_index}，请确认该序号存在"
+            raise InputError(f"设置中指定的字体文件 {p} 不能使用：{why}。请在“设置”中改选其他中文字体文件，"
+                             "或清空该项以自动查找。")
+        return _choice(p, settings.font_index, Path(p).stem, "设置", latin_ok)
+    for path, index, label, source in _app_candidates() + _system_candidates():
+        ok, latin_ok, why = _check(path, index)
+        if ok:
+            choice = _choice(path, index, label, source, latin_ok, quiet=True)
+            if choice is not None:
+                return choice
+            why = "不含英文字母和数字，且未找到可配合使用的西文字体"
+        if why != "文件不存在":
+            tried.append(f"{path}：{why}")
+    raise InputError(_fix_it(tried))
+
+
+def _choice(path: str, index: int, label: str, source: str, latin_ok: bool, quiet: bool = False) -> FontChoice:
+    latin = None
+    if not latin_ok:
+        latin = _find_latin()
+        if latin is None:
+            if quiet:
+                return None  # type: ignore[return-value]
+            raise InputError(f"字体文件 {path} 不含英文字母和数字，且未找到可配合使用的西文字体（如 DejaVu Sans、Arial）；"
+                             "请改选其他中文字体文件。")
+    title = None
+    for tp, ti in _title_candidates():
+        if tp != path:
+            ok, t_latin, _ = _check(tp, ti)
+            if ok and t_latin:
+                title = FontFile(tp, ti)
+                break
+    return FontChoice(path, index, label, source, title, latin)
+
+
+# --- drawing text -------------------------------------------------------------------------------
+class PdfFonts:
+    """The registered fonts for one process, and text helpers that route each character to a face
+    that has it (the body font, else the Latin companion)."""
+
+    def __init__(self, choice: FontChoice):
+        from reportlab.pdfbase import pdfmetrics
+
+        self.choice = choice
+        body = _load(choice.path, choice.subfont_index)
+        self.body: str = body.fontName  # type: ignore[attr-defined]
+        self._cov = frozenset(_coverage(body))
+        fonts = [body]
+        self.title = self.body
+        if choice.title is not None:
+            tf = _load(choice.title.path, choice.title.subfont_index)
+            self.title = tf.fontName  # type: ignore[attr-defined]
+            fonts.append(tf)
+        self.latin: str | None = None
+        self._latin_cov: frozenset[int] = frozenset()
+        if choice.latin is not None:
+            lf = _load(choice.latin.path, choice.latin.subfont_index)
+            self.latin = lf.fontName  # type: ignore[attr-defined]
+            self._latin_cov = frozenset(_coverage(lf))
+            fonts.append(lf)
+        for f in fonts:
+            if f.fontName not in pdfmetrics.getRegisteredFontNames():  # type: ignore[attr-defined]
+                pdfmetrics.registerFont(f)  # type: ignore[arg-type]
+
+    def missing(self, text: str) -> str:
+        """Characters neither face can draw (they would print as boxes)."""
+        out = []
+        for c in text:
+            o = ord(c)
+            if o not in self._cov and o not in self._latin_cov and not c.isspace() and c not in out:
+                out.append(c)
+        return "".join(out)
+
+    def plain_ok(self, text: str) -> bool:
+        """True when the body font alone draws the text (then a plain string cell is enough)."""
+        return self.latin is None or all(ord(c) in self._cov for c in text)
+
+    def runs(self, text: str) -> list[tuple[str, str]]:
+        """(font name, text) runs: characters the body font lacks go to the Latin companion."""
+        if self.latin is None:
+            return [(self.body, text)]
+        out: list[tuple[str, str]] = []
+        for c in text:
+            f = self.body if (ord(c) in self._cov or ord(c) not in self._latin_cov) else self.latin
+            if out and out[-1][0] == f:
+                out[-1] = (f, out[-1][1] + c)
+            else:
+                out.append((f, c))
+        return out
+
+    def markup(self, text: str) -> str:
+        """Paragraph markup for literal text: escaped (`A&B<b>` prints as typed), runs switched."""
+        if self.latin is None:
+            return escape(text)
+        return "".join(escape(t) if f == self.body else f'<font face="{f}">{escape(t)}</font>' for f, t in self.runs(text))
+
+    def width(self, text: str, size: float) -> float:
+        from reportlab.pdfbase.pdfmetrics import stringWidth
+
+        return sum(stringWidth(t, f, size) for f, t in self.runs(text))
+
+    def draw(self, canv: object, x: float, y: float, text: str, size: float, align: str = "left",
+             font: str | None = None) -> None:
+        """Draw one line on a canvas, routing runs to faces (`font` forces one face, e.g. the title's)."""
+        runs = [(font, text)] if font else self.runs(text)
+        if align != "left":
+            w = sum(_sw(t, f, size) for f, t in runs)
+            x = x - w if align == "right" else x - w / 2
+        for f, t in runs:
+            canv.setFont(f, size)  # type: ignore[attr-defined]
+            canv.drawString(x, y, t)  # type: ignore[attr-defined]
+            x += _sw(t, f, size)
+
+
+def _sw(text: str, font: str, size: float) -> float:
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    return stringWidth(text, font, size)
+
+
+_REGISTERED: dict[FontChoice, PdfFonts] = {}
+
+
+def pdf_fonts(choice: FontChoice) -> PdfFonts:
+    """Register the chosen fonts once per process (workers call this in their initializer)."""
+    if choice not in _REGISTERED:
+        _REGISTERED[choice] = PdfFonts(choice)
+    return _REGISTERED[choice]

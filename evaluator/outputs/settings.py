@@ -1,0 +1,184 @@
+"""Output settings a county sets once: who issues the letters, the document number, the appeal route,
+the letter template and the font.
+
+They live in a small TOML file so an official can read and edit it, and so the GUI and the CLI use
+the same values. Shipped defaults are in `templates/settings.toml`; a county's own values are saved
+to the user settings file (`user_settings_path()`), or given explicitly with `--settings`. A file
+only needs the keys it changes: everything else keeps the shipped default.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+import tomllib
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from ..issues import InputError
+from ..paths import templates_dir
+
+
+@dataclass(frozen=True)
+class Settings:
+    authority: str = "示范县经济和信息化局"
+    county: str = "示范县"
+    scope: str = "全县"
+    doc_prefix: str = "示工信"
+    doc_year: int = 0  # 0: the issue date's year
+    first_serial: int = 1
+    issue_date: str = ""  # ISO date; "" means the day the outputs are written
+    appeal_days: int = 15
+    appeal_office: str = ""
+    appeal_address: str = ""
+    appeal_phone: str = ""
+    letter_template: str = "default"
+    status_notices: bool = False
+    font_path: str = ""
+    font_index: int = 0
+
+    def issue_day(self) -> dt.date:
+        """The date printed on the letters (today unless fixed in the settings)."""
+        return parse_date(self.issue_date) if self.issue_date else dt.date.today()
+
+    def appeal_deadline(self) -> dt.date:
+        return self.issue_day() + dt.timedelta(days=self.appeal_days)
+
+    def document_number(self, serial: int) -> str:
+        """`示工信〔2026〕12号`."""
+        year = self.doc_year or self.issue_day().year
+        return f"{self.doc_prefix}〔{year}〕{serial}号"
+
+
+# (TOML section, key, Settings attribute, type, label for messages)
+_KEYS: tuple[tuple[str, str, str, type, str], ...] = (
+    ("authority", "name", "authority", str, "评价机关"),
+    ("authority", "county", "county", str, "县（市、区）名称"),
+    ("authority", "scope", "scope", str, "排名范围称呼"),
+    ("authority", "doc_prefix", "doc_prefix", str, "文号前缀"),
+    ("authority", "doc_year", "doc_year", int, "文号年份"),
+    ("authority", "first_serial", "first_serial", int, "起始文号序号"),
+    ("authority", "issue_date", "issue_date", str, "发文日期"),
+    ("appeal", "days", "appeal_days", int, "申诉期限"),
+    ("appeal", "office", "appeal_office", str, "申诉受理部门"),
+    ("appeal", "address", "appeal_address", str, "申诉地址"),
+    ("appeal", "phone", "appeal_phone", str, "联系电话"),
+    ("letters", "template", "letter_template", str, "告知书模板"),
+    ("letters", "status_notices", "status_notices", bool, "未参评企业情况告知书"),
+    ("fonts", "path", "font_path", str, "字体文件"),
+    ("fonts", "subfont_index", "font_index", int, "字体集序号"),
+)
+
+
+def parse_date(text: str) -> dt.date:
+    """`2026-03-01`, `2026/3/1` or `2026年3月1日`."""
+    t = text.strip().replace("年", "-").replace("月", "-").replace("日", "").replace("/", "-").replace(".", "-")
+    try:
+        y, m, d = (int(x) for x in t.split("-"))
+        return dt.date(y, m, d)
+    except ValueError as exc:
+        raise InputError(f"发文日期“{text}”无法识别，应写成 2026-03-01 的形式") from exc
+
+
+def user_settings_path() -> Path:
+    """Where the GUI saves a county's settings (`%APPDATA%\\mujun` on Windows, `~/.config/mujun` elsewhere)."""
+    env = os.environ.get("MUJUN_SETTINGS")
+    if env:
+        return Path(env)
+    if sys.platform == "win32" and os.environ.get("APPDATA"):
+        return Path(os.environ["APPDATA"]) / "mujun" / "settings.toml"
+    return Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "mujun" / "settings.toml"
+
+
+def _overlay(base: Settings, data: dict[str, Any], source: str) -> Settings:
+    known_sections = {s for s, *_ in _KEYS}
+    for section, value in data.items():
+        if section not in known_sections:
+            raise InputError(f"设置文件 {source}：未知的设置节 [{section}]（可用：{'、'.join(sorted(known_sections))}）")
+        if not isinstance(value, dict):
+            raise InputError(f"设置文件 {source}：[{section}] 应为表")
+        allowed = {k for s, k, *_ in _KEYS if s == section}
+        unknown = [k for k in value if k not in allowed]
+        if unknown:
+            raise InputError(f"设置文件 {source}：[{section}] 中有未知的设置项“{'、'.join(unknown)}”"
+                             f"（可用：{'、'.join(sorted(allowed))}）")
+    changes: dict[str, Any] = {}
+    for section, key, attr, typ, label in _KEYS:
+        if key not in data.get(section, {}):
+            continue
+        v = data[section][key]
+        ok = isinstance(v, bool) if typ is bool else (isinstance(v, typ) and not isinstance(v, bool))
+        if not ok:
+            want = {str: "文字（加英文引号）", int: "整数", bool: "true 或 false"}[typ]
+            raise InputError(f"设置文件 {source}：[{section}] {key}（{label}）应为{want}，实际为“{v}”")
+        if typ is int and v < 0:
+            raise InputError(f"设置文件 {source}：[{section}] {key}（{label}）不能为负数")
+        changes[attr] = v.strip() if isinstance(v, str) else v
+    out = replace(base, **changes)
+    if out.issue_date:
+        try:
+            out.issue_day()
+        except InputError as exc:
+            raise InputError(f"设置文件 {source}：{exc}") from exc
+    return out
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise InputError(f"设置文件 {path}：无法读取（{exc.strerror or exc}）") from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(f"设置文件 {path.name}：应为 UTF-8 编码的文本文件") from exc
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"设置文件 {path.name}：TOML 格式错误（{exc}）") from exc
+
+
+def default_settings() -> Settings:
+    """The shipped defaults (`templates/settings.toml`), or the built-in ones if that file is missing."""
+    p = templates_dir() / "settings.toml"
+    return _overlay(Settings(), _read(p), p.name) if p.exists() else Settings()
+
+
+def load_settings(path: str | Path | None = None) -> Settings:
+    """Shipped defaults overlaid with `path`, or with the user settings file when no path is given.
+
+    A path that was asked for but does not exist is an error; a missing user settings file is not
+    (the county simply has not saved any yet).
+    """
+    base = default_settings()
+    if path is not None:
+        p = Path(path)
+        if not p.exists():
+            raise InputError(f"找不到设置文件 {p}")
+        return _overlay(base, _read(p), p.name)
+    user = user_settings_path()
+    if user.exists():
+        return _overlay(base, _read(user), user.name)
+    return base
+
+
+def settings_to_dict(settings: Settings) -> dict[str, dict[str, Any]]:
+    doc: dict[str, dict[str, Any]] = {}
+    for section, key, attr, _typ, _label in _KEYS:
+        doc.setdefault(section, {})[key] = getattr(settings, attr)
+    return doc
+
+
+def save_settings(settings: Settings, path: str | Path | None = None) -> Path:
+    """Write all settings (to the user settings file unless a path is given); returns the path."""
+    import tomli_w
+
+    p = Path(path) if path is not None else user_settings_path()
+    p.parent.mkdir(parents=True, exist_ok=True)
+    header = "# 亩均效益综合评价系统：输出设置（由软件保存，可手工修改；说明见 templates/settings.toml）\n"
+    p.write_text(header + tomli_w.dumps(settings_to_dict(settings)), encoding="utf-8")
+    return p
+
+
+SETTING_LABELS: dict[str, str] = {attr: label for _s, _k, attr, _t, label in _KEYS}
+assert set(SETTING_LABELS) == {f.name for f in fields(Settings)}

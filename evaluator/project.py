@@ -1,0 +1,183 @@
+"""One evaluation as a whole: the raw files, how they are read, the scheme, and every human edit.
+
+This is the state the desktop app edits and the `.mujun` project file stores. Everything else
+(tables, merged data, scores, outputs) is derived from it by `Project.run`, so reopening a saved
+project reproduces the same result. Every change made through its methods appends an audit
+entry (who, when, what, why), which is what an appeal file (复核) needs.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+
+from .corrections import Correction
+from .evaluate import TierOverride
+from .issues import Issue
+from .mapping import Mapping, SheetMapping
+from .pipeline import Imported, RunResult, evaluate_tables, parse_files, read_files
+from .progress import CancelFn, ProgressFn, Steps
+from .readers import RawFile
+from .scheme import Scheme, parse_scheme
+
+
+def now_text() -> str:
+    return datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+
+
+def current_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name on some service accounts
+        return ""
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """审计记录: one human action on the evaluation."""
+
+    time: str
+    user: str
+    action: str  # import / remove_file / mapping / scheme / correction / override / clear_override / year / evaluate
+    target: str = ""  # enterprise key or file name
+    field: str = ""
+    before: str = ""
+    after: str = ""
+    reason: str = ""
+
+
+@dataclass
+class Project:
+    year: int
+    scheme_text: str
+    scheme_source: str = ""  # template id or file name it came from
+    files: list[RawFile] = field(default_factory=list)
+    mapping: Mapping = field(default_factory=Mapping)
+    corrections: list[Correction] = field(default_factory=list)
+    overrides: list[TierOverride] = field(default_factory=list)
+    audit: list[AuditEntry] = field(default_factory=list)
+    prior: dict[str, object] | None = None  # prior-year result (a `--json` document), if attached
+    read_issues: list[Issue] = field(default_factory=list)
+    user: str = field(default_factory=current_user)
+
+    # --- derived -----------------------------------------------------------------------------
+    @property
+    def scheme(self) -> Scheme:
+        return parse_scheme(self.scheme_text, self.scheme_source or "方案")
+
+    def fingerprint(self) -> str:
+        """Ties a printed letter to this exact state: files, mapping, scheme, edits, year."""
+        h = hashlib.sha256()
+        h.update(str(self.year).encode())
+        h.update(self.scheme_text.encode("utf-8"))
+        for f in self.files:
+            h.update(f.sha256.encode())
+        h.update(repr([m.to_dict() for m in self.mapping.sheets]).encode("utf-8"))
+        h.update(repr([(c.key, c.field, c.value) for c in self.corrections]).encode("utf-8"))
+        h.update(repr([(o.key, o.tier) for o in self.overrides]).encode("utf-8"))
+        return h.hexdigest()[:16]
+
+    def imported(self, steps: Steps | None = None) -> Imported:
+        tables, issues = parse_files(self.files, self.mapping, steps)
+        return Imported(list(self.files), tables, list(self.read_issues) + issues)
+
+    def run(self, progress: ProgressFn | None = None, cancel: CancelFn | None = None) -> RunResult:
+        steps = Steps(progress, cancel)
+        steps.stage(0.0, 0.6, "识别数据表")
+        imported = self.imported(steps)
+        steps.stage(0.6, 1.0, "评价")
+        result = evaluate_tables(imported, self.scheme, self.year, self.corrections, self.overrides, steps)
+        steps.done()
+        return result
+
+    # --- edits (each one audited) ------------------------------------------------------------
+    def _log(self, action: str, target: str = "", field_: str = "", before: object = "", after: object = "",
+             reason: str = "") -> None:
+        self.audit.append(AuditEntry(now_text(), self.user, action, target, field_, _s(before), _s(after), reason))
+
+    def add_files(self, paths: list[str | Path], progress: ProgressFn | None = None,
+                  cancel: CancelFn | None = None) -> list[str]:
+        """Read and add files; returns one-line messages for files that could not be read."""
+        files, issues, failed = read_files(paths, self.mapping, Steps(progress, cancel))
+        for f in files:
+            self.files = [x for x in self.files if x.name != f.name] + [f]
+            self._log("import", f.name, after=f"sha256:{f.sha256[:16]}，{len(f.sheets)} 个工作表")
+        self.read_issues.extend(issues)
+        return failed
+
+    def remove_file(self, name: str) -> None:
+        self.files = [f for f in self.files if f.name != name]
+        self._log("remove_file", name)
+
+    def move_file(self, name: str, new_index: int) -> None:
+        """File order matters: the first file given wins a cross-file conflict."""
+        f = next(x for x in self.files if x.name == name)
+        rest = [x for x in self.files if x.name != name]
+        rest.insert(max(0, min(new_index, len(rest))), f)
+        self.files = rest
+        self._log("reorder", name, after=str(new_index))
+
+    def set_sheet_mapping(self, rule: SheetMapping) -> None:
+        """Replace the rule for exactly this file/sheet pattern, or add it in front."""
+        before = [m for m in self.mapping.sheets if (m.file, m.sheet) == (rule.file, rule.sheet)]
+        self.mapping = Mapping([rule] + [m for m in self.mapping.sheets if (m.file, m.sheet) != (rule.file, rule.sheet)])
+        self._log("mapping", f"{rule.file} / {rule.sheet}", before=before[0].to_dict() if before else "",
+                  after=rule.to_dict())
+
+    def set_scheme(self, text: str, source: str = "", reason: str = "") -> Scheme:
+        scheme = parse_scheme(text, source or "方案")  # validate before accepting
+        self._log("scheme", source, before=self.scheme_source, after=f"{scheme.id} {scheme.version} {scheme.fingerprint}",
+                  reason=reason)
+        self.scheme_text, self.scheme_source = text, source
+        return scheme
+
+    def set_year(self, year: int) -> None:
+        self._log("year", before=self.year, after=year)
+        self.year = year
+
+    def add_correction(self, key: str, field_: str, value: object, reason: str, before: object = "") -> Correction:
+        if not reason.strip():
+            raise ValueError("更正必须填写理由")
+        c = Correction(key, field_, value, reason.strip(), self.user, now_text())
+        self.corrections = [x for x in self.corrections if (x.key, x.field) != (key, field_)] + [c]
+        self._log("correction", key, field_, before, value, reason.strip())
+        return c
+
+    def remove_correction(self, key: str, field_: str, reason: str) -> None:
+        old = [x for x in self.corrections if (x.key, x.field) == (key, field_)]
+        self.corrections = [x for x in self.corrections if (x.key, x.field) != (key, field_)]
+        self._log("remove_correction", key, field_, old[0].value if old else "", "", reason)
+
+    def set_override(self, key: str, tier: str, reason: str, before: str = "") -> TierOverride:
+        if not reason.strip():
+            raise ValueError("手动调档必须填写理由")
+        o = TierOverride(key, tier, reason.strip(), self.user, now_text())
+        self.overrides = [x for x in self.overrides if x.key != key] + [o]
+        self._log("override", key, "tier", before, tier, reason.strip())
+        return o
+
+    def clear_override(self, key: str, reason: str) -> None:
+        old = [x for x in self.overrides if x.key == key]
+        self.overrides = [x for x in self.overrides if x.key != key]
+        self._log("clear_override", key, "tier", old[0].tier if old else "", "", reason)
+
+    def copy(self) -> Project:
+        return replace(self, files=list(self.files), corrections=list(self.corrections),
+                       overrides=list(self.overrides), audit=list(self.audit), read_issues=list(self.read_issues))
+
+
+def _s(v: object) -> str:
+    if v is None:
+        return ""
+    return v if isinstance(v, str) else repr(v) if isinstance(v, (dict, list)) else str(v)
+
+
+def new_project(year: int, scheme_ref: str = "reference") -> Project:
+    """A fresh project on a shipped template or a scheme file."""
+    from .scheme import load_scheme
+
+    s = load_scheme(scheme_ref)
+    return Project(year=year, scheme_text=s.text, scheme_source=s.id if not Path(scheme_ref).suffix else Path(scheme_ref).name)
