@@ -12,6 +12,7 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
+from . import project_commands
 from .issues import InputError
 from .mapping import load_mapping
 from .scheme import list_schemes, load_scheme
@@ -40,8 +41,10 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--mapping", metavar="PATH", help="列对应关系覆盖文件（TOML），用于表头无法自动识别的文件")
     e.add_argument("--issues", choices=("error", "warning", "info", "none"), default="warning",
                    help="在屏幕上列出的数据问题的最低级别（默认 warning）")
+    project_commands.add_evaluate_arguments(e)
     _add_output_options(e)
     sub.add_parser("schemes", parents=[common], help="列出内置评价方案", description="列出 templates/schemes/ 中的评价方案模板。")
+    project_commands.add_commands(sub, common)
     return p
 
 
@@ -90,7 +93,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             _print(f"错误：{exc}", err=True)
             return EXIT_INPUT
     missing = [f for f in args.files if not Path(f).exists()]
-    result = run([f for f in args.files], scheme, args.year, mapping)
+    project = None
+    if args.project:  # run through a Project so that what is saved is exactly what was run
+        project, result = project_commands.evaluate_into_project(args.files, args.scheme, args.year, mapping)
+    else:
+        result = run([f for f in args.files], scheme, args.year, mapping)
     for msg in result.imported.failed:
         _print(f"错误：{msg}", err=True)
     status = EXIT_INPUT if result.imported.failed or missing else EXIT_OK
@@ -108,6 +115,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             _print(f"错误：无法写出 {args.json}（{exc.strerror or exc}）", err=True)
             return EXIT_INPUT
         _print(f"已写出结果：{args.json}")
+    if project is not None:
+        status = max(status, project_commands.save_evaluated(project, result, args.project, _print))
     try:
         from .outputs import cli as outputs_cli
     except ImportError:
@@ -152,6 +161,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_schemes()
         if args.command == "evaluate":
             return cmd_evaluate(args)
+        if args.command == "report":
+            return project_commands.cmd_report(args, _print)
+        if args.command == "audit":
+            return project_commands.cmd_audit(args, _print)
         parser.print_help()
         return EXIT_OK
     except InputError as exc:

@@ -19,11 +19,23 @@ for _i, _c in enumerate(ALPHABET):
     _VALUE[ord(_c)] = _i
 
 
+def _normalise_one(v: object) -> object:
+    if v is None or v is pd.NA or (isinstance(v, float) and v != v):
+        return None
+    t = v if isinstance(v, str) else str(v)
+    if not (t.isascii() and t.isalnum()):  # rare: spaces, full-width characters
+        t = "".join(t.translate(FULLWIDTH_TABLE).split())
+    t = t.upper()
+    return t or None
+
+
 def normalise_codes(codes: pd.Series) -> pd.Series:
-    """Trim, drop inner spaces, full-width to half-width, upper-case; missing stays missing."""
-    s = codes.astype("string")
-    s = s.str.translate(FULLWIDTH_TABLE).str.replace(r"\s+", "", regex=True).str.upper()
-    return s.mask(s == "")
+    """Trim, drop inner spaces, full-width to half-width, upper-case; missing stays missing (None).
+
+    Plain Python per cell with a fast path: without pyarrow, pandas string methods are per-cell
+    Python too, with more overhead.
+    """
+    return pd.Series([_normalise_one(v) for v in codes.to_numpy(dtype=object)], index=codes.index, dtype=object)
 
 
 def check_character(first17: str) -> str:
@@ -34,28 +46,18 @@ def check_character(first17: str) -> str:
 
 def valid_codes(codes: pd.Series) -> np.ndarray:
     """Boolean array: the normalised code has 18 legal characters and a correct check character."""
-    s = codes.astype("string").fillna("")
-    n = len(s)
-    ok = (s.str.len() == 18).to_numpy(dtype=bool, na_value=False)
+    vals_list = codes.to_numpy(dtype=object)
+    n = len(vals_list)
+    ok = np.fromiter((isinstance(c, str) and len(c) == 18 and c.isascii() for c in vals_list), dtype=bool, count=n)
     if not ok.any():
         return ok
-    cand = s[ok]
-    joined = "".join(cand.tolist())
-    raw = np.frombuffer(joined.encode("utf-8", errors="replace"), dtype=np.uint8)
-    if raw.size != 18 * len(cand):  # a non-ASCII character somewhere: check row by row
-        ascii_ok = np.array([c.isascii() for c in cand.tolist()], dtype=bool)
-        idx = np.flatnonzero(ok)
-        ok[idx[~ascii_ok]] = False
-        if not ascii_ok.any():
-            return ok
-        cand = cand[ascii_ok]
-        raw = np.frombuffer("".join(cand.tolist()).encode("ascii"), dtype=np.uint8)
-    vals = _VALUE[raw].reshape(len(cand), 18)
+    idx = np.flatnonzero(ok)
+    raw = np.frombuffer("".join(vals_list[idx].tolist()).encode("ascii"), dtype=np.uint8)
+    vals = _VALUE[raw].reshape(len(idx), 18)
     legal = (vals >= 0).all(axis=1)
     check = (31 - (vals[:, :17] * WEIGHTS).sum(axis=1) % 31) % 31
-    good = legal & (check == vals[:, 17])
     result = np.zeros(n, dtype=bool)
-    result[np.flatnonzero(ok)] = good
+    result[idx] = legal & (check == vals[:, 17])
     return result
 
 

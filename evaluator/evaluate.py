@@ -13,6 +13,7 @@ positions and ranks use that rounded total, so firms printed with equal totals s
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -61,11 +62,25 @@ def round_half_up(x: np.ndarray | float, decimals: int = 2) -> np.ndarray:
     return np.sign(arr) * np.floor(np.abs(arr) * f + 0.5 + 1e-7) / f
 
 
+_DIVISION = re.compile(r"^[A-Z]?(\d{2})")
+
+
 def division_of(industry: pd.Series) -> pd.Series:
-    """`C3311` / `3311` → `33`, the 2-digit division used for exemptions and industry ranks."""
-    s = industry.astype("string").str.upper().str.replace(r"[^0-9A-Z]", "", regex=True)
-    digits = s.str.extract(r"^[A-Z]?(\d{2})", expand=False)
-    return digits.astype("string")
+    """`C3311` / `3311` → `33`, the 2-digit division used for exemptions and industry ranks.
+
+    Computed on the few distinct codes and mapped back: a county has hundreds of codes, not 100k.
+    """
+    codes, uniques = pd.factorize(industry, use_na_sentinel=True)
+    div_u = []
+    for u in uniques:
+        m = _DIVISION.match("".join(ch for ch in str(u).upper() if ch.isalnum()))
+        div_u.append(m.group(1) if m else None)
+    out = np.empty(len(codes), dtype=object)
+    out[:] = None
+    if len(div_u):
+        lookup = np.array(div_u + [None], dtype=object)
+        out = lookup[codes]  # −1 (missing) picks the trailing None
+    return pd.Series(out, index=industry.index, dtype=object)
 
 
 def assign_status(ent: pd.DataFrame, scheme: Scheme, year: int) -> tuple[pd.Series, pd.Series, pd.Series]:
@@ -88,11 +103,16 @@ def assign_status(ent: pd.DataFrame, scheme: Scheme, year: int) -> tuple[pd.Seri
     with np.errstate(invalid="ignore"):
         decide(~(land > 0), "incomplete", "缺少用地面积或用地面积不大于 0")
         ex_div = np.isin(div, list(scheme.status.exempt_divisions)) & (div != "")
-        decide(ex_div, "exempt", np.array([f"行业大类 {d} 属免评行业" for d in div], dtype=object))
+        why = np.full(n, "", dtype=object)
+        for i in np.flatnonzero(ex_div & ~decided):
+            why[i] = f"行业大类 {div[i]} 属免评行业"
+        decide(ex_div, "exempt", why)
         if scheme.status.new_firm_years > 0:
             first_year = year - scheme.status.new_firm_years + 1
             new = commissioned >= first_year
-            decide(new, "exempt", np.array([f"{int(c) if c == c else ''} 年投产，属新投产企业" for c in commissioned], dtype=object))
+            for i in np.flatnonzero(new & ~decided):
+                why[i] = f"{int(commissioned[i])} 年投产，属新投产企业（评价年度 {year}）"
+            decide(new, "exempt", why)
         for pid, label in POPULATIONS.items():
             in_pop = scale == pid
             pop = scheme.populations.get(pid)
@@ -310,19 +330,42 @@ def _apply_overrides(t: pd.DataFrame, scheme: Scheme, overrides: Sequence[TierOv
 
 def aggregates(t: pd.DataFrame) -> dict[str, float | None]:
     """Σ numerator / Σ denominator of every library indicator over the rows where it is computable."""
-    out: dict[str, float | None] = {}
+    return {k: v[0] for k, v in grouped_aggregates(t, np.zeros(len(t), dtype=np.int64), 1).items()}
+
+
+def grouped_aggregates(t: pd.DataFrame, group: np.ndarray, n_groups: int) -> dict[str, list[float | None]]:
+    """Σ/Σ per group for every library indicator, with bincount: one pass, no per-group frames."""
+    out: dict[str, list[float | None]] = {}
     for i in INDICATORS:
         num = t[i.numerator].to_numpy(dtype=float, na_value=np.nan)
         den = t[i.denominator].to_numpy(dtype=float, na_value=np.nan)
-        ok = computable(num, den)
-        d = den[ok].sum()
-        out[i.id] = float(num[ok].sum() / d * i.multiplier) if ok.any() and d > 0 else None
+        ok = computable(num, den) & (group >= 0)
+        sn = np.bincount(group[ok], weights=num[ok], minlength=n_groups)
+        sd = np.bincount(group[ok], weights=den[ok], minlength=n_groups)
+        cnt = np.bincount(group[ok], minlength=n_groups)
+        out[i.id] = [float(a / b * i.multiplier) if c and b > 0 else None for a, b, c in zip(sn, sd, cnt)]
     return out
 
 
 def _tier_counts(tiers: pd.Series, labels: Sequence[str]) -> dict[str, int]:
     counts = tiers.value_counts()
     return {lab: int(counts.get(lab, 0)) for lab in labels}
+
+
+def _by_group(ev: pd.DataFrame, col: str, labels: Sequence[str]) -> dict[str, Any]:
+    keys = ev[col].where(ev[col].notna(), "（未填）").astype(str).to_numpy(dtype=object)
+    codes, uniques = pd.factorize(keys, sort=True)
+    n = len(uniques)
+    aggs = grouped_aggregates(ev, codes, n)
+    counts = np.bincount(codes, minlength=n)
+    score_sum = np.bincount(codes, weights=ev["total_score"].to_numpy(dtype=float), minlength=n)
+    tiers = ev["tier"].to_numpy(dtype=object)
+    tier_counts = {lab: np.bincount(codes[tiers == lab], minlength=n) for lab in labels}
+    return {str(u): {"evaluated": int(counts[g]),
+                     "tiers": {lab: int(tier_counts[lab][g]) for lab in labels},
+                     "mean_score": float(score_sum[g] / counts[g]) if counts[g] else None,
+                     "aggregates": {k: v[g] for k, v in aggs.items()}}
+            for g, u in enumerate(uniques)}
 
 
 def summarise(t: pd.DataFrame, scheme: Scheme, benchmarks: dict[str, dict[str, float]]) -> dict[str, Any]:
@@ -332,21 +375,17 @@ def summarise(t: pd.DataFrame, scheme: Scheme, benchmarks: dict[str, dict[str, f
     for pid, label in POPULATIONS.items():
         pop: Population | None = scheme.populations.get(pid)
         of_scale = t[scale == pid]
-        ev = t[t["population"] == pid]
+        ev = t[(t["population"] == pid).to_numpy()]
         labels = pop.tiers.labels if pop else ("A", "B", "C", "D")
         entry: dict[str, Any] = {"label": pop.label if pop else label, "total": int(len(of_scale))}
+        status_counts = of_scale["status"].value_counts()
         for st in STATUS_LABELS:
-            entry[st] = int((of_scale["status"] == st).sum())
+            entry[st] = int(status_counts.get(st, 0))
         entry["tiers"] = _tier_counts(ev["tier"], labels)
         entry["initial_tiers"] = _tier_counts(ev["initial_tier"], labels)
         entry["benchmarks"] = {k: (None if not np.isfinite(v) else float(v)) for k, v in benchmarks.get(pid, {}).items()}
         entry["aggregates"] = aggregates(ev)
-        for group, col in (("by_township", "township"), ("by_industry", "division")):
-            rows = {}
-            for g, part in ev.groupby(ev[col].fillna("（未填）"), sort=True):
-                rows[str(g)] = {"evaluated": int(len(part)), "tiers": _tier_counts(part["tier"], labels),
-                                "mean_score": float(part["total_score"].mean()),
-                                "aggregates": aggregates(part)}
-            entry[group] = rows
+        entry["by_township"] = _by_group(ev, "township", labels)
+        entry["by_industry"] = _by_group(ev, "division", labels)
         out[pid] = entry
     return out

@@ -9,6 +9,7 @@ enterprise, keyed by name, and shows up in every output with its status.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -29,14 +30,25 @@ class MergedData:
 
     enterprises: pd.DataFrame  # indexed by `key`, one row per enterprise, canonical units
     issues: list[Issue] = field(default_factory=list)
-    row_keys: dict[tuple[str, str, int], str] = field(default_factory=dict)  # (file, sheet, row) → key
+    row_keys: pd.DataFrame = field(default_factory=pd.DataFrame)  # columns _file, _sheet, _row, _key
     files: list[str] = field(default_factory=list)
 
 
+_NEEDS_NAME_CLEANING = re.compile(r"[\s\u3000\uff01-\uff5e]")
+
+
+def _name_one(v: object) -> object:
+    if v is None or v is pd.NA or (isinstance(v, float) and v != v):
+        return None
+    t = v if isinstance(v, str) else str(v)
+    if _NEEDS_NAME_CLEANING.search(t):
+        t = "".join(t.translate(FULLWIDTH_TABLE).split())
+    return t or None
+
+
 def normalise_names(names: pd.Series) -> pd.Series:
-    """Trim, drop inner spaces, full-width → half-width (so `（）` → `()`)."""
-    s = names.astype("string").str.translate(FULLWIDTH_TABLE).str.replace(r"\s+", "", regex=True)
-    return s.mask(s == "")
+    """Trim, drop inner spaces, full-width → half-width (so `（）` → `()`); missing stays None."""
+    return pd.Series([_name_one(v) for v in names.to_numpy(dtype=object)], index=names.index, dtype=object)
 
 
 def code_problem(code: str) -> str:
@@ -73,7 +85,7 @@ def merge_tables(tables: list[SheetTable]) -> MergedData:
         df["_src"] = file_order[t.file]
         for f in ENTERPRISE_FIELDS:
             if f not in df:
-                df[f] = pd.Series(pd.NA, index=df.index, dtype="string") if FIELD_BY_ID[f].kind in ("text", "code") else np.nan
+                df[f] = pd.Series(None, index=df.index, dtype=object) if FIELD_BY_ID[f].kind in ("text", "code") else np.nan
         frames.append(df)
     cols = ["_file", "_sheet", "_row", "_src", *ENTERPRISE_FIELDS]
     if frames:
@@ -81,7 +93,7 @@ def merge_tables(tables: list[SheetTable]) -> MergedData:
     else:
         rows = pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
     for f in ("credit_code", "name", "township", "industry"):
-        rows[f] = rows[f].astype("string")
+        rows[f] = rows[f].astype(object).where(rows[f].notna(), None)
     rows["_name_norm"] = normalise_names(rows["name"])
     code = rows["credit_code"]
     has_code = code.notna().to_numpy()
@@ -102,12 +114,12 @@ def merge_tables(tables: list[SheetTable]) -> MergedData:
     key = code.copy()
     no_code = ~has_code
     nn = rows["_name_norm"]
-    matched = nn.map(name_to_code).astype("string")
+    matched = nn.map(name_to_code)
     amb = nn.isin(list(ambiguous)).to_numpy() if ambiguous else np.zeros(len(rows), dtype=bool)
     use_match = no_code & matched.notna().to_numpy() & ~amb
     key[use_match] = matched[use_match]
     unmatched = no_code & ~use_match & nn.notna().to_numpy()
-    key[unmatched] = NAME_KEY_PREFIX + nn[unmatched]
+    key[unmatched] = [NAME_KEY_PREFIX + x for x in nn[unmatched]]
     nameless = no_code & nn.isna().to_numpy()
     codes_known = bool(valid.any())
     for i in np.flatnonzero(unmatched):
@@ -124,7 +136,7 @@ def merge_tables(tables: list[SheetTable]) -> MergedData:
         if cnt:
             issues.append(Issue("info", f"该文件无信用代码的 {int(cnt)} 行按企业名称匹配到了信用代码", str(fname)))
     rows = rows.loc[~nameless].reset_index(drop=True)
-    row_keys = {(f, s, int(r)): k for f, s, r, k in zip(rows["_file"], rows["_sheet"], rows["_row"], rows["_key"])}
+    row_keys = rows[["_file", "_sheet", "_row", "_key"]]
 
     per_file, file_issues = _combine_within_files(rows)
     issues.extend(file_issues)
@@ -150,19 +162,30 @@ def _combine_within_files(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[Issue]
             issues.append(Issue("info", f"本文件 {int(all_rows['_rows'].sum())} 行数据合并为 {len(all_rows)} 家企业："
                                         f"其中 {len(grp)} 家企业各有多行（地块、电表、税种等，共 {int(grp['_rows'].sum())} 行），"
                                         "用地面积、税金、增加值、营业收入、用电量、能耗、研发经费、排放量按行加总", str(fname)))
-        dup_rows = rows[rows.set_index(["_src", "_key"]).index.isin(multi.index)]
+        in_multi = g["_row"].transform("size").to_numpy() > 1
+        dup_rows = rows[in_multi]
+        gd = dup_rows.groupby(["_src", "_key"], sort=False)
         for fid in other_fields:
             if fid == "credit_code":
                 continue
             col = "_name_norm" if fid == "name" else fid
-            nun = dup_rows.groupby(["_src", "_key"], sort=False)[col].nunique()
-            for (src, k) in nun[nun > 1].index:
+            v = dup_rows[col]
+            first = gd[col].transform("first")
+            present = v.notna().to_numpy() & first.notna().to_numpy()
+            if FIELD_BY_ID[fid].kind in ("text", "code"):
+                differs = present & (v.to_numpy(dtype=object) != first.to_numpy(dtype=object))
+            else:
+                differs = present & ~np.isclose(v.to_numpy(dtype=float), first.to_numpy(dtype=float), rtol=1e-6, atol=1e-9)
+            if not differs.any():
+                continue
+            bad = dup_rows.loc[differs, ["_src", "_key"]].drop_duplicates()
+            for src, k in zip(bad["_src"], bad["_key"]):
                 grp = dup_rows[(dup_rows["_src"] == src) & (dup_rows["_key"] == k)]
                 vals = grp[[fid, "_sheet", "_row"]].dropna(subset=[fid])
-                first = vals.iloc[0]
-                shown = "、".join(f"第 {int(r)} 行“{_fmt(v)}”" for v, r in zip(vals[fid], vals["_row"]))
-                issues.append(Issue("warning", f"同一企业在本文件的多行中{FIELD_BY_ID[fid].label}不一致：{shown}；采用第一个值“{_fmt(first[fid])}”",
-                                    str(grp["_file"].iat[0]), str(first["_sheet"]), int(first["_row"]),
+                first_row = vals.iloc[0]
+                shown = "、".join(f"第 {int(r)} 行“{_fmt(x)}”" for x, r in zip(vals[fid], vals["_row"]))
+                issues.append(Issue("warning", f"同一企业在本文件的多行中{FIELD_BY_ID[fid].label}不一致：{shown}；采用第一个值“{_fmt(first_row[fid])}”",
+                                    str(grp["_file"].iat[0]), str(first_row["_sheet"]), int(first_row["_row"]),
                                     FIELD_BY_ID[fid].label, str(k)))
     return combined, issues
 
@@ -174,12 +197,17 @@ def _combine_across_files(per_file: pd.DataFrame, rows: pd.DataFrame) -> tuple[p
     first_seen = rows.groupby("_key", sort=False).size().index  # order of first appearance
     g = per_file.groupby("_key", sort=False)
     merged = g[list(ENTERPRISE_FIELDS)].first()
-    sources = g["_file"].agg(lambda s: "；".join(dict.fromkeys(s)))
+    # Which files each firm came from, as a bit mask per firm: few distinct masks, each named once.
+    names = per_file.drop_duplicates("_src").set_index("_src")["_file"].to_dict()
+    bits = np.left_shift(1, per_file["_src"].to_numpy(dtype=np.int64))
+    masks = pd.Series(bits, index=per_file.index).groupby(per_file["_key"], sort=False).sum()
+    label = {m: "；".join(names[b] for b in sorted(names) if m >> b & 1) for m in pd.unique(masks.to_numpy())}
+    sources = masks.map(label)
     n_rows = g["_rows"].sum()
-    n_files = g["_file"].nunique()
-    multi_keys = n_files[n_files > 1].index
-    if len(multi_keys):
-        sub = per_file[per_file["_key"].isin(multi_keys)].copy()
+    n_files = g["_src"].transform("size")
+    multi_keys = per_file.loc[n_files.to_numpy() > 1, "_key"].unique()
+    if len(multi_keys):  # firms present in two or more files: compare their values
+        sub = per_file[n_files.to_numpy() > 1].copy()
         sub["_name_norm"] = normalise_names(sub["name"])
         for fid in ENTERPRISE_FIELDS:
             if fid == "credit_code":
@@ -188,13 +216,11 @@ def _combine_across_files(per_file: pd.DataFrame, rows: pd.DataFrame) -> tuple[p
             vals = sub[list(dict.fromkeys(["_key", "_file", "_sheet", "_first", col, fid]))].dropna(subset=[col])
             if vals.empty:
                 continue
+            ref = vals.groupby("_key", sort=False)[col].transform("first")
             if FIELD_BY_ID[fid].kind in ("number", "bool", "scale", "year"):
-                ref = vals.groupby("_key", sort=False)[col].transform("first").astype(float)
-                v = vals[col].astype(float)
-                differs = ~np.isclose(v.to_numpy(), ref.to_numpy(), rtol=1e-6, atol=1e-9)
+                differs = ~np.isclose(vals[col].to_numpy(dtype=float), ref.to_numpy(dtype=float), rtol=1e-6, atol=1e-9)
             else:
-                ref = vals.groupby("_key", sort=False)[col].transform("first")
-                differs = (vals[col] != ref).to_numpy(dtype=bool)
+                differs = vals[col].to_numpy(dtype=object) != ref.to_numpy(dtype=object)
             if not differs.any():
                 continue
             numeric = FIELD_BY_ID[fid].kind in ("number", "bool", "scale", "year")

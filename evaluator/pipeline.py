@@ -102,13 +102,16 @@ class RunResult:
 
 def _key_issues(issues: list[Issue], merged: MergedData) -> list[Issue]:
     """Attach the enterprise key to row-level findings so each firm's letter can list its own."""
-    out = []
-    for it in issues:
-        if not it.key and it.row is not None:
-            k = merged.row_keys.get((it.file, it.sheet, it.row))
-            if k:
-                it = Issue(it.level, it.message, it.file, it.sheet, it.row, it.column, k)
-        out.append(it)
+    todo = [i for i, it in enumerate(issues) if not it.key and it.row is not None]
+    if not todo or merged.row_keys.empty:
+        return list(issues)
+    want = pd.DataFrame({"_file": [issues[i].file for i in todo], "_sheet": [issues[i].sheet for i in todo],
+                         "_row": [issues[i].row for i in todo], "_i": todo})
+    hit = want.merge(merged.row_keys, on=["_file", "_sheet", "_row"], how="inner")
+    out = list(issues)
+    for i, k in zip(hit["_i"], hit["_key"]):
+        it = out[i]
+        out[i] = Issue(it.level, it.message, it.file, it.sheet, it.row, it.column, str(k))
     return out
 
 

@@ -39,6 +39,7 @@ KEY_COLUMNS = ("__key__",)
 _UNIT_LINE = re.compile(r"(金额|价值量|计量|面积|能耗|电量)?单位\s*[:：]\s*(.+)")
 _TOTAL = re.compile(r"^\s*(合\s*计|总\s*计|小\s*计|共\s*计|累\s*计|全县合计|全县总计|汇\s*总)|(合计|总计|小计)\s*$")
 _NOTE = re.compile(r"^\s*(注|说明|填表说明|备注|制表|填报|填表人|审核|负责人|单位负责人|统计负责人|数据来源|资料来源|联系电话|报出日期)\s*[:：\d.、]?")
+_INDUSTRY = re.compile(r"[A-Z]?\d{2,4}")
 _SERIAL_HEADERS = {"序号", "编号", "no", "no.", "序", "行次"}
 
 
@@ -334,27 +335,32 @@ def parse_sheet(raw: RawSheet, override: SheetMapping | None = None) -> tuple[Sh
     return SheetTable(raw.file, raw.sheet, [r for r in block], data_start, cols, table, issues, skipped), issues
 
 
-def _column_values(raw: RawSheet, index: int, start: int) -> np.ndarray:
-    col = [row[index] if index < len(row) else "" for row in raw.rows[start:]]
-    arr = np.empty(len(col), dtype=object)
-    arr[:] = col
-    return arr
+def _columns(raw: RawSheet, start: int) -> list[np.ndarray]:
+    """Every column below `start` as an object array (one transpose instead of a pass per column)."""
+    body = raw.rows[start:]
+    width = raw.n_cols
+    if not body:
+        return [np.empty(0, dtype=object) for _ in range(width)]
+    if any(len(r) != width for r in body):
+        body = [r + [""] * (width - len(r)) for r in body]
+    out = []
+    for col in zip(*body):
+        arr = np.empty(len(col), dtype=object)
+        arr[:] = col
+        out.append(arr)
+    return out
 
 
-def _as_text(arr: np.ndarray) -> pd.Series:
-    """Cells as stripped text, vectorised; integral floats lose their `.0` (industry codes, years)."""
-    s = pd.Series(arr, dtype=object)
-    kind = pd.api.types.infer_dtype(s, skipna=True)
-    if kind in ("string", "empty"):
-        return s.astype("string").str.strip()
-    return s.map(_text).astype("string")
+def _texts(arr: np.ndarray) -> list[str]:
+    """Cells as stripped text; integral floats lose their `.0` (industry codes, years)."""
+    return [v.strip() if type(v) is str else _text(v) for v in arr]
 
 
 def _is_empty(arr: np.ndarray) -> np.ndarray:
     return np.asarray(pd.isna(arr) | (arr == ""), dtype=bool)
 
 
-_TOTAL_VEC = re.compile(r"(?:^|\x1f)\s*(?:合\s*计|总\s*计|小\s*计|共\s*计|累\s*计|全县合计|全县总计|汇\s*总)|(?:合计|总计|小计)\s*(?:\x1f|$)")
+_NUMBERED = re.compile(r"^\s*(\d+|[一二三四五六七八九十]+)\s*[.、．)）]")
 
 
 def _read_rows(
@@ -364,64 +370,62 @@ def _read_rows(
     issues: list[Issue] = []
     mapped = [c for c in cols if c.field]
     rows_excel = np.arange(start + 1, start + 1 + n)
-    values = {c.field: _column_values(raw, c.index, start) for c in mapped}
+    columns = _columns(raw, start)
+    values = {c.field: columns[c.index] for c in mapped}
     by_field = {c.field: c for c in mapped}
 
     empty_all = np.ones(n, dtype=bool)
     for arr in values.values():
         empty_all &= _is_empty(arr)
+    texts: dict[str, list[str]] = {fid: _texts(values[fid]) for fid in ("credit_code", "name", "township", "industry")
+                                   if fid in values}
     # Texts that decide whether a row is a total, a note or a repeated header.
     lead_idx = sorted({c.index for c in mapped if c.field in ("credit_code", "name")} | set(range(min(3, raw.n_cols))))
-    lead_cols = [_as_text(_column_values(raw, i, start)).fillna("") for i in lead_idx]
-    if n and lead_cols:
-        lead = lead_cols[0]
-        for extra in lead_cols[1:]:
-            lead = lead.str.cat(extra, sep="\x1f")
-        is_total = lead.str.contains(_TOTAL_VEC, regex=True).fillna(False).to_numpy(dtype=bool)
-        first_text = lead_cols[-1].copy()
-        for col in reversed(lead_cols[:-1]):
-            first_text = first_text.where(col == "", col)
-        is_note = first_text.str.match(_NOTE.pattern).fillna(False).to_numpy(dtype=bool)
-    else:
-        is_total = np.zeros(n, dtype=bool)
-        is_note = np.zeros(n, dtype=bool)
-        first_text = pd.Series([""] * n, dtype="string")
-    texts: dict[str, pd.Series] = {}
-    for fid in ("credit_code", "name", "township", "industry"):
-        if fid in values:
-            texts[fid] = _as_text(values[fid])
-    has_code = np.zeros(n, dtype=bool)
-    if "credit_code" in texts:
-        has_code = (texts["credit_code"].str.len().fillna(0) >= 15).to_numpy(dtype=bool)
+    by_index = {by_field[f].index: t for f, t in texts.items()}
+    lead_cols = [by_index.get(i) or _texts(columns[i]) for i in lead_idx]
+    first_text = [next((t for t in ts if t), "") for ts in zip(*lead_cols)] if lead_cols else [""] * n
+    is_total = np.zeros(n, dtype=bool)
+    for col in lead_cols:
+        for i, t in enumerate(col):
+            if t and ("计" in t or "汇" in t) and _TOTAL.search(t):
+                is_total[i] = True
+    is_note = np.fromiter((bool(t) and _NOTE.match(t) is not None for t in first_text), dtype=bool, count=n)
+    has_code = (np.fromiter((len(t) >= 15 for t in texts["credit_code"]), dtype=bool, count=n)
+                if "credit_code" in texts else np.zeros(n, dtype=bool))
     is_note &= ~has_code
     header_again = np.zeros(n, dtype=bool)
     if "name" in texts:
         hdr = normalise_header(split_header(by_field["name"].label.split("/")[-1])[0])
-        header_again = (texts["name"].fillna("").str.replace(r"\s", "", regex=True) == hdr).to_numpy(dtype=bool)
+        header_again = np.fromiter((t == hdr or (bool(t) and t[0] == hdr[:1] and normalise_header(t) == hdr)
+                                    for t in texts["name"]), dtype=bool, count=n)
     is_total &= ~header_again
     if is_note.any():  # numbered continuation lines (`2. …`) under a `注：` line are notes too
-        after_note = np.arange(n) > np.flatnonzero(is_note)[0]
-        is_note |= after_note & ~has_code & (first_text.str.match(r"^\s*(\d+|[一二三四五六七八九十]+)\s*[.、．)）]").fillna(False).to_numpy(dtype=bool))
+        first_note = int(np.flatnonzero(is_note)[0])
+        for i in range(first_note + 1, n):
+            if not has_code[i] and _NUMBERED.match(first_text[i]):
+                is_note[i] = True
     is_note &= ~is_total & ~header_again
+    has_first = np.fromiter((t != "" for t in first_text), dtype=bool, count=n)
     # Text only in unmapped columns: not data, but never dropped without a word.
-    stray = empty_all & (first_text != "").to_numpy(dtype=bool) & ~is_total & ~is_note & ~header_again
+    stray = empty_all & has_first & ~is_total & ~is_note & ~header_again
     skip_blank = empty_all & ~is_total & ~is_note & ~header_again & ~stray
     keep = ~(skip_blank | is_total | is_note | header_again | stray)
     skipped = {"空行": int(skip_blank.sum()), "合计/小计行": int(is_total.sum()),
                "注释行": int(is_note.sum()), "重复表头": int(header_again.sum()), "无数据行": int(stray.sum())}
-    for r in np.flatnonzero(stray):
-        issues.append(Issue("info", f"该行在已识别的列中没有数据（仅有“{_short(first_text.iloc[r])}”），不计为企业，已跳过",
-                            raw.file, raw.sheet, int(rows_excel[r])))
     for r in np.flatnonzero(is_total):
-        issues.append(Issue("info", f"合计/小计行（“{_short(first_text.iloc[r])}”），不计为企业，已跳过",
+        issues.append(Issue("info", f"合计/小计行（“{_short(first_text[r])}”），不计为企业，已跳过",
                             raw.file, raw.sheet, int(rows_excel[r])))
     for r in np.flatnonzero(is_note):
-        issues.append(Issue("info", f"表注或说明行（“{_short(first_text.iloc[r])}”），已跳过",
+        issues.append(Issue("info", f"表注或说明行（“{_short(first_text[r])}”），已跳过",
                             raw.file, raw.sheet, int(rows_excel[r])))
     for r in np.flatnonzero(header_again):
         issues.append(Issue("info", "重复的表头行，已跳过", raw.file, raw.sheet, int(rows_excel[r])))
+    for r in np.flatnonzero(stray):
+        issues.append(Issue("info", f"该行在已识别的列中没有数据（仅有“{_short(first_text[r])}”），不计为企业，已跳过",
+                            raw.file, raw.sheet, int(rows_excel[r])))
 
     idx = np.flatnonzero(keep)
+    all_kept = len(idx) == n
     out = pd.DataFrame({"_row": rows_excel[idx]})
     out_rows = out["_row"].to_numpy()
     formula = {(r, c) for r, c in raw.formula_cells}
@@ -432,28 +436,28 @@ def _read_rows(
 
     for c in mapped:
         spec = FIELD_BY_ID[c.field]
-        arr = values[c.field][idx]
-        s = pd.Series(arr, dtype=object)
+        arr = values[c.field] if all_kept else values[c.field][idx]
         if spec.kind == "code":
-            out[c.field] = _codes_as_text(s, c, raw, out_rows, issues)
+            out[c.field] = _codes_as_text(arr, c, raw, out_rows, issues)
         elif spec.kind == "text":
-            t = texts[c.field].iloc[idx].reset_index(drop=True)
-            out[c.field] = t.mask(t == "")
+            t = texts[c.field]
+            kept = t if all_kept else [t[i] for i in idx]
+            out[c.field] = pd.Series([x or None for x in kept], dtype=object)
         elif spec.kind == "number":
-            nums, why = clean_numbers(s, text_is_native=raw.is_csv)
+            nums, why = clean_numbers(pd.Series(arr, dtype=object), text_is_native=raw.is_csv)
             report(why >= 4, "warning", c, lambda r: describe(int(why[r]), arr[r]))
             report((why > 0) & (why < 4), "info", c, lambda r: describe(int(why[r]), arr[r]))
             out[c.field] = nums * c.factor if c.factor != 1.0 else nums
         elif spec.kind == "bool":
-            vals, bad = clean_bools(s)
+            vals, bad = clean_bools(pd.Series(arr, dtype=object))
             report(bad & ~_is_empty(arr), "warning", c, lambda r: f"无法识别的是/否取值“{_short(str(arr[r]))}”，视为空")
             out[c.field] = vals
         elif spec.kind == "scale":
-            vals, bad = clean_scale(s)
+            vals, bad = clean_scale(pd.Series(arr, dtype=object))
             report(bad, "warning", c, lambda r: f"无法识别的企业规模“{_short(str(arr[r]))}”（应为 规上/规下 或 是/否），视为空")
             out[c.field] = vals
         elif spec.kind == "year":
-            vals, bad = clean_years(s)
+            vals, bad = clean_years(pd.Series(arr, dtype=object))
             report(bad, "warning", c, lambda r: f"无法识别的投产时间“{_short(str(arr[r]))}”，视为空")
             out[c.field] = vals
         if formula:
@@ -464,20 +468,12 @@ def _read_rows(
     return out, issues, skipped
 
 
-def _codes_as_text(s: pd.Series, c: ColumnMap, raw: RawSheet, rows: np.ndarray, issues: list[Issue]) -> pd.Series:
+def _codes_as_text(arr: np.ndarray, c: ColumnMap, raw: RawSheet, rows: np.ndarray, issues: list[Issue]) -> pd.Series:
     """Codes must be text; a code stored as a number has lost digits beyond 15 and is flagged."""
-    if pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):
-        return normalise_codes(s.astype("string"))
-    obj = s.to_numpy(dtype=object)
-    out = []
-    for i, v in enumerate(obj):
-        if isinstance(v, (int, float)) and not isinstance(v, bool) and not (isinstance(v, float) and np.isnan(v)):
-            issues.append(Issue("error", f"信用代码以数字格式存储（{v!r}），可能已丢失精度；请将该列设为文本格式后重新导出",
-                                raw.file, raw.sheet, int(rows[i]), c.label))
-            out.append(_text(v))
-        else:
-            out.append(_text(v))
-    return normalise_codes(pd.Series(out, dtype="string"))
+    for i in np.flatnonzero([isinstance(v, (int, float)) and not isinstance(v, bool) and v == v for v in arr]):
+        issues.append(Issue("error", f"信用代码以数字格式存储（{arr[i]!r}），可能已丢失精度；请将该列设为文本格式后重新导出",
+                            raw.file, raw.sheet, int(rows[i]), c.label))
+    return normalise_codes(pd.Series([v if type(v) is str else _text(v) for v in arr], dtype=object))
 
 
 def _row_checks(out: pd.DataFrame, raw: RawSheet, by_field: dict[str, ColumnMap], issues: list[Issue]) -> None:
@@ -502,9 +498,10 @@ def _row_checks(out: pd.DataFrame, raw: RawSheet, by_field: dict[str, ColumnMap]
         if fid in out:
             flag(fid, (out[fid] < 0).to_numpy(), "warning", FIELD_BY_ID[fid].label + "为负数（{v:g}），按原值计算")
     if "industry" in out:
-        ind = out["industry"].astype("string").str.upper().str.replace(r"\s", "", regex=True)
-        bad = ind.notna() & ~ind.str.fullmatch(r"[A-Z]?\d{2,4}").fillna(False)
-        flag("industry", bad.to_numpy(dtype=bool), "warning", "行业代码“{v}”不是 GB/T 4754 代码（如 3311 或 C3311）")
+        codes, uniques = pd.factorize(out["industry"])
+        bad_u = np.array([_INDUSTRY.fullmatch("".join(str(u).upper().split())) is None for u in uniques], dtype=bool)
+        bad = (codes >= 0) & bad_u[codes] if len(uniques) else np.zeros(len(out), dtype=bool)
+        flag("industry", bad, "warning", "行业代码“{v}”不是 GB/T 4754 代码（如 3311 或 C3311）")
 
 
 def _short(text: object, n: int = 30) -> str:

@@ -1,0 +1,64 @@
+"""The content of one letter as plain strings: what the builder produces and the renderer lays out.
+
+Kept free of pandas so that worker processes that only render PDFs start quickly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class IndicatorLine:
+    label: str
+    unit: str
+    value: str
+    benchmark: str
+    weight: str
+    score: str
+    note: str
+    ratio: float | None  # value / benchmark, for the chart
+    cap: float | None = None  # the ratio at which the score stops growing
+
+
+@dataclass(frozen=True)
+class LetterData:
+    """One letter (kind `letter`) or status notice (kind `notice`), ready to lay out."""
+
+    key: str
+    serial: int
+    filename: str
+    kind: str
+    doc_number: str
+    title: str
+    addressee: str
+    body: tuple[str, ...]
+    identity: tuple[tuple[str, str], ...]
+    tier_label: str = ""
+    tier_index: int = 0  # 0 for the best tier; picks the tier colour
+    indicators: tuple[IndicatorLine, ...] = ()
+    bonus: tuple[tuple[str, str], ...] = ()  # (item, "+3.00")
+    bonus_note: str = ""
+    bonus_total: str = ""
+    penalty_total: str = ""
+    penalty: tuple[tuple[str, str], ...] = ()
+    total: str = ""
+    ranks: tuple[str, ...] = ()
+    tier_lines: tuple[tuple[str, str], ...] = ()
+    policies: str = ""
+    headings: dict[str, str] = field(default_factory=dict)
+    policies_intro: str = ""
+    appeal: tuple[str, ...] = ()
+    closing: str = ""
+    authority: str = ""
+    date: str = ""
+    footer: str = ""
+
+    def text(self) -> str:
+        """Everything printed, for glyph checks."""
+        parts = [self.doc_number, self.title, self.addressee, *self.body, *(a + b for a, b in self.identity),
+                 *(i.label + i.unit + i.value + i.benchmark + i.note for i in self.indicators),
+                 *(a + b for a, b in self.bonus + self.penalty), self.bonus_note, *self.ranks,
+                 *(a + b for a, b in self.tier_lines), self.policies, *self.headings.values(),
+                 self.policies_intro, *self.appeal, self.closing, self.authority, self.date, self.footer]
+        return "".join(parts)

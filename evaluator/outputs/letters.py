@@ -1,0 +1,216 @@
+"""Evaluation letters (评价结果告知书) for a batch of enterprises: one PDF each, optionally one
+combined PDF for printing, using all cores for large batches.
+
+Only evaluated firms get a letter by default; exempt, incomplete and out-of-scope firms get a
+short status notice (情况告知书) only when asked for (`notices=True` or the settings' `status_notices`).
+Serial numbers (文号 and the file-name prefix) are fixed by the firm's place in the whole result,
+so regenerating the letters of one township gives them the same numbers as the full batch.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing as mp
+import os
+import sys
+import threading
+from collections.abc import Iterable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from pathlib import Path
+
+import pandas as pd
+
+from ..codes import normalise_codes
+from ..issues import Cancelled, InputError
+from ..pipeline import RunResult
+from ..progress import CancelFn, ProgressFn
+from .fingerprint import data_fingerprint
+from .fonts import find_cjk_font, pdf_fonts
+from .letter_data import LetterBuilder
+from .letter_model import LetterData
+from .letter_pdf import init_worker, render_chunk, render_combined, render_combined_job, render_letter
+from .letter_template import load_letter_template
+from .names import path_inside
+from .settings import Settings, load_settings
+
+PARALLEL_MIN = 24  # below this, starting worker processes costs more than it saves
+
+
+class LetterBatch(list[Path]):
+    """The letter files written, in serial order, plus what the caller should tell the user."""
+
+    def __init__(self, paths: Iterable[Path] = ()):
+        super().__init__(paths)
+        self.skipped: list[str] = []  # keys of non-evaluated firms that got no letter
+        self.unknown: list[str] = []  # requested keys that are not in the result
+        self.warnings: list[str] = []
+        self.combined: Path | None = None
+
+
+def select_keys(result: RunResult, tier: str | None = None, township: str | None = None,
+                codes: Sequence[str] | None = None) -> list[str]:
+    """Keys of the firms matching every given filter: final tier (`A` or `A类`), township, credit codes.
+
+    Codes are normalised like the importer does (spaces, full-width, case), and a firm without a
+    code can be named by its key (`名称:…`)."""
+    t = result.table
+    mask = pd.Series(True, index=t.index)
+    if tier:
+        label = tier.strip().removesuffix("类").upper()
+        mask &= t["tier"].astype("string").str.upper().eq(label).fillna(False)
+    if township:
+        mask &= t["township"].astype("string").str.strip().eq(township.strip()).fillna(False)
+    if codes is not None:
+        wanted = set(normalise_codes(pd.Series(list(codes), dtype="string")).dropna())
+        wanted |= {c for c in codes if c.startswith("名称:")}
+        mask &= pd.Series(t.index.astype(str), index=t.index).isin(wanted)
+    return [str(k) for k in t.index[mask.to_numpy(dtype=bool)]]
+
+
+def unknown_codes(result: RunResult, codes: Sequence[str]) -> list[str]:
+    """The requested codes that match no firm (to report, never to ignore silently)."""
+    keys = set(result.table.index.astype(str))
+    norm = normalise_codes(pd.Series(list(codes), dtype="string"))
+    return [c for c, n in zip(codes, norm) if (n if isinstance(n, str) else c) not in keys and c not in keys]
+
+
+def _mp_context() -> mp.context.BaseContext:
+    """`fork` is fast but unsafe in a threaded process (the GUI); `spawn` everywhere else."""
+    if sys.platform.startswith("linux") and threading.active_count() == 1:
+        return mp.get_context("fork")
+    return mp.get_context("spawn")
+
+
+def default_workers() -> int:
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+def write_letters(result: RunResult, out_dir: str | Path, settings: Settings | None = None,
+                  keys: Sequence[str] | None = None, combined_path: str | Path | None = None,
+                  fingerprint: str | None = None, progress: ProgressFn | None = None,
+                  cancel: CancelFn | None = None, *, notices: bool | None = None,
+                  workers: int | None = None) -> LetterBatch:
+    """Write one PDF per selected firm into `out_dir` (all firms when `keys` is None).
+
+    Returns the paths written (a `LetterBatch`, which is a list of paths that also carries the
+    skipped firms and warnings). Raises `InputError` for a missing font, a bad template or an
+    unwritable folder, and `Cancelled` when `cancel()` turns true (letters already written stay).
+    """
+    settings = settings or load_settings()
+    choice = find_cjk_font(settings)
+    fonts = pdf_fonts(choice)
+    template = load_letter_template(settings.letter_template)
+    notices = settings.status_notices if notices is None else notices
+    builder = LetterBuilder(result, settings, template, fingerprint or data_fingerprint(result))
+    batch = LetterBatch()
+    wanted = set(builder.order) if keys is None else {str(k) for k in keys}
+    batch.unknown = sorted(wanted - set(builder.order))
+    items: list[LetterData] = []
+    for key in builder.order:
+        if key not in wanted:
+            continue
+        if not builder.evaluated(key) and not notices:
+            batch.skipped.append(key)
+            continue
+        items.append(builder.build(key))
+    for d in items:
+        missing = fonts.missing(d.text())
+        if missing:
+            batch.warnings.append(f"{d.identity[0][1]}：字体中没有“{missing}”，这些字在告知书中会显示为空白或方框；"
+                                  "请在设置中改用包含这些字的字体")
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"无法创建输出文件夹 {out}（{exc.strerror or exc}）") from exc
+    jobs = [(d, str(path_inside(out, d.filename))) for d in items]
+    combined = Path(combined_path) if combined_path else None
+    if combined is not None:
+        try:
+            combined.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InputError(f"无法创建文件夹 {combined.parent}（{exc.strerror or exc}）") from exc
+    report = progress or (lambda f, m: None)
+    stop = cancel or (lambda: False)
+    n_workers = default_workers() if workers is None else max(1, workers)
+    if n_workers > 1 and len(jobs) >= PARALLEL_MIN:
+        _render_parallel(jobs, combined, choice, n_workers, report, stop)
+    else:
+        _render_serial(jobs, combined, fonts, report, stop)
+    batch.extend(Path(p) for _d, p in jobs)
+    batch.combined = combined
+    report(1.0, f"已生成告知书 {len(jobs)} 份")
+    return batch
+
+
+def _write_error(path: str, exc: OSError) -> InputError:
+    return InputError(f"无法写出 {path}（{exc.strerror or exc}；文件可能正被其他程序打开，或文件夹没有写入权限）")
+
+
+def _render_serial(jobs: list[tuple[LetterData, str]], combined: Path | None, fonts: object,
+                   report: ProgressFn, stop: CancelFn) -> None:
+    total = len(jobs) * (1.5 if combined else 1.0) or 1
+    for i, (d, path) in enumerate(jobs):
+        if stop():
+            raise Cancelled("已取消")
+        try:
+            render_letter(d, fonts, path)  # type: ignore[arg-type]
+        except OSError as exc:
+            raise _write_error(path, exc) from exc
+        report((i + 1) / total, f"已生成告知书 {i + 1} / {len(jobs)} 份")
+    if combined is not None:
+        report(len(jobs) / total, "正在生成合订本")
+
+        def check() -> None:
+            if stop():
+                raise Cancelled("已取消")
+
+        tmp = combined.with_name(combined.name + ".part")
+        try:
+            render_combined([d for d, _p in jobs], fonts, str(tmp), check)  # type: ignore[arg-type]
+            tmp.replace(combined)
+        except OSError as exc:
+            raise _write_error(str(combined), exc) from exc
+        finally:
+            tmp.unlink(missing_ok=True)
+
+
+def _render_parallel(jobs: list[tuple[LetterData, str]], combined: Path | None, choice: object, n_workers: int,
+                     report: ProgressFn, stop: CancelFn) -> None:
+    """Chunks of letters on a process pool; the combined PDF is one more job, started first."""
+    ctx = _mp_context()
+    stop_event = ctx.Event()
+    chunk = max(4, min(32, math.ceil(len(jobs) / (n_workers * 4))))
+    chunks = [jobs[i:i + chunk] for i in range(0, len(jobs), chunk)]
+    weight_combined = len(jobs) * 0.5 if combined else 0
+    total = len(jobs) + weight_combined
+    done = 0.0
+    with ProcessPoolExecutor(max_workers=n_workers, mp_context=ctx, initializer=init_worker,
+                             initargs=(choice, stop_event)) as pool:
+        pending: dict[Future, tuple[str, int]] = {}
+        if combined is not None:
+            pending[pool.submit(render_combined_job, [d for d, _p in jobs], str(combined))] = ("combined", 0)
+        for c in chunks:
+            pending[pool.submit(render_chunk, c)] = ("chunk", len(c))
+        try:
+            while pending:
+                finished, _ = wait(list(pending), timeout=0.2, return_when=FIRST_COMPLETED)
+                if stop():
+                    stop_event.set()
+                    for f in pending:
+                        f.cancel()
+                    raise Cancelled("已取消")
+                for f in finished:
+                    kind, n = pending.pop(f)
+                    try:
+                        f.result()
+                    except OSError as exc:
+                        raise _write_error(getattr(exc, "filename", "") or "告知书", exc) from exc
+                    done += n if kind == "chunk" else weight_combined
+                    report(done / total, f"已生成告知书 {min(int(done), len(jobs))} / {len(jobs)} 份"
+                           + ("（合订本已完成）" if kind == "combined" else ""))
+        except BaseException:
+            stop_event.set()
+            for f in pending:
+                f.cancel()
+            raise

@@ -1,0 +1,141 @@
+"""Page set-up shared by the letters and the summary report: A4, styles, tier colours, and a canvas
+that prints "第 x 页 共 y 页" per document even when many letters share one PDF.
+
+The page count of a letter is only known after it is laid out, so the canvas keeps each page's
+drawing and writes the footers when the file is saved. `SectionMark` flowables tell it where each
+letter starts and which footer it carries.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Flowable
+
+from .fonts import PdfFonts
+
+PAGE_W, PAGE_H = A4
+MARGIN_L = 25 * mm
+MARGIN_R = 24 * mm
+MARGIN_T = 24 * mm
+MARGIN_B = 24 * mm
+FRAME_W = PAGE_W - MARGIN_L - MARGIN_R
+
+INK = colors.HexColor("#1A1A1A")
+GREY = colors.HexColor("#6B6B6B")
+RULE = colors.HexColor("#8C8C8C")
+HEADER_FILL = colors.HexColor("#EDEFF2")
+# Best tier first; tiers beyond four reuse the last colour.
+TIER_FILLS = [colors.HexColor(c) for c in ("#DDEFD9", "#DCE8F6", "#FFF1CC", "#F9DCDA")]
+TIER_BARS = [colors.HexColor(c) for c in ("#4E8F47", "#3F73B5", "#D69A1E", "#C4473D")]
+
+
+def tier_fill(index: int) -> colors.Color:
+    return TIER_FILLS[min(max(index, 0), len(TIER_FILLS) - 1)]
+
+
+def tier_bar(index: int) -> colors.Color:
+    return TIER_BARS[min(max(index, 0), len(TIER_BARS) - 1)]
+
+
+_STYLES: dict[str, dict[str, ParagraphStyle]] = {}
+
+
+def styles(fonts: PdfFonts) -> dict[str, ParagraphStyle]:
+    """Paragraph styles for one font set; `wordWrap='CJK'` so Chinese lines break between characters."""
+    key = fonts.body + fonts.title
+    if key in _STYLES:
+        return _STYLES[key]
+    base = ParagraphStyle("body", fontName=fonts.body, fontSize=11.5, leading=19, textColor=INK,
+                          wordWrap="CJK", firstLineIndent=23, alignment=TA_LEFT)
+    s = {
+        "body": base,
+        "plain": ParagraphStyle("plain", parent=base, firstLineIndent=0),
+        "title": ParagraphStyle("title", parent=base, fontName=fonts.title, fontSize=19, leading=28,
+                                alignment=TA_CENTER, firstLineIndent=0, spaceAfter=2),
+        "docnum": ParagraphStyle("docnum", parent=base, fontSize=11.5, leading=18, alignment=TA_CENTER,
+                                 firstLineIndent=0, spaceAfter=10),
+        "heading": ParagraphStyle("heading", parent=base, fontName=fonts.title, fontSize=12.5, leading=20,
+                                  firstLineIndent=0, spaceBefore=8, spaceAfter=3, keepWithNext=1),
+        "cell": ParagraphStyle("cell", parent=base, fontSize=9.5, leading=12.5, firstLineIndent=0),
+        "cell_small": ParagraphStyle("cell_small", parent=base, fontSize=8.5, leading=11, firstLineIndent=0),
+        "cell_right": ParagraphStyle("cell_right", parent=base, fontSize=9.5, leading=12.5, firstLineIndent=0,
+                                     alignment=TA_RIGHT),
+        "caption": ParagraphStyle("caption", parent=base, fontSize=8.5, leading=11, textColor=GREY,
+                                  firstLineIndent=0, alignment=TA_CENTER),
+        "sign": ParagraphStyle("sign", parent=base, firstLineIndent=0, alignment=TA_RIGHT, rightIndent=18),
+        "small": ParagraphStyle("small", parent=base, fontSize=9, leading=13, firstLineIndent=0),
+    }
+    _STYLES[key] = s
+    return s
+
+
+class SectionMark(Flowable):
+    """Invisible marker: a new document section (one letter) starts here, with these footer lines."""
+
+    def __init__(self, footer: tuple[str, ...]):
+        super().__init__()
+        self.footer = footer
+        self.width = self.height = 0
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        return 0, 0
+
+    def draw(self) -> None:
+        self.canv.mark_section(self.footer)  # type: ignore[attr-defined]
+
+
+def footer_canvas(fonts: PdfFonts, default_footer: tuple[str, ...] = ()) -> type[Canvas]:
+    """A canvas class that draws footers and per-section page numbers when the file is saved."""
+
+    class FooterCanvas(Canvas):
+        def __init__(self, *args: Any, **kwargs: Any):
+            kwargs.setdefault("pageCompression", 1)
+            super().__init__(*args, **kwargs)
+            self._pages: list[dict[str, Any]] = []
+            self._starts: dict[int, tuple[str, ...]] = {}
+
+        def mark_section(self, footer: tuple[str, ...]) -> None:
+            self._starts[len(self._pages) + 1] = footer
+
+        def showPage(self) -> None:
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            n = len(self._pages)
+            starts = sorted(self._starts) or [1]
+            if starts[0] != 1:
+                self._starts.setdefault(1, default_footer)
+                starts = [1] + starts
+            bounds = starts + [n + 1]
+            for page_state in self._pages:
+                self.__dict__.update(page_state)
+                page = self._pageNumber
+                i = max(j for j, s in enumerate(starts) if s <= page)
+                first, end = bounds[i], bounds[i + 1] - 1
+                self._draw_footer(self._starts.get(first, default_footer), page - first + 1, end - first + 1)
+                Canvas.showPage(self)
+            Canvas.save(self)
+
+        def _draw_footer(self, lines: tuple[str, ...], page: int, pages: int) -> None:
+            self.saveState()
+            self.setFillColor(GREY)
+            self.setStrokeColor(RULE)
+            self.setLineWidth(0.4)
+            top = MARGIN_B - 7 * mm
+            self.line(MARGIN_L, top + 9, PAGE_W - MARGIN_R, top + 9)
+            y = top
+            for line in lines:
+                fonts.draw(self, MARGIN_L, y, line, 7)
+                y -= 9
+            fonts.draw(self, PAGE_W - MARGIN_R, top, f"第 {page} 页 共 {pages} 页", 8, align="right")
+            self.restoreState()
+
+    return FooterCanvas

@@ -1,0 +1,137 @@
+"""Project-file commands of `mujun`: `evaluate --project`, `report` and `audit`.
+
+`report` re-derives every output from the `.mujun` file alone, without the departments' files, so
+a bureau can reprint letters or the graded list weeks later on another PC and get the same
+result; it also checks the re-computed result against the one stored at save time. Kept apart
+from `cli.py` so the core command line stays small; `cli.py` calls the hooks below.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from .issues import InputError
+from .mapping import Mapping
+from .pipeline import RunResult
+from .project import AuditEntry, Project, new_project, now_text
+
+PrintFn = Callable[..., None]
+EXIT_OK = 0
+EXIT_INPUT = 2
+
+
+def add_evaluate_arguments(e: argparse.ArgumentParser) -> None:
+    e.add_argument("--project", metavar="PATH",
+                   help="评价后保存为项目文件（.mujun）：含原始数据、列对应、方案、年度与结果，"
+                        "之后可用 mujun report 在没有原始文件的情况下重新生成全部输出")
+
+
+def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    r = sub.add_parser("report", parents=[common], help="由项目文件重新生成结果与输出",
+                       description="只依据项目文件（.mujun）重新计算，并写出 JSON 结果及分类名单、告知书、汇总报告等；"
+                                   "同时核对重新计算的结果与保存时是否一致。")
+    r.add_argument("project", metavar="PATH", help="项目文件（.mujun）")
+    r.add_argument("--json", metavar="OUT", help="写出机器可读结果（JSON）")
+    _add_output_options(r)
+    a = sub.add_parser("audit", parents=[common], help="导出项目的审计日志（Excel）",
+                       description="把项目文件中的全部操作记录（导入、更正、调档等）导出为 Excel 工作簿。")
+    a.add_argument("project", metavar="PATH", help="项目文件（.mujun）")
+    a.add_argument("--xlsx", metavar="OUT", required=True, help="审计日志工作簿（.xlsx）")
+
+
+def _add_output_options(r: argparse.ArgumentParser) -> None:
+    """The graded list / letters / summary options come from `evaluator.outputs` when it is present;
+    without it the options still parse and say plainly that this build cannot write them."""
+    try:
+        from .outputs import cli as outputs_cli
+    except ImportError:
+        for opt in ("--xlsx", "--letters", "--summary-pdf"):
+            r.add_argument(opt, metavar="OUT", help=argparse.SUPPRESS)
+        return
+    outputs_cli.add_arguments(r)
+
+
+def evaluate_into_project(paths: Sequence[str | Path], scheme_ref: str, year: int, mapping: Mapping | None
+                          ) -> tuple[Project, RunResult]:
+    """Run the CLI's evaluation through a `Project`, so what is saved is exactly what was run.
+
+    The result equals `pipeline.run` on the same files; unreadable files are in `imported.failed`.
+    """
+    project = new_project(year, scheme_ref)
+    for rule in reversed(mapping.sheets if mapping else []):
+        project.set_sheet_mapping(rule)  # each rule goes in front: reversed keeps the file's order
+    failed = project.add_files(list(paths))
+    result = project.run()
+    result.imported.failed = failed
+    s = result.scheme
+    project.audit.append(AuditEntry(now_text(), project.user, "evaluate", "命令行",
+                                    after=f"{len(result.table)} 家企业；方案 {s.id} 版本 {s.version}；"
+                                          f"项目指纹 {project.fingerprint()}"))
+    return project, result
+
+
+def save_evaluated(project: Project, result: RunResult, path: str | Path, print_: PrintFn) -> int:
+    from .projectfile import save_project
+
+    try:
+        save_project(project, path, result)
+    except InputError as exc:
+        print_(f"错误：{exc}", err=True)
+        return EXIT_INPUT
+    print_(f"已保存项目：{path}")
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace, print_: PrintFn) -> int:
+    from .projectfile import load_project, load_saved_result
+    from .result import to_json_dict, write_json
+
+    project = load_project(args.project)
+    saved = load_saved_result(args.project)
+    print_(f"项目：{Path(args.project).name}（评价年度 {project.year}，数据文件 {len(project.files)} 个，"
+           f"人工更正 {len(project.corrections)} 条，手动调档 {len(project.overrides)} 条）")
+    result = project.run()
+    if saved is None:
+        print_("提示：项目文件未保存评价结果，无法与保存时核对")
+    elif to_json_dict(result) == saved:
+        print_("核对：重新计算的结果与项目保存时的结果一致")
+    else:
+        print_("警告：重新计算的结果与项目保存时的结果不一致（可能是程序版本不同）；以下输出按本次重新计算的结果写出",
+               err=True)
+    status = EXIT_OK
+    if args.json:
+        try:
+            Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+            write_json(result, args.json)
+        except OSError as exc:
+            print_(f"错误：无法写出 {args.json}（{exc.strerror or exc}）", err=True)
+            return EXIT_INPUT
+        print_(f"已写出结果：{args.json}")
+    try:
+        from .outputs import cli as outputs_cli
+    except ImportError:
+        asked = [opt for opt in ("xlsx", "letters", "summary_pdf") if getattr(args, opt, None)]
+        if asked:
+            print_("错误：本版本未包含分类名单、告知书和汇总报告的输出模块", err=True)
+            return EXIT_INPUT
+        return status
+    return max(status, outputs_cli.write_outputs(result, args, print_))
+
+
+def cmd_audit(args: argparse.Namespace, print_: PrintFn) -> int:
+    from .audit import names_from_result, write_audit_xlsx
+    from .projectfile import load_project, load_saved_result
+
+    project = load_project(args.project)
+    names = names_from_result(load_saved_result(args.project))
+    out = Path(args.xlsx)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        print_(f"错误：无法创建文件夹 {out.parent}（{exc.strerror or exc}）", err=True)
+        return EXIT_INPUT
+    write_audit_xlsx(project, out, names)
+    print_(f"已写出审计日志：{out}（{len(project.audit)} 条操作记录）")
+    return EXIT_OK
