@@ -178,10 +178,10 @@ def _scores(rule: IndicatorRule, v: np.ndarray, bench: np.ndarray, ok: np.ndarra
     return s
 
 
-def _points(ent: pd.DataFrame, items: Sequence[Any], cap: float | None) -> np.ndarray:
-    total = np.zeros(len(ent))
+def _points(flags: dict[str, np.ndarray], items: Sequence[Any], cap: float | None, n: int) -> np.ndarray:
+    total = np.zeros(n)
     for it in items:
-        total += np.where(ent[it.flag].to_numpy(dtype=float, na_value=0.0) == 1, it.points, 0.0)
+        total += np.where(flags[it.flag] == 1, it.points, 0.0)
     return np.minimum(total, cap) if cap is not None else total
 
 
@@ -195,7 +195,16 @@ def _initial_tiers(total: np.ndarray, tie: np.ndarray, keys: np.ndarray, rules: 
         idx = np.searchsorted(-np.asarray(rules.thresholds), -total, side="left")  # a score on the line reaches the tier
         return np.asarray(rules.labels, dtype=object)[idx]
     tie_key = np.where(np.isfinite(tie), -tie, np.inf)
-    order = np.lexsort((keys, tie_key, -total))  # last key is primary
+    order = np.lexsort((tie_key, -total))  # last key is primary
+    # Full ties on score and tie-break indicator are rare: order those runs by credit code only.
+    t_s, k_s = total[order], tie_key[order]
+    same = np.flatnonzero((t_s[1:] == t_s[:-1]) & (k_s[1:] == k_s[:-1]))
+    if len(same):
+        starts = same[np.r_[True, np.diff(same) > 1]]
+        ends = same[np.r_[np.diff(same) > 1, True]] + 2
+        for a, b in zip(starts, ends):
+            run = order[a:b]
+            order[a:b] = run[np.argsort(keys[run].astype(str), kind="stable")]
     positions = np.empty(n, dtype=np.int64)
     positions[order] = np.arange(1, n + 1)
     bounds = [math.ceil(round(share * n, 9)) for share in rules.shares]
@@ -203,111 +212,148 @@ def _initial_tiers(total: np.ndarray, tie: np.ndarray, keys: np.ndarray, rules: 
     return np.asarray(rules.labels, dtype=object)[idx]
 
 
-def _final_tiers(ent: pd.DataFrame, initial: np.ndarray, rules: TierRules) -> tuple[np.ndarray, np.ndarray]:
+def _final_tiers(flags: dict[str, np.ndarray], initial: np.ndarray, rules: TierRules) -> tuple[np.ndarray, np.ndarray]:
     """Veto caps, then protection floors, each with the reason printed on the letter."""
     rank = {lab: i for i, lab in enumerate(rules.labels)}
     final = initial.copy()
-    reasons = [[] for _ in range(len(final))]
+    reasons: dict[int, list[str]] = {}
     if rules.veto_flags:
         vmax = rank[rules.veto_max]
         for flag in rules.veto_flags:
-            hit = ent[flag].to_numpy(dtype=float, na_value=0.0) == 1
-            for i in np.flatnonzero(hit):
+            for i in np.flatnonzero(flags[flag] == 1):
                 if rank[final[i]] < vmax:
-                    reasons[i].append(f"存在{FLAG_FIELDS[flag]}，等级由 {final[i]} 类调整为 {rules.veto_max} 类（一票否决，最高 {rules.veto_max} 类）")
+                    reasons.setdefault(i, []).append(
+                        f"存在{FLAG_FIELDS[flag]}，等级由 {final[i]} 类调整为 {rules.veto_max} 类（一票否决，最高 {rules.veto_max} 类）")
                     final[i] = rules.veto_max
                 else:
-                    reasons[i].append(f"存在{FLAG_FIELDS[flag]}（最高 {rules.veto_max} 类，等级不变）")
+                    reasons.setdefault(i, []).append(f"存在{FLAG_FIELDS[flag]}（最高 {rules.veto_max} 类，等级不变）")
     if rules.protect_flags:
         pmin = rank[rules.protect_min]
         for flag in rules.protect_flags:
-            hit = ent[flag].to_numpy(dtype=float, na_value=0.0) == 1
-            for i in np.flatnonzero(hit):
+            for i in np.flatnonzero(flags[flag] == 1):
                 if rank[final[i]] > pmin:
-                    reasons[i].append(f"属{FLAG_FIELDS[flag]}企业，等级由 {final[i]} 类调整为 {rules.protect_min} 类（保护，最低 {rules.protect_min} 类）")
+                    reasons.setdefault(i, []).append(
+                        f"属{FLAG_FIELDS[flag]}企业，等级由 {final[i]} 类调整为 {rules.protect_min} 类（保护，最低 {rules.protect_min} 类）")
                     final[i] = rules.protect_min
-    return final, np.array(["；".join(r) for r in reasons], dtype=object)
+    why = np.full(len(final), "", dtype=object)
+    for i, r in reasons.items():
+        why[i] = "；".join(r)
+    return final, why
 
 
-def competition_rank(values: pd.Series, groups: list[pd.Series] | None = None) -> pd.Series:
-    """1224 ranking, higher values first; NaN group members get no rank."""
-    if groups:
-        r = values.groupby([g for g in groups], dropna=True).rank(method="min", ascending=False)
-    else:
-        r = values.rank(method="min", ascending=False)
-    return r.astype("Int64")
+def competition_rank(score: np.ndarray, *groups: np.ndarray) -> np.ndarray:
+    """1224 ranking, higher scores first, within groups; NaN scores or missing groups get no rank (0).
+
+    numpy instead of `groupby().rank()`: sort once by (group, −score), then each firm's rank is its
+    position minus the start of its group, taken at the first firm with the same score.
+    """
+    n = len(score)
+    codes = np.zeros(n, dtype=np.int64)
+    valid = np.isfinite(score)
+    for g in groups:
+        if g.dtype.kind in "iu":  # already integer codes (−1 = missing)
+            c, size = g.astype(np.int64), int(g.max(initial=0)) + 1
+        else:
+            c, u = pd.factorize(g, use_na_sentinel=True)
+            size = len(u)
+        valid &= c >= 0
+        codes = codes * (size + 1) + c
+    ranks = np.zeros(n, dtype=np.int64)
+    idx = np.flatnonzero(valid)
+    if not len(idx):
+        return ranks
+    order = idx[np.lexsort((-score[idx], codes[idx]))]
+    g_s, v_s = codes[order], score[order]
+    pos = np.arange(len(order))
+    new_group = np.r_[True, g_s[1:] != g_s[:-1]]
+    new_run = new_group | np.r_[True, v_s[1:] != v_s[:-1]]
+    group_start = np.maximum.accumulate(np.where(new_group, pos, 0))
+    run_start = np.maximum.accumulate(np.where(new_run, pos, 0))
+    ranks[order] = run_start - group_start + 1
+    return ranks
 
 
 def evaluate(ent: pd.DataFrame, scheme: Scheme, year: int,
              overrides: Sequence[TierOverride] = ()) -> Evaluation:
-    """Score and grade a merged enterprise table (indexed by key) under `scheme` for year `year`."""
-    t = ent.copy()
-    status, population, reason = assign_status(t, scheme, year)
-    t["status"] = status
-    t["population"] = population
-    t["status_reason"] = reason
-    t["division"] = division_of(t["industry"])
-    ind = compute_indicators(t)
+    """Score and grade a merged enterprise table (indexed by key) under `scheme` for year `year`.
+
+    Works on column arrays and assembles the result frame once: sub-frames per population would
+    copy every column.
+    """
+    n = len(ent)
+    status, population, reason = assign_status(ent, scheme, year)
+    division = division_of(ent["industry"])
+    cols: dict[str, Any] = {"status": status.to_numpy(dtype=object), "population": population.to_numpy(dtype=object),
+                            "status_reason": reason.to_numpy(dtype=object), "division": division.to_numpy(dtype=object)}
+    ind = compute_indicators(ent)
     for i in INDICATORS:
-        t[f"v_{i.id}"] = ind[i.id]
-    scored = scheme.scored_indicators
-    for iid in scored:
-        t[f"b_{iid}"] = np.nan
-        t[f"s_{iid}"] = np.nan
+        cols[f"v_{i.id}"] = ind[i.id].to_numpy()
+    for iid in scheme.scored_indicators:
+        cols[f"b_{iid}"] = np.full(n, np.nan)
+        cols[f"s_{iid}"] = np.full(n, np.nan)
     for col in ("bonus", "penalty", "total_score"):
-        t[col] = np.nan
-    t["initial_tier"] = pd.Series(None, index=t.index, dtype=object)
-    t["tier"] = pd.Series(None, index=t.index, dtype=object)
-    t["tier_reason"] = ""
+        cols[col] = np.full(n, np.nan)
+    cols["initial_tier"] = np.full(n, None, dtype=object)
+    cols["tier"] = np.full(n, None, dtype=object)
+    cols["tier_reason"] = np.full(n, "", dtype=object)
     benchmarks: dict[str, dict[str, float]] = {}
     issues: list[Issue] = []
-    keys = t.index.to_numpy(dtype=object).astype(str)
-    divisions = t["division"].fillna("").to_numpy(dtype=object)
+    keys = np.asarray(ent.index.to_numpy(dtype=object), dtype=object)
+    divisions = np.array([d or "" for d in cols["division"]], dtype=object)
+    numeric = {f: ent[f].to_numpy(dtype=float, na_value=np.nan) for f in set(
+        [i.numerator for i in INDICATORS] + [i.denominator for i in INDICATORS])}
+    all_flags = {f: ent[f].to_numpy(dtype=float, na_value=0.0) for f in FLAG_FIELDS}
     for pid, pop in scheme.populations.items():
-        m = (t["population"] == pid).to_numpy()
+        m = cols["population"] == pid
+        k = int(m.sum())
         benchmarks[pid] = {}
-        sub = t.loc[m]
-        total = np.zeros(int(m.sum()))
+        total = np.zeros(k)
         for rule in pop.indicators:
             info = INDICATOR_BY_ID[rule.id]
-            num = sub[info.numerator].to_numpy(dtype=float, na_value=np.nan)
-            den = sub[info.denominator].to_numpy(dtype=float, na_value=np.nan)
-            v = sub[f"v_{rule.id}"].to_numpy(dtype=float)
+            num = numeric[info.numerator][m]
+            den = numeric[info.denominator][m]
+            v = cols[f"v_{rule.id}"][m]
             ok = computable(num, den)
             bench, pop_b = _benchmark_values(rule, num, den, v, ok, divisions[m])
             benchmarks[pid][rule.id] = pop_b
-            if len(sub) and not ok.any():
+            if k and not ok.any():
                 issues.append(Issue("warning", f"{pop.label}中没有一家企业可以计算“{info.label}”（缺少{info.formula()}所需数据），该指标全部按缺失规则计分"))
-            elif len(sub) and rule.normalise == "ratio" and not (np.isfinite(pop_b) and pop_b > 0):
+            elif k and rule.normalise == "ratio" and not (np.isfinite(pop_b) and pop_b > 0):
                 issues.append(Issue("warning", f"{pop.label}“{info.label}”的基准值不大于 0（{pop_b:g}），该指标全部得 0 分"))
-            s = _scores(rule, v, bench, ok)
-            if rule.missing == "average":
-                fill = float(np.mean(s[ok])) if ok.any() else 0.0
-            else:
-                fill = 0.0
-            s = np.where(ok, s, fill)
-            t.loc[m, f"b_{rule.id}"] = bench
-            t.loc[m, f"s_{rule.id}"] = s
-            total += s
-        bonus = _points(sub, pop.bonus, pop.bonus_cap)
-        penalty = _points(sub, pop.penalties, pop.penalty_cap)
+            sc = _scores(rule, v, bench, ok)
+            fill = float(np.mean(sc[ok])) if rule.missing == "average" and ok.any() else 0.0
+            sc = np.where(ok, sc, fill)
+            cols[f"b_{rule.id}"][m] = bench
+            cols[f"s_{rule.id}"][m] = sc
+            total += sc
+        flags = {f: a[m] for f, a in all_flags.items()}
+        bonus = _points(flags, pop.bonus, pop.bonus_cap, k)
+        penalty = _points(flags, pop.penalties, pop.penalty_cap, k)
         total_score = round_half_up(total + bonus - penalty)
-        t.loc[m, "bonus"] = bonus
-        t.loc[m, "penalty"] = penalty
-        t.loc[m, "total_score"] = total_score
-        tie = (sub[f"v_{pop.tiers.tiebreak}"].to_numpy(dtype=float) if pop.tiers.tiebreak
-               else np.full(len(sub), np.nan))
+        cols["bonus"][m] = bonus
+        cols["penalty"][m] = penalty
+        cols["total_score"][m] = total_score
+        tie = cols[f"v_{pop.tiers.tiebreak}"][m] if pop.tiers.tiebreak else np.full(k, np.nan)
         initial = _initial_tiers(total_score, tie, keys[m], pop.tiers)
-        final, why = _final_tiers(sub, initial, pop.tiers)
-        t.loc[m, "initial_tier"] = initial
-        t.loc[m, "tier"] = final
-        t.loc[m, "tier_reason"] = why
+        final, why = _final_tiers(flags, initial, pop.tiers)
+        cols["initial_tier"][m] = initial
+        cols["tier"][m] = final
+        cols["tier_reason"][m] = why
+    # Explicit object columns: pandas 3 would otherwise infer its `str` dtype and turn None into NaN.
+    frame = pd.DataFrame({c: (pd.Series(v, index=ent.index, dtype=object) if v.dtype == object else v)
+                          for c, v in cols.items()}, index=ent.index)
+    t = pd.concat([ent, frame], axis=1)
     _apply_overrides(t, scheme, overrides)
-    ev = t["population"].notna()
-    score = t["total_score"].where(ev)
-    t["rank"] = competition_rank(score, [t["population"]])
-    t["township_rank"] = competition_rank(score, [t["population"], t["township"]])
-    t["industry_rank"] = competition_rank(score, [t["population"], t["division"]])
+    pop_codes = np.full(n, -1, dtype=np.int64)
+    for i, pid in enumerate(scheme.populations):
+        pop_codes[cols["population"] == pid] = i
+    score = np.where(pop_codes >= 0, cols["total_score"], np.nan)
+    town_codes, _ = pd.factorize(ent["township"].to_numpy(dtype=object), use_na_sentinel=True)
+    div_codes, _ = pd.factorize(cols["division"], use_na_sentinel=True)
+    for name, extra in (("rank", ()), ("township_rank", (town_codes,)), ("industry_rank", (div_codes,))):
+        r = competition_rank(score, pop_codes, *extra)
+        t[name] = pd.array(np.where(r > 0, r, 0), dtype="Int64")
+        t.loc[r == 0, name] = pd.NA
     summary = summarise(t, scheme, benchmarks)
     return Evaluation(scheme, year, t, summary, benchmarks, issues)
 
@@ -353,14 +399,18 @@ def _tier_counts(tiers: pd.Series, labels: Sequence[str]) -> dict[str, int]:
 
 
 def _by_group(ev: pd.DataFrame, col: str, labels: Sequence[str]) -> dict[str, Any]:
-    keys = ev[col].where(ev[col].notna(), "（未填）").astype(str).to_numpy(dtype=object)
-    codes, uniques = pd.factorize(keys, sort=True)
+    codes, uniques = pd.factorize(ev[col].to_numpy(dtype=object), sort=True, use_na_sentinel=True)
+    if (codes < 0).any():
+        uniques = np.append(np.asarray(uniques, dtype=object), "（未填）")
+        codes = np.where(codes < 0, len(uniques) - 1, codes)
     n = len(uniques)
     aggs = grouped_aggregates(ev, codes, n)
     counts = np.bincount(codes, minlength=n)
     score_sum = np.bincount(codes, weights=ev["total_score"].to_numpy(dtype=float), minlength=n)
-    tiers = ev["tier"].to_numpy(dtype=object)
-    tier_counts = {lab: np.bincount(codes[tiers == lab], minlength=n) for lab in labels}
+    tier_code = pd.Categorical(ev["tier"].to_numpy(dtype=object), categories=list(labels)).codes
+    joint = np.bincount(codes * (len(labels) + 1) + (tier_code + 1), minlength=n * (len(labels) + 1))
+    joint = joint.reshape(n, len(labels) + 1)
+    tier_counts = {lab: joint[:, j + 1] for j, lab in enumerate(labels)}
     return {str(u): {"evaluated": int(counts[g]),
                      "tiers": {lab: int(tier_counts[lab][g]) for lab in labels},
                      "mean_score": float(score_sum[g] / counts[g]) if counts[g] else None,
@@ -371,14 +421,16 @@ def _by_group(ev: pd.DataFrame, col: str, labels: Sequence[str]) -> dict[str, An
 def summarise(t: pd.DataFrame, scheme: Scheme, benchmarks: dict[str, dict[str, float]]) -> dict[str, Any]:
     """Per population: counts by status and tier, benchmarks, county aggregates, by township/industry."""
     scale = np.where(t["above_scale"].to_numpy(dtype=float, na_value=np.nan) == 1, "above", "below")
+    needed = list(dict.fromkeys([i.numerator for i in INDICATORS] + [i.denominator for i in INDICATORS]
+                                + ["township", "division", "tier", "initial_tier", "total_score"]))
     out: dict[str, Any] = {}
     for pid, label in POPULATIONS.items():
         pop: Population | None = scheme.populations.get(pid)
-        of_scale = t[scale == pid]
-        ev = t[(t["population"] == pid).to_numpy()]
+        in_scale = scale == pid
+        ev = t.loc[(t["population"] == pid).to_numpy(), needed]
         labels = pop.tiers.labels if pop else ("A", "B", "C", "D")
-        entry: dict[str, Any] = {"label": pop.label if pop else label, "total": int(len(of_scale))}
-        status_counts = of_scale["status"].value_counts()
+        entry: dict[str, Any] = {"label": pop.label if pop else label, "total": int(in_scale.sum())}
+        status_counts = t["status"][in_scale].value_counts()
         for st in STATUS_LABELS:
             entry[st] = int(status_counts.get(st, 0))
         entry["tiers"] = _tier_counts(ev["tier"], labels)

@@ -36,13 +36,17 @@ class RawSheet:
     encoding: str = ""  # CSV only
     is_csv: bool = False
 
+    _width: int | None = field(default=None, repr=False, compare=False)
+
     @property
     def n_rows(self) -> int:
         return len(self.rows)
 
     @property
     def n_cols(self) -> int:
-        return max((len(r) for r in self.rows), default=0)
+        if self._width is None or self._width < 0:
+            self._width = max((len(r) for r in self.rows), default=0)
+        return self._width
 
 
 @dataclass

@@ -356,6 +356,13 @@ def _texts(arr: np.ndarray) -> list[str]:
     return [v.strip() if type(v) is str else _text(v) for v in arr]
 
 
+_NUMERIC = "\x00"  # stands for a non-empty non-text cell in the lead columns (it cannot be 合计 or 注)
+
+
+def _lead_texts(arr: np.ndarray) -> list[str]:
+    return [v.strip() if type(v) is str else ("" if v is None or v == "" else _NUMERIC) for v in arr]
+
+
 def _is_empty(arr: np.ndarray) -> np.ndarray:
     return np.asarray(pd.isna(arr) | (arr == ""), dtype=bool)
 
@@ -382,8 +389,14 @@ def _read_rows(
     # Texts that decide whether a row is a total, a note or a repeated header.
     lead_idx = sorted({c.index for c in mapped if c.field in ("credit_code", "name")} | set(range(min(3, raw.n_cols))))
     by_index = {by_field[f].index: t for f, t in texts.items()}
-    lead_cols = [by_index.get(i) or _texts(columns[i]) for i in lead_idx]
-    first_text = [next((t for t in ts if t), "") for ts in zip(*lead_cols)] if lead_cols else [""] * n
+    lead_cols = [by_index.get(i) or _lead_texts(columns[i]) for i in lead_idx]
+    first_at = [next((j for j, t in enumerate(ts) if t), -1) for ts in zip(*lead_cols)] if lead_cols else [-1] * n
+    first_text = [lead_cols[j][i] if j >= 0 else "" for i, j in enumerate(first_at)]
+
+    def shown(r: int) -> str:
+        t = first_text[r]
+        return _short(_text(columns[lead_idx[first_at[r]]][r]) if t == _NUMERIC else t)
+
     is_total = np.zeros(n, dtype=bool)
     for col in lead_cols:
         for i, t in enumerate(col):
@@ -413,15 +426,15 @@ def _read_rows(
     skipped = {"空行": int(skip_blank.sum()), "合计/小计行": int(is_total.sum()),
                "注释行": int(is_note.sum()), "重复表头": int(header_again.sum()), "无数据行": int(stray.sum())}
     for r in np.flatnonzero(is_total):
-        issues.append(Issue("info", f"合计/小计行（“{_short(first_text[r])}”），不计为企业，已跳过",
+        issues.append(Issue("info", f"合计/小计行（“{shown(r)}”），不计为企业，已跳过",
                             raw.file, raw.sheet, int(rows_excel[r])))
     for r in np.flatnonzero(is_note):
-        issues.append(Issue("info", f"表注或说明行（“{_short(first_text[r])}”），已跳过",
+        issues.append(Issue("info", f"表注或说明行（“{shown(r)}”），已跳过",
                             raw.file, raw.sheet, int(rows_excel[r])))
     for r in np.flatnonzero(header_again):
         issues.append(Issue("info", "重复的表头行，已跳过", raw.file, raw.sheet, int(rows_excel[r])))
     for r in np.flatnonzero(stray):
-        issues.append(Issue("info", f"该行在已识别的列中没有数据（仅有“{_short(first_text[r])}”），不计为企业，已跳过",
+        issues.append(Issue("info", f"该行在已识别的列中没有数据（仅有“{shown(r)}”），不计为企业，已跳过",
                             raw.file, raw.sheet, int(rows_excel[r])))
 
     idx = np.flatnonzero(keep)
