@@ -35,7 +35,12 @@ def normalise_codes(codes: pd.Series) -> pd.Series:
     Plain Python per cell with a fast path: without pyarrow, pandas string methods are per-cell
     Python too, with more overhead.
     """
-    return pd.Series([_normalise_one(v) for v in codes.to_numpy(dtype=object)], index=codes.index, dtype=object)
+    arr = codes.to_numpy(dtype=object)
+    idx, uniques = pd.factorize(arr, use_na_sentinel=True)
+    lookup = np.empty(len(uniques) + 1, dtype=object)
+    lookup[:-1] = [_normalise_one(v) for v in uniques]
+    lookup[-1] = None  # index −1: missing
+    return pd.Series(lookup[idx], index=codes.index, dtype=object)
 
 
 def check_character(first17: str) -> str:
@@ -46,7 +51,15 @@ def check_character(first17: str) -> str:
 
 def valid_codes(codes: pd.Series) -> np.ndarray:
     """Boolean array: the normalised code has 18 legal characters and a correct check character."""
-    vals_list = codes.to_numpy(dtype=object)
+    arr = codes.to_numpy(dtype=object)
+    idx, uniques = pd.factorize(arr, use_na_sentinel=True)
+    if len(uniques) < len(arr):  # repeated codes (merged files): check each distinct code once
+        ok_u = np.append(_valid_array(np.asarray(uniques, dtype=object)), False)
+        return ok_u[idx]
+    return _valid_array(arr)
+
+
+def _valid_array(vals_list: np.ndarray) -> np.ndarray:
     n = len(vals_list)
     ok = np.fromiter((isinstance(c, str) and len(c) == 18 and c.isascii() for c in vals_list), dtype=bool, count=n)
     if not ok.any():

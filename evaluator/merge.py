@@ -48,7 +48,11 @@ def _name_one(v: object) -> object:
 
 def normalise_names(names: pd.Series) -> pd.Series:
     """Trim, drop inner spaces, full-width → half-width (so `（）` → `()`); missing stays None."""
-    return pd.Series([_name_one(v) for v in names.to_numpy(dtype=object)], index=names.index, dtype=object)
+    idx, uniques = pd.factorize(names.to_numpy(dtype=object), use_na_sentinel=True)
+    lookup = np.empty(len(uniques) + 1, dtype=object)
+    lookup[:-1] = [_name_one(v) for v in uniques]
+    lookup[-1] = None
+    return pd.Series(lookup[idx], index=names.index, dtype=object)
 
 
 def code_problem(code: str) -> str:
@@ -131,6 +135,7 @@ def merge_tables(tables: list[SheetTable]) -> MergedData:
         issues.append(Issue("warning", "该行既无信用代码也无企业名称，无法对应到企业，未计入（请核对原表）",
                             rows["_file"].iat[i], rows["_sheet"].iat[i], int(rows["_row"].iat[i])))
     rows["_key"] = key
+    rows["_k"] = pd.factorize(key.to_numpy(dtype=object), use_na_sentinel=True)[0]  # int codes group faster
     match_counts = pd.Series(use_match).groupby(rows["_file"].to_numpy()).sum()
     for fname, cnt in match_counts.items():
         if cnt:
@@ -149,11 +154,12 @@ def merge_tables(tables: list[SheetTable]) -> MergedData:
 def _combine_within_files(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[Issue]]:
     """One row per (key, file): parcels and meters summed, other fields' first value kept."""
     issues: list[Issue] = []
-    g = rows.groupby(["_src", "_key"], sort=False)
+    g = rows.groupby(["_src", "_k"], sort=False)
     additive = g[list(ADDITIVE_FIELDS)].sum(min_count=1)
     other_fields = [f for f in ENTERPRISE_FIELDS if f not in ADDITIVE_FIELDS]
     others = g[other_fields].first()
-    meta = g.agg(_file=("_file", "first"), _sheet=("_sheet", "first"), _rows=("_row", "size"), _first=("_row", "min"))
+    meta = g.agg(_key=("_key", "first"), _file=("_file", "first"), _sheet=("_sheet", "first"),
+                 _rows=("_row", "size"), _first=("_row", "min"))
     combined = pd.concat([meta, additive, others], axis=1).reset_index()
     multi = meta[meta["_rows"] > 1]
     if len(multi):
@@ -164,7 +170,7 @@ def _combine_within_files(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[Issue]
                                         "用地面积、税金、增加值、营业收入、用电量、能耗、研发经费、排放量按行加总", str(fname)))
         in_multi = g["_row"].transform("size").to_numpy() > 1
         dup_rows = rows[in_multi]
-        gd = dup_rows.groupby(["_src", "_key"], sort=False)
+        gd = dup_rows.groupby(["_src", "_k"], sort=False)
         for fid in other_fields:
             if fid == "credit_code":
                 continue
@@ -194,13 +200,13 @@ def _combine_across_files(per_file: pd.DataFrame, rows: pd.DataFrame) -> tuple[p
     """First file given wins per field; a different non-empty value elsewhere is a warning."""
     issues: list[Issue] = []
     per_file = per_file.sort_values(["_src"], kind="stable")
-    first_seen = rows.groupby("_key", sort=False).size().index  # order of first appearance
-    g = per_file.groupby("_key", sort=False)
+    first_seen = pd.unique(rows["_k"].to_numpy())  # order of first appearance
+    g = per_file.groupby("_k", sort=False)
     merged = g[list(ENTERPRISE_FIELDS)].first()
     # Which files each firm came from, as a bit mask per firm: few distinct masks, each named once.
     names = per_file.drop_duplicates("_src").set_index("_src")["_file"].to_dict()
     bits = np.left_shift(1, per_file["_src"].to_numpy(dtype=np.int64))
-    masks = pd.Series(bits, index=per_file.index).groupby(per_file["_key"], sort=False).sum()
+    masks = pd.Series(bits, index=per_file.index).groupby(per_file["_k"], sort=False).sum()
     label = {m: "；".join(names[b] for b in sorted(names) if m >> b & 1) for m in pd.unique(masks.to_numpy())}
     sources = masks.map(label)
     n_rows = g["_rows"].sum()
@@ -213,10 +219,10 @@ def _combine_across_files(per_file: pd.DataFrame, rows: pd.DataFrame) -> tuple[p
             if fid == "credit_code":
                 continue
             col = "_name_norm" if fid == "name" else fid
-            vals = sub[list(dict.fromkeys(["_key", "_file", "_sheet", "_first", col, fid]))].dropna(subset=[col])
+            vals = sub[list(dict.fromkeys(["_k", "_key", "_file", "_sheet", "_first", col, fid]))].dropna(subset=[col])
             if vals.empty:
                 continue
-            ref = vals.groupby("_key", sort=False)[col].transform("first")
+            ref = vals.groupby("_k", sort=False)[col].transform("first")
             if FIELD_BY_ID[fid].kind in ("number", "bool", "scale", "year"):
                 differs = ~np.isclose(vals[col].to_numpy(dtype=float), ref.to_numpy(dtype=float), rtol=1e-6, atol=1e-9)
             else:
@@ -224,8 +230,9 @@ def _combine_across_files(per_file: pd.DataFrame, rows: pd.DataFrame) -> tuple[p
             if not differs.any():
                 continue
             numeric = FIELD_BY_ID[fid].kind in ("number", "bool", "scale", "year")
-            bad_keys = vals.loc[differs, "_key"].unique()
-            for k, kv in vals[vals["_key"].isin(bad_keys)].groupby("_key", sort=False):
+            bad_keys = vals.loc[differs, "_k"].unique()
+            for _, kv in vals[vals["_k"].isin(bad_keys)].groupby("_k", sort=False):
+                k = kv["_key"].iat[0]
                 a = kv.iloc[0]
                 for _, b in kv.iloc[1:].iterrows():
                     same = (np.isclose(float(b[col]), float(a[col]), rtol=1e-6, atol=1e-9) if numeric
@@ -237,10 +244,11 @@ def _combine_across_files(per_file: pd.DataFrame, rows: pd.DataFrame) -> tuple[p
                         f"{FIELD_BY_ID[fid].label}在不同文件中不一致：{a['_file']} 为“{_show(fid, a[fid])}”，"
                         f"{b['_file']} 为“{_show(fid, b[fid])}”；采用先导入文件 {a['_file']} 的值",
                         str(b["_file"]), str(b["_sheet"]), int(b["_first"]), FIELD_BY_ID[fid].label, str(k)))
+    keys = g["_key"].first()
     merged = merged.loc[first_seen]
     merged["sources"] = sources.loc[first_seen]
     merged["n_rows"] = n_rows.loc[first_seen].astype(int)
-    merged.index.name = "key"
+    merged.index = pd.Index(keys.loc[first_seen].to_numpy(dtype=object), name="key", dtype=object)
     merged["code_valid"] = valid_codes(merged["credit_code"]) & merged["credit_code"].notna().to_numpy()
     return merged, issues
 

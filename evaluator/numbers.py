@@ -138,8 +138,13 @@ def clean_years(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     obj = values.to_numpy(dtype=object)
     out = np.full(len(obj), np.nan)
     bad = np.zeros(len(obj), dtype=bool)
-    for i, v in enumerate(obj):
-        if v is None or v == "" or (isinstance(v, float) and np.isnan(v)):
+    num = np.array(pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan), dtype=float)
+    plain = np.isfinite(num) & (num >= 1900) & (num <= 2100)  # a year as a number (or numeric text)
+    out[plain] = np.floor(num[plain])
+    rest = np.flatnonzero(~plain)
+    for i in rest:
+        v = obj[i]
+        if v is None or (isinstance(v, str) and not v.strip()) or (isinstance(v, float) and np.isnan(v)):
             continue
         if hasattr(v, "year"):
             out[i] = v.year

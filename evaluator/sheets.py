@@ -336,19 +336,16 @@ def parse_sheet(raw: RawSheet, override: SheetMapping | None = None) -> tuple[Sh
 
 
 def _columns(raw: RawSheet, start: int) -> list[np.ndarray]:
-    """Every column below `start` as an object array (one transpose instead of a pass per column)."""
+    """Every column below `start` as an object array (one 2-D copy, then column views)."""
     body = raw.rows[start:]
     width = raw.n_cols
     if not body:
         return [np.empty(0, dtype=object) for _ in range(width)]
     if any(len(r) != width for r in body):
         body = [r + [""] * (width - len(r)) for r in body]
-    out = []
-    for col in zip(*body):
-        arr = np.empty(len(col), dtype=object)
-        arr[:] = col
-        out.append(arr)
-    return out
+    grid = np.empty((len(body), width), dtype=object)
+    grid[:] = body
+    return [grid[:, j] for j in range(width)]
 
 
 def _texts(arr: np.ndarray) -> list[str]:
@@ -367,6 +364,7 @@ def _is_empty(arr: np.ndarray) -> np.ndarray:
     return np.asarray(pd.isna(arr) | (arr == ""), dtype=bool)
 
 
+_NOTE_START = frozenset("注说填备制审负单统数资联报")
 _NUMBERED = re.compile(r"^\s*(\d+|[一二三四五六七八九十]+)\s*[.、．)）]")
 
 
@@ -386,30 +384,39 @@ def _read_rows(
         empty_all &= _is_empty(arr)
     texts: dict[str, list[str]] = {fid: _texts(values[fid]) for fid in ("credit_code", "name", "township", "industry")
                                    if fid in values}
-    # Texts that decide whether a row is a total, a note or a repeated header.
+    # Texts that decide whether a row is a total, a note or a repeated header: one pass per row,
+    # with the common data row (a code, a name, no 计/注) leaving after a few cheap tests.
     lead_idx = sorted({c.index for c in mapped if c.field in ("credit_code", "name")} | set(range(min(3, raw.n_cols))))
     by_index = {by_field[f].index: t for f, t in texts.items()}
     lead_cols = [by_index.get(i) or _lead_texts(columns[i]) for i in lead_idx]
-    first_at = [next((j for j, t in enumerate(ts) if t), -1) for ts in zip(*lead_cols)] if lead_cols else [-1] * n
-    first_text = [lead_cols[j][i] if j >= 0 else "" for i, j in enumerate(first_at)]
+    code_texts = texts.get("credit_code")
+    first_at = np.full(n, -1, dtype=np.int64)
+    is_total = np.zeros(n, dtype=bool)
+    is_note = np.zeros(n, dtype=bool)
+    has_code = np.zeros(n, dtype=bool)
+    note_start = _NOTE_START
+    for i, ts in enumerate(zip(*lead_cols)):
+        if code_texts is not None and len(code_texts[i]) >= 15:
+            has_code[i] = True
+        for j, t in enumerate(ts):
+            if t:
+                if first_at[i] < 0:
+                    first_at[i] = j
+                    if not has_code[i] and t[0] in note_start and _NOTE.match(t):
+                        is_note[i] = True
+                if ("计" in t or "汇" in t) and _TOTAL.search(t):
+                    is_total[i] = True
+    first_text = [lead_cols[j][i] if j >= 0 else "" for i, j in enumerate(first_at.tolist())]
 
     def shown(r: int) -> str:
         t = first_text[r]
         return _short(_text(columns[lead_idx[first_at[r]]][r]) if t == _NUMERIC else t)
 
-    is_total = np.zeros(n, dtype=bool)
-    for col in lead_cols:
-        for i, t in enumerate(col):
-            if t and ("计" in t or "汇" in t) and _TOTAL.search(t):
-                is_total[i] = True
-    is_note = np.fromiter((bool(t) and _NOTE.match(t) is not None for t in first_text), dtype=bool, count=n)
-    has_code = (np.fromiter((len(t) >= 15 for t in texts["credit_code"]), dtype=bool, count=n)
-                if "credit_code" in texts else np.zeros(n, dtype=bool))
-    is_note &= ~has_code
     header_again = np.zeros(n, dtype=bool)
     if "name" in texts:
         hdr = normalise_header(split_header(by_field["name"].label.split("/")[-1])[0])
-        header_again = np.fromiter((t == hdr or (bool(t) and t[0] == hdr[:1] and normalise_header(t) == hdr)
+        first_char = hdr[:1]
+        header_again = np.fromiter((bool(t) and t[0] == first_char and normalise_header(t) == hdr
                                     for t in texts["name"]), dtype=bool, count=n)
     is_total &= ~header_again
     if is_note.any():  # numbered continuation lines (`2. …`) under a `注：` line are notes too
@@ -418,7 +425,7 @@ def _read_rows(
             if not has_code[i] and _NUMBERED.match(first_text[i]):
                 is_note[i] = True
     is_note &= ~is_total & ~header_again
-    has_first = np.fromiter((t != "" for t in first_text), dtype=bool, count=n)
+    has_first = first_at >= 0
     # Text only in unmapped columns: not data, but never dropped without a word.
     stray = empty_all & has_first & ~is_total & ~is_note & ~header_again
     skip_blank = empty_all & ~is_total & ~is_note & ~header_again & ~stray
