@@ -102,11 +102,6 @@ def merge_tables(tables: list[SheetTable]) -> MergedData:
     code = rows["credit_code"]
     has_code = code.notna().to_numpy()
     valid = valid_codes(code) & has_code
-    for i in np.flatnonzero(has_code & ~valid):
-        c = code.iat[i]
-        issues.append(Issue("error", f"统一社会信用代码“{c}”{code_problem(c)}；该行保留，但无法与其他文件合并（除非其他文件中出现相同代码）",
-                            rows["_file"].iat[i], rows["_sheet"].iat[i], int(rows["_row"].iat[i]), "统一社会信用代码",
-                            c))
 
     # Name → code, from rows whose code is valid; a name claimed by two codes cannot be matched.
     named = rows.loc[valid & rows["_name_norm"].notna().to_numpy(), ["_name_norm", "credit_code"]]
@@ -114,6 +109,16 @@ def merge_tables(tables: list[SheetTable]) -> MergedData:
     name_to_code = per_name.first()
     ambiguous = per_name.nunique()
     ambiguous = set(ambiguous[ambiguous > 1].index)
+
+    for i in np.flatnonzero(has_code & ~valid):
+        c = code.iat[i]
+        hint = ""
+        twin = name_to_code.get(rows["_name_norm"].iat[i]) if rows["_name_norm"].iat[i] else None
+        if twin:
+            hint = f"；同名企业在其他行/文件中的代码为“{twin}”，疑为代码录入错误，请核实后修正原表并重新导入"
+        issues.append(Issue("error", f"统一社会信用代码“{c}”{code_problem(c)}；该行保留，但无法与其他文件合并（除非其他文件中出现相同代码）{hint}",
+                            rows["_file"].iat[i], rows["_sheet"].iat[i], int(rows["_row"].iat[i]), "统一社会信用代码",
+                            c))
 
     key = code.copy()
     no_code = ~has_code
