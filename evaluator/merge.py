@@ -159,6 +159,13 @@ def merge_tables(tables: list[SheetTable]) -> MergedData:
 def _combine_within_files(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[Issue]]:
     """One row per (key, file): parcels and meters summed, other fields' first value kept."""
     issues: list[Issue] = []
+    k = rows["_k"].to_numpy(dtype=np.int64)
+    pair = rows["_src"].to_numpy(dtype=np.int64) * (int(k.max(initial=0)) + 1) + k
+    if not pd.Series(pair).duplicated().any():  # every firm on one row per file: nothing to combine
+        combined = rows[["_src", "_k", "_key", "_file", "_sheet", *ENTERPRISE_FIELDS]].copy()
+        combined["_rows"] = 1
+        combined["_first"] = rows["_row"].to_numpy()
+        return combined, issues
     g = rows.groupby(["_src", "_k"], sort=False)
     additive = g[list(ADDITIVE_FIELDS)].sum(min_count=1)
     other_fields = [f for f in ENTERPRISE_FIELDS if f not in ADDITIVE_FIELDS]
@@ -206,6 +213,14 @@ def _combine_across_files(per_file: pd.DataFrame, rows: pd.DataFrame) -> tuple[p
     issues: list[Issue] = []
     per_file = per_file.sort_values(["_src"], kind="stable")
     first_seen = pd.unique(rows["_k"].to_numpy())  # order of first appearance
+    if not per_file["_k"].duplicated().any():  # each firm in one file only: nothing to reconcile
+        one = per_file.set_index("_k").loc[first_seen]
+        merged = one[list(ENTERPRISE_FIELDS)].copy()
+        merged["sources"] = one["_file"].to_numpy(dtype=object)
+        merged["n_rows"] = one["_rows"].astype(int).to_numpy()
+        merged.index = pd.Index(one["_key"].to_numpy(dtype=object), name="key", dtype=object)
+        merged["code_valid"] = valid_codes(merged["credit_code"]) & merged["credit_code"].notna().to_numpy()
+        return merged, issues
     g = per_file.groupby("_k", sort=False)
     merged = g[list(ENTERPRISE_FIELDS)].first()
     # Which files each firm came from, as a bit mask per firm: few distinct masks, each named once.
