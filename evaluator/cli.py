@@ -105,6 +105,12 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         _print("错误：没有可读取的数据文件", err=True)
         return EXIT_INPUT
     _report(result, args.issues)
+    try:  # outputs that change the result (--prior) must be applied before the JSON is written
+        from .outputs import cli as outputs_cli
+    except ImportError:
+        pass
+    else:
+        status = max(status, outputs_cli.prepare(result, args, _print))
     if args.json:
         from .result import write_json
 

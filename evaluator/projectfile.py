@@ -276,7 +276,6 @@ def _insert_all(con: sqlite3.Connection, project: Project, result_doc: dict[str,
         "host": socket.gethostname(),
         **meta,
     }
-    con.executemany("INSERT INTO meta VALUES (?, ?)", list(all_meta.items()))
     con.execute("INSERT INTO project VALUES (1, ?, ?, ?, ?, ?)", (
         project.year, project.scheme_text, project.scheme_source,
         json.dumps([m.to_dict() for m in project.mapping.sheets], ensure_ascii=False),
@@ -305,6 +304,8 @@ def _insert_all(con: sqlite3.Connection, project: Project, result_doc: dict[str,
     if result_doc is not None:
         con.execute("INSERT INTO results VALUES (1, ?, ?, ?, ?, ?)", (
             saved_at, fingerprint, __version__, _compress(json.dumps(result_doc, ensure_ascii=False)), CODEC))
+    # Last, so that a torn write (which the temp file + rename already prevents) never reads as a project.
+    con.executemany("INSERT INTO meta VALUES (?, ?)", list(all_meta.items()))
 
 
 def _issue_row(it: Issue) -> tuple[Any, ...]:
@@ -457,7 +458,7 @@ def _read_project(con: sqlite3.Connection) -> Project:
     for fid, name, path, digest, content, issues_json in con.execute(
             "SELECT id, name, path, sha256, content, issues FROM files ORDER BY id").fetchall():
         if content is not None and sha256(content).hexdigest() != digest:
-            raise ProjectFileError(f"项目中保存的原始文件“{name}”已损坏（SHA-256 校验不符）")
+            raise ValueError(f"其中保存的原始文件“{name}”与其 SHA-256 不符")
         sheets = []
         for sname, shown, is_csv, enc, merged, formulas, grid, codec in con.execute(
                 "SELECT name, shown_file, is_csv, encoding, merged, formula_cells, grid, codec FROM sheets "

@@ -73,6 +73,9 @@ def enterprise_records(result: RunResult) -> list[dict[str, Any]]:
             "rank": _int(row["rank"]) if evaluated else None,
             "township_rank": _int(row["township_rank"]) if evaluated else None,
             "industry_rank": _int(row["industry_rank"]) if evaluated else None,
+            "prior_tier": _str(row.get("prior_tier")),  # set by evaluator.prior.attach_prior (--prior)
+            "tier_change": _str(row.get("tier_change")),
+            "d_years": _int(row.get("d_years")),
             "issues": [issue_line(i) for i in by_key.get(str(key), [])],
         })
     return out

@@ -140,8 +140,27 @@ def _load(path: str, index: int) -> object:
         from reportlab.pdfbase.ttfonts import TTFont
 
         name = "MujunF" + hashlib.sha1(f"{path}|{index}".encode()).hexdigest()[:10]
-        _LOADED[key] = TTFont(name, path, subfontIndex=index)
+        font = TTFont(name, path, subfontIndex=index)
+        _cache_tables(font.face)
+        _LOADED[key] = font
     return _LOADED[key]
+
+
+def _cache_tables(face: object) -> None:
+    """Keep each font table once per process.
+
+    reportlab copies whole tables (the 10 MB `glyf` of a CJK font) every time it builds a subset,
+    which was a quarter of a letter's cost. Tables are immutable bytes, so caching is safe."""
+    original = face.get_table  # type: ignore[attr-defined]
+    tables: dict[str, bytes] = {}
+
+    def get_table(tag: str) -> bytes:
+        t = tables.get(tag)
+        if t is None:
+            t = tables[tag] = original(tag)
+        return t
+
+    face.get_table = get_table  # type: ignore[attr-defined]
 
 
 def _coverage(font: object) -> set[int]:

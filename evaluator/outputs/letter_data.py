@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..divisions import division_label
 from ..evaluate import STATUS_LABELS
 from ..fields import FIELD_BY_ID, FLAG_FIELDS
 from ..indicators import INDICATOR_BY_ID, format_number
@@ -155,7 +156,7 @@ class LetterBuilder:
 
     def _identity(self, r: dict[str, Any], name: str, code: str, pop: Population | None) -> tuple[tuple[str, str], ...]:
         div = _s(r["division"])
-        industry = _s(r["industry"]) + (f"（大类 {div}）" if div and _s(r["industry"]) != div else "")
+        industry = _s(r["industry"]) + (f"（{division_label(div)}）" if div else "")
         scale = {1.0: "规上企业", 0.0: "规下企业"}.get(_f(r["above_scale"]) if _f(r["above_scale"]) is not None else -1, "—")
         rows = [("企业名称", name), ("统一社会信用代码", code or "—"), ("所属乡镇", _s(r["township"]) or "—"),
                 ("行业代码", industry or "—"), ("企业规模", scale),
@@ -194,7 +195,7 @@ class LetterBuilder:
             lines.append(f"{town}{pop.label}第 {int(r['township_rank'])} 名 / 共 {self.town_sizes.get((pid, town), 0)} 家")
         div = _s(r["division"])
         if div and _f(r["industry_rank"]) is not None:
-            lines.append(f"同行业（行业大类 {div}）{pop.label}第 {int(r['industry_rank'])} 名 / "
+            lines.append(f"同行业（{division_label(div)}）{pop.label}第 {int(r['industry_rank'])} 名 / "
                          f"共 {self.div_sizes.get((pid, div), 0)} 家")
         return tuple(lines)
 

@@ -1,9 +1,8 @@
 """Laying out one evaluation letter (评价结果告知书) on A4, and rendering batches of them.
 
-This module only turns `LetterData` strings into PDF pages; it imports neither pandas nor the
-evaluation core, so worker processes start fast. Text from the data files is always drawn
-literally: Paragraph text goes through `PdfFonts.markup` (escaped), table cells that need no
-wrapping are plain strings (never parsed as markup).
+This module only turns `LetterData` strings into PDF pages with the small layout engine in
+`pdf_layout` (direct canvas drawing, ~5x faster than platypus); it imports neither pandas nor
+the evaluation core, so worker processes start fast. All text is drawn literally.
 """
 
 from __future__ import annotations
@@ -14,216 +13,194 @@ from typing import Any
 
 from reportlab.lib import colors
 from reportlab.lib.units import mm
-from reportlab.platypus import (Flowable, KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table,
-                                TableStyle)
 
 from .fonts import FontChoice, PdfFonts, pdf_fonts
 from .letter_model import IndicatorLine, LetterData
-from .pdf_common import (FRAME_W, GREY, HEADER_FILL, INK, MARGIN_B, MARGIN_L, MARGIN_R, MARGIN_T, RULE, SectionMark,
-                         footer_canvas, styles, tier_bar, tier_fill)
+from .pdf_common import (FRAME_W, GREY, HEADER_FILL, INK, MARGIN_B, MARGIN_L, MARGIN_R, MARGIN_T, PAGE_H, PAGE_W,
+                         RULE, footer_canvas, tier_bar, tier_fill)
+from .pdf_layout import Cell, Writer
 
-GRID = [("GRID", (0, 0), (-1, -1), 0.5, RULE), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("TOPPADDING", (0, 0), (-1, -1), 2.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 3.5),
-        ("LEFTPADDING", (0, 0), (-1, -1), 4), ("RIGHTPADDING", (0, 0), (-1, -1), 4),
-        ("TEXTCOLOR", (0, 0), (-1, -1), INK)]
-
-
-class RatioChart(Flowable):
-    """Horizontal bars of each scored indicator's value ÷ benchmark, with the benchmark line at 1.
-
-    Drawn straight on the canvas (reportlab graphics primitives) so every label goes through the
-    same font routing as the text.
-    """
-
-    ROW = 15.0
-    TOP = 16.0
-    BOTTOM = 16.0
-    LABEL_W = 96.0
-    VALUE_W = 58.0
-
-    def __init__(self, lines: Sequence[IndicatorLine], fonts: PdfFonts, colour: colors.Color, width: float = FRAME_W):
-        super().__init__()
-        self.lines = list(lines)
-        self.fonts = fonts
-        self.colour = colour
-        self.width = width
-        self.height = self.TOP + self.ROW * len(self.lines) + self.BOTTOM
-        caps = [ln.cap for ln in self.lines if ln.cap]
-        self.scale_max = max([2.0] + caps) if caps else 2.0
-
-    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
-        return self.width, self.height
-
-    def draw(self) -> None:
-        c = self.canv
-        f = self.fonts
-        x0 = self.LABEL_W
-        x1 = self.width - self.VALUE_W
-        span = x1 - x0
-
-        def xr(r: float) -> float:
-            return x0 + span * min(max(r, 0.0), self.scale_max) / self.scale_max
-
-        top = self.height - self.TOP
-        bottom = self.BOTTOM
-        c.saveState()
-        c.setStrokeColor(RULE)
-        c.setLineWidth(0.4)
-        c.setFillColor(GREY)
-        tick = 0.0
-        while tick <= self.scale_max + 1e-9:
-            x = xr(tick)
-            c.line(x, bottom, x, bottom - 3)
-            f.draw(c, x, bottom - 11, f"{tick:g}", 7, align="center")
-            tick += 0.5
-        c.line(x0, bottom, x1, bottom)
-        for i, ln in enumerate(self.lines):
-            yc = top - self.ROW * i - self.ROW / 2
-            c.setFillColor(INK)
-            f.draw(c, x0 - 6, yc - 3, ln.label, 8.5, align="right")
-            if ln.ratio is None:
-                c.setFillColor(GREY)
-                f.draw(c, x0 + 4, yc - 3, "无数据", 8)
-                continue
-            c.setFillColor(self.colour if ln.ratio >= 1 else colors.HexColor("#B9B9B9"))
-            c.rect(x0, yc - 4.5, xr(ln.ratio) - x0, 9, stroke=0, fill=1)
-            c.setFillColor(INK)
-            more = "＞" if ln.ratio > self.scale_max else ""
-            f.draw(c, xr(ln.ratio) + 3, yc - 3, f"{more}{ln.ratio:.2f} 倍", 7.5)
-        c.setStrokeColor(colors.HexColor("#C0392B"))
-        c.setLineWidth(0.8)
-        c.setDash(3, 2)
-        c.line(xr(1.0), bottom, xr(1.0), top + 2)
-        c.setDash()
-        c.setFillColor(colors.HexColor("#C0392B"))
-        f.draw(c, xr(1.0), top + 5, "基准值", 7.5, align="center")
-        c.restoreState()
+BODY = 11.5
+BODY_LEADING = 19.5
+CELL = 9.5
+SMALL = 8.5
+RED = colors.HexColor("#C0392B")
 
 
-def _cell(fonts: PdfFonts, text: str, style: Any, wrap_width: float | None = None) -> Any:
-    """A plain string when the body font draws it on one line (fast, never markup), else a Paragraph."""
-    if fonts.plain_ok(text) and "\n" not in text and (wrap_width is None or fonts.width(text, style.fontSize) <= wrap_width):
-        return text
-    return Paragraph(fonts.markup(text), style)
+def _ratio_chart(w: Writer, lines: Sequence[IndicatorLine], colour: Any) -> float:
+    """Horizontal bars of each scored indicator's value ÷ benchmark, the benchmark dashed at 1.
+
+    Drawn with reportlab's canvas primitives at the cursor; returns the height used."""
+    row, top_pad, bottom_pad, label_w, value_w = 15.0, 16.0, 16.0, 96.0, 62.0
+    height = top_pad + row * len(lines) + bottom_pad
+    caps = [ln.cap for ln in lines if ln.cap]
+    scale_max = max([2.0] + caps)
+    c = w.c
+    x0 = w.left + label_w
+    x1 = w.left + w.width - value_w
+    span = x1 - x0
+
+    def xr(r: float) -> float:
+        return x0 + span * min(max(r, 0.0), scale_max) / scale_max
+
+    top = w.y - top_pad
+    bottom = w.y - height + bottom_pad
+    c.saveState()
+    c.setStrokeColor(RULE)
+    c.setLineWidth(0.4)
+    tick = 0.0
+    while tick <= scale_max + 1e-9:
+        x = xr(tick)
+        c.line(x, bottom, x, bottom - 3)
+        label = f"{tick:g}"
+        w.draw_line(x - w.metrics().text(label) * 7 / 2, bottom - 11, label, 7, colour=GREY)
+        tick += 0.5
+    c.line(x0, bottom, x1, bottom)
+    for i, ln in enumerate(lines):
+        yc = top - row * i - row / 2
+        lw = w.metrics().text(ln.label) * SMALL
+        w.draw_line(x0 - 6 - lw, yc - 3, ln.label, SMALL)
+        if ln.ratio is None:
+            w.draw_line(x0 + 4, yc - 3, "无数据", 8, colour=GREY)
+            continue
+        c.setFillColor(colour if ln.ratio >= 1 else colors.HexColor("#B9B9B9"))
+        c.rect(x0, yc - 4.5, max(xr(ln.ratio) - x0, 0.5), 9, stroke=0, fill=1)
+        more = "＞" if ln.ratio > scale_max else ""
+        w.draw_line(xr(ln.ratio) + 3, yc - 3, f"{more}{ln.ratio:.2f} 倍", 7.5)
+    c.setStrokeColor(RED)
+    c.setLineWidth(0.8)
+    c.setDash(3, 2)
+    c.line(xr(1.0), bottom, xr(1.0), top + 2)
+    c.setDash()
+    label = "基准值"
+    w.draw_line(xr(1.0) - w.metrics().text(label) * 7.5 / 2, top + 5, label, 7.5, colour=RED)
+    c.restoreState()
+    return height
 
 
-def _identity_table(d: LetterData, fonts: PdfFonts, st: dict[str, Any]) -> Table:
-    """企业基本情况: the name on its own row, then label/value pairs two to a row."""
-    lw, vw = 80.0, FRAME_W / 2 - 80.0
+def _heading(w: Writer, text: str, fonts: PdfFonts, keep: float = 70.0) -> None:
+    w.y -= 8
+    w.ensure(20 + keep)
+    w.paragraph(text, 12.5, 20, font=fonts.title if fonts.title != fonts.body else None, align="left")
+    w.y -= 3
+
+
+def _identity_rows(d: LetterData) -> list[list[Cell]]:
     name_label, name = d.identity[0]
-    rows: list[list[Any]] = [["企业基本情况及基础数据", "", "", ""],
-                             [name_label, Paragraph(fonts.markup(name), st["cell"]), "", ""]]
+    rows = [[Cell("企业基本情况及基础数据", "center", fill=HEADER_FILL, span=4)],
+            [Cell(name_label, fill=HEADER_FILL, size=SMALL), Cell(name, span=3)]]
     rest = list(d.identity[1:])
     for i in range(0, len(rest), 2):
         pair = rest[i:i + 2] + [("", "")] * (2 - len(rest[i:i + 2]))
-        rows.append([_cell(fonts, pair[0][0], st["cell_small"], lw - 8), _cell(fonts, pair[0][1], st["cell"], vw - 8),
-                     _cell(fonts, pair[1][0], st["cell_small"], lw - 8), _cell(fonts, pair[1][1], st["cell"], vw - 8)])
-    t = Table(rows, colWidths=[lw, vw, lw, vw])
-    t.setStyle(TableStyle(GRID + [
-        ("FONTNAME", (0, 0), (-1, -1), fonts.body), ("FONTSIZE", (0, 0), (-1, -1), 9.5),
-        ("FONTSIZE", (0, 2), (0, -1), 8.5), ("FONTSIZE", (2, 2), (2, -1), 8.5),
-        ("SPAN", (0, 0), (-1, 0)), ("SPAN", (1, 1), (-1, 1)),
-        ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL), ("ALIGN", (0, 0), (-1, 0), "CENTER"),
-        ("BACKGROUND", (0, 1), (0, -1), HEADER_FILL), ("BACKGROUND", (2, 2), (2, -1), HEADER_FILL),
-    ]))
-    return t
+        rows.append([Cell(pair[0][0], fill=HEADER_FILL, size=SMALL), Cell(pair[0][1]),
+                     Cell(pair[1][0], fill=HEADER_FILL, size=SMALL), Cell(pair[1][1])])
+    return rows
 
 
-def _score_table(d: LetterData, fonts: PdfFonts, st: dict[str, Any]) -> Table:
-    widths = [82.0, 64.0, 56.0, 56.0, 30.0, 46.0]
-    widths.append(FRAME_W - sum(widths))
-    head = ["评价指标", "单位", "本企业", "基准值", "权重", "得分", "说明"]
-    rows: list[list[Any]] = [head]
+SCORE_WIDTHS = [90.0, 66.0, 56.0, 56.0, 30.0, 46.0]
+SCORE_WIDTHS.append(FRAME_W - sum(SCORE_WIDTHS))
+
+
+def _score_rows(d: LetterData, fonts: PdfFonts) -> list[list[Cell]]:
+    rows = [[Cell(h, "center", fill=HEADER_FILL) for h in ("评价指标", "单位", "本企业", "基准值", "权重", "得分", "说明")]]
     for ln in d.indicators:
-        rows.append([ln.label, ln.unit, ln.value, ln.benchmark, ln.weight, ln.score,
-                     _cell(fonts, ln.note, st["cell_small"], widths[-1] - 8)])
-    n_ind = len(rows)
-    extra: list[tuple[str, tuple[tuple[str, str], ...], str, str]] = []
+        rows.append([Cell(ln.label), Cell(ln.unit, "center", size=SMALL), Cell(ln.value, "right"),
+                     Cell(ln.benchmark, "right"), Cell(ln.weight, "right"), Cell(ln.score, "right"),
+                     Cell(ln.note, size=SMALL)])
+    extra = []
     if d.bonus or d.bonus_note:
         extra.append(("加分项", d.bonus, d.bonus_note, d.bonus_total))
     if d.penalty:
         extra.append(("减分项", d.penalty, "", d.penalty_total))
     for label, items, note, total in extra:
         text = "、".join(f"{a} {b}" for a, b in items) or "无"
-        rows.append([label, _cell(fonts, text + (f"（{note}）" if note else ""), st["cell"], sum(widths[1:5]) - 8),
-                     "", "", "", total, ""])
-    rows.append(["综合得分", "", "", "", "", d.total, ""])
-    t = Table(rows, colWidths=widths, repeatRows=1)
-    style = GRID + [
-        ("FONTNAME", (0, 0), (-1, -1), fonts.body), ("FONTSIZE", (0, 0), (-1, -1), 9.5),
-        ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL), ("ALIGN", (0, 0), (-1, 0), "CENTER"),
-        ("ALIGN", (2, 1), (5, -1), "RIGHT"), ("ALIGN", (1, 1), (1, n_ind - 1), "CENTER"),
-        ("FONTSIZE", (1, 1), (1, n_ind - 1), 8.5),
-        ("BACKGROUND", (0, -1), (-1, -1), tier_fill(d.tier_index)),
-        ("FONTNAME", (0, -1), (-1, -1), fonts.title), ("FONTSIZE", (0, -1), (-1, -1), 11),
-        ("SPAN", (0, -1), (4, -1)), ("ALIGN", (0, -1), (0, -1), "CENTER"),
-    ]
-    for i in range(len(extra)):
-        r = n_ind + i
-        style += [("SPAN", (1, r), (4, r))]
-    t.setStyle(TableStyle(style))
-    return t
+        rows.append([Cell(label), Cell(text + (f"（{note}）" if note else ""), span=4), Cell(total, "right"), Cell("")])
+    fill = tier_fill(d.tier_index)
+    title_font = fonts.title if fonts.title != fonts.body else None
+    rows.append([Cell("综合得分", "center", size=11, fill=fill, span=5, font=title_font),
+                 Cell(d.total, "right", size=11, fill=fill, font=title_font), Cell("", fill=fill)])
+    return rows
 
 
-def _result_table(d: LetterData, fonts: PdfFonts, st: dict[str, Any]) -> Table:
-    lw = 80.0
-    rows: list[list[Any]] = [["综合得分", _cell(fonts, f"{d.total} 分", st["cell"], FRAME_W - lw - 8)]]
+def _result_rows(d: LetterData, fonts: PdfFonts) -> list[list[Cell]]:
+    rows = [[Cell("综合得分", fill=HEADER_FILL), Cell(f"{d.total} 分")]]
     if d.ranks:
-        rows.append(["排名", Paragraph("<br/>".join(fonts.markup(r) for r in d.ranks), st["cell"])])
+        rows.append([Cell("排名", fill=HEADER_FILL), Cell("\n".join(d.ranks))])
+    title_font = fonts.title if fonts.title != fonts.body else None
     for label, value in d.tier_lines:
-        rows.append([label, _cell(fonts, value, st["cell"], FRAME_W - lw - 8)])
-    t = Table(rows, colWidths=[lw, FRAME_W - lw])
-    style = GRID + [
-        ("FONTNAME", (0, 0), (-1, -1), fonts.body), ("FONTSIZE", (0, 0), (-1, -1), 9.5),
-        ("BACKGROUND", (0, 0), (0, -1), HEADER_FILL),
-    ]
-    tier_row = next((i for i, r in enumerate(rows) if r[0] == "评价等级"), None)
-    if tier_row is not None:
-        style += [("BACKGROUND", (1, tier_row), (1, tier_row), tier_fill(d.tier_index)),
-                  ("FONTNAME", (1, tier_row), (1, tier_row), fonts.title), ("FONTSIZE", (1, tier_row), (1, tier_row), 12)]
-    t.setStyle(TableStyle(style))
-    return t
-
-
-def letter_story(d: LetterData, fonts: PdfFonts) -> list[Flowable]:
-    """The flowables of one letter, starting with its section mark (footer, page numbering)."""
-    st = styles(fonts)
-    m = fonts.markup
-    story: list[Flowable] = [SectionMark((d.footer, f"{d.doc_number}　{d.identity[0][1]}")),
-                             Paragraph(m(d.title), st["title"]), Paragraph(m(d.doc_number), st["docnum"]),
-                             Paragraph(m(d.addressee), st["plain"])]
-    story += [Paragraph(m(p), st["body"]) for p in d.body]
-    story += [Spacer(1, 5), _identity_table(d, fonts, st)]
-    if d.kind == "letter":
-        story += [Paragraph(m(d.headings["heading_scores"]), st["heading"]), _score_table(d, fonts, st)]
-        if d.indicators:
-            story.append(KeepTogether([Spacer(1, 6), RatioChart(d.indicators, fonts, tier_bar(d.tier_index)),
-                                       Paragraph(m(d.headings["chart_caption"]), st["caption"])]))
-        story += [Paragraph(m(d.headings["heading_result"]), st["heading"]), _result_table(d, fonts, st)]
-        story += [Paragraph(m(d.headings["heading_policies"]), st["heading"])]
-        if d.policies:
-            story += [Paragraph(m(d.policies_intro), st["body"]), Paragraph(m(d.policies), st["body"])]
+        if label == "评价等级":
+            rows.append([Cell(label, fill=HEADER_FILL), Cell(value, size=12, fill=tier_fill(d.tier_index), font=title_font)])
         else:
-            story += [Paragraph("本等级未规定差别化政策。", st["body"])]
-        story += [Paragraph(m(d.headings["heading_appeal"]), st["heading"])]
-        story += [Paragraph(m(p), st["body"]) for p in d.appeal]
-    story.append(KeepTogether([
-        Paragraph(m(d.closing), st["body"]) if d.closing else Spacer(1, 1),
-        Spacer(1, 16 * mm), Paragraph(m(d.authority), st["sign"]), Paragraph(m(d.date), st["sign"]),
-    ]))
-    return story
+            rows.append([Cell(label, fill=HEADER_FILL), Cell(value)])
+    return rows
 
 
-def _doc(target: Any, title: str, fonts: PdfFonts) -> SimpleDocTemplate:
-    return SimpleDocTemplate(target, pagesize=(595.2755905511812, 841.8897637795277), leftMargin=MARGIN_L,
-                             rightMargin=MARGIN_R, topMargin=MARGIN_T, bottomMargin=MARGIN_B, title=title,
-                             author="亩均效益综合评价系统", creator="亩均效益综合评价系统", subject="评价结果告知书")
+def draw_letter(w: Writer, d: LetterData) -> None:
+    """One letter from the cursor (a fresh page) on; the caller marks the section and ends the page."""
+    fonts = w.fonts
+    title_font = fonts.title if fonts.title != fonts.body else None
+    w.paragraph(d.title, 19, 28, align="center", font=title_font)
+    w.paragraph(d.doc_number, BODY, 18, align="center", space_after=12)
+    w.paragraph(d.addressee, BODY, BODY_LEADING, align="left")
+    for p in d.body:
+        w.paragraph(p, BODY, BODY_LEADING, indent=2 * BODY)
+    w.y -= 6
+    w.table(_identity_rows(d), [96.0, FRAME_W / 2 - 96.0, 96.0, FRAME_W / 2 - 96.0], header_rows=0)
+    if d.kind == "letter":
+        _heading(w, d.headings["heading_scores"], fonts, keep=80)
+        w.table(_score_rows(d, fonts), SCORE_WIDTHS, header_rows=1)
+        if d.indicators:
+            chart_h = 16 + 15 * len(d.indicators) + 16 + 16
+            w.ensure(chart_h + 8)
+            w.y -= 8
+            w.y -= _ratio_chart(w, d.indicators, tier_bar(d.tier_index))
+            w.paragraph(d.headings["chart_caption"], SMALL, 12, align="center", colour=GREY)
+        _heading(w, d.headings["heading_result"], fonts, keep=90)
+        w.table(_result_rows(d, fonts), [80.0, FRAME_W - 80.0])
+        _heading(w, d.headings["heading_policies"], fonts, keep=40)
+        if d.policies:
+            w.paragraph(d.policies_intro, BODY, BODY_LEADING, indent=2 * BODY)
+            w.paragraph(d.policies, BODY, BODY_LEADING, indent=2 * BODY)
+        else:
+            w.paragraph("本等级未规定差别化政策。", BODY, BODY_LEADING, indent=2 * BODY)
+        _heading(w, d.headings["heading_appeal"], fonts, keep=40)
+        for p in d.appeal:
+            w.paragraph(p, BODY, BODY_LEADING, indent=2 * BODY)
+    # closing, then the signature with room for the seal, kept on one page
+    sign_h = (BODY_LEADING if d.closing else 0) + 16 * mm + 2 * BODY_LEADING + 4
+    w.y -= 4
+    w.ensure(sign_h)
+    if d.closing:
+        w.paragraph(d.closing, BODY, BODY_LEADING, indent=2 * BODY)
+    w.y -= 16 * mm
+    w.paragraph(d.authority, BODY, BODY_LEADING, align="right", right_indent=18)
+    w.paragraph(d.date, BODY, BODY_LEADING, align="right", right_indent=18)
+
+
+def _writer(canv: Any, fonts: PdfFonts) -> Writer:
+    return Writer(canv, fonts, MARGIN_L, PAGE_W - MARGIN_R, PAGE_H - MARGIN_T, MARGIN_B, INK, RULE)
+
+
+def _footer(d: LetterData) -> tuple[str, ...]:
+    return (d.footer, f"{d.doc_number}　{d.identity[0][1]}")
+
+
+def _canvas(target: Any, fonts: PdfFonts, title: str) -> Any:
+    c = footer_canvas(fonts)(target, pagesize=(PAGE_W, PAGE_H))
+    c.setTitle(title)
+    c.setAuthor("亩均效益综合评价系统")
+    c.setCreator("亩均效益综合评价系统")
+    c.setSubject("评价结果告知书")
+    return c
 
 
 def render_letter(d: LetterData, fonts: PdfFonts, target: Any) -> None:
     """One letter to a path or a binary file object."""
-    doc = _doc(target, d.title, fonts)
-    doc.build(letter_story(d, fonts), canvasmaker=footer_canvas(fonts))
+    c = _canvas(target, fonts, f"{d.title}（{d.identity[0][1]}）")
+    c.mark_section(_footer(d))
+    draw_letter(_writer(c, fonts), d)
+    c.showPage()
+    c.save()
 
 
 def render_combined(items: Sequence[LetterData], fonts: PdfFonts, target: Any,
@@ -231,28 +208,14 @@ def render_combined(items: Sequence[LetterData], fonts: PdfFonts, target: Any,
     """All letters in one PDF for printing in one go; each keeps its own page numbering and footer.
 
     `check` is called before each letter and may raise to stop (cancellation)."""
-    story: list[Flowable] = []
-    for i, d in enumerate(items):
+    c = _canvas(target, fonts, "评价结果告知书（合订本）")
+    for d in items:
         if check is not None:
-            story.append(_Check(check))
-        story += letter_story(d, fonts)
-        if i < len(items) - 1:
-            story.append(PageBreak())
-    doc = _doc(target, "评价结果告知书（合订本）", fonts)
-    doc.build(story, canvasmaker=footer_canvas(fonts))
-
-
-class _Check(Flowable):
-    def __init__(self, fn: Callable[[], None]):
-        super().__init__()
-        self.fn = fn
-
-    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
-        self.fn()
-        return 0, 0
-
-    def draw(self) -> None:
-        return None
+            check()
+        c.mark_section(_footer(d))
+        draw_letter(_writer(c, fonts), d)
+        c.showPage()
+    c.save()
 
 
 # --- worker side ----------------------------------------------------------------------------------

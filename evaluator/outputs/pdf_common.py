@@ -97,6 +97,7 @@ def footer_canvas(fonts: PdfFonts, default_footer: tuple[str, ...] = ()) -> type
     class FooterCanvas(Canvas):
         def __init__(self, *args: Any, **kwargs: Any):
             kwargs.setdefault("pageCompression", 1)
+            kwargs.setdefault("initialFontName", fonts.body)  # else every page names Helvetica, unembedded
             super().__init__(*args, **kwargs)
             self._pages: list[dict[str, Any]] = []
             self._starts: dict[int, tuple[str, ...]] = {}
@@ -135,7 +136,8 @@ def footer_canvas(fonts: PdfFonts, default_footer: tuple[str, ...] = ()) -> type
             for line in lines:
                 fonts.draw(self, MARGIN_L, y, line, 7)
                 y -= 9
-            fonts.draw(self, PAGE_W - MARGIN_R, top, f"第 {page} 页 共 {pages} 页", 8, align="right")
+            fonts.draw(self, PAGE_W - MARGIN_R, top - 9 * (max(len(lines), 1) - 1), f"第 {page} 页 共 {pages} 页", 8,
+                       align="right")
             self.restoreState()
 
     return FooterCanvas

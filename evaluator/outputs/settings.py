@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import sys
 import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from ..atomic import write_bytes_atomic
 from ..issues import InputError
 from ..paths import templates_dir
+from ..userdirs import config_dir
 
 
 @dataclass(frozen=True)
@@ -83,13 +84,12 @@ def parse_date(text: str) -> dt.date:
 
 
 def user_settings_path() -> Path:
-    """Where the GUI saves a county's settings (`%APPDATA%\\mujun` on Windows, `~/.config/mujun` elsewhere)."""
+    """Where the GUI saves a county's settings: `settings.toml` in the per-user config folder
+    (`evaluator.userdirs`; `MUJUN_SETTINGS` names another file, `MUJUN_CONFIG_DIR` another folder)."""
     env = os.environ.get("MUJUN_SETTINGS")
     if env:
         return Path(env)
-    if sys.platform == "win32" and os.environ.get("APPDATA"):
-        return Path(os.environ["APPDATA"]) / "mujun" / "settings.toml"
-    return Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "mujun" / "settings.toml"
+    return config_dir() / "settings.toml"
 
 
 def _overlay(base: Settings, data: dict[str, Any], source: str) -> Settings:
@@ -174,9 +174,15 @@ def save_settings(settings: Settings, path: str | Path | None = None) -> Path:
     import tomli_w
 
     p = Path(path) if path is not None else user_settings_path()
-    p.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        p.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"无法创建设置文件夹 {p.parent}（{exc.strerror or exc}）") from exc
     header = "# 亩均效益综合评价系统：输出设置（由软件保存，可手工修改；说明见 templates/settings.toml）\n"
-    p.write_text(header + tomli_w.dumps(settings_to_dict(settings)), encoding="utf-8")
+    try:
+        write_bytes_atomic(p, (header + tomli_w.dumps(settings_to_dict(settings))).encode("utf-8"))
+    except OSError as exc:
+        raise InputError(f"无法保存设置文件 {p}（{exc.strerror or exc}）") from exc
     return p
 
 

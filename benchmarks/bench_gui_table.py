@@ -1,0 +1,253 @@
+"""The desktop app at county scale: the enterprise table at 100k firms, and a GUI that never freezes.
+
+    QT_QPA_PLATFORM=offscreen python benchmarks/bench_gui_table.py               # 100k table + 20k/100k heartbeat
+    QT_QPA_PLATFORM=offscreen python benchmarks/bench_gui_table.py --table 100000
+    QT_QPA_PLATFORM=offscreen python benchmarks/bench_gui_table.py --heartbeat 20000
+
+Part 1 (table): a 100,000-firm result is synthesised as a merged enterprise table and evaluated
+with `evaluator.evaluate.evaluate`; then it times what the results page does: building the column
+data (in the evaluation worker), swapping it into the model (GUI thread), sorting by a number and
+by a text column, filtering by tier and by a name search, and painting the view scrolled to the
+middle. Baseline in the same run: `np.argsort` of the score column, and a `QSortFilterProxyModel`
+sort over the same model (the approach the column model avoids).
+
+Part 2 (heartbeat): a `Session` imports and evaluates a generated county workbook
+(`bench_pipeline.make_workbook`, cached in benchmarks/.cache/) in its workers while a 5 ms QTimer
+on the GUI thread records the largest gap between ticks: the longest the event loop was blocked.
+Goal: < 100 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("MUJUN_CONFIG_DIR", tempfile.mkdtemp(prefix="mujun-bench-"))
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from evaluator.codes import ALPHABET, check_character  # noqa: E402
+from evaluator.evaluate import evaluate  # noqa: E402
+from evaluator.fields import FIELDS  # noqa: E402
+from evaluator.merge import MergedData  # noqa: E402
+from evaluator.pipeline import Imported, RunResult  # noqa: E402
+from evaluator.scheme import load_scheme  # noqa: E402
+
+TOWNS = ["城关镇", "经济开发区", "高新技术产业园", "东山镇", "西河镇", "南湖街道", "北塘乡", "青石镇"]
+INDUSTRIES = ["1311", "1713", "C1810", "2231", "2641", "3021", "C3311", "3391", "3484", "3511", "3670", "3825", "4411"]
+
+
+def synthetic_enterprises(n: int, seed: int = 7) -> pd.DataFrame:
+    """A merged enterprise table (as `merge_tables` returns it) of `n` plausible firms."""
+    rng = np.random.default_rng(seed)
+    bodies = ["".join(ALPHABET[int(c)] for c in f"913303{i:011d}") for i in range(n)]
+    codes = [b + check_character(b) for b in bodies]
+    land = np.round(rng.lognormal(3.2, 0.8, n), 2)
+    land[rng.random(n) < 0.01] = np.nan
+    va = land * rng.lognormal(4.2, 0.7, n)
+    data: dict[str, object] = {}
+    for f in FIELDS:
+        data[f.id] = (pd.Series([None] * n, dtype="string") if f.kind in ("text", "code") else np.full(n, np.nan))
+    data["credit_code"] = pd.Series(codes, dtype="string")
+    data["name"] = pd.Series([f"示范县第{i}号制造有限公司" for i in range(n)], dtype="string")
+    data["township"] = pd.Series([TOWNS[i % len(TOWNS)] for i in range(n)], dtype="string")
+    data["industry"] = pd.Series([INDUSTRIES[i % len(INDUSTRIES)] for i in range(n)], dtype="string")
+    data["above_scale"] = (rng.random(n) < 0.55).astype(float)
+    data["land"] = land
+    data["tax"] = land * rng.lognormal(1.0, 0.9, n)
+    data["value_added"] = va
+    data["revenue"] = va * 4
+    data["electricity"] = data["tax"] / rng.lognormal(-0.7, 0.6, n)  # type: ignore[operator]
+    data["energy"] = va / 3
+    data["employees"] = np.floor(10 + va / 20)
+    data["rd_expense"] = va * 0.1
+    data["commissioned"] = 2000 + np.arange(n) % 26
+    for flag, share in (("high_tech", 0.08), ("specialized", 0.05), ("smart_factory", 0.03), ("champion", 0.01),
+                        ("safety_accident", 0.005), ("env_violation", 0.005), ("newly_above", 0.01)):
+        data[flag] = (rng.random(n) < share).astype(float)
+    ent = pd.DataFrame(data)
+    ent.index = pd.Index(codes, name="key")
+    ent["sources"] = "统计.xlsx；税务.xlsx"
+    ent["n_rows"] = 2
+    ent["code_valid"] = True
+    return ent
+
+
+def synthetic_result(n: int) -> RunResult:
+    scheme = load_scheme("reference")
+    ent = synthetic_enterprises(n)
+    ev = evaluate(ent, scheme, 2025)
+    return RunResult(scheme, 2025, Imported([], [], []), MergedData(ent), ev, [])
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:9.1f} ms"
+
+
+def _timed(app, view, fn) -> tuple[float, float]:
+    """(model time, repaint time) of one user action: the call itself, then the events it causes."""
+    t0 = time.perf_counter()
+    fn()
+    t1 = time.perf_counter()
+    app.processEvents()
+    view.viewport().repaint()
+    return t1 - t0, time.perf_counter() - t1
+
+
+def _best(app, view, fn, repeats: int = 3) -> tuple[float, float]:
+    runs = [_timed(app, view, fn) for _ in range(repeats)]
+    return min(r[0] for r in runs), min(r[1] for r in runs)
+
+
+def table_actions(n: int, verbose: bool = True) -> dict[str, tuple[float, float]]:
+    from PySide6.QtCore import Qt
+
+    from ui.app import create_app
+    from ui.models import ColumnTableModel, build_enterprise_table, enterprise_mask
+    from ui.pages.common import fit_columns, table_view
+
+    app = create_app([])
+    result = synthetic_result(n)
+    t0 = time.perf_counter()
+    table = build_enterprise_table(result)
+    t_build = time.perf_counter() - t0
+    model = ColumnTableModel()
+    view = table_view(model)
+    view.resize(1400, 800)
+    view.show()
+    app.processEvents()
+    score, name = table.column_index("total_score"), table.column_index("name")
+    out: dict[str, tuple[float, float]] = {"build column data (worker)": (t_build, 0.0)}
+    out["open: swap data into model"] = _timed(app, view, lambda: (model.set_table(table), fit_columns(view, model)))
+    first = _timed(app, view, lambda: view.sortByColumn(score, Qt.SortOrder.DescendingOrder))
+    out["sort 总分 (first time: argsort)"] = first
+    out["sort 总分 (again, either order)"] = _best(app, view, lambda: view.sortByColumn(
+        score, Qt.SortOrder.AscendingOrder if view.horizontalHeader().sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
+        else Qt.SortOrder.DescendingOrder))
+    model._perm_cache.clear()
+    out["sort 企业名称 (text, first time)"] = _timed(app, view, lambda: view.sortByColumn(name, Qt.SortOrder.AscendingOrder))
+    out["filter 等级 = A"] = _best(app, view, lambda: model.set_mask(enterprise_mask(table, tier="A")))
+    out["filter 规上 + 城关镇"] = _best(app, view, lambda: model.set_mask(
+        enterprise_mask(table, population="above", township="城关镇")))
+    out["filter search “第4242”"] = _best(app, view, lambda: model.set_mask(enterprise_mask(table, text="第4242")))
+    out["clear filters"] = _best(app, view, lambda: model.set_mask(np.ones(table.n, dtype=bool)))
+    pos = iter([0.25, 0.5, 0.75, 1.0, 0.1, 0.6])
+    out["scroll to another position"] = _best(app, view, lambda: view.scrollTo(
+        model.index(int((model.rowCount() - 1) * next(pos)), 0)), repeats=6)
+    view.close()
+    return out
+
+
+def bench_table(n: int) -> None:
+    from PySide6.QtCore import QSortFilterProxyModel, Qt
+
+    from ui.models import SORT_ROLE, ColumnTableModel, build_enterprise_table
+
+    small = table_actions(300)
+    big = table_actions(n)
+    print(f"\nEnterprise table, {n:,} firms (model time = the call; repaint = events + painting 1400×800)")
+    print(f"  {'action':<34}{'model':>11}{'repaint':>11}   {'300 firms: model':>17}{'repaint':>10}")
+    for k, (m, p) in big.items():
+        sm, sp = small[k]
+        print(f"  {k:<34}{ms(m)}{ms(p)}   {ms(sm)}{ms(sp)}")
+    result = synthetic_result(n)
+    table = build_enterprise_table(result)
+    col = table.column_index("total_score")
+    t0 = time.perf_counter()
+    np.argsort(-table.columns[col].sort, kind="stable")
+    t_bare = time.perf_counter() - t0
+    model = ColumnTableModel()
+    model.set_table(table)
+    proxy = QSortFilterProxyModel()
+    proxy.setSourceModel(model)
+    proxy.setSortRole(SORT_ROLE)
+    sample = min(n, 20_000)
+    model.set_mask(np.arange(table.n) < sample)
+    t0 = time.perf_counter()
+    proxy.sort(col, Qt.SortOrder.DescendingOrder)
+    t_proxy = time.perf_counter() - t0
+    print(f"  baseline: bare np.argsort of 总分 ({n:,})      {ms(t_bare)}   "
+          f"(model's first sort: {big['sort 总分 (first time: argsort)'][0] / t_bare:4.1f}× bare)")
+    print(f"  baseline: QSortFilterProxyModel, {sample:,} rows {ms(t_proxy)}   "
+          f"(column model at {n:,}: {ms(big['sort 总分 (first time: argsort)'][0])})")
+
+
+def bench_heartbeat(n: int) -> tuple[float, float]:
+    """Max event-loop gap (ms) while importing + evaluating, and while re-evaluating after an edit."""
+    from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
+
+    from bench_pipeline import make_workbook
+    from ui.app import create_app, tune_runtime
+    from ui.session import Session
+
+    path = make_workbook(n)
+    app = create_app([])
+    tune_runtime()
+    session = Session()
+    gaps: list[tuple[float, str]] = []
+    clock = QElapsedTimer()
+    clock.start()
+    last = [clock.nsecsElapsed()]
+    phase = ["import"]
+
+    def tick() -> None:
+        now = clock.nsecsElapsed()
+        gaps.append(((now - last[0]) / 1e6, phase[0]))
+        last[0] = now
+
+    timer = QTimer()
+    timer.setInterval(5)
+    timer.timeout.connect(tick)
+    timer.start()
+
+    def wait_for_result() -> float:
+        loop = QEventLoop()
+        session.result_changed.connect(loop.quit)
+        QTimer.singleShot(600_000, loop.quit)
+        t0 = time.perf_counter()
+        loop.exec()
+        session.result_changed.disconnect(loop.quit)
+        return time.perf_counter() - t0
+
+    session.add_files([path])
+    t_total = wait_for_result()
+    phase[0] = "edit"
+    key = str(session.result.table.index[session.result.table["population"].notna()][0])
+    session.set_override(key, "D", "基准测试")
+    t_edit = wait_for_result()
+    timer.stop()
+
+    def stats(which: str) -> tuple[float, int, int]:
+        g = [x for x, p in gaps if p == which]
+        return (max(g) if g else float("nan")), sum(1 for x in g if x > 100), len(g)
+
+    imp, edit = stats("import"), stats("edit")
+    print(f"\nHeartbeat (5 ms QTimer on the GUI thread), {n:,} firms ({path.name}, 4 sheets of {n:,} rows)")
+    print(f"  import + evaluate + table data in workers  {t_total:7.2f} s   max gap {imp[0]:6.1f} ms; "
+          f"gaps > 100 ms: {imp[1]} of {imp[2]:,} ticks")
+    print(f"  re-evaluate after a tier override          {t_edit:7.2f} s   max gap {edit[0]:6.1f} ms; "
+          f"gaps > 100 ms: {edit[1]} of {edit[2]:,} ticks")
+    print("  goal: max gap < 100 ms")
+    return imp[0], edit[0]
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--table", type=int, nargs="*", help="table sizes (default 100000)")
+    ap.add_argument("--heartbeat", type=int, nargs="*", help="heartbeat sizes (default 20000 100000)")
+    a = ap.parse_args()
+    run_all = a.table is None and a.heartbeat is None
+    for size in (a.table or ([100_000] if run_all else [])):
+        bench_table(size)
+    for size in (a.heartbeat or ([20_000, 100_000] if run_all else [])):
+        bench_heartbeat(size)

@@ -1,0 +1,14 @@
+"""Entry script of the bundled command line (`mujun-cli.exe`): the same `mujun` as `pip install`.
+
+PyInstaller runs this file as `__main__`. `freeze_support` comes first because letters are
+rendered in worker processes, which in a frozen app re-launch this very executable.
+"""
+
+import multiprocessing
+import sys
+
+if __name__ == "__main__":
+    multiprocessing.freeze_support()
+    from evaluator.cli import main
+
+    sys.exit(main())

@@ -1,0 +1,404 @@
+"""The main window: a left navigation of workflow steps, one page per step, menus and a status bar.
+
+导入数据 → 数据核查 → 评价方案 → 评价结果 → 输出, plus 审计记录. All state is in the `Session`; the
+window only routes signals between pages (a double-click in the data-check list opens the firm on
+the results page), runs the project-file menu, autosaves, and shows what the workers are doing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QStackedWidget,
+    QWidget,
+)
+
+from evaluator.issues import InputError
+
+from .pages.audit_page import AuditPage
+from .pages.check_page import CheckPage
+from .pages.export_page import ExportPage
+from .pages.import_page import FILE_FILTER, ImportPage
+from .pages.results_page import ResultsPage
+from .pages.scheme_page import SchemePage
+from .session import Session, projectfile_module
+from .user_config import is_first_start, mark_started
+
+log = logging.getLogger(__name__)
+
+APP_TITLE = "亩均效益综合评价系统"
+AUTOSAVE_MS = 3 * 60 * 1000
+PROJECT_FILTER = "亩均评价项目 (*.mujun);;所有文件 (*)"
+Ask = Callable[[str, str], bool]
+
+STEPS = ("导入数据", "数据核查", "评价方案", "评价结果", "输出", "审计记录")
+IMPORT, CHECK, SCHEME, RESULTS, EXPORT, AUDIT = range(6)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, session: Session | None = None) -> None:
+        super().__init__()
+        self.session = session or Session(parent=self)
+        self.setWindowTitle(APP_TITLE)
+        self.resize(1480, 920)
+        self.setAcceptDrops(True)
+
+        self.nav = QListWidget()
+        self.nav.setObjectName("navigation")
+        self.nav.setFixedWidth(168)
+        self.nav.setIconSize(QSize(0, 0))
+        numbers = "①②③④⑤"
+        for i, name in enumerate(STEPS):
+            text = f"{numbers[i]}  {name}" if i < len(numbers) else f"     {name}"
+            QListWidgetItem(text, self.nav)
+        self.stack = QStackedWidget()
+        self.import_page = ImportPage(self.session)
+        self.check_page = CheckPage(self.session)
+        self.scheme_page = SchemePage(self.session)
+        self.results_page = ResultsPage(self.session)
+        self.export_page = ExportPage(self.session, self.results_page.selected_keys, self.results_page.visible_keys)
+        self.audit_page = AuditPage(self.session)
+        for p in (self.import_page, self.check_page, self.scheme_page, self.results_page, self.export_page,
+                  self.audit_page):
+            self.stack.addWidget(p)
+        central = QWidget()
+        lay = QHBoxLayout(central)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        lay.addWidget(self.nav)
+        lay.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+        self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.nav.setCurrentRow(IMPORT)
+
+        self.status_text = QLabel()
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setFixedWidth(220)
+        self.progress.setTextVisible(False)
+        self.progress_label = QLabel()
+        self.cancel_button = QPushButton("取消")
+        self.cancel_button.setFlat(True)
+        sb = self.statusBar()
+        sb.addWidget(self.status_text, 1)
+        sb.addPermanentWidget(self.progress_label)
+        sb.addPermanentWidget(self.progress)
+        sb.addPermanentWidget(self.cancel_button)
+        self._set_busy(False)
+
+        self._build_menus()
+        self.autosave_timer = QTimer(self)
+        self.autosave_timer.setInterval(AUTOSAVE_MS)
+        self.autosave_timer.timeout.connect(self.session.autosave)
+        self.autosave_timer.start()
+
+        s = self.session
+        s.busy_changed.connect(self._set_busy)
+        s.progress.connect(self._progress)
+        s.message.connect(lambda m: self.statusBar().showMessage(m, 8000))
+        s.files_failed.connect(self._files_failed)
+        s.evaluation_failed.connect(self._evaluation_failed)
+        s.path_changed.connect(self._update_title)
+        s.project_changed.connect(self._update_title)
+        s.result_changed.connect(self._result_changed)
+        s.autosaved.connect(lambda p: self.statusBar().showMessage(f"已自动保存恢复副本：{p}", 5000))
+        self.cancel_button.clicked.connect(s.cancel)
+        self.check_page.enterprise_requested.connect(self.show_enterprise)
+        self._update_title()
+
+    # --- menus ---------------------------------------------------------------------------------
+    def _build_menus(self) -> None:
+        m = self.menuBar().addMenu("文件(&F)")
+        self.new_action = self._action(m, "新建项目", self.new_project, QKeySequence.StandardKey.New)
+        self.open_action = self._action(m, "打开项目…", self.open_project, QKeySequence.StandardKey.Open)
+        self.recent_menu = QMenu("最近打开", self)
+        m.addMenu(self.recent_menu)
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self.save_action = self._action(m, "保存", self.save_project, QKeySequence.StandardKey.Save)
+        self.save_as_action = self._action(m, "另存为…", self.save_project_as, QKeySequence.StandardKey.SaveAs)
+        m.addSeparator()
+        self._action(m, "添加数据文件…", self.import_page.choose_files)
+        self._action(m, "打开示范数据", self.open_demo)
+        m.addSeparator()
+        self._action(m, "退出", self.close, QKeySequence.StandardKey.Quit)
+        if projectfile_module() is None:
+            for a in (self.open_action, self.save_action, self.save_as_action):
+                a.setEnabled(False)
+                a.setToolTip("项目文件功能尚未安装")
+            self.recent_menu.setEnabled(False)
+        t = self.menuBar().addMenu("工具(&T)")
+        self._action(t, "设置…", self.open_settings)
+        self._action(t, "审计记录", lambda: self.go(AUDIT))
+        self._action(t, "重新评价", self.session.evaluate, QKeySequence("F5"))
+        h = self.menuBar().addMenu("帮助(&H)")
+        self._action(h, "关于", self.about)
+
+    def _action(self, menu: QMenu, text: str, slot: Callable[[], object],
+                shortcut: QKeySequence | QKeySequence.StandardKey | None = None) -> QAction:
+        a = QAction(text, self)
+        if shortcut is not None:
+            a.setShortcut(shortcut)
+        a.triggered.connect(lambda _=False: slot())
+        menu.addAction(a)
+        return a
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        try:
+            from evaluator.recent import load_recent
+
+            paths = load_recent(existing_only=True)
+        except ImportError:
+            paths = []
+        if not paths:
+            a = self.recent_menu.addAction("（无）")
+            a.setEnabled(False)
+            return
+        for p in paths:
+            a = self.recent_menu.addAction(str(p))
+            a.triggered.connect(lambda _=False, p=p: self.open_project(p))
+
+    # --- navigation ----------------------------------------------------------------------------
+    def go(self, page: int) -> None:
+        self.nav.setCurrentRow(page)
+
+    def show_enterprise(self, key: str) -> None:
+        self.go(RESULTS)
+        if not self.results_page.show_enterprise(key):
+            self.statusBar().showMessage("该问题对应的企业不在评价结果中", 5000)
+
+    # --- status --------------------------------------------------------------------------------
+    def _set_busy(self, busy: bool) -> None:
+        self.progress.setVisible(busy)
+        self.cancel_button.setVisible(busy)
+        self.progress_label.setVisible(busy)
+        if busy:
+            self.progress.setValue(0)
+            self.progress_label.setText("正在处理…")
+
+    def _progress(self, fraction: float, message: str) -> None:
+        self.progress.setValue(int(fraction * 1000))
+        self.progress_label.setText(message)
+
+    def _result_changed(self) -> None:
+        r = self.session.result
+        if r is None:
+            self.status_text.setText("尚无评价结果")
+            return
+        s = r.evaluation.summary
+        parts = []
+        for pid, e in s.items():
+            if r.scheme.populations.get(pid) is None:
+                continue
+            tiers = " ".join(f"{k}:{v}" for k, v in e["tiers"].items())
+            parts.append(f"{e['label']} 参评 {e['evaluated']} 家（{tiers}）")
+        n_err = sum(1 for i in r.issues if i.level == "error")
+        self.status_text.setText(f"{r.scheme.name} · {r.year} 年度 · 企业 {len(r.table)} 家 · " + "；".join(parts)
+                                 + f" · 错误 {n_err} 条")
+
+    def _files_failed(self, messages: list[str]) -> None:
+        text = "以下文件未能读取（其他文件已正常导入）：\n\n" + "\n".join(messages)
+        self.statusBar().showMessage(messages[0], 10000)
+        if self.isVisible():
+            QMessageBox.warning(self, "导入数据", text)
+
+    def _evaluation_failed(self, message: str) -> None:
+        self.statusBar().showMessage(message, 15000)
+        if self.isVisible():
+            QMessageBox.warning(self, APP_TITLE, message)
+
+    def _update_title(self) -> None:
+        s = self.session
+        name = s.path.name if s.path else "未命名项目"
+        self.setWindowTitle(f"{name}{' *' if s.dirty else ''} — {APP_TITLE}（{s.project.year} 年度）")
+
+    # --- project file --------------------------------------------------------------------------
+    def _ask_yes_no(self, title: str, text: str) -> bool:
+        return QMessageBox.question(self, title, text) == QMessageBox.StandardButton.Yes
+
+    def _maybe_save(self) -> bool:
+        """Before replacing the project: True to go on (saved or discarded), False to stay."""
+        s = self.session
+        if not s.dirty or not s.project.files:
+            return True
+        if projectfile_module() is None:
+            return self._ask_yes_no(APP_TITLE, "当前项目的修改尚未保存（项目文件功能尚未安装），仍要继续吗？")
+        ans = QMessageBox.question(self, APP_TITLE, "当前项目有未保存的修改，是否保存？",
+                                   QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+                                   | QMessageBox.StandardButton.Cancel)
+        if ans == QMessageBox.StandardButton.Cancel:
+            return False
+        if ans == QMessageBox.StandardButton.Save:
+            return self.save_project(wait=True)
+        return True
+
+    def new_project(self) -> None:
+        if self._maybe_save():
+            self.session.new_project(self.session.project.year)
+            self.go(IMPORT)
+
+    def open_demo(self) -> None:
+        if self._maybe_save():
+            self.session.open_demo()
+            self.go(IMPORT)
+
+    def open_project(self, path: Path | str | None = None) -> None:
+        if not self._maybe_save():
+            return
+        if path is None:
+            name, _ = QFileDialog.getOpenFileName(self, "打开项目", "", PROJECT_FILTER)
+            if not name:
+                return
+            path = name
+        try:
+            self.session.open(Path(path), on_done=lambda _p: self.go(RESULTS))
+        except InputError as exc:
+            QMessageBox.warning(self, "打开项目", str(exc))
+
+    def save_project(self, wait: bool = False) -> bool:
+        if self.session.path is None:
+            return self.save_project_as(wait=wait)
+        return self._save(self.session.path, wait)
+
+    def save_project_as(self, path: Path | str | None = None, wait: bool = False) -> bool:
+        if path is None:
+            start = str(self.session.path or Path.home() / f"亩均评价{self.session.project.year}.mujun")
+            name, _ = QFileDialog.getSaveFileName(self, "保存项目", start, PROJECT_FILTER)
+            if not name:
+                return False
+            path = name if name.endswith(".mujun") else name + ".mujun"
+        return self._save(Path(path), wait)
+
+    def _save(self, path: Path, wait: bool) -> bool:
+        try:
+            self.session.save(path)
+        except InputError as exc:
+            QMessageBox.warning(self, "保存项目", str(exc))
+            return False
+        if wait:  # closing or replacing: finish the save first (the event loop keeps running)
+            from PySide6.QtCore import QEventLoop
+
+            loop = QEventLoop()
+            self.session.file_runner.busy_changed.connect(lambda busy: None if busy else loop.quit())
+            if self.session.file_runner.busy:
+                loop.exec()
+            return not self.session.dirty
+        return True
+
+    def offer_recovery(self, ask: Ask | None = None) -> bool:
+        """At start: restore an autosave left by a session that did not close normally."""
+        pf = projectfile_module()
+        if pf is None:
+            return False
+        try:
+            from evaluator.recent import load_recent
+
+            candidates = load_recent()
+        except ImportError:
+            candidates = []
+        try:
+            found = pf.find_recoverable(None, candidates=candidates)
+        except Exception as exc:  # recovery is a courtesy; never block the start
+            log.warning("find_recoverable failed: %s", exc)
+            return False
+        if not found:
+            return False
+        item = found[0]
+        where = str(item.original) if item.original else "未保存的项目"
+        ask = ask or self._ask_yes_no
+        if not ask("恢复未保存的工作", f"发现上次未正常关闭时自动保存的项目：\n\n{where}\n自动保存于 {item.saved_at}（{item.saved_by}），"
+                   f"{item.year} 年度。\n\n是否恢复？"):
+            try:
+                pf.discard_autosave(item.original) if item.original else item.autosave.unlink(missing_ok=True)
+            except OSError:
+                pass
+            return False
+        try:
+            project = pf.recover(item)
+        except Exception as exc:
+            QMessageBox.warning(self, "恢复", f"无法恢复：{exc}")
+            return False
+        self.session.set_project(project, item.original)
+        self.session.dirty = True
+        try:
+            item.autosave.unlink(missing_ok=True)
+        except OSError:
+            pass
+        self._update_title()
+        self.go(RESULTS)
+        return True
+
+    def offer_demo(self, ask: Ask | None = None) -> bool:
+        """On the very first start: offer the demo county so the app is not an empty window."""
+        if not is_first_start():
+            return False
+        mark_started()
+        ask = ask or self._ask_yes_no
+        if ask("欢迎使用", "欢迎使用亩均效益综合评价系统。\n\n是否打开示范县（2025 年度，5 个部门的数据文件）看一看？\n"
+                       "以后也可以在“文件 → 打开示范数据”中打开。"):
+            self.session.open_demo()
+            return True
+        return False
+
+    # --- settings, about -----------------------------------------------------------------------
+    def open_settings(self) -> None:
+        try:
+            from ui.widgets.settings_dialog import SettingsDialog  # type: ignore[import-not-found]
+        except ImportError:
+            QMessageBox.information(self, "设置", "设置功能尚未安装（ui.widgets.settings_dialog）。")
+            return
+        dlg = SettingsDialog(parent=self)
+        if dlg.exec():
+            save = getattr(dlg, "save", None)
+            if callable(save):
+                save()
+            self.export_page.refresh()
+
+    def about(self) -> None:
+        from evaluator import __version__
+
+        QMessageBox.about(self, "关于", f"<b>{APP_TITLE}</b><br>版本 {__version__}<br><br>"
+                                        "县级工业企业亩均效益评价：导入各部门数据、核查、评价分类、输出名单与告知书。")
+
+    # --- window events -------------------------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile() and Path(u.toLocalFile()).is_file()]
+        if paths:
+            if any(p.lower().endswith(".mujun") for p in paths):
+                self.open_project(next(p for p in paths if p.lower().endswith(".mujun")))
+            else:
+                self.session.add_files(paths)
+                self.go(IMPORT)
+            event.acceptProposedAction()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        if not self._maybe_save():
+            event.ignore()
+            return
+        self.session.cancel()
+        pf = projectfile_module()
+        if pf is not None:
+            try:
+                pf.discard_autosave(self.session.path)
+            except Exception:  # best effort
+                pass
+        event.accept()

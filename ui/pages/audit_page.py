@@ -1,0 +1,82 @@
+"""审计记录: every human action on this evaluation, read-only, exportable for an appeal review."""
+
+from __future__ import annotations
+
+import csv
+import logging
+from pathlib import Path
+
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QMessageBox, QPushButton, QWidget
+
+from ..models import ColumnTableModel, build_audit_table
+from ..session import Session
+from .common import Page, fit_columns, table_view
+
+log = logging.getLogger(__name__)
+
+
+def write_audit(session: Session, path: Path) -> Path:
+    """The audit workbook via `evaluator.audit` when installed, else a CSV with the same columns."""
+    names = session.outcome.names if session.outcome else {}
+    try:
+        from evaluator.audit import write_audit_xlsx
+    except ImportError:
+        write_audit_xlsx = None  # type: ignore[assignment]
+    if write_audit_xlsx is not None and path.suffix.lower() == ".xlsx":
+        write_audit_xlsx(session.project, path, names)
+        return path
+    path = path.with_suffix(".csv")
+    table = build_audit_table(session.project.audit, names)
+    with path.open("w", encoding="utf-8-sig", newline="") as f:
+        w = csv.writer(f)
+        w.writerow([c.title for c in table.columns])
+        for i in range(table.n):
+            w.writerow(["'" + v if v[:1] in "=+-@" else v for v in (str(c.display[i]) for c in table.columns)])
+    return path
+
+
+class AuditPage(Page):
+    title = "审计记录"
+    hint = "本次评价的全部人工操作（导入、列对应、方案、更正、调档……），含操作人、时间和理由；只读，可导出备查。"
+
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        row = QHBoxLayout()
+        self.count = QLabel()
+        row.addWidget(self.count, 1)
+        self.export_button = QPushButton("导出审计记录…")
+        row.addWidget(self.export_button)
+        self.body.addLayout(row)
+        self.model = ColumnTableModel(parent=self)
+        self.view = table_view(self.model)
+        self.body.addWidget(self.view, 1)
+        self.export_button.clicked.connect(lambda: self.export())
+        session.project_changed.connect(self.refresh)
+        session.result_changed.connect(self.refresh)
+        self.refresh()
+
+    def refresh(self) -> None:
+        names = self.session.outcome.names if self.session.outcome else {}
+        first = not self.model.table.columns
+        self.model.set_table(build_audit_table(self.session.project.audit, names))
+        if first:
+            fit_columns(self.view, self.model, stretch_last=True)
+        self.count.setText(f"共 {self.model.table.n} 条记录")
+
+    def export(self, path: Path | None = None) -> Path | None:
+        if path is None:
+            name, _ = QFileDialog.getSaveFileName(self, "导出审计记录", str(Path.home() / "审计记录.xlsx"),
+                                                  "Excel 工作簿 (*.xlsx);;CSV (*.csv)")
+            if not name:
+                return None
+            path = Path(name)
+        try:
+            out = write_audit(self.session, Path(path))
+        except Exception as exc:  # shown, never a crash
+            log.warning("audit export failed: %s", exc)
+            if self.isVisible():
+                QMessageBox.warning(self, "导出审计记录", f"导出失败：{exc}")
+            return None
+        self.session.message.emit(f"审计记录已导出：{out}")
+        return out

@@ -1,0 +1,105 @@
+"""Pieces every page uses: the page frame, a table view tuned for big models, busy hints."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..models import ColumnTableModel
+
+
+class Page(QWidget):
+    """A workflow step: a title, a one-line hint, then the page's own content in `body`."""
+
+    title = ""
+    hint = ""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.body = QVBoxLayout(self)
+        self.body.setContentsMargins(14, 10, 14, 10)
+        self.title_label = QLabel(self.title)
+        self.title_label.setObjectName("pageTitle")
+        self.body.addWidget(self.title_label)
+        if self.hint:
+            h = QLabel(self.hint)
+            h.setObjectName("hint")
+            h.setWordWrap(True)
+            self.body.addWidget(h)
+
+
+def table_view(model: ColumnTableModel | None = None, sortable: bool = True, parent: QWidget | None = None) -> QTableView:
+    """A QTableView for models of 100k rows: fixed row height, no per-row sizing, row selection."""
+    v = QTableView(parent)
+    if model is not None:
+        v.setModel(model)
+    v.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    v.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+    v.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    v.setAlternatingRowColors(True)
+    v.setWordWrap(False)
+    v.setTextElideMode(Qt.TextElideMode.ElideRight)
+    vh = v.verticalHeader()
+    vh.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    vh.setDefaultSectionSize(max(24, v.fontMetrics().height() + 8))
+    vh.setDefaultAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    hh = v.horizontalHeader()
+    hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    hh.setDefaultAlignment(Qt.AlignmentFlag.AlignCenter)
+    hh.setHighlightSections(False)
+    hh.setStretchLastSection(False)
+    if sortable:
+        v.setSortingEnabled(True)
+        hh.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+    return v
+
+
+def fit_columns(view: QTableView, model: ColumnTableModel, stretch_last: bool = False) -> None:
+    """Column widths from each column's preferred character width and its (multi-line) title.
+
+    Measuring contents over 100k rows would stall; the widths are known from the data kinds.
+    """
+    fm = view.fontMetrics()
+    char = fm.horizontalAdvance("国")
+    hh = view.horizontalHeader()
+    for i, col in enumerate(model.table.columns):
+        title_w = max((fm.horizontalAdvance(part) for part in col.title.split("\n")), default=0) + 22
+        want = col.width * char if col.width else 8 * char
+        hh.resizeSection(i, max(title_w, min(want, 40 * char)))
+    lines = max((c.title.count("\n") + 1 for c in model.table.columns), default=1)
+    hh.setMinimumHeight(fm.height() * lines + 12)
+    hh.setStretchLastSection(stretch_last)
+
+
+def selected_source_keys(view: QTableView, model: ColumnTableModel) -> list[str]:
+    rows = sorted({i.row() for i in view.selectionModel().selectedRows()}) if view.selectionModel() else []
+    return [model.key_at(r) for r in rows]
+
+
+def current_key(view: QTableView, model: ColumnTableModel) -> str | None:
+    idx = view.currentIndex()
+    if not idx.isValid() or idx.row() >= model.rowCount():
+        sel = view.selectionModel().selectedRows() if view.selectionModel() else []
+        if not sel:
+            return None
+        idx = sel[0]
+    return model.key_at(idx.row())
+
+
+def select_key(view: QTableView, model: ColumnTableModel, key: str) -> bool:
+    """Select and scroll to the row of `key`; False if it is filtered out or unknown."""
+    r = model.view_row_of_key(key)
+    if r < 0:
+        return False
+    idx = model.index(r, 0)
+    view.setCurrentIndex(idx)
+    view.selectRow(r)
+    view.scrollTo(idx, QAbstractItemView.ScrollHint.PositionAtCenter)
+    return True

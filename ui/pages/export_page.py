@@ -1,0 +1,398 @@
+"""Step 5, 输出: the graded list, the letters, the summary report, the JSON result.
+
+All outputs are written by `evaluator.outputs` (the same code the CLI runs) in a worker, from the
+result on screen, with a progress dialog and 取消 for the letters (hundreds of PDFs). Letters can
+be made for every firm, the rows selected on the results page, the rows currently filtered, a
+tier or a township. Each letter carries the project fingerprint so it can be traced to its inputs.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QUrl, Qt
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QProgressDialog,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from evaluator.issues import InputError
+from evaluator.outputs.names import safe_filename_part
+from evaluator.pipeline import RunResult
+from evaluator.progress import CancelFn, ProgressFn
+
+from ..session import Session
+from ..user_config import load_state, save_state
+from ..workers import TaskRunner
+from .common import Page
+
+log = logging.getLogger(__name__)
+KeysFn = Callable[[], list[str]]
+
+
+def output_available(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(f"evaluator.outputs.{module}") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def load_output_settings() -> Any | None:
+    """The county's output settings, or None if the outputs package has no settings module."""
+    if not output_available("settings"):
+        return None
+    from evaluator.outputs.settings import load_settings
+
+    try:
+        return load_settings()
+    except InputError as exc:
+        log.warning("settings: %s", exc)
+        from evaluator.outputs.settings import default_settings
+
+        return default_settings()
+
+
+def default_output_dir(session: Session) -> Path:
+    state = load_state().get("output_dir")
+    if state:
+        return Path(state)
+    if session.path is not None:
+        return session.path.parent / f"{session.path.stem}_输出"
+    return Path.home() / "亩均评价输出" / str(session.project.year)
+
+
+def tier_keys(result: RunResult, tier: str) -> list[str]:
+    t = result.table
+    return [str(k) for k in t.index[(t["tier"] == tier).to_numpy(dtype=bool)]]
+
+
+def township_keys(result: RunResult, township: str) -> list[str]:
+    t = result.table
+    return [str(k) for k in t.index[(t["township"] == township).fillna(False).to_numpy(dtype=bool)]]
+
+
+class ExportPage(Page):
+    title = "输出"
+    hint = ("导出分类名单（Excel，可直接打印）、企业评价结果告知书（PDF，每家一份，可另出合订本）和汇总报告（PDF）。"
+            "输出只使用当前屏幕上的评价结果；发文机关、文号、申诉方式等在“设置”中填写。")
+
+    def __init__(self, session: Session, selected_keys: KeysFn | None = None, visible_keys: KeysFn | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.selected_keys = selected_keys or (lambda: [])
+        self.visible_keys = visible_keys or (lambda: [])
+        self.runner = TaskRunner("export", self)
+        self.runner.progress.connect(self._progress)
+        self.progress_dialog: QProgressDialog | None = None
+        self.last_outputs: list[Path] = []
+        self.last_error = ""
+
+        row = QHBoxLayout()
+        row.addWidget(QLabel("输出文件夹："))
+        self.folder = QLineEdit(str(default_output_dir(session)))
+        row.addWidget(self.folder, 1)
+        self.browse_button = QPushButton("选择…")
+        self.open_folder_button = QPushButton("打开输出文件夹")
+        row.addWidget(self.browse_button)
+        row.addWidget(self.open_folder_button)
+        self.body.addLayout(row)
+        self.settings_label = QLabel()
+        self.settings_label.setWordWrap(True)
+        self.settings_label.setObjectName("hint")
+        self.body.addWidget(self.settings_label)
+
+        grid = QGridLayout()
+        lists = QGroupBox("名单、报告与数据")
+        lv = QVBoxLayout(lists)
+        self.workbook_button = QPushButton("导出分类名单（Excel）")
+        self.summary_button = QPushButton("导出汇总报告（PDF）")
+        self.json_button = QPushButton("导出结果数据（JSON）")
+        for b in (self.workbook_button, self.summary_button, self.json_button):
+            b.setMinimumHeight(34)
+            lv.addWidget(b)
+        lv.addStretch(1)
+        grid.addWidget(lists, 0, 0)
+
+        letters = QGroupBox("企业评价结果告知书")
+        lg = QGridLayout(letters)
+        self.scope = QButtonGroup(self)
+        self.scope_all = QRadioButton("全部参评企业")
+        self.scope_selected = QRadioButton("“评价结果”中选中的企业")
+        self.scope_visible = QRadioButton("“评价结果”中当前筛选出的企业")
+        self.scope_tier = QRadioButton("按等级：")
+        self.scope_town = QRadioButton("按乡镇：")
+        self.tier = QComboBox()
+        self.township = QComboBox()
+        self.township.setMinimumContentsLength(8)
+        for i, b in enumerate((self.scope_all, self.scope_selected, self.scope_visible, self.scope_tier, self.scope_town)):
+            self.scope.addButton(b, i)
+        self.scope_all.setChecked(True)
+        lg.addWidget(self.scope_all, 0, 0, 1, 2)
+        lg.addWidget(self.scope_selected, 1, 0, 1, 2)
+        lg.addWidget(self.scope_visible, 2, 0, 1, 2)
+        lg.addWidget(self.scope_tier, 3, 0)
+        lg.addWidget(self.tier, 3, 1)
+        lg.addWidget(self.scope_town, 4, 0)
+        lg.addWidget(self.township, 4, 1)
+        self.combined = QCheckBox("同时生成合订本（一个 PDF，便于打印）")
+        self.combined.setChecked(True)
+        lg.addWidget(self.combined, 5, 0, 1, 2)
+        self.letters_button = QPushButton("生成告知书")
+        self.letters_button.setObjectName("primary")
+        self.letters_button.setMinimumHeight(34)
+        lg.addWidget(self.letters_button, 6, 0, 1, 2)
+        lg.setColumnStretch(1, 1)
+        grid.addWidget(letters, 0, 1)
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
+        self.body.addLayout(grid)
+
+        self.body.addWidget(QLabel("<b>已生成的文件</b>（双击打开）"))
+        self.log = QListWidget()
+        self.body.addWidget(self.log, 1)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.body.addWidget(self.status)
+
+        self.browse_button.clicked.connect(self.choose_folder)
+        self.open_folder_button.clicked.connect(self.open_folder)
+        self.workbook_button.clicked.connect(lambda: self.export_workbook())
+        self.summary_button.clicked.connect(lambda: self.export_summary())
+        self.json_button.clicked.connect(lambda: self.export_json())
+        self.letters_button.clicked.connect(lambda: self.export_letters())
+        self.log.itemDoubleClicked.connect(self._open_item)
+        self.scope_tier.toggled.connect(self.tier.setEnabled)
+        self.scope_town.toggled.connect(self.township.setEnabled)
+        session.result_changed.connect(self.refresh)
+        self.refresh()
+
+    # --- state ---------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        r = self.session.result
+        has = r is not None
+        avail = {"workbook": output_available("workbook"), "letters": output_available("letters"),
+                 "summary_pdf": output_available("summary_pdf")}
+        for b, mod in ((self.workbook_button, "workbook"), (self.letters_button, "letters"),
+                       (self.summary_button, "summary_pdf")):
+            b.setEnabled(has and avail[mod])
+            b.setToolTip("" if avail[mod] else "该输出功能尚未安装（evaluator.outputs）")
+        self.json_button.setEnabled(has)
+        self.tier.clear()
+        self.township.clear()
+        if r is not None:
+            labels: list[str] = []
+            for pop in r.scheme.populations.values():
+                labels += [lab for lab in pop.tiers.labels if lab not in labels]
+            for lab in labels:
+                self.tier.addItem(f"{lab}类", lab)
+            towns = sorted({t for t in r.table["township"].dropna().astype(str)})
+            self.township.addItems(towns)
+        self.tier.setEnabled(self.scope_tier.isChecked())
+        self.township.setEnabled(self.scope_town.isChecked())
+        s = load_output_settings()
+        if s is not None:
+            self.settings_label.setText(f"发文机关：{s.authority or '（未设置）'}；文号前缀：{s.doc_prefix or '（未设置）'}；"
+                                        f"申诉期限 {s.appeal_days} 日。可在“工具 → 设置”中修改。")
+        else:
+            self.settings_label.setText("输出设置功能尚未安装。")
+
+    def out_dir(self) -> Path:
+        return Path(self.folder.text().strip() or str(default_output_dir(self.session)))
+
+    def choose_folder(self) -> None:
+        d = QFileDialog.getExistingDirectory(self, "选择输出文件夹", str(self.out_dir()))
+        if d:
+            self.folder.setText(d)
+            save_state(output_dir=d)
+
+    def open_folder(self) -> None:
+        d = self.out_dir()
+        d.mkdir(parents=True, exist_ok=True)
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(d)))
+
+    def _open_item(self, item: QListWidgetItem) -> None:
+        p = item.data(Qt.ItemDataRole.UserRole)
+        if p:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(p)))
+
+    def _base_name(self, what: str) -> str:
+        s = load_output_settings()
+        county = getattr(s, "county", "") if s is not None else ""
+        return safe_filename_part(f"{county}{self.session.project.year}年度亩均效益评价{what}")
+
+    def _tell(self, title: str, text: str) -> None:
+        """A message box when the page is on screen; the status line always (tests run hidden)."""
+        self.status.setText(text.replace("\n", " "))
+        if self.isVisible():
+            QMessageBox.information(self, title, text)
+
+    # --- running -------------------------------------------------------------------------------
+    def _start(self, title: str, job: Callable[[ProgressFn, CancelFn], Any], cancellable: bool = False) -> bool:
+        if self.session.result is None:
+            self._tell(title, "尚无评价结果。")
+            return False
+        if self.runner.busy:
+            self._tell(title, "上一项输出仍在进行，请稍候。")
+            return False
+        self.last_error = ""
+        dlg = QProgressDialog(f"{title}…", "取消" if cancellable else "", 0, 1000, self)
+        dlg.setWindowTitle(title)
+        dlg.setWindowModality(Qt.WindowModality.WindowModal)
+        dlg.setMinimumDuration(300)
+        dlg.setAutoClose(False)
+        dlg.setAutoReset(False)
+        if not cancellable:
+            dlg.setCancelButton(None)
+        dlg.canceled.connect(self.runner.cancel)
+        self.progress_dialog = dlg
+        self.status.setText(f"{title}…")
+        self.runner.start(job, lambda out: self._done(title, out), lambda m, tb: self._failed(title, m),
+                          lambda: self._cancelled(title))
+        return True
+
+    def _progress(self, fraction: float, message: str) -> None:
+        if self.progress_dialog is not None:
+            self.progress_dialog.setValue(int(fraction * 1000))
+            if message:
+                self.progress_dialog.setLabelText(message)
+
+    def _close_dialog(self) -> None:
+        if self.progress_dialog is not None:
+            self.progress_dialog.canceled.disconnect()
+            self.progress_dialog.close()
+            self.progress_dialog.deleteLater()
+            self.progress_dialog = None
+
+    def _done(self, title: str, out: Any) -> None:
+        self._close_dialog()
+        paths: list[Path] = [Path(p) for p in (out if isinstance(out, list) else [out])]
+        combined = getattr(out, "combined", None)
+        warnings = list(getattr(out, "warnings", []) or [])
+        skipped = list(getattr(out, "skipped", []) or [])
+        shown = ([Path(combined)] if combined else []) + (paths if len(paths) <= 20 else [])
+        for p in shown:
+            item = QListWidgetItem(f"{title}：{p}")
+            item.setData(Qt.ItemDataRole.UserRole, str(p))
+            self.log.insertItem(0, item)
+        if len(paths) > 20:
+            item = QListWidgetItem(f"{title}：{len(paths)} 个文件，位于 {paths[0].parent}")
+            item.setData(Qt.ItemDataRole.UserRole, str(paths[0].parent))
+            self.log.insertItem(1 if combined else 0, item)
+        self.last_outputs = paths + ([Path(combined)] if combined else [])
+        msg = f"{title}完成：{len(paths)} 个文件。"
+        if skipped:
+            msg += f"{len(skipped)} 家未参评企业未生成告知书。"
+        if warnings:
+            msg += "注意：" + "；".join(warnings[:3]) + ("……" if len(warnings) > 3 else "")
+        self.status.setText(msg)
+        self.session.message.emit(msg)
+
+    def _failed(self, title: str, message: str) -> None:
+        self._close_dialog()
+        self.last_error = message
+        self.status.setText(f"<span style='color:#9b1c1c'>{title}失败：{message}</span>")
+        self._tell(title, f"{title}失败：\n{message}")
+
+    def _cancelled(self, title: str) -> None:
+        self._close_dialog()
+        self.status.setText(f"{title}已取消（已生成的文件保留在输出文件夹中）。")
+
+    # --- the outputs ---------------------------------------------------------------------------
+    def export_workbook(self, path: Path | None = None) -> bool:
+        from evaluator.outputs.workbook import write_workbook  # type: ignore[import-not-found]
+
+        result, settings = self.session.result, load_output_settings()
+        target = Path(path) if path else self.out_dir() / f"{self._base_name('分类名单')}.xlsx"
+
+        def job(progress: ProgressFn, cancel: CancelFn) -> Path:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            write_workbook(result, target, settings=settings, progress=progress, cancel=cancel)
+            return target
+
+        return self._start("导出分类名单", job, cancellable=True)
+
+    def export_summary(self, path: Path | None = None) -> bool:
+        from evaluator.outputs.summary_pdf import write_summary_pdf  # type: ignore[import-not-found]
+
+        result, settings = self.session.result, load_output_settings()
+        target = Path(path) if path else self.out_dir() / f"{self._base_name('汇总报告')}.pdf"
+
+        def job(progress: ProgressFn, cancel: CancelFn) -> Path:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            write_summary_pdf(result, target, settings=settings)
+            return target
+
+        return self._start("导出汇总报告", job)
+
+    def export_json(self, path: Path | None = None) -> bool:
+        from evaluator.result import write_json
+
+        result = self.session.result
+        target = Path(path) if path else self.out_dir() / f"{self._base_name('结果')}.json"
+
+        def job(progress: ProgressFn, cancel: CancelFn) -> Path:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            write_json(result, target)  # type: ignore[arg-type]
+            return target
+
+        return self._start("导出结果数据", job)
+
+    def letter_keys(self) -> tuple[list[str] | None, str]:
+        """The keys the chosen scope selects (None: all) and a name for the combined file."""
+        r = self.session.result
+        if r is None:
+            return [], ""
+        if self.scope_selected.isChecked():
+            return self.selected_keys(), "选中企业"
+        if self.scope_visible.isChecked():
+            return self.visible_keys(), "筛选结果"
+        if self.scope_tier.isChecked() and self.tier.currentData():
+            return tier_keys(r, self.tier.currentData()), f"{self.tier.currentData()}类"
+        if self.scope_town.isChecked() and self.township.currentText():
+            return township_keys(r, self.township.currentText()), self.township.currentText()
+        return None, "全部"
+
+    def export_letters(self, keys: list[str] | None = None, scope_name: str | None = None,
+                       out_dir: Path | None = None, combined: bool | None = None) -> bool:
+        """Letters for `keys` (default: the scope chosen on the page) with progress and cancel."""
+        from evaluator.outputs.letters import write_letters
+
+        if keys is None and scope_name is None:
+            keys, scope_name = self.letter_keys()
+        if keys is not None and not keys:
+            self._tell("生成告知书", "所选范围内没有企业。")
+            self.status.setText("所选范围内没有企业。")
+            return False
+        result, settings = self.session.result, load_output_settings()
+        fingerprint = self.session.project.fingerprint()
+        folder = Path(out_dir) if out_dir else self.out_dir() / "告知书"
+        want_combined = self.combined.isChecked() if combined is None else combined
+        combined_path = (folder.parent / f"{self._base_name('告知书合订本')}_{safe_filename_part(scope_name or '全部')}.pdf"
+                         if want_combined else None)
+
+        def job(progress: ProgressFn, cancel: CancelFn) -> Any:
+            return write_letters(result, folder, settings=settings, keys=keys, combined_path=combined_path,  # type: ignore[arg-type]
+                                 fingerprint=fingerprint, progress=progress, cancel=cancel)
+
+        return self._start("生成告知书", job, cancellable=True)

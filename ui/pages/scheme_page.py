@@ -1,0 +1,222 @@
+"""Step 3, 评价方案: pick a template or a .toml, edit it, see the effect at once.
+
+The scheme is data (TOML). Every change is validated on the spot with the core's own messages
+(shown inline, not in a pop-up, so the official can keep typing) and, when valid, re-evaluated in
+a worker so the results page follows. The visual editor (`ui.widgets.scheme_editor.SchemeEditor`)
+is built separately; until it is installed the TOML text itself is editable here.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QSignalBlocker, QTimer, Signal
+from PySide6.QtGui import QFontDatabase
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from evaluator.issues import InputError
+from evaluator.scheme import list_schemes, load_scheme, parse_scheme
+
+from ..session import Session
+from .common import Page
+
+log = logging.getLogger(__name__)
+DEBOUNCE_MS = 400
+
+
+def scheme_editor_class() -> type | None:
+    try:
+        from ui.widgets.scheme_editor import SchemeEditor  # type: ignore[import-not-found]
+    except Exception as exc:  # not installed yet, or broken: fall back to the TOML text
+        log.info("scheme editor unavailable: %s", exc)
+        return None
+    return SchemeEditor
+
+
+class TomlEditor(QWidget):
+    """Fallback editor with the `SchemeEditor` interface: TOML text, `scheme_changed(str)` on 应用."""
+
+    scheme_changed = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        note = QLabel("可视化方案编辑器尚未安装，可直接编辑方案的 TOML 文本（格式见 templates/schemes/README.md），"
+                      "改好后点“应用修改”。")
+        note.setObjectName("hint")
+        note.setWordWrap(True)
+        lay.addWidget(note)
+        self.text = QPlainTextEdit()
+        mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        mono.setFamilies([mono.family(), "WenQuanYi Zen Hei Mono", "Microsoft YaHei UI", "WenQuanYi Zen Hei"])
+        self.text.setFont(mono)
+        lay.addWidget(self.text, 1)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        self.apply = QPushButton("应用修改")
+        self.apply.setObjectName("primary")
+        row.addWidget(self.apply)
+        lay.addLayout(row)
+        self.apply.clicked.connect(lambda: self.scheme_changed.emit(self.text.toPlainText()))
+
+    def set_scheme_text(self, text: str) -> None:
+        self.text.setPlainText(text)
+
+
+class SchemePage(Page):
+    title = "评价方案"
+    hint = ("选择方案模板或打开方案文件（.toml），按本县文件修改指标、权重、基准值和分类比例；修改即时校验并重新评价。"
+            "方案编号、版本和指纹印在每份告知书上，保证结果可复现。")
+
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("方案模板："))
+        self.templates = QComboBox()
+        self.templates.setMinimumContentsLength(20)
+        bar.addWidget(self.templates)
+        self.use_button = QPushButton("使用此模板")
+        bar.addWidget(self.use_button)
+        self.open_button = QPushButton("打开方案文件…")
+        bar.addWidget(self.open_button)
+        self.save_button = QPushButton("另存为方案文件…")
+        bar.addWidget(self.save_button)
+        bar.addSpacing(24)
+        bar.addWidget(QLabel("评价年度："))
+        self.year = QSpinBox()
+        self.year.setRange(2000, 2100)
+        self.year.setSuffix(" 年")
+        bar.addWidget(self.year)
+        bar.addStretch(1)
+        self.body.addLayout(bar)
+        self.info = QLabel()
+        self.info.setWordWrap(True)
+        self.body.addWidget(self.info)
+        self.error = QLabel()
+        self.error.setObjectName("error")
+        self.error.setWordWrap(True)
+        self.error.hide()
+        self.body.addWidget(self.error)
+
+        cls = scheme_editor_class()
+        self.editor: QWidget
+        if cls is not None:
+            try:
+                self.editor = cls(self)
+            except Exception as exc:  # a broken editor must not take the app down
+                log.warning("SchemeEditor failed: %s", exc)
+                self.editor = TomlEditor(self)
+        else:
+            self.editor = TomlEditor(self)
+        self.body.addWidget(self.editor, 1)
+
+        self._pending = ""
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(DEBOUNCE_MS)
+        self._debounce.timeout.connect(lambda: self.apply_text(self._pending))
+        self.editor.scheme_changed.connect(self._edited)  # type: ignore[attr-defined]
+        self.use_button.clicked.connect(self.use_template)
+        self.open_button.clicked.connect(self.open_file)
+        self.save_button.clicked.connect(self.save_file)
+        self.year.valueChanged.connect(self.session.set_year)
+        session.project_changed.connect(self.refresh)
+        self._fill_templates()
+        self.refresh(load_editor=True)
+        session.path_changed.connect(lambda: self.refresh(load_editor=True))
+
+    def _fill_templates(self) -> None:
+        self.templates.clear()
+        for s in list_schemes():
+            self.templates.addItem(f"{s.name}（{s.id}，版本 {s.version}）", s.id)
+
+    def refresh(self, load_editor: bool = False) -> None:
+        p = self.session.project
+        with QSignalBlocker(self.year):
+            self.year.setValue(p.year)
+        try:
+            s = p.scheme
+        except InputError as exc:
+            self.info.setText(str(exc))
+            return
+        pops = "；".join(f"{pop.label}：" + "、".join(f"{r.label} {r.weight:g}" for r in pop.indicators)
+                        for pop in s.populations.values())
+        self.info.setText(f"<b>当前方案：</b>{s.name}（编号 {s.id}，版本 {s.version}，指纹 {s.fingerprint}，"
+                          f"来源 {p.scheme_source or '—'}）<br><span style='color:#5f6b7a'>{pops}</span>")
+        i = self.templates.findData(s.id)
+        if i >= 0:
+            with QSignalBlocker(self.templates):
+                self.templates.setCurrentIndex(i)
+        if load_editor:
+            self._load_editor(p.scheme_text)
+
+    def _load_editor(self, text: str) -> None:
+        with QSignalBlocker(self.editor):
+            self.editor.set_scheme_text(text)  # type: ignore[attr-defined]
+
+    def _edited(self, text: str) -> None:
+        self._pending = text
+        self._debounce.start()
+
+    def apply_text(self, text: str, source: str = "") -> bool:
+        """Validate and adopt the scheme text; show the core's message inline if it is invalid."""
+        try:
+            self.session.set_scheme(text, source)
+        except InputError as exc:
+            self.error.setText(f"方案有误，未采用：{exc}")
+            self.error.show()
+            return False
+        self.error.hide()
+        return True
+
+    def use_template(self) -> None:
+        sid = self.templates.currentData()
+        if not sid:
+            return
+        s = load_scheme(sid)
+        if self.apply_text(s.text, s.id):
+            self._load_editor(s.text)
+
+    def open_file(self, path: str | None = None) -> None:
+        if not path:
+            path, _ = QFileDialog.getOpenFileName(self, "打开方案文件", "", "评价方案 (*.toml);;所有文件 (*)")
+        if not path:
+            return
+        try:
+            s = load_scheme(Path(path))
+        except InputError as exc:
+            self.error.setText(str(exc))
+            self.error.show()
+            return
+        if self.apply_text(s.text, Path(path).name):
+            self._load_editor(s.text)
+
+    def save_file(self, path: str | None = None) -> None:
+        """Save the current scheme text as a new .toml (e.g. a county's own scheme)."""
+        text = self.session.project.scheme_text
+        if not path:
+            start = str(Path.home() / f"{self.session.project.scheme.id}.toml")
+            path, _ = QFileDialog.getSaveFileName(self, "另存为方案文件", start, "评价方案 (*.toml)")
+        if not path:
+            return
+        try:
+            parse_scheme(text)
+            Path(path).write_text(text, encoding="utf-8")
+        except (OSError, InputError) as exc:
+            QMessageBox.warning(self, "另存为方案文件", f"保存失败：{exc}")
+            return
+        self.session.message.emit(f"方案已保存：{path}")

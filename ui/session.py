@@ -1,0 +1,423 @@
+"""The open evaluation as the GUI sees it: one `Project`, its latest `RunResult`, and the workers.
+
+Pages never run the pipeline themselves. They call a `Session` method for every edit (which goes
+through `Project`, so it is audited exactly as the CLI or a script would record it) and listen
+for `result_changed`. Every edit re-evaluates at once in a worker on a copy of the project; a
+newer edit cancels the older run and its late result is dropped. Parsing the files is the slow
+part and does not depend on corrections, overrides, scheme or year, so the parsed tables are
+cached and only a change of files or mapping parses again.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from evaluator.issues import InputError
+from evaluator.mapping import SheetMapping
+from evaluator.pipeline import Imported, RunResult, evaluate_tables
+from evaluator.progress import CancelFn, ProgressFn, Steps
+from evaluator.project import Project, new_project
+from evaluator.readers import RawFile, RawSheet
+
+from .models import ColumnTable, build_enterprise_table, build_issue_table, enterprise_names
+from .user_config import MappingMemory, sheet_signature
+from .workers import TaskRunner
+
+log = logging.getLogger(__name__)
+
+DEMO_ORDER: tuple[str, ...] = ("统计局", "税务局", "自然资源局", "供电公司", "工信局")
+DEMO_YEAR = 2025
+
+
+def default_year() -> int:
+    """Evaluations are done in spring for the year before."""
+    return datetime.now().year - 1
+
+
+def demo_files() -> list[Path]:
+    """The demo county's five files in the order the method expects (统计局 first: it wins conflicts)."""
+    from evaluator.paths import sample_data_dir
+
+    folder = sample_data_dir()
+    out: list[Path] = []
+    for prefix in DEMO_ORDER:
+        hits = sorted(p for p in folder.glob(f"{prefix}*") if p.suffix.lower() in (".xlsx", ".xls", ".csv"))
+        out.extend(hits[:1])
+    return out
+
+
+def projectfile_module() -> Any | None:
+    """`evaluator.projectfile` if that part of the app is installed (it is built separately)."""
+    try:
+        from evaluator import projectfile  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    return projectfile
+
+
+@dataclass
+class Outcome:
+    """What one evaluation run hands to the GUI thread: the result and ready-made table data."""
+
+    result: RunResult
+    enterprises: ColumnTable
+    issues: ColumnTable
+    names: dict[str, str]
+    imported_key: tuple[Any, ...]
+    imported: Imported
+
+
+def imported_key(project: Project) -> tuple[Any, ...]:
+    """Identity of everything parsing depends on: the files (by object and content) and the mapping."""
+    return (tuple((id(f), f.name, f.sha256) for f in project.files),
+            repr([m.to_dict() for m in project.mapping.sheets]), len(project.read_issues))
+
+
+def evaluation_job(project: Project, cached: tuple[tuple[Any, ...], Imported] | None = None):
+    """The worker's job for one evaluation of a (copied) project; plain Python, no widgets."""
+    key = imported_key(project)
+    prior = project.prior
+
+    def job(progress: ProgressFn, cancel: CancelFn) -> Outcome:
+        steps = Steps(progress, cancel)
+        if cached is not None and cached[0] == key:
+            imported = cached[1]
+        else:
+            steps.stage(0.0, 0.55, "识别数据表")
+            imported = project.imported(steps)
+        steps.stage(0.55, 0.8, "合并与评价")
+        result = evaluate_tables(imported, project.scheme, project.year, project.corrections, project.overrides, steps)
+        steps.stage(0.8, 1.0, "准备表格")
+        names = enterprise_names(result)
+        ent = build_enterprise_table(result, prior)
+        steps.report(0.7, "准备数据核查列表")
+        issues = build_issue_table(result.issues, names)
+        steps.done()
+        return Outcome(result, ent, issues, names, key, imported)
+
+    return job
+
+
+class Session(QObject):
+    """Holds the project and the latest result; every edit goes through here."""
+
+    project_changed = Signal()  # files, mapping, scheme, year or edits changed
+    result_changed = Signal()  # a new result is ready (or the result was cleared)
+    evaluation_failed = Signal(str)
+    files_failed = Signal(list)  # one-line messages for files that could not be read
+    path_changed = Signal()
+    busy_changed = Signal(bool)
+    progress = Signal(float, str)
+    message = Signal(str)  # a short status-bar notice
+    autosaved = Signal(str)
+
+    def __init__(self, project: Project | None = None, parent: QObject | None = None,
+                 memory: MappingMemory | None = None) -> None:
+        super().__init__(parent)
+        self.project: Project = project or new_project(default_year())
+        self.outcome: Outcome | None = None
+        self.path: Path | None = None
+        self.dirty = False
+        self.memory = memory or MappingMemory()
+        self._cache: tuple[tuple[Any, ...], Imported] | None = None
+        self.eval_runner = TaskRunner("evaluate", self)
+        self.import_runner = TaskRunner("import", self)
+        self.file_runner = TaskRunner("projectfile", self)
+        self.autosave_runner = TaskRunner("autosave", self)  # silent: no busy indicator
+        for r in (self.eval_runner, self.import_runner, self.file_runner):
+            r.busy_changed.connect(self._on_busy)
+            r.progress.connect(self.progress)
+        self._pending_keep_position: set[str] = set()
+
+    # --- state -------------------------------------------------------------------------------
+    @property
+    def result(self) -> RunResult | None:
+        return self.outcome.result if self.outcome else None
+
+    @property
+    def busy(self) -> bool:
+        return self.eval_runner.busy or self.import_runner.busy or self.file_runner.busy
+
+    def _on_busy(self, _: bool) -> None:
+        self.busy_changed.emit(self.busy)
+
+    def cancel(self) -> None:
+        for r in (self.import_runner, self.eval_runner, self.file_runner):
+            r.cancel()
+
+    def _changed(self, evaluate: bool = True) -> None:
+        self.dirty = True
+        self.project_changed.emit()
+        if evaluate:
+            self.evaluate()
+
+    def set_project(self, project: Project, path: Path | None = None) -> None:
+        """Replace the whole project (新建, 打开, 示范数据); runs an evaluation."""
+        self.eval_runner.cancel()
+        self.import_runner.cancel()
+        self.project = project
+        self.path = Path(path) if path else None
+        self.outcome = None
+        self._cache = None
+        self.dirty = False
+        self.path_changed.emit()
+        self.project_changed.emit()
+        self.result_changed.emit()
+        self.evaluate()
+
+    def new_project(self, year: int | None = None, scheme_ref: str = "reference") -> None:
+        self.set_project(new_project(year or default_year(), scheme_ref))
+
+    def open_demo(self) -> None:
+        """示范数据: the demo county of sample_data/, year 2025, files in the method's order."""
+        self.set_project(new_project(DEMO_YEAR))
+        self.add_files(demo_files())
+
+    # --- evaluation --------------------------------------------------------------------------
+    def evaluate(self) -> None:
+        """Re-run merge and evaluation on a snapshot of the project, in a worker."""
+        if not self.project.files:
+            self.eval_runner.cancel()
+            if self.outcome is not None:
+                self.outcome = None
+                self.result_changed.emit()
+            return
+        job = evaluation_job(self.project.copy(), self._cache)
+        self.eval_runner.start(job, self._on_evaluated, self._on_eval_error)
+
+    def _on_evaluated(self, outcome: Outcome) -> None:
+        self.outcome = outcome
+        self._cache = (outcome.imported_key, outcome.imported)
+        self.result_changed.emit()
+        r = outcome.result
+        self.message.emit(f"评价完成：企业 {len(r.table)} 家，数据问题 {len(r.issues)} 条")
+
+    def _on_eval_error(self, message: str, tb: str) -> None:
+        self.evaluation_failed.emit(message)
+
+    # --- files -------------------------------------------------------------------------------
+    def add_files(self, paths: list[str | Path]) -> None:
+        """Read files in a worker; remembered mappings are applied to sheets with known headers."""
+        paths = [str(p) for p in paths]
+        if not paths:
+            return
+        p = self.project
+        mapping, memory, year, scheme_text, user = p.mapping, self.memory.copy(), p.year, p.scheme_text, p.user
+
+        def job(progress: ProgressFn, cancel: CancelFn) -> tuple[Project, list[str], list[SheetMapping]]:
+            scratch = Project(year=year, scheme_text=scheme_text, mapping=mapping, user=user)
+            failed = scratch.add_files(paths, progress, cancel)
+            return scratch, failed, memory.suggest(scratch.files, mapping)
+
+        self.import_runner.start(job, self._on_imported, self._on_import_error)
+
+    def _on_imported(self, out: tuple[Project, list[str], list[SheetMapping]]) -> None:
+        scratch, failed, suggestions = out
+        p = self.project
+        for f in scratch.files:
+            names = [x.name for x in p.files]
+            if f.name in names:  # re-read (encoding) or same name again: keep its place in the order
+                p.files[names.index(f.name)] = f
+            else:
+                p.files.append(f)
+            p.read_issues = [i for i in p.read_issues if i.file != f.name]
+        p.audit.extend(scratch.audit)
+        p.read_issues.extend(scratch.read_issues)
+        for rule in suggestions:
+            p.set_sheet_mapping(rule)
+        if suggestions:
+            self.message.emit(f"已按记住的列对应关系自动设置 {len(suggestions)} 个工作表")
+        if failed:
+            self.files_failed.emit(list(failed))
+        self._changed()
+
+    def _on_import_error(self, message: str, tb: str) -> None:
+        self.files_failed.emit([message])
+
+    def remove_file(self, name: str) -> None:
+        self.project.remove_file(name)
+        self.project.read_issues = [i for i in self.project.read_issues if i.file != name]
+        self._changed()
+
+    def move_file(self, name: str, new_index: int) -> None:
+        self.project.move_file(name, new_index)
+        self._changed()
+
+    def file(self, name: str) -> RawFile | None:
+        return next((f for f in self.project.files if f.name == name), None)
+
+    def reread_file(self, name: str, encoding: str | None) -> str | None:
+        """Read a CSV again with a chosen encoding; returns an error message or None."""
+        f = self.file(name)
+        if f is None:
+            return f"文件“{name}”不在项目中"
+        if not Path(f.path).exists():
+            return f"找不到原文件 {f.path}，无法重新读取"
+        sheet = f.sheets[0].sheet if f.sheets else Path(name).stem
+        old = next((m for m in self.project.mapping.sheets if (m.file, m.sheet) == (name, sheet)), None)
+        rule = replace(old, encoding=encoding or None) if old else SheetMapping(file=name, sheet=sheet, encoding=encoding or None)
+        self.project.set_sheet_mapping(rule)
+        self.add_files([f.path])
+        return None
+
+    # --- mapping -----------------------------------------------------------------------------
+    def sheet_rule(self, file: str, sheet: str) -> SheetMapping | None:
+        return self.project.mapping.find(file, sheet)
+
+    def set_sheet_mapping(self, rule: SheetMapping, raw: RawSheet | None = None, remember: bool = True) -> None:
+        """Apply a corrected mapping; remember it for sheets with the same headers."""
+        self.project.set_sheet_mapping(rule)
+        if remember and raw is not None:
+            probe = SheetMapping(header_row=rule.header_row, header_rows=rule.header_rows)
+            sig = sheet_signature(raw, probe)
+            if sig:
+                self.memory.remember(sig, rule)
+        self._changed()
+
+    def forget_mapping(self, raw: RawSheet) -> None:
+        sig = sheet_signature(raw)
+        if sig:
+            self.memory.forget(sig)
+
+    # --- scheme and year ---------------------------------------------------------------------
+    def set_scheme(self, text: str, source: str = "", reason: str = "") -> None:
+        """Validate and adopt a scheme; raises `InputError` (shown inline by the scheme page)."""
+        if text == self.project.scheme_text and (source or self.project.scheme_source) == self.project.scheme_source:
+            return
+        self.project.set_scheme(text, source or self.project.scheme_source, reason)
+        self._changed()
+
+    def set_year(self, year: int) -> None:
+        if year != self.project.year:
+            self.project.set_year(year)
+            self._changed()
+
+    # --- corrections and overrides -----------------------------------------------------------
+    def imported_value(self, key: str, field: str) -> object:
+        r = self.result
+        if r is None or key not in r.merged.enterprises.index or field not in r.merged.enterprises:
+            return ""
+        v = r.merged.enterprises.at[key, field]
+        if v is None or v is np.nan or (isinstance(v, float) and np.isnan(v)):
+            return ""
+        try:
+            import pandas as pd
+
+            if v is pd.NA:
+                return ""
+        except ImportError:  # pragma: no cover
+            pass
+        return v
+
+    def add_correction(self, key: str, field: str, value: object, reason: str) -> None:
+        self.project.add_correction(key, field, value, reason, before=self.imported_value(key, field))
+        self._changed()
+
+    def remove_correction(self, key: str, field: str, reason: str) -> None:
+        if not reason.strip():
+            raise ValueError("撤销更正必须填写理由")
+        self.project.remove_correction(key, field, reason.strip())
+        self._changed()
+
+    def set_override(self, key: str, tier: str, reason: str) -> None:
+        before = ""
+        r = self.result
+        if r is not None and key in r.table.index:
+            before = str(r.table.at[key, "tier"] or "")
+        self.project.set_override(key, tier, reason, before=before)
+        self._changed()
+
+    def clear_override(self, key: str, reason: str) -> None:
+        if not reason.strip():
+            raise ValueError("取消调档必须填写理由")
+        self.project.clear_override(key, reason.strip())
+        self._changed()
+
+    def override_for(self, key: str) -> Any | None:
+        return next((o for o in self.project.overrides if o.key == key), None)
+
+    # --- project file ------------------------------------------------------------------------
+    @property
+    def can_save(self) -> bool:
+        return projectfile_module() is not None
+
+    def save(self, path: Path | None = None, on_done: Any = None) -> None:
+        """Save to `path` (or the current path) in a worker; raises InputError without projectfile."""
+        pf = projectfile_module()
+        if pf is None:
+            raise InputError("项目文件功能尚未安装（evaluator.projectfile）")
+        target = Path(path or self.path or "")
+        if not str(target):
+            raise InputError("请先选择保存位置")
+        snapshot, result = self.project.copy(), self.result
+
+        def job(progress: ProgressFn, cancel: CancelFn) -> Path:
+            pf.save_project(snapshot, target, result=result)
+            return target
+
+        def done(p: Path) -> None:
+            self.path = p
+            self.dirty = False
+            self.path_changed.emit()
+            self.message.emit(f"已保存：{p}")
+            _remember_recent(pf, p)
+            try:
+                ap = Path(pf.autosave_path(p))
+                if ap.exists():
+                    ap.unlink()
+            except Exception:  # autosave cleanup is best effort
+                pass
+            if on_done:
+                on_done(p)
+
+        self.file_runner.start(job, done, lambda m, tb: self.evaluation_failed.emit(f"保存失败：{m}"))
+
+    def open(self, path: Path, on_done: Any = None) -> None:
+        pf = projectfile_module()
+        if pf is None:
+            raise InputError("项目文件功能尚未安装（evaluator.projectfile）")
+
+        def job(progress: ProgressFn, cancel: CancelFn) -> Project:
+            return pf.load_project(path)
+
+        def done(project: Project) -> None:
+            self.set_project(project, Path(path))
+            _remember_recent(pf, Path(path))
+            if on_done:
+                on_done(project)
+
+        self.file_runner.start(job, done, lambda m, tb: self.evaluation_failed.emit(f"无法打开项目：{m}"))
+
+    def autosave(self) -> bool:
+        """Write the recovery copy in a worker if there are unsaved changes; False if nothing to do."""
+        pf = projectfile_module()
+        if pf is None or not self.dirty or not self.project.files or self.autosave_runner.busy:
+            return False
+        snapshot, path = self.project.copy(), self.path
+
+        def job(progress: ProgressFn, cancel: CancelFn) -> Path:
+            target = Path(pf.autosave_path(path))
+            pf.save_project(snapshot, target, result=None)
+            return target
+
+        self.autosave_runner.start(job, lambda p: self.autosaved.emit(str(p)),
+                                   lambda m, tb: log.warning("autosave failed: %s", m))
+        return True
+
+
+def _remember_recent(pf: Any, path: Path) -> None:
+    for name in ("add_recent", "remember_recent", "push_recent"):
+        fn = getattr(pf, name, None)
+        if callable(fn):
+            try:
+                fn(path)
+            except Exception as exc:  # the recent list is a convenience
+                log.warning("recent files: %s", exc)
+            return

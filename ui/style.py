@@ -1,0 +1,101 @@
+"""Look and feel in one place: the Chinese-capable font, tier colours, level colours, the stylesheet.
+
+Officials print screenshots and read the table for hours, so colours are soft backgrounds with
+dark text (readable on a projector and in greyscale print), and every widget uses a font that has
+CJK glyphs: on Windows 微软雅黑, elsewhere WenQuanYi / Noto CJK, listed as fallbacks so Qt picks
+the first one installed instead of drawing boxes.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from PySide6.QtGui import QColor, QFont, QFontDatabase
+from PySide6.QtWidgets import QApplication
+
+FONT_FAMILIES: tuple[str, ...] = (
+    "Microsoft YaHei UI",
+    "Microsoft YaHei",
+    "PingFang SC",
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+    "Droid Sans Fallback",
+    "SimSun",
+)
+
+# Tier colours: (background, text). A green, B blue, C amber, D red; soft so text stays readable.
+TIER_COLOURS: dict[str, tuple[str, str]] = {
+    "A+": ("#cdebd0", "#14532d"),
+    "A": ("#dcf2dd", "#1b5e20"),
+    "B": ("#dceafb", "#0d47a1"),
+    "C": ("#fff0cc", "#7a4f00"),
+    "D": ("#fddcdc", "#9b1c1c"),
+}
+LEVEL_COLOURS: dict[str, tuple[str, str]] = {
+    "error": ("#fddcdc", "#9b1c1c"),
+    "warning": ("#fff0cc", "#7a4f00"),
+    "info": ("", "#455a64"),
+}
+HEADER_ROW_BG = "#d6e4f5"  # detected header rows in the raw preview
+UNIT_ROW_BG = "#ece6f6"  # unit / column-number rows between header and data
+DATA_START_BG = "#e3f4e1"  # the first data row
+BEFORE_HEADER_FG = "#8a8f98"  # titles and unit lines above the header
+ACCENT = "#1f5fa8"
+
+STYLESHEET = f"""
+QListWidget#navigation {{
+    background: #f3f5f8; border: none; border-right: 1px solid #d8dde4; font-size: 15px; outline: 0;
+}}
+QListWidget#navigation::item {{ padding: 12px 14px; color: #2b3440; }}
+QListWidget#navigation::item:selected {{ background: #dce7f5; color: {ACCENT}; border-left: 4px solid {ACCENT}; }}
+QLabel#pageTitle {{ font-size: 18px; font-weight: bold; color: #1d2733; padding: 2px 0 6px 0; }}
+QLabel#hint {{ color: #5f6b7a; }}
+QLabel#error {{ color: #9b1c1c; background: #fde8e8; border: 1px solid #f3b4b4; padding: 6px; border-radius: 3px; }}
+QLabel#ok {{ color: #1b5e20; }}
+QFrame#card {{ background: #ffffff; border: 1px solid #dfe3e8; border-radius: 4px; }}
+QLabel#bigNumber {{ font-size: 22px; font-weight: bold; color: #1d2733; }}
+QTableView {{ gridline-color: #e4e7eb; selection-background-color: #bcd4f0; selection-color: #000000; }}
+QHeaderView::section {{ background: #f1f3f6; padding: 4px; border: none; border-right: 1px solid #dde1e6;
+                        border-bottom: 1px solid #cfd5dc; font-weight: bold; }}
+QPushButton {{ padding: 5px 12px; }}
+QPushButton#primary {{ background: {ACCENT}; color: white; border-radius: 3px; padding: 6px 16px; font-weight: bold; }}
+QPushButton#primary:disabled {{ background: #9db3cf; }}
+QGroupBox {{ font-weight: bold; margin-top: 10px; }}
+QGroupBox::title {{ subcontrol-origin: margin; left: 8px; padding: 0 4px; }}
+"""
+
+
+def tier_background(tier: str | None) -> QColor | None:
+    c = TIER_COLOURS.get(tier or "")
+    return QColor(c[0]) if c else None
+
+
+def tier_foreground(tier: str | None) -> QColor | None:
+    c = TIER_COLOURS.get(tier or "")
+    return QColor(c[1]) if c else None
+
+
+def available_cjk_family() -> str:
+    """The first installed family from FONT_FAMILIES ('' if none, e.g. a bare container)."""
+    installed = set(QFontDatabase.families())
+    for fam in FONT_FAMILIES:
+        if fam in installed:
+            return fam
+    return ""
+
+
+def apply_style(app: QApplication) -> None:
+    """App-wide font (with CJK fallbacks) and stylesheet; call once after creating the app."""
+    app.setStyle("Fusion")
+    font = QFont(app.font())
+    families = list(FONT_FAMILIES)
+    first = available_cjk_family()
+    if first:
+        families.remove(first)
+        families.insert(0, first)
+    font.setFamilies(families)
+    font.setPointSizeF(10.5 if sys.platform == "win32" else 10.0)
+    app.setFont(font)
+    app.setStyleSheet(STYLESHEET)

@@ -1,0 +1,177 @@
+"""Per-user memory of the desktop app: where it lives, first start, and remembered column mappings.
+
+Departments send the same layout every year. When an official corrects how a sheet is read (header
+rows, which column is which field, units), the correction is remembered under the sheet's header
+signature (`SheetTable.signature()`), and a later file whose sheet has the same headers gets it
+applied automatically. Stored as JSON in the user config folder (`MUJUN_CONFIG_DIR` wins, so tests
+never touch the real home). Plain Python, no Qt: the import worker calls it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from evaluator.mapping import Mapping, SheetMapping, mapping_from_dict
+from evaluator.issues import InputError
+from evaluator.readers import RawFile, RawSheet
+from evaluator.sheets import SheetTable, detect_header, map_columns
+
+log = logging.getLogger(__name__)
+
+MAPPINGS_FILE = "mappings.json"
+STATE_FILE = "gui_state.json"
+
+
+def config_dir() -> Path:
+    """The per-user folder shared with the core (`evaluator.userdirs`; `MUJUN_CONFIG_DIR` wins)."""
+    try:
+        from evaluator.userdirs import config_dir as core_config_dir
+    except ImportError:  # older core: same convention, spelled out here
+        env = os.environ.get("MUJUN_CONFIG_DIR")
+        if env:
+            return Path(env)
+        if sys.platform == "win32":
+            return Path(os.environ.get("APPDATA") or str(Path.home() / "AppData" / "Roaming")) / "Mujun"
+        return Path(os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")) / "mujun"
+    return core_config_dir()
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:  # a damaged file must not stop the app
+        log.warning("cannot read %s: %s", path, exc)
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    tmp.replace(path)
+
+
+# --- small GUI state (first start, last folders) ------------------------------------------------
+
+def load_state() -> dict[str, Any]:
+    return _read_json(config_dir() / STATE_FILE)
+
+
+def save_state(**values: Any) -> None:
+    state = load_state()
+    state.update(values)
+    try:
+        _write_json(config_dir() / STATE_FILE, state)
+    except OSError as exc:
+        log.warning("cannot save GUI state: %s", exc)
+
+
+def is_first_start() -> bool:
+    return not load_state().get("started_before", False)
+
+
+def mark_started() -> None:
+    save_state(started_before=True)
+
+
+# --- remembered mappings ---------------------------------------------------------------------------
+
+def sheet_signature(raw: RawSheet, rule: SheetMapping | None = None) -> str | None:
+    """Header signature of a sheet read with `rule`'s header rows (or detected), None if no header."""
+    block = detect_header(raw, rule)
+    if block is None:
+        return None
+    cols, data_start, _ = map_columns(raw, block, None)
+    return SheetTable(raw.file, raw.sheet, block, data_start, cols, pd.DataFrame()).signature()
+
+
+class MappingMemory:
+    """Rules keyed by header signature; file/sheet patterns are filled in when applied."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or (config_dir() / MAPPINGS_FILE)
+        self._rules: dict[str, dict[str, Any]] = {}
+        raw = _read_json(self.path).get("rules", {})
+        if isinstance(raw, dict):
+            self._rules = {str(k): v for k, v in raw.items() if isinstance(v, dict)}
+
+    def copy(self) -> MappingMemory:
+        """A snapshot for a worker thread, so the GUI can keep remembering while it runs."""
+        other = MappingMemory.__new__(MappingMemory)
+        other.path = self.path
+        other._rules = {k: dict(v) for k, v in self._rules.items()}
+        return other
+
+    def __len__(self) -> int:
+        return len(self._rules)
+
+    def remember(self, signature: str, rule: SheetMapping) -> None:
+        d = rule.to_dict()
+        d.pop("file", None)
+        d.pop("sheet", None)
+        d.pop("encoding", None)  # encodings belong to one file, not to a layout
+        if len(d) == 0:
+            self._rules.pop(signature, None)
+        else:
+            self._rules[signature] = d
+        try:
+            _write_json(self.path, {"version": 1, "rules": self._rules})
+        except OSError as exc:
+            log.warning("cannot save remembered mappings: %s", exc)
+
+    def forget(self, signature: str) -> None:
+        if self._rules.pop(signature, None) is not None:
+            try:
+                _write_json(self.path, {"version": 1, "rules": self._rules})
+            except OSError as exc:
+                log.warning("cannot save remembered mappings: %s", exc)
+
+    def rule_for(self, signature: str, file: str, sheet: str) -> SheetMapping | None:
+        d = self._rules.get(signature)
+        if d is None:
+            return None
+        try:
+            m = mapping_from_dict({"sheet": [dict(d, file=file, sheet=sheet)]}, "已记住的列对应")
+        except InputError as exc:  # a field renamed since: drop the stale rule quietly
+            log.warning("stale remembered mapping %s: %s", signature, exc)
+            return None
+        return m.sheets[0]
+
+    def match(self, raw: RawSheet) -> SheetMapping | None:
+        """A remembered rule for this sheet: by the detected header, else by a remembered header row."""
+        sig = sheet_signature(raw)
+        if sig is not None and sig in self._rules:
+            return self.rule_for(sig, raw.file, raw.sheet)
+        for s, d in self._rules.items():
+            if d.get("header_row"):
+                probe = SheetMapping(header_row=int(d["header_row"]), header_rows=d.get("header_rows"))
+                if sheet_signature(raw, probe) == s:
+                    return self.rule_for(s, raw.file, raw.sheet)
+        return None
+
+    def suggest(self, files: list[RawFile], mapping: Mapping) -> list[SheetMapping]:
+        """Rules to add for sheets that have no specific rule in the project yet."""
+        out: list[SheetMapping] = []
+        if not self._rules:
+            return out
+        for f in files:
+            for s in f.sheets:
+                existing = mapping.find(f.name, s.sheet)
+                if existing is not None and (existing.columns or existing.header_row or existing.skip):
+                    continue
+                rule = self.match(s)
+                if rule is not None:
+                    if existing is not None and existing.encoding:
+                        rule.encoding = existing.encoding
+                    out.append(rule)
+        return out
