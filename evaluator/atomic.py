@@ -7,6 +7,7 @@ atomic on NTFS and on POSIX file systems. Until that instant the previous file i
 
 from __future__ import annotations
 
+import glob
 import os
 import sys
 import time
@@ -26,7 +27,7 @@ def stale_temps(target: Path, older_than: float = STALE_TEMP_SECONDS) -> list[Pa
     now = time.time()
     out = []
     try:
-        candidates = list(target.parent.glob(f".{target.name}.*.tmp"))
+        candidates = list(target.parent.glob(f".{glob.escape(target.name)}.*.tmp"))  # names may hold [ ] * ?
     except OSError:
         return []
     for p in candidates:

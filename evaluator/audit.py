@@ -37,6 +37,7 @@ ACTION_LABELS: dict[str, str] = {
     "clear_override": "撤销调档",
     "evaluate": "评价",
     "recover": "恢复自动保存",
+    "prior": "关联上年结果",
 }
 
 OTHER_FIELD_LABELS = {"tier": "最终分类"}

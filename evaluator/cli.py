@@ -122,7 +122,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             return EXIT_INPUT
         _print(f"已写出结果：{args.json}")
     if project is not None:
-        status = max(status, project_commands.save_evaluated(project, result, args.project, _print))
+        status = max(status, project_commands.save_evaluated(project, result, args, _print))
     try:
         from .outputs import cli as outputs_cli
     except ImportError:

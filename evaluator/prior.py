@@ -74,10 +74,13 @@ def _frame(rows: list[tuple[str | None, Any, Any, Any]], year: int | None, sourc
             continue
         seen[key] = (name, _tier_label(tier), d)
     if seen:
-        out = pd.DataFrame({"name": [v[0] for v in seen.values()], "tier": [v[1] for v in seen.values()],
-                            "d_years": pd.to_numeric(pd.Series([v[2] for v in seen.values()], dtype=object),
-                                                     errors="coerce").to_numpy(dtype=float)},
-                           index=pd.Index(list(seen), name="key", dtype=object))
+        idx = pd.Index(list(seen), name="key", dtype=object)
+        out = pd.DataFrame({
+            "name": pd.Series([v[0] for v in seen.values()], index=idx, dtype=object),
+            "tier": pd.Series([v[1] for v in seen.values()], index=idx, dtype=object),  # None, not NaN, when ungraded
+            "d_years": pd.to_numeric(pd.Series([v[2] for v in seen.values()], index=idx, dtype=object),
+                                     errors="coerce").astype(float),
+        })
     out.attrs["year"] = year
     out.attrs["source"] = source
     return out

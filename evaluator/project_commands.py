@@ -11,9 +11,13 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
+
+import pandas as pd
 
 from .issues import InputError
 from .mapping import Mapping
+from .merge import NAME_KEY_PREFIX
 from .pipeline import RunResult
 from .project import AuditEntry, Project, new_project, now_text
 
@@ -42,13 +46,10 @@ def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
 
 
 def _add_output_options(r: argparse.ArgumentParser) -> None:
-    """The graded list / letters / summary options come from `evaluator.outputs` when it is present;
-    without it the options still parse and say plainly that this build cannot write them."""
+    """The graded list / letters / summary / prior options, the same as `evaluate` has."""
     try:
         from .outputs import cli as outputs_cli
     except ImportError:
-        for opt in ("--xlsx", "--letters", "--summary-pdf"):
-            r.add_argument(opt, metavar="OUT", help=argparse.SUPPRESS)
         return
     outputs_cli.add_arguments(r)
 
@@ -72,16 +73,46 @@ def evaluate_into_project(paths: Sequence[str | Path], scheme_ref: str, year: in
     return project, result
 
 
-def save_evaluated(project: Project, result: RunResult, path: str | Path, print_: PrintFn) -> int:
+def save_evaluated(project: Project, result: RunResult, args: argparse.Namespace, print_: PrintFn) -> int:
+    """Save after `evaluate --project`; a `--prior` file goes into the project so `report` reapplies it."""
     from .projectfile import save_project
 
     try:
-        save_project(project, path, result)
+        if getattr(args, "prior", None):
+            from .prior import load_prior
+
+            prior = load_prior(args.prior)
+            project.prior = prior_document(prior)
+            project.audit.append(AuditEntry(now_text(), project.user, "prior", Path(args.prior).name,
+                                            after=f"{prior.attrs.get('year') or '上年'} 年度，{len(prior)} 家企业"))
+        save_project(project, args.project, result)
     except InputError as exc:
         print_(f"错误：{exc}", err=True)
         return EXIT_INPUT
-    print_(f"已保存项目：{path}")
+    print_(f"已保存项目：{args.project}")
     return EXIT_OK
+
+
+def prior_document(prior: pd.DataFrame) -> dict[str, Any]:
+    """Last year's tiers (`prior.load_prior`) as the small `--json`-shaped document a project stores,
+    which `prior.prior_from_json` reads back to the same keys, tiers and years in the bottom tier."""
+    ents = []
+    for key, name, tier, d in zip(prior.index, prior["name"], prior["tier"], prior["d_years"]):
+        by_name = str(key).startswith(NAME_KEY_PREFIX)
+        ents.append({"credit_code": None if by_name else str(key),
+                     "name": (str(key)[len(NAME_KEY_PREFIX):] if by_name and not name else name),
+                     "tier": tier, "d_years": float(d) if d == d else None})
+    return {"year": prior.attrs.get("year"), "source": prior.attrs.get("source", ""), "enterprises": ents}
+
+
+def run_project(project: Project) -> RunResult:
+    """`Project.run` plus the attached prior year, as `evaluate --prior` applied it."""
+    result = project.run()
+    if project.prior:
+        from .prior import attach_prior, prior_from_json
+
+        attach_prior(result, prior_from_json(project.prior, "项目中的上年结果"))
+    return result
 
 
 def cmd_report(args: argparse.Namespace, print_: PrintFn) -> int:
@@ -92,15 +123,21 @@ def cmd_report(args: argparse.Namespace, print_: PrintFn) -> int:
     saved = load_saved_result(args.project)
     print_(f"项目：{Path(args.project).name}（评价年度 {project.year}，数据文件 {len(project.files)} 个，"
            f"人工更正 {len(project.corrections)} 条，手动调档 {len(project.overrides)} 条）")
-    result = project.run()
-    if saved is None:
+    result = run_project(project)
+    try:  # a --prior given now replaces the stored one, exactly as at evaluation
+        from .outputs import cli as outputs_cli
+    except ImportError:
+        outputs_cli = None
+    status = EXIT_OK if outputs_cli is None else outputs_cli.prepare(result, args, print_)
+    if getattr(args, "prior", None):
+        print_("提示：使用命令行指定的上年结果，未与项目保存时的结果核对")
+    elif saved is None:
         print_("提示：项目文件未保存评价结果，无法与保存时核对")
     elif to_json_dict(result) == saved:
         print_("核对：重新计算的结果与项目保存时的结果一致")
     else:
         print_("警告：重新计算的结果与项目保存时的结果不一致（可能是程序版本不同）；以下输出按本次重新计算的结果写出",
                err=True)
-    status = EXIT_OK
     if args.json:
         try:
             Path(args.json).parent.mkdir(parents=True, exist_ok=True)
@@ -109,13 +146,7 @@ def cmd_report(args: argparse.Namespace, print_: PrintFn) -> int:
             print_(f"错误：无法写出 {args.json}（{exc.strerror or exc}）", err=True)
             return EXIT_INPUT
         print_(f"已写出结果：{args.json}")
-    try:
-        from .outputs import cli as outputs_cli
-    except ImportError:
-        asked = [opt for opt in ("xlsx", "letters", "summary_pdf") if getattr(args, opt, None)]
-        if asked:
-            print_("错误：本版本未包含分类名单、告知书和汇总报告的输出模块", err=True)
-            return EXIT_INPUT
+    if outputs_cli is None:
         return status
     return max(status, outputs_cli.write_outputs(result, args, print_))
 

@@ -14,11 +14,11 @@ database is written to a temp file in the same folder, flushed, and swapped in w
 is read into memory, migrated there if it is older, and closed, so nothing holds a lock on it.
 
 Schema history (`SCHEMA_VERSION`; each step has a migration in `MIGRATIONS`):
-  1  first release: grids and the saved result stored as plain JSON text (`sheets.grid_json`,
-     `results.json`).
-  2  both stored zlib-compressed (`sheets.grid`/`results.doc` BLOB + `codec`): a 10 000-firm
-     county's file shrinks from about 10 MB to 3 MB, which matters for files mailed or carried
-     on USB sticks.
+  1  first release: grids, the saved result and the prior-year result stored as plain JSON text
+     (`sheets.grid_json`, `results.json`, `project.prior`).
+  2  all three stored zlib-compressed (`sheets.grid`, `results.doc`, `project.prior_doc` BLOB +
+     `codec`): a 10 000-firm county's file shrinks from about 10 MB to 3 MB, which matters for
+     files mailed or carried on USB sticks.
 """
 
 from __future__ import annotations
@@ -44,10 +44,11 @@ from .issues import InputError, Issue
 from .mapping import mapping_from_dict
 from .project import AuditEntry, Project, now_text
 from .readers import RawFile, RawSheet
-from .userdirs import autosave_dir
+from .recent import add_recent
+from .userdirs import autosave_dir, ensure_dir
 
 __all__ = [
-    "SCHEMA_VERSION", "SUFFIX", "ProjectFileError", "ProjectInfo", "Recoverable", "autosave_path",
+    "SCHEMA_VERSION", "SUFFIX", "ProjectFileError", "ProjectInfo", "Recoverable", "add_recent", "autosave_path",
     "discard_autosave", "find_recoverable", "load_project", "load_saved_result", "migrate", "read_info",
     "recover", "save_project", "write_autosave",
 ]
@@ -71,14 +72,6 @@ class ProjectFileError(InputError):
 
 _TABLES_COMMON = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE project (
-    id INTEGER PRIMARY KEY CHECK (id = 1),
-    year INTEGER NOT NULL,
-    scheme_text TEXT NOT NULL,
-    scheme_source TEXT NOT NULL,
-    mapping TEXT NOT NULL,            -- JSON list of SheetMapping.to_dict()
-    prior TEXT                        -- prior-year `--json` document, or NULL
-);
 CREATE TABLE files (
     id INTEGER PRIMARY KEY,           -- import order (the first file wins a conflict)
     name TEXT NOT NULL,
@@ -109,6 +102,15 @@ CREATE TABLE audit (
 """
 
 _COMPRESSED_V2 = """
+CREATE TABLE project (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    year INTEGER NOT NULL,
+    scheme_text TEXT NOT NULL,
+    scheme_source TEXT NOT NULL,
+    mapping TEXT NOT NULL,            -- JSON list of SheetMapping.to_dict()
+    prior_doc BLOB,                   -- prior-year `--json` document per `codec`, or NULL
+    codec TEXT
+);
 CREATE TABLE sheets (
     file_id INTEGER NOT NULL REFERENCES files(id),
     seq INTEGER NOT NULL,
@@ -136,11 +138,11 @@ SCHEMA_SQL = _TABLES_COMMON + _COMPRESSED_V2
 
 
 def _migrate_v1_to_v2(con: sqlite3.Connection) -> None:
-    """v1 kept grids and the result as JSON text; v2 compresses them (same JSON, zlib)."""
-    for table, old, new in (("sheets", "grid_json", "grid"), ("results", "json", "doc")):
+    """v1 kept grids, the result and the prior as JSON text; v2 compresses them (same JSON, zlib)."""
+    for table, old, new in (("sheets", "grid_json", "grid"), ("results", "json", "doc"), ("project", "prior", "prior_doc")):
         con.execute(f"ALTER TABLE {table} ADD COLUMN {new} BLOB")
         con.execute(f"ALTER TABLE {table} ADD COLUMN codec TEXT")
-        for rowid, text in con.execute(f"SELECT rowid, {old} FROM {table}").fetchall():
+        for rowid, text in con.execute(f"SELECT rowid, {old} FROM {table} WHERE {old} IS NOT NULL").fetchall():
             con.execute(f"UPDATE {table} SET {new} = ?, codec = ? WHERE rowid = ?", (_compress(text), CODEC, rowid))
         con.execute(f"ALTER TABLE {table} DROP COLUMN {old}")
 
@@ -217,9 +219,18 @@ def save_project(project: Project, path: str | Path, result: Any = None) -> None
     """Write `project` (and the result document, if given) to `path`, replacing it atomically.
 
     `result` is a `RunResult` or an already built `--json` dict. A successful save makes the
-    autosave of `path` obsolete, so it is removed. Raises `ProjectFileError` with a Chinese message.
+    autosave of `path` obsolete, so it is removed. A `path` ending in `.autosave` is written as an
+    autosave (as `write_autosave` does), so recovery finds it. Raises `ProjectFileError` (Chinese).
     """
     target = Path(path)
+    if target.name.endswith(AUTOSAVE_SUFFIX):  # an autosave written through this function: mark it as one
+        original = None
+        if target.parent == autosave_dir():
+            ensure_dir(target.parent)
+        else:
+            original = target.with_name(target.name[:-len(AUTOSAVE_SUFFIX)])
+        _write(project, target, _result_doc(result), _autosave_meta(original))
+        return
     _write(project, target, _result_doc(result), {"kind": "project"})
     discard_autosave(target)
 
@@ -276,10 +287,10 @@ def _insert_all(con: sqlite3.Connection, project: Project, result_doc: dict[str,
         "host": socket.gethostname(),
         **meta,
     }
-    con.execute("INSERT INTO project VALUES (1, ?, ?, ?, ?, ?)", (
+    prior = None if project.prior is None else _compress(json.dumps(project.prior, ensure_ascii=False))
+    con.execute("INSERT INTO project VALUES (1, ?, ?, ?, ?, ?, ?)", (
         project.year, project.scheme_text, project.scheme_source,
-        json.dumps([m.to_dict() for m in project.mapping.sheets], ensure_ascii=False),
-        None if project.prior is None else json.dumps(project.prior, ensure_ascii=False)))
+        json.dumps([m.to_dict() for m in project.mapping.sheets], ensure_ascii=False), prior, CODEC))
     for fid, rf in enumerate(project.files, 1):
         content = _file_bytes(rf)
         con.execute("INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?)", (
@@ -448,10 +459,11 @@ def migrate(con: sqlite3.Connection, version: int) -> None:
 
 
 def _read_project(con: sqlite3.Connection) -> Project:
-    row = con.execute("SELECT year, scheme_text, scheme_source, mapping, prior FROM project WHERE id = 1").fetchone()
+    row = con.execute("SELECT year, scheme_text, scheme_source, mapping, prior_doc, codec FROM project WHERE id = 1"
+                      ).fetchone()
     if row is None:
         raise ValueError("project row missing")
-    year, scheme_text, scheme_source, mapping_json, prior_json = row
+    year, scheme_text, scheme_source, mapping_json, prior_blob, codec = row
     rules = json.loads(mapping_json)
     mapping = mapping_from_dict({"sheet": rules}, "项目文件中的列对应设置")
     files: list[RawFile] = []
@@ -481,7 +493,8 @@ def _read_project(con: sqlite3.Connection) -> Project:
     ).fetchall()]
     return Project(year=int(year), scheme_text=scheme_text, scheme_source=scheme_source, files=files,
                    mapping=mapping, corrections=corrections, overrides=overrides, audit=audit,
-                   prior=None if prior_json is None else json.loads(prior_json), read_issues=read_issues)
+                   prior=None if prior_blob is None else json.loads(_decompress(prior_blob, codec)),
+                   read_issues=read_issues)
 
 
 def _issue(r: Any) -> Issue:
@@ -517,11 +530,11 @@ def write_autosave(project: Project, path: str | Path | None, result: Any = None
 
     The project file itself is never touched, so the user's last explicit save stays what it was.
     """
-    meta = {"kind": "autosave", "original_path": "" if path is None else str(Path(path).resolve())}
+    meta = _autosave_meta(None if path is None else Path(path))
     target = autosave_path(path)
     doc = _result_doc(result)
     if path is None:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        ensure_dir(target.parent)
         _write(project, target, doc, meta)
         return target
     try:
@@ -529,9 +542,13 @@ def write_autosave(project: Project, path: str | Path | None, result: Any = None
         return target
     except ProjectFileError:
         fallback = _fallback_autosave_path(path)
-        fallback.parent.mkdir(parents=True, exist_ok=True)
+        ensure_dir(fallback.parent)
         _write(project, fallback, doc, meta)
         return fallback
+
+
+def _autosave_meta(original: Path | None) -> dict[str, str]:
+    return {"kind": "autosave", "original_path": "" if original is None else str(original.resolve())}
 
 
 def discard_autosave(path: str | Path | None) -> None:

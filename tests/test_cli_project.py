@@ -103,3 +103,22 @@ def test_a_corrupt_project_never_prints_a_traceback_from_the_real_command(tmp_pa
                           encoding="utf-8")
     assert proc.returncode == 2
     assert proc.stderr.strip() == "错误：x.mujun：不是亩均效益评价项目文件（.mujun），或文件已损坏"
+
+
+def test_a_prior_year_given_at_evaluation_is_kept_in_the_project(tmp_path, sample_files, evaluated):
+    pytest.importorskip("evaluator.outputs.cli")
+    prior = json.loads((evaluated / "evaluate.json").read_text(encoding="utf-8"))
+    prior["year"] = 2024
+    for e in prior["enterprises"]:
+        if e["tier"]:
+            e["tier"] = "D"  # everyone was D last year
+    (tmp_path / "2024.json").write_text(json.dumps(prior, ensure_ascii=False), encoding="utf-8")
+    assert main(["evaluate", *map(str, sample_files), "--year", "2025", "--json", str(tmp_path / "e.json"),
+                 "--prior", str(tmp_path / "2024.json"), "--project", str(tmp_path / "p.mujun"), "--issues", "none"]) == 0
+    project = load_project(tmp_path / "p.mujun")
+    assert project.prior["year"] == 2024 and project.audit[-1].action == "prior"
+    assert main(["report", str(tmp_path / "p.mujun"), "--json", str(tmp_path / "r.json")]) == 0
+    assert (tmp_path / "r.json").read_bytes() == (tmp_path / "e.json").read_bytes()
+    doc = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    graded = [e for e in doc["enterprises"] if e["tier"]]
+    assert graded and all(e["prior_tier"] == "D" for e in graded)

@@ -19,6 +19,7 @@ import pytest
 
 from evaluator import projectfile as pf
 from evaluator.project import Project, new_project
+from evaluator.project_commands import run_project
 from evaluator.projectfile import (
     SCHEMA_VERSION,
     ProjectFileError,
@@ -178,13 +179,13 @@ def _child(tmp_path: Path, mode: str, target: Path) -> subprocess.Popen:
 
 
 def test_killed_while_writing_leaves_the_previous_file_intact(tmp_path):
-    target = tmp_path / "项目.mujun"
+    target = tmp_path / "项目[终稿].mujun"  # brackets: the temp-file sweep must not read them as a glob
     save_project(_small_project(), target)
     before = target.read_bytes()
     child = _child(tmp_path, "hook", target)
     try:
         assert child.stdout.readline().strip() == "WRITING"
-        temps = list(tmp_path.glob(".项目.mujun.*.tmp"))
+        temps = [p for p in tmp_path.iterdir() if p.name.startswith(".项目[终稿].mujun.") and p.suffix == ".tmp"]
         assert temps and temps[0].stat().st_size > 0  # killed mid-write, not before it started
     finally:
         child.kill()
@@ -197,7 +198,7 @@ def test_killed_while_writing_leaves_the_previous_file_intact(tmp_path):
     for t in temps:
         os.utime(t, (old, old))
     save_project(_small_project(), target)
-    assert not list(tmp_path.glob(".项目.mujun.*.tmp"))
+    assert [p.name for p in tmp_path.iterdir() if p.suffix == ".tmp"] == []
 
 
 def test_killed_at_a_random_moment_of_repeated_saves_the_file_is_always_whole(tmp_path):
@@ -234,13 +235,16 @@ def test_version_1_file_opens_migrates_in_memory_and_evaluates(tmp_path):
     assert isinstance(flags.rows[2][4], dt.date) and flags.merged == [((0, 0), (0, 4))]
     assert [a.action for a in project.audit] == ["import", "import", "correction", "override"]
 
-    doc = to_json_dict(project.run())
+    assert project.prior["year"] == 2024
+    doc = to_json_dict(run_project(project))
     above = doc["summary"]["above"]
     # Σ tax / Σ land over the 4 evaluated 规上 firms, with 丙's land corrected from 80 to 75 亩.
     assert above["benchmarks"]["tax_per_mu"] == pytest.approx((300 + 240 + 160 + 60) / (50 + 30 + 75 + 40))
     by_name = {e["name"]: e for e in doc["enterprises"]}
     assert (by_name["示范县丁化工有限公司"]["initial_tier"], by_name["示范县丁化工有限公司"]["tier"]) == ("C", "B")
     assert by_name["示范县辛热力有限公司"]["status"] == "exempt"
+    assert [by_name[n]["prior_tier"] for n in ("示范县甲机械有限公司", "示范县乙电子有限公司", "示范县丁化工有限公司")] == [
+        "A", None, "D"]
     saved = load_saved_result(path)
     assert [e["credit_code"] for e in saved["enterprises"]] == [e["credit_code"] for e in doc["enterprises"]]
 
@@ -350,6 +354,19 @@ def test_autosave_beside_a_saved_project_until_the_next_save(tmp_path, monkeypat
     assert recover(item).overrides == project.overrides
     save_project(project, path)  # an explicit save makes the autosave obsolete
     assert not where.exists() and find_recoverable(path) == []
+
+
+def test_saving_straight_to_an_autosave_path_is_recoverable_too(tmp_path, monkeypatch):
+    monkeypatch.setenv("MUJUN_CONFIG_DIR", str(tmp_path / "cfg"))
+    path = tmp_path / "评价.mujun"
+    save_project(_small_project(), autosave_path(path))
+    save_project(_small_project(), autosave_path(None))
+    for a in (autosave_path(path), autosave_path(None)):
+        _as_if_from_a_dead_session(a)
+    found = {r.autosave: r.original for r in find_recoverable()}
+    assert found == {autosave_path(None): None}  # the one beside 评价.mujun is found through its project
+    (item,) = find_recoverable(path)
+    assert item.original == path.resolve()
 
 
 def test_autosave_falls_back_to_the_user_folder_when_the_project_folder_is_unusable(tmp_path, monkeypatch):

@@ -28,10 +28,15 @@ from .settings import Settings
 BASE_FIELDS = ("land", "tax", "value_added", "revenue", "electricity", "energy", "employees", "rd_expense")
 
 
+_CONTROL = dict.fromkeys([*range(0, 32), 127], " ")
+
+
 def _s(v: Any) -> str:
+    """Text for the letter: missing as "", control characters (a stray tab or line break in a
+    spreadsheet cell) as spaces."""
     if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
         return ""
-    return str(v)
+    return str(v).translate(_CONTROL).strip()
 
 
 def _f(v: Any) -> float | None:
@@ -50,13 +55,18 @@ def letter_order(table: pd.DataFrame, scheme_pops: Sequence[str]) -> list[str]:
     """Every firm in the order serial numbers are given: evaluated firms by population and county
     rank, then the others. Serials therefore do not depend on which letters are selected."""
     pop_order = {p: i for i, p in enumerate(scheme_pops)}
-    ev = table[table["population"].notna()]
-    ev_keys = sorted(ev.index, key=lambda k: (pop_order.get(ev.at[k, "population"], 99),
-                                              _f(ev.at[k, "rank"]) or math.inf, str(k)))
     status_order = {s: i for i, s in enumerate(STATUS_LABELS)}
-    rest = table[table["population"].isna()]
-    rest_keys = sorted(rest.index, key=lambda k: (status_order.get(rest.at[k, "status"], 9), str(k)))
-    return [str(k) for k in ev_keys] + [str(k) for k in rest_keys]
+    keys = [str(k) for k in table.index]
+    pops = table["population"].tolist()
+    ranks = [_f(v) for v in table["rank"].tolist()]
+    status = table["status"].tolist()
+
+    def order(i: int) -> tuple[Any, ...]:
+        if pops[i] is not None:
+            return (0, pop_order.get(pops[i], 99), ranks[i] if ranks[i] is not None else math.inf, keys[i])
+        return (1, status_order.get(status[i], 9), 0, keys[i])
+
+    return [keys[i] for i in sorted(range(len(keys)), key=order)]
 
 
 def _group_sizes(t: pd.DataFrame, col: str) -> dict[tuple[str, str], int]:

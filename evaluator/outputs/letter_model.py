@@ -53,6 +53,7 @@ class LetterData:
     authority: str = ""
     date: str = ""
     footer: str = ""
+    prelude: str = ""  # characters most letters of the batch use, given font codes first (see PdfFonts.prime)
 
     def text(self) -> str:
         """Everything printed, for glyph checks."""

@@ -56,6 +56,11 @@ def _ratio_chart(w: Writer, lines: Sequence[IndicatorLine], colour: Any) -> floa
         w.draw_line(x - w.metrics().text(label) * 7 / 2, bottom - 11, label, 7, colour=GREY)
         tick += 0.5
     c.line(x0, bottom, x1, bottom)
+    c.setStrokeColor(RED)  # the benchmark line goes under the bars and their labels
+    c.setLineWidth(0.8)
+    c.setDash(3, 2)
+    c.line(xr(1.0), bottom, xr(1.0), top + 2)
+    c.setDash()
     for i, ln in enumerate(lines):
         yc = top - row * i - row / 2
         lw = w.metrics().text(ln.label) * SMALL
@@ -66,12 +71,10 @@ def _ratio_chart(w: Writer, lines: Sequence[IndicatorLine], colour: Any) -> floa
         c.setFillColor(colour if ln.ratio >= 1 else colors.HexColor("#B9B9B9"))
         c.rect(x0, yc - 4.5, max(xr(ln.ratio) - x0, 0.5), 9, stroke=0, fill=1)
         more = "＞" if ln.ratio > scale_max else ""
-        w.draw_line(xr(ln.ratio) + 3, yc - 3, f"{more}{ln.ratio:.2f} 倍", 7.5)
-    c.setStrokeColor(RED)
-    c.setLineWidth(0.8)
-    c.setDash(3, 2)
-    c.line(xr(1.0), bottom, xr(1.0), top + 2)
-    c.setDash()
+        text = f"{more}{ln.ratio:.2f} 倍"
+        c.setFillColor(colors.white)
+        c.rect(xr(ln.ratio) + 2, yc - 5, w.metrics().text(text) * 7.5 + 2, 10, stroke=0, fill=1)
+        w.draw_line(xr(ln.ratio) + 3, yc - 3, text, 7.5)
     label = "基准值"
     w.draw_line(xr(1.0) - w.metrics().text(label) * 7.5 / 2, top + 5, label, 7.5, colour=RED)
     c.restoreState()
@@ -97,7 +100,7 @@ def _identity_rows(d: LetterData) -> list[list[Cell]]:
     return rows
 
 
-SCORE_WIDTHS = [90.0, 66.0, 56.0, 56.0, 30.0, 46.0]
+SCORE_WIDTHS = [90.0, 66.0, 56.0, 56.0, 30.0, 52.0]
 SCORE_WIDTHS.append(FRAME_W - sum(SCORE_WIDTHS))
 
 
@@ -182,7 +185,8 @@ def _writer(canv: Any, fonts: PdfFonts) -> Writer:
 
 
 def _footer(d: LetterData) -> tuple[str, ...]:
-    return (d.footer, f"{d.doc_number}　{d.identity[0][1]}")
+    name = d.identity[0][1]
+    return (d.footer, f"{d.doc_number}　{name if len(name) <= 32 else name[:31] + '…'}")
 
 
 def _canvas(target: Any, fonts: PdfFonts, title: str) -> Any:
@@ -197,6 +201,8 @@ def _canvas(target: Any, fonts: PdfFonts, title: str) -> Any:
 def render_letter(d: LetterData, fonts: PdfFonts, target: Any) -> None:
     """One letter to a path or a binary file object."""
     c = _canvas(target, fonts, f"{d.title}（{d.identity[0][1]}）")
+    if d.prelude:
+        fonts.prime(c, d.prelude)
     c.mark_section(_footer(d))
     draw_letter(_writer(c, fonts), d)
     c.showPage()
@@ -209,6 +215,8 @@ def render_combined(items: Sequence[LetterData], fonts: PdfFonts, target: Any,
 
     `check` is called before each letter and may raise to stop (cancellation)."""
     c = _canvas(target, fonts, "评价结果告知书（合订本）")
+    if items and items[0].prelude:
+        fonts.prime(c, items[0].prelude)
     for d in items:
         if check is not None:
             check()

@@ -14,8 +14,10 @@ import multiprocessing as mp
 import os
 import sys
 import threading
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -25,7 +27,7 @@ from ..issues import Cancelled, InputError
 from ..pipeline import RunResult
 from ..progress import CancelFn, ProgressFn
 from .fingerprint import data_fingerprint
-from .fonts import find_cjk_font, pdf_fonts
+from .fonts import PdfFonts, find_cjk_font, pdf_fonts
 from .letter_data import LetterBuilder
 from .letter_model import LetterData
 from .letter_pdf import init_worker, render_chunk, render_combined, render_combined_job, render_letter
@@ -74,6 +76,23 @@ def unknown_codes(result: RunResult, codes: Sequence[str]) -> list[str]:
     return [c for c, n in zip(codes, norm) if (n if isinstance(n, str) else c) not in keys and c not in keys]
 
 
+def common_characters(texts: Sequence[str], fonts: PdfFonts | None = None, subsets: int = 2) -> str:
+    """The characters most letters use, enough to fill `subsets` whole font subsets (256 codes
+    each), in code-point order so that every letter primed with them gets identical leading
+    subsets (see `PdfFonts.prime`). Without `fonts`: those used by at least half the letters."""
+    if not texts:
+        return ""
+    counts: Counter[str] = Counter()
+    for t in texts:
+        counts.update(set(t))
+    ranked = sorted((c for c in counts if not c.isspace()), key=lambda c: (-counts[c], c))
+    if fonts is None:
+        need = math.ceil(len(texts) / 2)
+        return "".join(sorted(c for c in ranked if counts[c] >= need))
+    chosen = fonts.fill_subsets(ranked, subsets)
+    return "".join(sorted(c for c in chosen if counts[c] > 1))
+
+
 def _mp_context() -> mp.context.BaseContext:
     """`fork` is fast but unsafe in a threaded process (the GUI); `spawn` everywhere else."""
     if sys.platform.startswith("linux") and threading.active_count() == 1:
@@ -113,8 +132,11 @@ def write_letters(result: RunResult, out_dir: str | Path, settings: Settings | N
             batch.skipped.append(key)
             continue
         items.append(builder.build(key))
-    for d in items:
-        missing = fonts.missing(d.text())
+    texts = [d.text() for d in items]
+    prelude = common_characters(texts, fonts)
+    items = [replace(d, prelude=prelude) for d in items]
+    for d, text in zip(items, texts):
+        missing = fonts.missing(text)
         if missing:
             batch.warnings.append(f"{d.identity[0][1]}：字体中没有“{missing}”，这些字在告知书中会显示为空白或方框；"
                                   "请在设置中改用包含这些字的字体")
@@ -123,8 +145,9 @@ def write_letters(result: RunResult, out_dir: str | Path, settings: Settings | N
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"无法创建输出文件夹 {out}（{exc.strerror or exc}）") from exc
-    jobs = [(d, str(path_inside(out, d.filename))) for d in items]
-    combined = Path(combined_path) if combined_path else None
+    base = out.resolve()
+    jobs = [(d, str(path_inside(base, d.filename, resolved=True))) for d in items]
+    combined = Path(combined_path) if combined_path and jobs else None
     if combined is not None:
         try:
             combined.parent.mkdir(parents=True, exist_ok=True)
@@ -180,7 +203,7 @@ def _render_parallel(jobs: list[tuple[LetterData, str]], combined: Path | None, 
     """Chunks of letters on a process pool; the combined PDF is one more job, started first."""
     ctx = _mp_context()
     stop_event = ctx.Event()
-    chunk = max(4, min(32, math.ceil(len(jobs) / (n_workers * 4))))
+    chunk = max(4, min(16, math.ceil(len(jobs) / (n_workers * 12))))  # small: no worker idles long at the end
     chunks = [jobs[i:i + chunk] for i in range(0, len(jobs), chunk)]
     weight_combined = len(jobs) * 0.5 if combined else 0
     total = len(jobs) + weight_combined

@@ -40,9 +40,10 @@ def letter_filename(serial: int, name: str, width: int = 3, fallback: str = "企
     return f"{serial:0{width}d}_{safe_filename_part(name, fallback)}{suffix}"
 
 
-def path_inside(folder: str | Path, filename: str) -> Path:
-    """The file's path in `folder`, refusing anything that would resolve outside it."""
-    base = Path(folder).resolve()
+def path_inside(folder: str | Path, filename: str, resolved: bool = False) -> Path:
+    """The file's path in `folder`, refusing anything that would resolve outside it (a name with
+    separators or `..`, or an existing link). `resolved=True`: `folder` is already resolved."""
+    base = Path(folder) if resolved else Path(folder).resolve()
     p = (base / filename).resolve()
     if p.parent != base:
         raise InputError(f"文件名“{filename}”不安全（会写到输出文件夹之外），已拒绝")

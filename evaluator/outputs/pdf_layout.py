@@ -207,6 +207,9 @@ class Writer:
         font and colour are only switched when they change."""
         c = self.c
         t = c.beginText()
+        # `_textOut` writes the text without measuring it (`textOut` also computes the width to move
+        # its own cursor, which we never use: each line sets its origin); fall back if it is gone.
+        out = getattr(type(t), "_textOut", type(t).textOut)
         cur_font: tuple[str, float] | None = None
         cur_col = c._fillColorObj
         cur_cs = 0.0
@@ -223,7 +226,7 @@ class Writer:
                 if cur_font != (f, size):
                     t.setFont(f, size)
                     cur_font = (f, size)
-                t.textOut(part)
+                out(t, part)
         if cur_cs:
             t.setCharSpace(0)
         c.drawText(t)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import (CondPageBreak, Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table,
@@ -123,7 +123,10 @@ class _Report:
         data = [[Paragraph(self.lines(str(v)), self.st["cell_head"]) for v in row] for row in rows[:header_rows]]
         body = self.st.setdefault(f"cell_{size}", ParagraphStyle(f"cell_{size}", parent=self.st["cell_small"],
                                                                  fontSize=size, leading=size * 1.25))
-        data += [[self.cell(v, body) for v in row] for row in rows[header_rows:]]
+        right = self.st.setdefault(f"cell_{size}_r", ParagraphStyle(f"cell_{size}_r", parent=body,
+                                                                    alignment=TA_RIGHT))
+        nums = set(number_cols)
+        data += [[self.cell(v, right if j in nums else body) for j, v in enumerate(row)] for row in rows[header_rows:]]
         t = Table(data, colWidths=list(widths), repeatRows=header_rows)
         style = [("GRID", (0, 0), (-1, -1), 0.5, RULE), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                  ("FONTNAME", (0, 0), (-1, -1), self.f.body), ("FONTSIZE", (0, 0), (-1, -1), size),

@@ -62,7 +62,7 @@ def _num(v: Any) -> float | None:
 class Column:
     header: str
     get: Callable[[str, dict[str, Any]], Any]  # (key, row) -> value
-    kind: str = "text"  # text / number / int / tier / wrap
+    kind: str = "text"  # text / number / int / year / tier / wrap
     unit: str = ""
     width: float = 10.0
 
@@ -83,6 +83,7 @@ class Formats:
         self.wrap = wb.add_format({**base, "text_wrap": True, "valign": "top"})
         self.center = wb.add_format({**base, "align": "center"})
         self.total_text = wb.add_format({**base, "bold": True, "bg_color": "#F2F2F2"})
+        self.year = wb.add_format({**base, "num_format": "0", "align": "center"})  # 2019, not 2,019
         self._num: dict[tuple[str, bool], Any] = {}
         self._tier: dict[int, Any] = {}
 
@@ -141,9 +142,9 @@ class _Sheet:
         ws, fmt, r = self.ws, self.fmt, self.row
         for j, c in enumerate(self.columns):
             v = c.get(key, rec)
-            if c.kind in ("number", "int"):
+            if c.kind in ("number", "int", "year"):
                 f = _num(v)
-                nf = fmt.number(c.unit if c.kind == "number" else "人", total)
+                nf = fmt.year if c.kind == "year" else fmt.number(c.unit if c.kind == "number" else "人", total)
                 if f is None:
                     ws.write_blank(r, j, None, nf)
                 else:
@@ -238,7 +239,7 @@ def _all_columns(ctx: _Context) -> list[Column]:
         spec = FIELD_BY_ID[f]
         cols.append(Column(f"{spec.label}（{spec.unit}）", lambda k, r, f=f: r[f],
                            "int" if decimals_for(spec.unit) == 0 else "number", spec.unit, 11))
-    cols.append(Column("投产时间（年）", lambda k, r: r["commissioned"], "int", width=8))
+    cols.append(Column("投产时间（年）", lambda k, r: r["commissioned"], "year", width=8))
     for f, label in FLAG_FIELDS.items():
         cols.append(Column(label, lambda k, r, f=f: _flag(r[f]), width=7))
     for ind in INDICATORS:

@@ -1,0 +1,150 @@
+"""The graded-list workbook (分类名单): right firms on the right sheets, typed cells, never a formula."""
+
+from __future__ import annotations
+
+import math
+import re
+import zipfile
+
+import openpyxl
+import pytest
+from python_calamine import CalamineWorkbook
+
+from evaluator.indicators import excel_format
+from evaluator.issues import Cancelled
+from evaluator.outputs.workbook import write_workbook
+
+from .outputs_fixtures import HOSTILE, hostile_result, settings
+
+HEADER_ROW = 3  # title, subtitle, header
+
+
+def _columns(ws) -> dict[str, int]:
+    return {c.value: c.column for c in ws[HEADER_ROW] if c.value}
+
+
+def _rows(ws):
+    return list(ws.iter_rows(min_row=HEADER_ROW + 1))
+
+
+@pytest.fixture(scope="module")
+def sample_book(sample_result, tmp_path_factory):
+    path = write_workbook(sample_result, tmp_path_factory.mktemp("wb") / "分类名单.xlsx", settings())
+    return path, openpyxl.load_workbook(path)
+
+
+def test_sheets_and_every_firm_once(sample_result, sample_book):
+    _path, wb = sample_book
+    assert wb.sheetnames == ["全部企业", "A类", "B类", "C类", "D类", "按乡镇汇总", "按行业汇总", "数据核查", "说明"]
+    ws = wb["全部企业"]
+    cols = _columns(ws)
+    t = sample_result.table
+    rows = _rows(ws)
+    assert len(rows) == len(t) == 303
+    codes = [r[cols["统一社会信用代码"] - 1].value for r in rows]
+    assert set(c for c in codes if c) == set(t["credit_code"].dropna()) - {None}
+    assert [r[cols["序号"] - 1].value for r in rows] == list(range(1, len(t) + 1))
+    status = {r[cols["统一社会信用代码"] - 1].value: r[cols["评价状态"] - 1].value for r in rows}
+    assert sum(1 for v in status.values() if v == "参评") == int(t["population"].notna().sum())
+
+
+def test_tier_sheets_hold_exactly_the_firms_of_that_final_tier(sample_result, sample_book):
+    _path, wb = sample_book
+    t = sample_result.table
+    for label in "ABCD":
+        ws = wb[f"{label}类"]
+        cols = _columns(ws)
+        got = sorted(r[cols["统一社会信用代码"] - 1].value for r in _rows(ws))
+        want = sorted(t.loc[t["tier"] == label, "credit_code"])
+        assert got == want and len(got) > 0, label
+        assert all(r[cols["最终等级"] - 1].value == label for r in _rows(ws))
+        pops = {r[cols["参评群体"] - 1].value for r in _rows(ws)}
+        assert pops == {"规上企业", "规下企业"}
+
+
+def test_numbers_are_numbers_with_unit_formats_and_missing_is_blank(sample_result, sample_book):
+    _path, wb = sample_book
+    ws = wb["全部企业"]
+    cols = _columns(ws)
+    t = sample_result.table
+    col = cols["亩均税收（万元/亩）"]
+    code_col = cols["统一社会信用代码"]
+    checked = 0
+    for r in _rows(ws):
+        cell = r[col - 1]
+        code = r[code_col - 1].value
+        if not code:
+            continue
+        want = t.loc[t["credit_code"] == code, "v_tax_per_mu"].iloc[0]
+        if isinstance(want, float) and math.isnan(want):
+            assert cell.value is None
+        else:
+            assert cell.data_type == "n" and cell.value == pytest.approx(want)
+            assert cell.number_format == excel_format("万元/亩")
+            checked += 1
+    assert checked > 250
+    assert any(r[cols["综合能耗（吨标准煤）"] - 1].value is None for r in _rows(ws))
+    years = [r[cols["投产时间（年）"] - 1] for r in _rows(ws) if r[cols["投产时间（年）"] - 1].value is not None]
+    assert years and all(c.number_format == "0" and 1900 < c.value < 2100 for c in years)
+    assert cols["综合得分"] and all(r[cols["综合得分"] - 1].data_type == "n" for r in _rows(ws)
+                                    if r[cols["综合得分"] - 1].value is not None)
+
+
+def test_print_setup_and_frozen_header(sample_book):
+    _path, wb = sample_book
+    ws = wb["全部企业"]
+    assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == 9
+    assert ws.freeze_panes == "D4"
+    assert ws.print_title_rows.replace("$", "") == "3:3"
+    assert ws.sheet_properties.pageSetUpPr.fitToPage  # one page wide (width 1 is the default), any height:
+    assert ws.page_setup.fitToWidth in (None, 1) and int(ws.page_setup.fitToHeight) == 0
+    assert "分类名单" in ws.cell(1, 1).value
+
+
+def test_summaries_and_data_check_list(sample_result, sample_book):
+    path, wb = sample_book
+    ws = wb["按乡镇汇总"]
+    cols = _columns(ws)
+    towns = {r[cols["乡镇（街道）"] - 1].value for r in _rows(ws)}
+    assert set(sample_result.evaluation.summary["above"]["by_township"]) <= towns and "合计" in towns
+    ws = wb["按行业汇总"]
+    assert any(str(r[1].value).startswith("33 金属制品业") for r in _rows(ws))
+    ws = wb["数据核查"]
+    assert len(_rows(ws)) == len(sample_result.issues)
+    levels = [r[1].value for r in _rows(ws)]
+    assert levels.index("错误") < levels.index("警告") < levels.index("提示")
+    # calamine (what WPS-like readers and our own importer use) reads every sheet
+    cwb = CalamineWorkbook.from_path(str(path))
+    for name in cwb.sheet_names:
+        assert cwb.get_sheet_by_name(name).to_python()
+
+
+def test_hostile_names_stay_text_in_every_reader(tmp_path):
+    result = hostile_result(tmp_path)
+    path = write_workbook(result, tmp_path / "名单.xlsx", settings())
+    with zipfile.ZipFile(path) as z:
+        for name in z.namelist():
+            if name.startswith("xl/worksheets/"):
+                assert not re.search(rb"<f[ >]", z.read(name)), name  # no formula element anywhere
+    wb = openpyxl.load_workbook(path)
+    seen = set()
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (ws.title, cell.coordinate, cell.value)
+                if cell.value in HOSTILE.values():
+                    assert cell.data_type == "s"
+                    seen.add(cell.value)
+    assert seen == set(HOSTILE.values())
+    cwb = CalamineWorkbook.from_path(str(path))
+    names = {r[2] for r in cwb.get_sheet_by_name("全部企业").to_python()[HEADER_ROW:]}
+    assert set(HOSTILE.values()) <= names
+    towns = {r[3] for r in cwb.get_sheet_by_name("全部企业").to_python()[HEADER_ROW:]}
+    assert "A&B<i>镇</i>" in towns
+
+
+def test_cancel_leaves_no_file(sample_result, tmp_path):
+    target = tmp_path / "x.xlsx"
+    with pytest.raises(Cancelled):
+        write_workbook(sample_result, target, settings(), cancel=lambda: True)
+    assert not target.exists() and not list(tmp_path.iterdir())
