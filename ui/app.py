@@ -23,12 +23,14 @@ from .style import apply_style
 def tune_runtime() -> None:
     """Keep the GUI thread's share of the GIL high while workers compute.
 
-    Workers run pure-Python loops (formatting 100k numbers, pandas string ops). With CPython's
-    default 5 ms switch interval, every Qt → Python call the GUI thread makes while a worker is
-    busy (a table cell's data(), a timer slot) can wait 5 ms for the GIL; 1 ms keeps scrolling
-    and progress updates smooth at a small cost in worker throughput.
+    Every crossing between Qt and Python on the GUI thread (a cell's data(), a slot, building a
+    widget) takes the GIL back from a busy worker, which gives it up only at the switch interval
+    (CPython default 5 ms). Building one page makes hundreds of crossings, so at the default a
+    page could stall for a second while a 100k-firm evaluation runs. 0.2 ms makes each hand-over
+    short; it costs a worker nothing while the GUI is idle, because only a waiting thread forces
+    a switch (benchmarks/bench_gui_table.py measures the effect).
     """
-    sys.setswitchinterval(0.001)
+    sys.setswitchinterval(0.0002)
 
 
 def create_app(argv: Sequence[str] | None = None) -> QApplication:

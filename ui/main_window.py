@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtCore import QSize, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -33,7 +33,7 @@ from evaluator.issues import InputError
 from .pages.audit_page import AuditPage
 from .pages.check_page import CheckPage
 from .pages.export_page import ExportPage
-from .pages.import_page import FILE_FILTER, ImportPage
+from .pages.import_page import ImportPage
 from .pages.results_page import ResultsPage
 from .pages.scheme_page import SchemePage
 from .session import Session, projectfile_module
@@ -173,6 +173,11 @@ class MainWindow(QMainWindow):
             a = self.recent_menu.addAction(str(p))
             a.triggered.connect(lambda _=False, p=p: self.open_project(p))
 
+    def refresh_pending(self) -> bool:
+        """True while a page has a deferred refresh queued (tests wait for the pages to catch up)."""
+        pages = (self.import_page, self.check_page, self.results_page, self.export_page, self.audit_page)
+        return any(p.refresh_later.pending for p in pages) or self.results_page._refresh_rest.pending
+
     # --- navigation ----------------------------------------------------------------------------
     def go(self, page: int) -> None:
         self.nav.setCurrentRow(page)
@@ -231,21 +236,25 @@ class MainWindow(QMainWindow):
     def _ask_yes_no(self, title: str, text: str) -> bool:
         return QMessageBox.question(self, title, text) == QMessageBox.StandardButton.Yes
 
+    def ask_unsaved(self) -> str:
+        """"save", "discard" or "cancel" for unsaved changes (replaced in tests: no modal dialogs)."""
+        if projectfile_module() is None:
+            ok = self._ask_yes_no(APP_TITLE, "当前项目的修改尚未保存（项目文件功能尚未安装），仍要继续吗？")
+            return "discard" if ok else "cancel"
+        ans = QMessageBox.question(self, APP_TITLE, "当前项目有未保存的修改，是否保存？",
+                                   QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+                                   | QMessageBox.StandardButton.Cancel)
+        return {QMessageBox.StandardButton.Save: "save", QMessageBox.StandardButton.Discard: "discard"}.get(ans, "cancel")
+
     def _maybe_save(self) -> bool:
         """Before replacing the project: True to go on (saved or discarded), False to stay."""
         s = self.session
         if not s.dirty or not s.project.files:
             return True
-        if projectfile_module() is None:
-            return self._ask_yes_no(APP_TITLE, "当前项目的修改尚未保存（项目文件功能尚未安装），仍要继续吗？")
-        ans = QMessageBox.question(self, APP_TITLE, "当前项目有未保存的修改，是否保存？",
-                                   QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
-                                   | QMessageBox.StandardButton.Cancel)
-        if ans == QMessageBox.StandardButton.Cancel:
-            return False
-        if ans == QMessageBox.StandardButton.Save:
+        ans = self.ask_unsaved()
+        if ans == "save":
             return self.save_project(wait=True)
-        return True
+        return ans == "discard"
 
     def new_project(self) -> None:
         if self._maybe_save():

@@ -24,6 +24,7 @@ import pandas as pd
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont
 
+from evaluator.audit import action_label, field_label
 from evaluator.corrections import Correction
 from evaluator.evaluate import STATUS_LABELS
 from evaluator.fields import FIELD_BY_ID, FLAG_FIELDS
@@ -32,20 +33,14 @@ from evaluator.issues import LEVEL_LABELS, Issue
 from evaluator.merge import NAME_KEY_PREFIX
 from evaluator.pipeline import RunResult
 from evaluator.readers import RawSheet, column_letter
-from evaluator.scheme import POPULATIONS
 
 from . import style
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 KEY_ROLE = Qt.ItemDataRole.UserRole + 2
 MISSING = "—"
+CHUNK = 16_384  # rows formatted per GIL hold in the worker (about 10 ms)
 
-POPULATION_LABELS: dict[str, str] = {"above": "规上", "below": "规下"}
-AUDIT_ACTIONS: dict[str, str] = {
-    "import": "导入文件", "remove_file": "移除文件", "reorder": "调整文件顺序", "mapping": "列对应设置",
-    "scheme": "评价方案", "correction": "人工更正", "remove_correction": "撤销更正", "override": "手动调档",
-    "clear_override": "取消调档", "year": "评价年度", "evaluate": "评价",
-}
 # GB/T 4754-2017 divisions that county industrial evaluations meet (mining, manufacturing, utilities).
 DIVISION_NAMES: dict[str, str] = {
     "06": "煤炭开采和洗选业", "07": "石油和天然气开采业", "08": "黑色金属矿采选业", "09": "有色金属矿采选业",
@@ -82,7 +77,11 @@ def format_numbers(values: np.ndarray, unit: str = "", decimals: int | None = No
     out = np.empty(len(v), dtype=object)
     ok = np.isfinite(v)
     fin = v[ok]
-    text = list(map(("%%.%df" % d).__mod__, fin.tolist()))
+    fmt_plain = ("%%.%df" % d).__mod__
+    values = fin.tolist()
+    text: list[str] = []
+    for i in range(0, len(values), CHUNK):  # list(map(C function)) holds the GIL: give the GUI a turn
+        text.extend(map(fmt_plain, values[i:i + CHUNK]))
     big = np.flatnonzero(np.abs(fin) >= 999.5)  # may round up to 1,000
     if len(big):
         fmt = ("{:,.%df}" % d).format
@@ -159,10 +158,17 @@ class ColumnTable:
     columns: list[Column]
     keys: np.ndarray
     extra: dict[str, Any] = field(default_factory=dict)
+    _positions: dict[str, int] | None = field(default=None, repr=False)
 
     @property
     def n(self) -> int:
         return len(self.keys)
+
+    def position(self, key: str) -> int:
+        """Source row of a key (-1 if absent); the map is built once, by the worker when it can."""
+        if self._positions is None:
+            self._positions = {str(k): i for i, k in enumerate(self.keys.tolist())}
+        return self._positions.get(key, -1)
 
     def column_index(self, cid: str) -> int:
         for i, c in enumerate(self.columns):
@@ -188,7 +194,6 @@ class ColumnTableModel(QAbstractTableModel):
         self._sort_column = -1
         self._sort_order = Qt.SortOrder.AscendingOrder
         self._perm_cache: dict[tuple[int, bool], np.ndarray] = {}
-        self._key_pos: dict[str, int] | None = None
         self._bold = QFont()
         self._bold.setBold(True)
         self._colours: dict[tuple[str, str, str], QColor | None] = {}
@@ -205,7 +210,6 @@ class ColumnTableModel(QAbstractTableModel):
         self._t = table
         self._mask = mask if mask is not None and len(mask) == table.n else np.ones(table.n, dtype=bool)
         self._perm_cache = {}
-        self._key_pos = None
         self._sort_column = table.column_index(old_id) if old_id else -1
         self._order = self._compute_order()
         self.endResetModel()
@@ -231,9 +235,7 @@ class ColumnTableModel(QAbstractTableModel):
         return self._order
 
     def source_row_of_key(self, key: str) -> int:
-        if self._key_pos is None:
-            self._key_pos = {str(k): i for i, k in enumerate(self._t.keys.tolist())}
-        return self._key_pos.get(key, -1)
+        return self._t.position(key)
 
     def view_row_of_key(self, key: str) -> int:
         src = self.source_row_of_key(key)
@@ -374,7 +376,8 @@ def prior_tiers(table: pd.DataFrame, prior: dict[str, Any] | None) -> np.ndarray
     return np.array([by_code.get(c, "") or "" for c in codes], dtype=object)
 
 
-def build_enterprise_table(result: RunResult, prior: dict[str, Any] | None = None) -> ColumnTable:
+def build_enterprise_table(result: RunResult, prior: dict[str, Any] | None = None,
+                           issues_by_key: dict[str, list[Issue]] | None = None) -> ColumnTable:
     """The enterprise list as columns: identity, status, score, tiers, ranks, indicators, inputs."""
     t = result.table
     n = len(t)
@@ -410,7 +413,7 @@ def build_enterprise_table(result: RunResult, prior: dict[str, Any] | None = Non
         return out
 
     score = _float(t, "total_score")
-    by_key = result.issues_by_key()
+    by_key = issues_by_key if issues_by_key is not None else result.issues_by_key()
     n_err = np.zeros(n)
     n_warn = np.zeros(n)
     for i, k in enumerate(keys.tolist()):
@@ -477,8 +480,11 @@ def build_enterprise_table(result: RunResult, prior: dict[str, Any] | None = Non
     extra = {
         "population": population, "tier": tier, "initial_tier": initial, "township": township,
         "division": division, "status": status_raw, "search": search, "name": name,
+        "townships": sorted(set(township.tolist())), "divisions": sorted(set(division.tolist())),
     }
-    return ColumnTable(cols, keys, extra)
+    table = ColumnTable(cols, keys, extra)
+    table.position("")  # build the key → row map here (in the worker), not on the first click
+    return table
 
 
 def enterprise_mask(table: ColumnTable, population: str = "", tier: str = "", township: str | None = None,
@@ -523,12 +529,12 @@ def build_issue_table(issues: Sequence[Issue], names: dict[str, str] | None = No
     cols = [
         Column("level", "级别", np.array([LEVEL_LABELS[x] for x in level.tolist()], dtype=object),
                np.array([lvl_order[x] for x in level.tolist()]), palette="level", colour_keys=level, width=4),
-        Column("file", "文件", files, width=16),
-        Column("sheet", "工作表", np.array([i.sheet for i in issues], dtype=object), width=8),
-        Column("row", "行", format_ints(rows), rows, numeric=True, width=4),
-        Column("column", "列", np.array([i.column for i in issues], dtype=object), width=10),
-        Column("message", "说明", np.array([i.message for i in issues], dtype=object), width=60),
         Column("enterprise", "企业", ent, width=16),
+        Column("file", "文件", files, width=14),
+        Column("sheet", "工作表", np.array([i.sheet for i in issues], dtype=object), width=7),
+        Column("row", "行", format_ints(rows), rows, numeric=True, width=3),
+        Column("column", "列", np.array([i.column for i in issues], dtype=object), width=9),
+        Column("message", "说明", np.array([i.message for i in issues], dtype=object), width=60),
     ]
     search = (pd.Series([i.message for i in issues], dtype="string") + "\x1f" + pd.Series(ent, dtype="string")
               + "\x1f" + pd.Series(files, dtype="string") + "\x1f" + pd.Series(keys, dtype="string")).str.lower()
@@ -592,12 +598,11 @@ def build_audit_table(audit: Sequence[Any], names: dict[str, str] | None = None)
         return np.array([str(getattr(a, attr, "")) for a in audit], dtype=object)
 
     target = np.array([names.get(a.target, a.target) if a.target else "" for a in audit], dtype=object)
-    fields = np.array([FIELD_BY_ID[a.field].label if a.field in FIELD_BY_ID else ("等级" if a.field == "tier" else a.field)
-                       for a in audit], dtype=object)
+    fields = np.array([field_label(a.field) if a.field else "" for a in audit], dtype=object)
     cols = [
         Column("time", "时间", col("time"), width=12),
         Column("user", "操作人", col("user"), width=6),
-        Column("action", "操作", np.array([AUDIT_ACTIONS.get(a.action, a.action) for a in audit], dtype=object), width=7),
+        Column("action", "操作", np.array([action_label(a.action) for a in audit], dtype=object), width=7),
         Column("target", "对象", target, width=18),
         Column("field", "字段", fields, width=6),
         Column("before", "原值", col("before"), width=12),
@@ -613,10 +618,6 @@ def enterprise_names(result: RunResult | None) -> dict[str, str]:
     t = result.table
     return {str(k): (str(v) if isinstance(v, str) else str(k).removeprefix(NAME_KEY_PREFIX))
             for k, v in zip(t.index.tolist(), t["name"].astype(object).tolist())}
-
-
-def population_label(pid: str | None) -> str:
-    return POPULATIONS.get(pid or "", "未参评")
 
 
 # --- raw grid preview ---------------------------------------------------------------------------

@@ -11,15 +11,15 @@ cached and only a change of files or mapping parses again.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
-from evaluator.issues import InputError
+from evaluator.issues import InputError, Issue
 from evaluator.mapping import SheetMapping
 from evaluator.pipeline import Imported, RunResult, evaluate_tables
 from evaluator.progress import CancelFn, ProgressFn, Steps
@@ -72,6 +72,7 @@ class Outcome:
     names: dict[str, str]
     imported_key: tuple[Any, ...]
     imported: Imported
+    issues_by_key: dict[str, list[Issue]] = field(default_factory=dict)
 
 
 def imported_key(project: Project) -> tuple[Any, ...]:
@@ -96,11 +97,12 @@ def evaluation_job(project: Project, cached: tuple[tuple[Any, ...], Imported] | 
         result = evaluate_tables(imported, project.scheme, project.year, project.corrections, project.overrides, steps)
         steps.stage(0.8, 1.0, "准备表格")
         names = enterprise_names(result)
-        ent = build_enterprise_table(result, prior)
+        by_key = result.issues_by_key()
+        ent = build_enterprise_table(result, prior, by_key)
         steps.report(0.7, "准备数据核查列表")
         issues = build_issue_table(result.issues, names)
         steps.done()
-        return Outcome(result, ent, issues, names, key, imported)
+        return Outcome(result, ent, issues, names, key, imported, by_key)
 
     return job
 
@@ -128,13 +130,18 @@ class Session(QObject):
         self.memory = memory or MappingMemory()
         self._cache: tuple[tuple[Any, ...], Imported] | None = None
         self.eval_runner = TaskRunner("evaluate", self)
-        self.import_runner = TaskRunner("import", self)
+        self._import_runner = TaskRunner("import", self)
+        self._import_queue: list[list[str]] = []  # imports wait their turn: a later one never cancels an earlier
+        self._generation = 0  # bumped when the project is replaced; late imports for an old one are dropped
         self.file_runner = TaskRunner("projectfile", self)
         self.autosave_runner = TaskRunner("autosave", self)  # silent: no busy indicator
-        for r in (self.eval_runner, self.import_runner, self.file_runner):
+        for r in (self.eval_runner, self.file_runner, self._import_runner):
             r.busy_changed.connect(self._on_busy)
             r.progress.connect(self.progress)
-        self._pending_keep_position: set[str] = set()
+        self._eval_soon = QTimer(self)
+        self._eval_soon.setSingleShot(True)
+        self._eval_soon.setInterval(0)
+        self._eval_soon.timeout.connect(self.evaluate)
 
     # --- state -------------------------------------------------------------------------------
     @property
@@ -143,25 +150,35 @@ class Session(QObject):
 
     @property
     def busy(self) -> bool:
-        return self.eval_runner.busy or self.import_runner.busy or self.file_runner.busy
+        return (self.eval_runner.busy or self._eval_soon.isActive() or self._import_runner.busy
+                or bool(self._import_queue) or self.file_runner.busy)
 
     def _on_busy(self, _: bool) -> None:
         self.busy_changed.emit(self.busy)
 
     def cancel(self) -> None:
-        for r in (self.import_runner, self.eval_runner, self.file_runner):
+        self._import_queue.clear()
+        for r in (self._import_runner, self.eval_runner, self.file_runner):
             r.cancel()
 
     def _changed(self, evaluate: bool = True) -> None:
         self.dirty = True
         self.project_changed.emit()
         if evaluate:
-            self.evaluate()
+            self.evaluate_soon()
+
+    def evaluate_soon(self) -> None:
+        """Evaluate on the next turn of the event loop, after the pages have taken in the edit:
+        their refresh then runs before the worker competes with it for the GIL."""
+        if not self._eval_soon.isActive():
+            self._eval_soon.start()
 
     def set_project(self, project: Project, path: Path | None = None) -> None:
         """Replace the whole project (新建, 打开, 示范数据); runs an evaluation."""
         self.eval_runner.cancel()
-        self.import_runner.cancel()
+        self._import_queue.clear()
+        self._import_runner.cancel()
+        self._generation += 1
         self.project = project
         self.path = Path(path) if path else None
         self.outcome = None
@@ -204,19 +221,41 @@ class Session(QObject):
 
     # --- files -------------------------------------------------------------------------------
     def add_files(self, paths: list[str | Path]) -> None:
-        """Read files in a worker; remembered mappings are applied to sheets with known headers."""
+        """Read files in a worker; remembered mappings are applied to sheets with known headers.
+
+        Imports run one after another in the order asked for (file order decides conflicts), so
+        two drops in quick succession keep their order and neither cancels the other.
+        """
         paths = [str(p) for p in paths]
-        if not paths:
+        if paths:
+            self._import_queue.append(paths)
+            self._next_import()
+
+    def _next_import(self) -> None:
+        if self._import_runner.busy or not self._import_queue:
+            self._on_busy(False)
             return
+        paths = self._import_queue.pop(0)
         p = self.project
         mapping, memory, year, scheme_text, user = p.mapping, self.memory.copy(), p.year, p.scheme_text, p.user
+        generation = self._generation
 
         def job(progress: ProgressFn, cancel: CancelFn) -> tuple[Project, list[str], list[SheetMapping]]:
             scratch = Project(year=year, scheme_text=scheme_text, mapping=mapping, user=user)
             failed = scratch.add_files(paths, progress, cancel)
             return scratch, failed, memory.suggest(scratch.files, mapping)
 
-        self.import_runner.start(job, self._on_imported, self._on_import_error)
+        def done(out: tuple[Project, list[str], list[SheetMapping]]) -> None:
+            if generation == self._generation:  # not for a project that was replaced meanwhile
+                self._on_imported(out)
+            self._next_import()
+
+        def failed(message: str, tb: str) -> None:
+            self.files_failed.emit([message])
+            self._next_import()
+
+        self._import_runner.start(job, done, failed, self._next_import)
+        self._on_busy(True)
 
     def _on_imported(self, out: tuple[Project, list[str], list[SheetMapping]]) -> None:
         scratch, failed, suggestions = out
@@ -237,9 +276,6 @@ class Session(QObject):
         if failed:
             self.files_failed.emit(list(failed))
         self._changed()
-
-    def _on_import_error(self, message: str, tb: str) -> None:
-        self.files_failed.emit([message])
 
     def remove_file(self, name: str) -> None:
         self.project.remove_file(name)
@@ -356,24 +392,25 @@ class Session(QObject):
         target = Path(path or self.path or "")
         if not str(target):
             raise InputError("请先选择保存位置")
-        snapshot, result = self.project.copy(), self.result
+        snapshot, result, before = self.project.copy(), self.result, self.path
+        audit_len = len(self.project.audit)
 
         def job(progress: ProgressFn, cancel: CancelFn) -> Path:
+            progress(0.1, f"正在保存 {target.name}")
             pf.save_project(snapshot, target, result=result)
             return target
 
         def done(p: Path) -> None:
             self.path = p
-            self.dirty = False
+            self.dirty = len(self.project.audit) != audit_len  # edited while saving: still unsaved
             self.path_changed.emit()
             self.message.emit(f"已保存：{p}")
             _remember_recent(pf, p)
-            try:
-                ap = Path(pf.autosave_path(p))
-                if ap.exists():
-                    ap.unlink()
-            except Exception:  # autosave cleanup is best effort
-                pass
+            for old in {before, p}:  # the recovery copies are obsolete once the project is saved
+                try:
+                    pf.discard_autosave(old)
+                except Exception:  # best effort
+                    pass
             if on_done:
                 on_done(p)
 
@@ -403,9 +440,7 @@ class Session(QObject):
         snapshot, path = self.project.copy(), self.path
 
         def job(progress: ProgressFn, cancel: CancelFn) -> Path:
-            target = Path(pf.autosave_path(path))
-            pf.save_project(snapshot, target, result=None)
-            return target
+            return Path(pf.write_autosave(snapshot, path))
 
         self.autosave_runner.start(job, lambda p: self.autosaved.emit(str(p)),
                                    lambda m, tb: log.warning("autosave failed: %s", m))

@@ -94,8 +94,13 @@ def common_characters(texts: Sequence[str], fonts: PdfFonts | None = None, subse
 
 
 def _mp_context() -> mp.context.BaseContext:
-    """`fork` is fast but unsafe in a threaded process (the GUI); `spawn` everywhere else."""
-    if sys.platform.startswith("linux") and threading.active_count() == 1:
+    """`fork` is fast but unsafe in a threaded process (the GUI); `spawn` everywhere else.
+
+    Qt's threads are invisible to `threading.active_count()`, so a call from any thread but the
+    main one (the GUI's worker pool) is treated as threaded too.
+    """
+    if (sys.platform.startswith("linux") and threading.current_thread() is threading.main_thread()
+            and threading.active_count() == 1):
         return mp.get_context("fork")
     return mp.get_context("spawn")
 

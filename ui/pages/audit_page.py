@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QMessageBox, QPu
 
 from ..models import ColumnTableModel, build_audit_table
 from ..session import Session
-from .common import Page, fit_columns, table_view
+from .common import Deferred, Page, fit_columns, table_view
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +52,9 @@ class AuditPage(Page):
         self.view = table_view(self.model)
         self.body.addWidget(self.view, 1)
         self.export_button.clicked.connect(lambda: self.export())
-        session.project_changed.connect(self.refresh)
-        session.result_changed.connect(self.refresh)
+        self.refresh_later = Deferred(self.refresh, self)
+        session.project_changed.connect(self.refresh_later)
+        session.result_changed.connect(self.refresh_later)
         self.refresh()
 
     def refresh(self) -> None:

@@ -28,8 +28,9 @@ from evaluator.issues import LEVEL_LABELS
 
 from ..models import ColumnTableModel, build_corrections_table, issue_mask
 from ..session import Session
-from .common import Page, current_key, fit_columns, table_view
-from .dialogs import CorrectionDialog, ReasonDialog
+from .common import Deferred, Page, current_key, fit_columns, table_view
+from ..widgets.correction_dialog import CorrectionDialog
+from .dialogs import ReasonDialog
 
 LEVEL_FILTERS = (("全部级别", ""), ("仅错误", "error"), ("错误和警告", "warning"), ("仅提示", "info_only"))
 
@@ -118,7 +119,8 @@ class CheckPage(Page):
         self.goto_button.clicked.connect(self._goto_selected)
         self.correct_button.clicked.connect(self.correct_selected)
         self.remove_button.clicked.connect(self.remove_selected_correction)
-        session.result_changed.connect(self.refresh)
+        self.refresh_later = Deferred(self.refresh, self)
+        session.result_changed.connect(self.refresh_later)
         session.project_changed.connect(self.refresh_corrections)
         self.refresh()
 
@@ -148,8 +150,7 @@ class CheckPage(Page):
             self.file.setCurrentIndex(i if i >= 0 else 0)
         self.model.set_table(o.issues, self._mask(o.issues))
         if first:
-            fit_columns(self.view, self.model, stretch_last=False)
-            self.view.horizontalHeader().setStretchLastSection(False)
+            fit_columns(self.view, self.model, stretch_last=True)
         self._update_shown()
         self.refresh_corrections()
 
@@ -204,7 +205,8 @@ class CheckPage(Page):
         row = r.table.loc[key]
         current = {f: row[f] for f in FIELD_BY_ID if f in row.index}
         name = self.session.outcome.names.get(key, key) if self.session.outcome else key
-        dlg = CorrectionDialog(name, current, field, self)
+        code = "" if key.startswith("名称:") else key
+        dlg = CorrectionDialog(name, current, field, credit_code=code, parent=self)
         if dlg.exec():
             fid, value, reason = dlg.values()
             self.apply_correction(key, fid, value, reason)

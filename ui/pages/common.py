@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -13,6 +15,28 @@ from PySide6.QtWidgets import (
 )
 
 from ..models import ColumnTableModel
+
+
+class Deferred:
+    """Call `fn` in its own turn of the event loop, once, however often it was asked for meanwhile.
+
+    A new result updates six pages; run inside the signal that announces it, that is one long
+    block of the GUI thread at 100k firms. Deferred, each page's refresh is a separate event, so
+    input, painting and progress keep flowing between them.
+    """
+
+    def __init__(self, fn: Callable[[], None], parent: QObject) -> None:
+        self._timer = QTimer(parent)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(fn)
+
+    def __call__(self, *args: object) -> None:
+        self._timer.start()
+
+    @property
+    def pending(self) -> bool:
+        return self._timer.isActive()
 
 
 class Page(QWidget):

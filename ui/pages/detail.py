@@ -12,14 +12,13 @@ import html
 import math
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from evaluator.corrections import Correction
 from evaluator.evaluate import STATUS_LABELS, TierOverride
 from evaluator.fields import FIELD_BY_ID, FLAG_FIELDS
 from evaluator.indicators import INDICATOR_BY_ID, INDICATORS, format_number
-from evaluator.issues import LEVEL_LABELS
+from evaluator.issues import LEVEL_LABELS, Issue
 from evaluator.merge import NAME_KEY_PREFIX
 from evaluator.pipeline import RunResult
 from evaluator.scheme import POPULATIONS
@@ -65,8 +64,13 @@ def _rank_text(rank: object, total: int, scope: str) -> str:
 
 
 def enterprise_html(result: RunResult, key: str, corrections: list[Correction] | None = None,
-                    override: TierOverride | None = None, prior_tier: str = "") -> str:
-    """The detail pane's HTML for one firm (empty-state text when the key is unknown)."""
+                    override: TierOverride | None = None, prior_tier: str = "",
+                    issues_by_key: dict[str, list[Issue]] | None = None) -> str:
+    """The detail pane's HTML for one firm (empty-state text when the key is unknown).
+
+    Costs one row lookup: group sizes for the ranks come from the core's summary and the firm's
+    issues from `issues_by_key` (built once per result in the worker), so it stays instant at 100k.
+    """
     t = result.table
     if key not in t.index:
         return "<p style='color:#5f6b7a'>在左侧表格中选择一家企业，查看其指标、得分、排名和数据问题。</p>"
@@ -110,11 +114,11 @@ def enterprise_html(result: RunResult, key: str, corrections: list[Correction] |
             who = "，".join(x for x in (override.user, override.time) if x)
             parts.append(f"<p style='color:#0d47a1'>✎ 手动调档为 {_e(override.tier)} 类（{_e(who)}）：{_e(override.reason)}</p>")
 
-        ev = t["population"] == pid
-        n_pop = int(ev.sum())
+        summary = result.evaluation.summary.get(pid) or {}
+        n_pop = int(summary.get("evaluated", 0))
         town = row["township"]
-        n_town = int((ev & (t["township"] == town)).sum()) if isinstance(town, str) else 0
-        n_div = int((ev & (t["division"] == div)).sum()) if div else 0
+        n_town = int(summary.get("by_township", {}).get(town, {}).get("evaluated", 0)) if isinstance(town, str) else 0
+        n_div = int(summary.get("by_industry", {}).get(div, {}).get("evaluated", 0)) if div else 0
         ranks = [_rank_text(row["rank"], n_pop, f"全县{pop.label}")]
         if isinstance(town, str):
             ranks.append(_rank_text(row["township_rank"], n_town, f"{town}{pop.label}"))
@@ -191,7 +195,7 @@ def enterprise_html(result: RunResult, key: str, corrections: list[Correction] |
         items = [f"<li>{_e(FIELD_BY_ID[c.field].label)} 更正为 {_e(correction_value_text(c))}；理由：{_e(c.reason)}"
                  f"<span style='color:#5f6b7a'>（{_e(c.user)}，{_e(c.time)}）</span></li>" for c in corrected.values()]
         parts.append("<p><b>人工更正</b></p><ul>" + "".join(items) + "</ul>")
-    issues = result.issues_by_key().get(key, [])
+    issues = (issues_by_key if issues_by_key is not None else result.issues_by_key()).get(key, [])
     if issues:
         order = {"error": 0, "warning": 1, "info": 2}
         items = []
@@ -228,7 +232,3 @@ def summary_numbers(result: RunResult) -> list[dict[str, Any]]:
             "scored": [r.id for r in pop.indicators] if pop else [],
         })
     return out
-
-
-def finite(v: Any) -> bool:
-    return v is not None and isinstance(v, (int, float, np.floating)) and math.isfinite(float(v))

@@ -44,7 +44,7 @@ from evaluator.progress import CancelFn, ProgressFn
 from ..session import Session
 from ..user_config import load_state, save_state
 from ..workers import TaskRunner
-from .common import Page
+from .common import Deferred, Page
 
 log = logging.getLogger(__name__)
 KeysFn = Callable[[], list[str]]
@@ -184,7 +184,8 @@ class ExportPage(Page):
         self.log.itemDoubleClicked.connect(self._open_item)
         self.scope_tier.toggled.connect(self.tier.setEnabled)
         self.scope_town.toggled.connect(self.township.setEnabled)
-        session.result_changed.connect(self.refresh)
+        self.refresh_later = Deferred(self.refresh, self)
+        session.result_changed.connect(self.refresh_later)
         self.refresh()
 
     # --- state ---------------------------------------------------------------------------------
@@ -206,8 +207,9 @@ class ExportPage(Page):
                 labels += [lab for lab in pop.tiers.labels if lab not in labels]
             for lab in labels:
                 self.tier.addItem(f"{lab}类", lab)
-            towns = sorted({t for t in r.table["township"].dropna().astype(str)})
-            self.township.addItems(towns)
+            o = self.session.outcome
+            towns = o.enterprises.extra["townships"] if o is not None else []
+            self.township.addItems([t for t in towns if t])
         self.tier.setEnabled(self.scope_tier.isChecked())
         self.township.setEnabled(self.scope_town.isChecked())
         s = load_output_settings()
@@ -272,10 +274,12 @@ class ExportPage(Page):
         return True
 
     def _progress(self, fraction: float, message: str) -> None:
-        if self.progress_dialog is not None:
-            self.progress_dialog.setValue(int(fraction * 1000))
-            if message:
-                self.progress_dialog.setLabelText(message)
+        dlg = self.progress_dialog
+        if dlg is None:
+            return
+        if message:
+            dlg.setLabelText(message)
+        dlg.setValue(int(fraction * 1000))  # a modal progress dialog processes events here: may close itself
 
     def _close_dialog(self) -> None:
         if self.progress_dialog is not None:
@@ -311,8 +315,8 @@ class ExportPage(Page):
     def _failed(self, title: str, message: str) -> None:
         self._close_dialog()
         self.last_error = message
-        self.status.setText(f"<span style='color:#9b1c1c'>{title}失败：{message}</span>")
         self._tell(title, f"{title}失败：\n{message}")
+        self.status.setText(f"<span style='color:#9b1c1c'>{title}失败：{message}</span>")
 
     def _cancelled(self, title: str) -> None:
         self._close_dialog()
@@ -336,11 +340,13 @@ class ExportPage(Page):
         from evaluator.outputs.summary_pdf import write_summary_pdf  # type: ignore[import-not-found]
 
         result, settings = self.session.result, load_output_settings()
+        fingerprint = self.session.project.fingerprint()
         target = Path(path) if path else self.out_dir() / f"{self._base_name('汇总报告')}.pdf"
 
         def job(progress: ProgressFn, cancel: CancelFn) -> Path:
             target.parent.mkdir(parents=True, exist_ok=True)
-            write_summary_pdf(result, target, settings=settings)
+            progress(0.1, "正在生成汇总报告")
+            write_summary_pdf(result, target, settings=settings, fingerprint=fingerprint)
             return target
 
         return self._start("导出汇总报告", job)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -37,13 +37,13 @@ from PySide6.QtWidgets import (
 
 from evaluator.fields import FIELD_BY_ID, FIELDS, IGNORE
 from evaluator.mapping import ColumnOverride, SheetMapping
-from evaluator.readers import RawFile, RawSheet, column_letter
+from evaluator.readers import RawFile, RawSheet
 from evaluator.sheets import ColumnMap, SheetTable, detect_header, map_columns
 
 from .. import style
 from ..models import RawGridModel, cell_text
 from ..session import Session
-from .common import Page
+from .common import Deferred, Page
 
 FILE_FILTER = "数据文件 (*.xlsx *.xlsm *.xls *.et *.csv *.txt);;所有文件 (*)"
 AUTO_UNIT = ""
@@ -81,6 +81,9 @@ class ImportPage(Page):
         self._sheet: str | None = None
         self._auto: tuple[list[int], int, list[ColumnMap]] | None = None  # detection without any rule
         self._shown: tuple[list[int], int, list[ColumnMap]] | None = None  # what the editor shows
+        self._detected = False
+        self._state: tuple[object, ...] | None = None
+        self._stale = False
 
         split = QSplitter(Qt.Orientation.Horizontal)
         self.body.addWidget(split, 1)
@@ -202,9 +205,15 @@ class ImportPage(Page):
         self.header_rows.valueChanged.connect(self._header_changed)
         self.apply_button.clicked.connect(self.apply_mapping)
         self.auto_button.clicked.connect(self.reset_mapping)
-        session.project_changed.connect(self.refresh)
+        self.refresh_later = Deferred(self.refresh, self)
+        session.project_changed.connect(self.refresh_later)
         session.result_changed.connect(self._refresh_sheet_status)
         self.refresh()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        super().showEvent(event)
+        if self._stale:
+            self.refresh_later()
 
     # --- drag and drop --------------------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
@@ -254,8 +263,20 @@ class ImportPage(Page):
             QMessageBox.warning(self, "重新读取", err)
 
     def refresh(self) -> None:
-        """Rebuild the file list (order, sheet counts) keeping the selection."""
+        """Rebuild the file list (order, sheet counts) keeping the selection.
+
+        Only when the files or the mapping changed: a correction or an override changes neither,
+        and re-reading a sheet's header and rebuilding its editor would only cost time.
+        """
+        if self.window().isVisible() and not self.isVisible():
+            self._stale = True  # another page is on screen: rebuild when this one is shown
+            return
+        self._stale = False
         files = self.session.project.files
+        state = (tuple((id(f), f.name) for f in files), repr([m.to_dict() for m in self.session.project.mapping.sheets]))
+        if state == self._state:
+            return
+        self._state = state
         keep = self._file
         with QSignalBlocker(self.file_list):
             self.file_list.clear()
@@ -267,10 +288,8 @@ class ImportPage(Page):
                 item.setToolTip(f"{f.path}\nSHA-256：{f.sha256}")
                 self.file_list.addItem(item)
         names = [f.name for f in files]
-        if keep in names:
-            self.file_list.setCurrentRow(names.index(keep))
-        elif names:
-            self.file_list.setCurrentRow(0)
+        with QSignalBlocker(self.file_list):  # select quietly, then show it once
+            self.file_list.setCurrentRow(names.index(keep) if keep in names else (0 if names else -1))
         self._file_selected(self.file_list.currentRow())
         has = bool(files)
         for b in (self.up_button, self.down_button, self.remove_button):
@@ -295,7 +314,8 @@ class ImportPage(Page):
             with QSignalBlocker(self.encoding):
                 self.encoding.setCurrentIndex(max(0, self.encoding.findData(enc)))
         sheets = [s.sheet for s in f.sheets] if f else []
-        self.sheet_list.setCurrentRow(sheets.index(keep) if keep in sheets else (0 if sheets else -1))
+        with QSignalBlocker(self.sheet_list):
+            self.sheet_list.setCurrentRow(sheets.index(keep) if keep in sheets else (0 if sheets else -1))
         self._refresh_sheet_status()
         self._sheet_selected(self.sheet_list.currentRow())
 
@@ -337,9 +357,11 @@ class ImportPage(Page):
             self.mapping_status.setText("尚未导入文件。" if not self.session.project.files else "")
             return
         rule = self.session.sheet_rule(raw.file, raw.sheet)
-        header_only = SheetMapping(encoding=rule.encoding) if rule else None
-        self._auto = describe(raw, header_only)
+        self._auto = describe(raw, None)
         self._shown = describe(raw, rule)
+        self._detected = self._shown is not None
+        if self._shown is None and raw.n_rows:  # show row 1 as the header so the columns can be assigned
+            self._shown = describe(raw, self._probe(raw, rule, 1, 1))
         self.grid_model.set_sheet(raw)
         for n, ((r0, c0), (r1, c1)) in enumerate(raw.merged):
             if n >= MAX_SPANS:
@@ -362,11 +384,16 @@ class ImportPage(Page):
         if raw is None:
             return
         rule = self.session.sheet_rule(raw.file, raw.sheet)
-        probe = SheetMapping(raw.file, raw.sheet, header_row=self.header_row.value(),
-                             header_rows=self.header_rows.value(),
-                             columns=dict(rule.columns) if rule else {}, units=dict(rule.units) if rule else {})
+        probe = self._probe(raw, rule, self.header_row.value(), self.header_rows.value())
         self._shown = describe(raw, probe)
+        self._detected = True
         self._fill_columns(raw, probe)
+
+    @staticmethod
+    def _probe(raw: RawSheet, rule: SheetMapping | None, header_row: int, header_rows: int) -> SheetMapping:
+        """The sheet's rule with the header rows the spin boxes show (column choices kept)."""
+        return SheetMapping(raw.file, raw.sheet, header_row=header_row, header_rows=header_rows,
+                            columns=dict(rule.columns) if rule else {}, units=dict(rule.units) if rule else {})
 
     def _fill_columns(self, raw: RawSheet | None, rule: SheetMapping | None) -> None:
         shown = self._shown
@@ -382,10 +409,17 @@ class ImportPage(Page):
         block, data_start, cols = shown
         self.grid_model.set_marks(block, data_start, {c.index: c.field for c in cols if c.field})
         n_fields = sum(1 for c in cols if c.field)
-        src = "手工设置" if rule and rule.header_row else "自动识别"
-        self.mapping_status.setText(
-            f"表头位于第 {block[0] + 1}–{block[-1] + 1} 行（{src}），数据自第 {data_start + 1} 行起；"
-            f"{len(cols)} 列中 {n_fields} 列已对应到字段。")
+        if not self._detected:
+            self.mapping_status.setText(
+                "<span style='color:#9b1c1c'>未能自动识别表头，以下暂按第 1 行显示。</span>请在预览中找到表头所在的行，"
+                "设置“表头起始行”和“表头行数”，再为各列选择对应字段和单位，点“应用”。")
+        else:
+            src = "手工设置" if rule and rule.header_row else "自动识别"
+            self.mapping_status.setText(
+                f"表头位于第 {block[0] + 1}–{block[-1] + 1} 行（{src}），数据自第 {data_start + 1} 行起；"
+                f"{len(cols)} 列中 {n_fields} 列已对应到字段。"
+                + ("" if any(c.field in ("credit_code", "name") for c in cols)
+                   else "<span style='color:#9b1c1c'>没有“统一社会信用代码”或“企业名称”列，该表无法对应到企业。</span>"))
         self.grid.scrollTo(self.grid_model.index(max(0, block[0] - 2), 0), QAbstractItemView.ScrollHint.PositionAtTop)
         self.columns.setRowCount(len(cols))
         for r, c in enumerate(cols):
@@ -449,12 +483,12 @@ class ImportPage(Page):
             out.append((c, fid, unit or ""))
         return out
 
-    def set_column_choice(self, column_letter_: str, field: str, unit: str = "") -> None:
+    def set_column_choice(self, letter: str, field: str, unit: str = "") -> None:
         """Set one row of the editor (used by tests and by keyboard users via the same path)."""
         if self._shown is None:
             return
         for r, c in enumerate(self._shown[2]):
-            if c.letter == column_letter_:
+            if c.letter == letter:
                 combo = self.columns.cellWidget(r, 2)
                 combo.setCurrentIndex(max(0, combo.findData(field)))
                 units = self.columns.cellWidget(r, 3)
@@ -474,7 +508,7 @@ class ImportPage(Page):
         header_row = header_rows = None
         auto_block = self._auto[0] if self._auto else None
         want = list(range(self.header_row.value() - 1, self.header_row.value() - 1 + self.header_rows.value()))
-        if auto_block != want:
+        if auto_block != want or not self._detected:
             header_row, header_rows = self.header_row.value(), self.header_rows.value()
         # What the columns would be under the chosen header rows with no column overrides.
         base = describe(raw, SheetMapping(header_row=header_row, header_rows=header_rows)) if header_row else self._auto
@@ -515,4 +549,4 @@ class ImportPage(Page):
                         break
 
 
-__all__ = ["ImportPage", "describe", "column_letter"]
+__all__ = ["ImportPage", "describe"]

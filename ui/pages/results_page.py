@@ -28,16 +28,23 @@ from PySide6.QtWidgets import (
 
 from evaluator.evaluate import STATUS_LABELS
 from evaluator.fields import FIELD_BY_ID
+from evaluator.merge import NAME_KEY_PREFIX
 
 from ..models import ColumnTable, ColumnTableModel, division_label, enterprise_mask
 from ..session import Session
-from .common import Page, current_key, fit_columns, select_key, selected_source_keys, table_view
+from .common import Deferred, Page, current_key, fit_columns, select_key, selected_source_keys, table_view
 from .detail import enterprise_html
-from .dialogs import CorrectionDialog, OverrideDialog, ReasonDialog
+from ..widgets.correction_dialog import CorrectionDialog
+from ..widgets.override_dialog import OverrideDialog
+from .dialogs import ReasonDialog
 from .summary import SummaryPanel, charts_module
 
 log = logging.getLogger(__name__)
 ANY = "\x00any"
+
+
+def _code(key: str) -> str:
+    return "" if key.startswith(NAME_KEY_PREFIX) else key
 
 
 class ResultsPage(Page):
@@ -52,6 +59,7 @@ class ResultsPage(Page):
         super().__init__(parent)
         self.session = session
         self._current_key: str | None = None
+        self._shown_detail: tuple[int, str, int] | None = None
 
         bar = QHBoxLayout()
         self.population = QComboBox()
@@ -131,7 +139,9 @@ class ResultsPage(Page):
         self.override_button.clicked.connect(self.override_selected)
         self.clear_override_button.clicked.connect(self.clear_override_selected)
         self.correct_button.clicked.connect(self.correct_selected)
-        session.result_changed.connect(self.refresh)
+        self._refresh_rest = Deferred(self._refresh_summary_and_detail, self)
+        self.refresh_later = Deferred(self.refresh, self)
+        session.result_changed.connect(self.refresh_later)
         self.refresh()
 
     # --- data ----------------------------------------------------------------------------------
@@ -149,9 +159,18 @@ class ResultsPage(Page):
         self.model.set_table(table, self._mask(table))
         if first or self.view.horizontalHeader().count() != len(table.columns):
             fit_columns(self.view, self.model)
-        self.summary.set_result(o.result)
         self._update_count()
+        self._refresh_rest()
+
+    def _refresh_summary_and_detail(self) -> None:
+        """Second half of a refresh, in its own event-loop turn (see `Deferred`)."""
+        o = self.session.outcome
+        if o is None:
+            return
+        self.summary.set_result(o.result)
         key = self._current_key
+        if (not key or not self.model.has_key(key)) and self.model.rowCount():  # show a firm, not an empty pane
+            key = self._current_key = self.model.key_at(0)
         if key and select_key(self.view, self.model, key):
             self.show_detail(key)
         else:
@@ -165,10 +184,8 @@ class ResultsPage(Page):
             labels += [lab for lab in pop.tiers.labels if lab not in labels]
             names.update(pop.tiers.names)
         self._refill(self.tier, [("全部等级", "")] + [(f"{lab}类 {names.get(lab, '')}".strip(), lab) for lab in labels])
-        towns = sorted({t for t in x["township"].tolist()})
-        self._refill(self.township, [("全部乡镇", ANY)] + [(t or "（未填）", t) for t in towns])
-        divs = sorted({d for d in x["division"].tolist()})
-        self._refill(self.division, [("全部行业", ANY)] + [(division_label(d), d) for d in divs])
+        self._refill(self.township, [("全部乡镇", ANY)] + [(t or "（未填）", t) for t in x["townships"]])
+        self._refill(self.division, [("全部行业", ANY)] + [(division_label(d), d) for d in x["divisions"]])
 
     @staticmethod
     def _refill(combo: QComboBox, items: list[tuple[str, str]]) -> None:
@@ -241,8 +258,12 @@ class ResultsPage(Page):
         if src >= 0:
             keys = o.enterprises.columns[col].colour_keys  # type: ignore[union-attr]
             prior = str(keys[src] or "") if keys is not None else ""
+        shown = (id(o), key, len(self.session.project.audit))
+        if shown == self._shown_detail:
+            return  # the same firm of the same result is already on screen
+        self._shown_detail = shown
         self.detail.setHtml(enterprise_html(r, key, self.session.project.corrections,  # type: ignore[arg-type]
-                                            self.session.override_for(key), prior))
+                                            self.session.override_for(key), prior, o.issues_by_key))  # type: ignore[union-attr]
         if self.benchmark_chart is not None:
             pid = r.table.at[key, "population"]
             pop = r.scheme.populations.get(pid) if isinstance(pid, str) else None
@@ -282,7 +303,8 @@ class ResultsPage(Page):
             QMessageBox.information(self, "手动调档", "该企业未参评，不能调档。")
             return
         name = self.session.outcome.names.get(key, key) if self.session.outcome else key
-        dlg = OverrideDialog(name, pop.tiers, row["initial_tier"], row["tier"], row["tier_reason"] or "", self)
+        dlg = OverrideDialog(name, pop.tiers, row["initial_tier"], row["tier"], row["tier_reason"] or "",
+                             credit_code=_code(key), parent=self)
         if dlg.exec():
             tier, reason = dlg.values()
             self.set_override(key, tier, reason)
@@ -313,7 +335,7 @@ class ResultsPage(Page):
         row = r.table.loc[key]
         current = {f: row[f] for f in FIELD_BY_ID if f in row.index}
         name = self.session.outcome.names.get(key, key) if self.session.outcome else key
-        dlg = CorrectionDialog(name, current, None, self)
+        dlg = CorrectionDialog(name, current, None, credit_code=_code(key), parent=self)
         if dlg.exec():
             fid, value, reason = dlg.values()
             self._current_key = key

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QSignalBlocker, QTimer, Signal
+from PySide6.QtCore import QSignalBlocker, Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QComboBox,
@@ -33,7 +33,6 @@ from ..session import Session
 from .common import Page
 
 log = logging.getLogger(__name__)
-DEBOUNCE_MS = 400
 
 
 def scheme_editor_class() -> type | None:
@@ -72,7 +71,7 @@ class TomlEditor(QWidget):
         lay.addLayout(row)
         self.apply.clicked.connect(lambda: self.scheme_changed.emit(self.text.toPlainText()))
 
-    def set_scheme_text(self, text: str) -> None:
+    def set_scheme_text(self, text: str, source: str = "") -> None:
         self.text.setPlainText(text)
 
 
@@ -124,11 +123,6 @@ class SchemePage(Page):
             self.editor = TomlEditor(self)
         self.body.addWidget(self.editor, 1)
 
-        self._pending = ""
-        self._debounce = QTimer(self)
-        self._debounce.setSingleShot(True)
-        self._debounce.setInterval(DEBOUNCE_MS)
-        self._debounce.timeout.connect(lambda: self.apply_text(self._pending))
         self.editor.scheme_changed.connect(self._edited)  # type: ignore[attr-defined]
         self.use_button.clicked.connect(self.use_template)
         self.open_button.clicked.connect(self.open_file)
@@ -165,12 +159,19 @@ class SchemePage(Page):
             self._load_editor(p.scheme_text)
 
     def _load_editor(self, text: str) -> None:
-        with QSignalBlocker(self.editor):
-            self.editor.set_scheme_text(text)  # type: ignore[attr-defined]
+        try:
+            with QSignalBlocker(self.editor):
+                self.editor.set_scheme_text(text, self.session.project.scheme_source)  # type: ignore[attr-defined]
+        except TypeError:  # an editor without the `source` argument
+            with QSignalBlocker(self.editor):
+                self.editor.set_scheme_text(text)  # type: ignore[attr-defined]
+        except InputError as exc:
+            self.error.setText(f"方案无法在编辑器中显示：{exc}")
+            self.error.show()
 
     def _edited(self, text: str) -> None:
-        self._pending = text
-        self._debounce.start()
+        """The editor debounces and emits only valid text; the core validates once more."""
+        self.apply_text(text)
 
     def apply_text(self, text: str, source: str = "") -> bool:
         """Validate and adopt the scheme text; show the core's message inline if it is invalid."""

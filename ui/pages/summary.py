@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from evaluator.evaluate import STATUS_LABELS
-from evaluator.indicators import INDICATOR_BY_ID, INDICATORS, format_number
+from evaluator.indicators import INDICATORS, format_number
 from evaluator.pipeline import RunResult
 
 from .. import style
@@ -166,7 +166,7 @@ class SummaryPanel(QScrollArea):
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if c in (2, 3):
-                    item.setTextAlignment(int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter))
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 if scored and c == 0:
                     font = item.font()
                     font.setBold(True)
@@ -189,4 +189,4 @@ class SummaryPanel(QScrollArea):
         return box
 
 
-__all__ = ["SummaryPanel", "INDICATOR_BY_ID"]
+__all__ = ["SummaryPanel", "tier_chips"]

@@ -1,0 +1,318 @@
+"""The whole desktop workflow on the demo county, driven through the pages' own slots.
+
+Import the five files (in the method's order), check the data, correct a value with a reason,
+jump from an issue to the firm, override a tier with a reason, then export the graded list, the
+letters and the summary. Modal dialogs are never opened: the tests call the slots the dialogs
+feed, exactly as the dialogs do.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+from PySide6.QtCore import Qt  # noqa: E402
+
+from evaluator.mapping import SheetMapping  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO = ["统计局_工业企业主要指标.xlsx", "税务局_实缴税金.xls", "自然资源局_工业用地.xlsx", "供电公司_用电量.csv",
+        "工信局_企业认定名单.xlsx"]
+TIMEOUT = 120_000
+
+
+def has_output(name: str) -> bool:
+    return importlib.util.find_spec(f"evaluator.outputs.{name}") is not None
+
+
+@pytest.fixture
+def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private config folder, so the tests never read or write the real user profile."""
+    d = tmp_path / "config"
+    monkeypatch.setenv("MUJUN_CONFIG_DIR", str(d))
+    monkeypatch.setenv("MUJUN_SETTINGS", str(d / "settings.toml"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    return d
+
+
+@pytest.fixture
+def window(qtbot, config):
+    from ui.main_window import MainWindow
+
+    w = MainWindow()
+    w.ask_unsaved = lambda: "discard"  # closing at teardown must not open a modal dialog
+    qtbot.addWidget(w)
+    yield w
+    w.session.cancel()
+    w.export_page.runner.cancel()
+
+
+def settle(qtbot, window, changed=lambda: True) -> None:
+    """Wait until no worker runs, the latest result satisfies `changed` and the pages show it."""
+    s = window.session
+    qtbot.waitUntil(lambda: not s.busy and s.result is not None and changed() and not window.refresh_pending(),
+                    timeout=TIMEOUT)
+
+
+def test_first_start_offers_the_demo_county(window, qtbot) -> None:
+    asked: list[str] = []
+    assert window.offer_demo(lambda title, text: asked.append(text) or True)
+    assert "示范县" in asked[0]
+    settle(qtbot, window)
+    assert [f.name for f in window.session.project.files] == DEMO
+    assert window.session.project.year == 2025
+    assert not window.offer_demo(lambda t, x: True)  # only on the very first start
+
+
+def test_whole_workflow(window, qtbot, tmp_path) -> None:
+    s = window.session
+    s.open_demo()
+    settle(qtbot, window)
+    r = s.result
+    assert len(r.table) == 303
+    above = r.evaluation.summary["above"]
+    assert (above["evaluated"], above["tiers"]) == (153, {"A": 28, "B": 77, "C": 43, "D": 5})
+
+    # 1 导入数据: files in order, each sheet previewed with its header marked
+    imp = window.import_page
+    assert imp.file_list.count() == 5 and imp.file_list.item(0).text().startswith("1. 统计局")
+    imp.select("统计局_工业企业主要指标.xlsx", "规上企业")
+    assert imp.grid_model.rowCount() > 160
+    assert imp.grid_model.headerData(2, Qt.Orientation.Vertical) == "3 表头"
+    assert imp.grid_model.headerData(4, Qt.Orientation.Vertical) == "5 数据起"
+    assert imp.header_row.value() == 3 and imp.header_rows.value() == 2
+    fields = {c.letter: fid for c, fid, _ in imp.editor_choices()}
+    assert fields["B"] == "name" and fields["C"] == "credit_code"
+
+    # 2 数据核查: errors and warnings listed; the zero-employee firm is corrected with a reason
+    chk = window.check_page
+    assert chk.model.rowCount() > 0
+    zero = next(i for i in r.issues if "年平均职工人数为 0" in i.message)
+    key = zero.key
+    assert key and r.table.at[key, "v_labour_productivity"] != r.table.at[key, "v_labour_productivity"]  # NaN
+    chk.apply_correction(key, "employees", 120.0, "经电话向企业核实，职工人数为 120 人")
+    settle(qtbot, window, lambda: s.result.table.at[key, "employees"] == 120)
+    assert s.result.table.at[key, "v_labour_productivity"] > 0
+    assert chk.corr_model.rowCount() == 1
+    assert any(a.action == "correction" and a.reason.startswith("经电话") for a in s.project.audit)
+    assert any("人工更正" in i.message for i in s.result.issues_by_key()[key])
+
+    # double-click in the check list → the firm on the results page
+    chk.enterprise_requested.emit(key)
+    assert window.stack.currentWidget() is window.results_page
+    res = window.results_page
+    assert res.model.key_at(res.view.currentIndex().row()) == key
+    assert "人工更正" in res.detail.toPlainText() and "经电话" in res.detail.toPlainText()
+
+    # 4 评价结果: filters are masks; override a B firm to A with a reason
+    res.tier.setCurrentIndex(res.tier.findData("D"))
+    assert res.model.rowCount() == 5 + 6
+    res.reset_filters()
+    assert res.model.rowCount() == 303
+    t = s.result.table
+    target = str(t.index[(t["population"] == "above") & (t["tier"] == "B")][0])
+    res.set_override(target, "A", "列入县重点培育企业（县政府常务会议纪要）")
+    settle(qtbot, window, lambda: s.result.table.at[target, "tier"] == "A")
+    assert s.result.table.at[target, "initial_tier"] == "B"
+    assert "手动调档" in s.result.table.at[target, "tier_reason"]
+    res.show_enterprise(target)
+    text = res.detail.toPlainText()
+    assert "初评等级" in text and "最终等级" in text and "县重点培育" in text
+    tier_col = res.model.table.column_index("tier")
+    assert res.model.index(res.model.view_row_of_key(target), tier_col).data() == "A ✎"
+    res.clear_override(target, "会议纪要尚未印发，暂缓调档")
+    settle(qtbot, window, lambda: s.result.table.at[target, "tier"] == "B")
+    res.set_override(target, "A", "列入县重点培育企业（县政府常务会议纪要）")
+    settle(qtbot, window, lambda: s.result.table.at[target, "tier"] == "A")
+    actions = [a.action for a in s.project.audit]
+    assert actions.count("override") == 2 and actions.count("clear_override") == 1
+
+    # the audit page lists every action
+    window.audit_page.refresh()
+    assert window.audit_page.model.rowCount() == len(s.project.audit)
+    out = window.audit_page.export(tmp_path / "审计记录.xlsx")
+    assert out is not None and out.exists()
+
+    # 5 输出
+    exp = window.export_page
+    exp.folder.setText(str(tmp_path / "输出"))
+    assert exp.export_json(tmp_path / "输出" / "result.json")
+    qtbot.waitUntil(lambda: not exp.runner.busy, timeout=TIMEOUT)
+    assert (tmp_path / "输出" / "result.json").exists()
+    if not has_output("workbook"):
+        pytest.skip("evaluator.outputs.workbook is not installed yet: workbook and letter export not tested")
+    assert exp.export_workbook()
+    qtbot.waitUntil(lambda: not exp.runner.busy, timeout=TIMEOUT)
+    assert exp.last_error == ""
+    book = exp.last_outputs[0]
+    assert book.suffix == ".xlsx" and book.stat().st_size > 10_000
+    if not has_output("letters"):
+        pytest.skip("evaluator.outputs.letters is not installed yet")
+    res.show_enterprise(target)  # selected row on the results page → letters for the selection
+    exp.scope_selected.setChecked(True)
+    assert exp.export_letters()
+    qtbot.waitUntil(lambda: not exp.runner.busy, timeout=TIMEOUT)
+    assert exp.last_error == ""
+    letters = [p for p in exp.last_outputs if p.suffix == ".pdf"]
+    assert len(letters) == 2  # the firm's letter and the combined file
+    exp.scope_tier.setChecked(True)
+    exp.tier.setCurrentIndex(exp.tier.findData("D"))
+    exp.combined.setChecked(False)
+    assert exp.export_letters()
+    qtbot.waitUntil(lambda: not exp.runner.busy, timeout=TIMEOUT)
+    assert len(exp.last_outputs) == 5 + 6
+    if has_output("summary_pdf"):
+        assert exp.export_summary()
+        qtbot.waitUntil(lambda: not exp.runner.busy, timeout=TIMEOUT)
+        assert exp.last_error == "" and exp.last_outputs[0].suffix == ".pdf"
+
+
+def test_letters_can_be_cancelled(window, qtbot, tmp_path) -> None:
+    if not has_output("letters"):
+        pytest.skip("evaluator.outputs.letters is not installed yet")
+    s = window.session
+    s.open_demo()
+    settle(qtbot, window)
+    exp = window.export_page
+    exp.folder.setText(str(tmp_path / "输出"))
+    assert exp.export_letters(keys=None, scope_name="全部", combined=False)
+    exp.runner.cancel()
+    qtbot.waitUntil(lambda: not exp.runner.busy, timeout=TIMEOUT)
+    assert "取消" in exp.status.text() or exp.last_outputs  # cancelled, or finished before the flag was seen
+
+
+def test_corrected_mapping_is_remembered_for_the_same_headers(window, qtbot, tmp_path, config) -> None:
+    """A sheet the detector cannot read is mapped by hand once; a later file with the same headers
+    gets the same mapping automatically."""
+    src = tmp_path / "乡镇报送_税收.csv"
+    src.write_text("单位全称,代码,缴纳(元)\n示范县甲机械有限公司,,1200000\n示范县乙塑料有限公司,,560000\n",
+                   encoding="utf-8")
+    s = window.session
+    s.open_demo()
+    settle(qtbot, window)
+    s.add_files([src])
+    settle(qtbot, window, lambda: len(s.project.files) == 6)
+    assert not any(t.file == src.name for t in s.result.imported.tables)  # not understood on its own
+    imp = window.import_page
+    imp.select(src.name)
+    assert not imp._detected and imp.columns.rowCount() == 3
+    imp.set_column_choice("A", "name")
+    imp.set_column_choice("C", "tax", "元")
+    rule = imp.build_rule()
+    assert rule.header_row == 1 and rule.columns["单位全称"].field == "name"
+    assert rule.columns["缴纳(元)"].field == "tax" and rule.columns["缴纳(元)"].unit == "元"
+    imp.apply_mapping()
+    settle(qtbot, window, lambda: any(t.file == src.name for t in s.result.imported.tables))
+    assert (config / "mappings.json").exists()
+
+    # next year: a new file with the same headers is read right without help
+    copy = tmp_path / "乡镇报送_税收_2026.csv"
+    shutil.copy(src, copy)
+    s.add_files([copy])
+    settle(qtbot, window, lambda: any(t.file == copy.name for t in s.result.imported.tables))
+    auto = s.project.mapping.find(copy.name, copy.stem)
+    assert auto is not None and auto.columns["缴纳(元)"].unit == "元"
+
+
+def test_csv_encoding_override_rereads_in_place(window, qtbot) -> None:
+    s = window.session
+    s.open_demo()
+    settle(qtbot, window)
+    name = "供电公司_用电量.csv"
+    assert s.reread_file(name, "gb18030") is None
+    settle(qtbot, window, lambda: s.project.mapping.encoding_for(name) == "gb18030")
+    assert [f.name for f in s.project.files] == DEMO  # still fourth: order decides conflicts
+    assert s.file(name).sheets[0].encoding == "gb18030"
+    rule = next(m for m in s.project.mapping.sheets if m.file == name)
+    assert rule == SheetMapping(name, "供电公司_用电量", encoding="gb18030")
+
+
+def test_file_order_and_scheme_and_year(window, qtbot) -> None:
+    s = window.session
+    s.open_demo()
+    settle(qtbot, window)
+    s.move_file("工信局_企业认定名单.xlsx", 0)
+    settle(qtbot, window, lambda: s.project.files[0].name.startswith("工信局"))
+    window.import_page.refresh()
+    assert window.import_page.file_list.item(0).text().startswith("1. 工信局")
+    page = window.scheme_page
+    assert not page.apply_text("id = \"x\"\n[populations.above]\nlabel = 1\n")
+    assert page.error.isVisibleTo(page) and "方案" in page.error.text()
+    text = s.project.scheme_text.replace("shares = [0.20, 0.70, 0.95]", "shares = [0.10, 0.70, 0.95]")
+    assert page.apply_text(text)
+    settle(qtbot, window, lambda: s.result.evaluation.summary["above"]["tiers"]["A"] < 28)
+    page.year.setValue(2024)
+    settle(qtbot, window, lambda: s.result.year == 2024)
+    assert [a.action for a in s.project.audit][-3:] == ["reorder", "scheme", "year"]
+
+
+def test_save_open_autosave_and_recovery(window, qtbot, tmp_path, monkeypatch) -> None:
+    from evaluator import projectfile
+    from ui.main_window import MainWindow
+
+    s = window.session
+    s.open_demo()
+    settle(qtbot, window)
+    t = s.result.table
+    target = str(t.index[(t["population"] == "above") & (t["tier"] == "C")][0])
+    window.results_page.set_override(target, "B", "整改已验收")
+    settle(qtbot, window, lambda: s.result.table.at[target, "tier"] == "B")
+    path = tmp_path / "示范县2025.mujun"
+    assert window.save_project_as(path)
+    qtbot.waitUntil(lambda: not s.file_runner.busy, timeout=TIMEOUT)
+    assert path.exists() and not s.dirty and s.path == path
+    assert "示范县2025.mujun" in window.windowTitle() and "*" not in window.windowTitle()
+
+    # reopen in a second window: same files, same override, same result
+    other = MainWindow()
+    other.ask_unsaved = lambda: "discard"
+    qtbot.addWidget(other)
+    other.open_project(path)
+    settle(qtbot, other, lambda: other.session.path == path)
+    assert [f.name for f in other.session.project.files] == DEMO
+    assert other.session.result.table.at[target, "tier"] == "B"
+    assert other.session.project.fingerprint() == s.project.fingerprint()
+
+    # an unsaved edit is autosaved; after a crash the next start offers it back
+    window.results_page.set_override(target, "A", "再次调整")
+    settle(qtbot, window, lambda: s.result.table.at[target, "tier"] == "A")
+    assert s.dirty and s.autosave()
+    qtbot.waitUntil(lambda: not s.autosave_runner.busy, timeout=TIMEOUT)
+    assert projectfile.autosave_path(path).exists()
+    monkeypatch.setattr(projectfile.os, "getpid", lambda: 1)  # as if written by a process that died
+    third = MainWindow()
+    third.ask_unsaved = lambda: "discard"
+    qtbot.addWidget(third)
+    asked: list[str] = []
+    assert third.offer_recovery(lambda title, text: asked.append(text) or True)
+    assert str(path) in asked[0]
+    settle(qtbot, third)
+    assert third.session.result.table.at[target, "tier"] == "A" and third.session.dirty
+    assert third.session.project.audit[-1].action == "recover"
+
+
+def test_dropped_files_import_in_order(window, qtbot) -> None:
+    """Two drops in quick succession: both imported, in the order dropped (order decides conflicts)."""
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    paths = [ROOT / "sample_data" / name for name in DEMO]
+
+    def drop(ps: list[Path]) -> None:
+        mime = QMimeData()
+        mime.setUrls([QUrl.fromLocalFile(str(p)) for p in ps])
+        event = QDropEvent(QPointF(20, 20), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                           Qt.KeyboardModifier.NoModifier)
+        window.import_page.dropEvent(event)
+
+    drop(paths[:3])
+    drop(paths[3:])
+    s = window.session
+    settle(qtbot, window, lambda: len(s.project.files) == 5)
+    assert [f.name for f in s.project.files] == DEMO
+    assert len(s.result.table) == 303
