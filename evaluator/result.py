@@ -16,7 +16,8 @@ from .merge import NAME_KEY_PREFIX
 from .pipeline import RunResult
 
 
-def _num(v: Any) -> float | None:
+def finite_or_none(v: Any) -> float | None:
+    """A finite float, or None for missing, NaN and infinities (JSON has no NaN)."""
     if v is None or v is pd.NA:
         return None
     try:
@@ -27,7 +28,7 @@ def _num(v: Any) -> float | None:
 
 
 def _int(v: Any) -> int | None:
-    f = _num(v)
+    f = finite_or_none(v)
     return int(f) if f is not None else None
 
 
@@ -53,7 +54,7 @@ def enterprise_records(result: RunResult) -> list[dict[str, Any]]:
         evaluated = pop is not None
         scores: dict[str, float | None] = {}
         if evaluated:
-            scores = {r.id: _num(row[f"s_{r.id}"]) for r in pops[pop].indicators}
+            scores = {r.id: finite_or_none(row[f"s_{r.id}"]) for r in pops[pop].indicators}
         code = None if str(key).startswith(NAME_KEY_PREFIX) else _str(row["credit_code"])
         out.append({
             "credit_code": code,
@@ -63,10 +64,10 @@ def enterprise_records(result: RunResult) -> list[dict[str, Any]]:
             "population": pop,
             "status": row["status"],
             "status_reason": row["status_reason"] or None,
-            "indicators": {i: _num(row[f"v_{i}"]) for i in INDICATOR_IDS},
+            "indicators": {i: finite_or_none(row[f"v_{i}"]) for i in INDICATOR_IDS},
             "scores": scores,
-            "bonus": _num(row["bonus"]) if evaluated else None,
-            "total_score": _num(row["total_score"]) if evaluated else None,
+            "bonus": finite_or_none(row["bonus"]) if evaluated else None,
+            "total_score": finite_or_none(row["total_score"]) if evaluated else None,
             "initial_tier": row["initial_tier"] if evaluated else None,
             "tier": row["tier"] if evaluated else None,
             "tier_reason": (row["tier_reason"] or None) if evaluated else None,
@@ -101,7 +102,7 @@ def _clean(obj: Any) -> Any:
     if isinstance(obj, (list, tuple)):
         return [_clean(v) for v in obj]
     if isinstance(obj, (float, np.floating)):
-        return _num(obj)
+        return finite_or_none(obj)
     if isinstance(obj, np.integer):
         return int(obj)
     return obj

@@ -23,6 +23,7 @@ from typing import Any
 import pandas as pd
 import xlsxwriter
 
+from ..result import finite_or_none
 from ..divisions import division_label
 from ..evaluate import STATUS_LABELS
 from ..fields import FIELD_BY_ID, FLAG_FIELDS
@@ -46,16 +47,6 @@ def clean_text(v: Any) -> str:
     """Cell text: control characters (other than tab and newline) become spaces; capped in length."""
     t = _CONTROL.sub(" ", str(v))
     return t if len(t) <= MAX_CELL else t[:MAX_CELL - 1] + "…"
-
-
-def _num(v: Any) -> float | None:
-    if v is None or v is pd.NA:
-        return None
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return None
-    return f if math.isfinite(f) else None
 
 
 @dataclass(frozen=True)
@@ -143,7 +134,7 @@ class _Sheet:
         for j, c in enumerate(self.columns):
             v = c.get(key, rec)
             if c.kind in ("number", "int", "year"):
-                f = _num(v)
+                f = finite_or_none(v)
                 nf = fmt.year if c.kind == "year" else fmt.number(c.unit if c.kind == "number" else "人", total)
                 if f is None:
                     ws.write_blank(r, j, None, nf)
@@ -177,12 +168,12 @@ def _s(v: Any) -> str:
 
 
 def _flag(v: Any) -> str:
-    f = _num(v)
+    f = finite_or_none(v)
     return "" if f is None else ("是" if f == 1 else "否")
 
 
 def _scale(v: Any) -> str:
-    f = _num(v)
+    f = finite_or_none(v)
     return "" if f is None else ("规上" if f == 1 else "规下")
 
 
