@@ -115,10 +115,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         from .result import write_json
 
         try:
-            Path(args.json).parent.mkdir(parents=True, exist_ok=True)
             write_json(result, args.json)
-        except OSError as exc:
-            _print(f"错误：无法写出 {args.json}（{exc.strerror or exc}）", err=True)
+        except InputError as exc:
+            _print(f"错误：{exc}", err=True)
             return EXIT_INPUT
         _print(f"已写出结果：{args.json}")
     if project is not None:

@@ -174,11 +174,7 @@ FIELDS: tuple[FieldSpec, ...] = (
 )
 
 FIELD_BY_ID: dict[str, FieldSpec] = {f.id: f for f in FIELDS}
-NUMBER_FIELDS: tuple[str, ...] = tuple(f.id for f in FIELDS if f.kind == "number")
 ADDITIVE_FIELDS: tuple[str, ...] = tuple(f.id for f in FIELDS if f.additive)
-NON_ADDITIVE_FIELDS: tuple[str, ...] = tuple(
-    f.id for f in FIELDS if not f.additive and f.id != "credit_code"
-)
 IGNORE = "ignore"
 
 # Full-width forms (U+FF01..U+FF5E) map to ASCII by a fixed offset; U+3000 is the ideographic space.
@@ -201,7 +197,7 @@ def normalise_header(text: str) -> str:
 
 
 def _unit_key(text: str) -> str:
-    return normalise_header(text).replace("·", "·").replace("²", "2")
+    return normalise_header(text).replace("²", "2")
 
 
 def split_header(text: str) -> tuple[str, str]:

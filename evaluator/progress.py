@@ -7,16 +7,11 @@ a worker, the CLI passes nothing. `Steps` splits one overall bar across the pipe
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
 
 from .issues import Cancelled
 
 ProgressFn = Callable[[float, str], None]
 CancelFn = Callable[[], bool]
-
-
-class Reporter(Protocol):
-    def __call__(self, fraction: float, message: str) -> None: ...
 
 
 def _noop(fraction: float, message: str) -> None:

@@ -140,10 +140,9 @@ def cmd_report(args: argparse.Namespace, print_: PrintFn) -> int:
                err=True)
     if args.json:
         try:
-            Path(args.json).parent.mkdir(parents=True, exist_ok=True)
             write_json(result, args.json)
-        except OSError as exc:
-            print_(f"错误：无法写出 {args.json}（{exc.strerror or exc}）", err=True)
+        except InputError as exc:
+            print_(f"错误：{exc}", err=True)
             return EXIT_INPUT
         print_(f"已写出结果：{args.json}")
     if outputs_cli is None:

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .indicators import INDICATOR_IDS
-from .issues import LEVEL_LABELS, Issue
+from .issues import LEVEL_LABELS, InputError, Issue
 from .merge import NAME_KEY_PREFIX
 from .pipeline import RunResult
 
@@ -109,5 +109,11 @@ def _clean(obj: Any) -> Any:
 
 
 def write_json(result: RunResult, path: str | Path) -> None:
+    """Write the `--json` document; an unwritable path is an `InputError` naming it."""
     text = json.dumps(to_json_dict(result), ensure_ascii=False, indent=1, allow_nan=False)
-    Path(path).write_text(text, encoding="utf-8")
+    p = Path(path)
+    try:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"无法写出 {path}（{exc.strerror or exc}）") from exc

@@ -18,7 +18,6 @@ import pandas as pd
 from .codes import normalise_codes
 from .fields import (
     FIELD_BY_ID,
-    FIELDS,
     IGNORE,
     lookup_unit_any,
     match_field,
@@ -34,7 +33,6 @@ from .readers import RawSheet, column_letter
 
 HEADER_SCAN_ROWS = 40
 MIN_HEADER_FIELDS = 2
-KEY_COLUMNS = ("__key__",)
 
 _UNIT_LINE = re.compile(r"(金额|价值量|计量|面积|能耗|电量)?单位\s*[:：]\s*(.+)")
 _TOTAL = re.compile(r"^\s*(合\s*计|总\s*计|小\s*计|共\s*计|累\s*计|全县合计|全县总计|汇\s*总)|(合计|总计|小计)\s*$")
@@ -528,6 +526,3 @@ def _short(text: object, n: int = 30) -> str:
     t = str(text)
     return t if len(t) <= n else t[:n] + "…"
 
-
-def all_field_ids() -> list[str]:
-    return [f.id for f in FIELDS]

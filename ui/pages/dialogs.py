@@ -9,6 +9,7 @@ apply them through the session, and tests call those page slots directly instead
 from __future__ import annotations
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
+from ..widgets.buttons import ok_cancel_buttons
 
 
 class ReasonDialog(QDialog):
@@ -26,11 +27,7 @@ class ReasonDialog(QDialog):
         self.reason.setPlaceholderText("必填：例如 经与企业核实……")
         self.reason.setFixedHeight(80)
         lay.addWidget(self.reason)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("确定")
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons = ok_cancel_buttons(self, "确定")
         lay.addWidget(self.buttons)
         self.reason.textChanged.connect(self._check)
         self._check()

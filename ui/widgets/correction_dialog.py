@@ -21,6 +21,7 @@ from evaluator.fields import FIELD_BY_ID, FIELDS, FieldSpec, to_halfwidth
 from evaluator.indicators import format_number
 
 from .charts import cjk_font
+from .buttons import ok_cancel_buttons
 
 # The credit code is the enterprise key: changing it would not re-merge the firm, so it is not offered.
 CORRECTABLE_FIELDS: tuple[str, ...] = tuple(f.id for f in FIELDS if f.id != "credit_code")
@@ -161,11 +162,7 @@ class CorrectionDialog(QDialog):
         form.addRow("更正理由：", self.reason)
         lay.addLayout(form)
 
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.ok_button().setText("确定更正")
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons = ok_cancel_buttons(self, "确定更正")
         lay.addWidget(self.buttons)
 
         if field:

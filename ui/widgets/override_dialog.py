@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout
 from evaluator.scheme import TierRules
 
 from .charts import cjk_font, text_colour_on, tier_colour
+from .buttons import ok_cancel_buttons
 
 
 class OverrideValues(NamedTuple):
@@ -103,11 +104,7 @@ class OverrideDialog(QDialog):
         self.hint.setPalette(pal)
         lay.addWidget(self.hint)
 
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.ok_button().setText("确定调档")
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons = ok_cancel_buttons(self, "确定调档")
         lay.addWidget(self.buttons)
         self.reason.textChanged.connect(self._check)
         self._check()
