@@ -191,6 +191,7 @@ def bench_heartbeat(n: int, window: bool = True) -> tuple[float, float]:
     from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
 
     from bench_pipeline import make_workbook
+    from evaluator.runtime import freeze_startup_objects
     from ui.app import create_app, tune_runtime
     from ui.session import Session
 
@@ -203,10 +204,12 @@ def bench_heartbeat(n: int, window: bool = True) -> tuple[float, float]:
         win = MainWindow()
         win.ask_unsaved = lambda: "discard"
         win.resize(1440, 900)
+        freeze_startup_objects()  # as ui.app.main does
         win.show()
         win.go(3)
         session = win.session
     else:
+        freeze_startup_objects()
         session = Session()
     gaps: list[tuple[float, str]] = []
     clock = QElapsedTimer()

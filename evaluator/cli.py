@@ -15,6 +15,7 @@ from pathlib import Path
 from . import project_commands
 from .issues import InputError
 from .mapping import load_mapping
+from .runtime import freeze_startup_objects
 from .scheme import list_schemes, load_scheme
 
 EXIT_OK = 0
@@ -161,6 +162,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             pass
     parser = _parser()
     args = parser.parse_args(argv)
+    freeze_startup_objects()
     try:
         if args.command == "schemes":
             return cmd_schemes()

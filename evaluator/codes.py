@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .fields import FULLWIDTH_TABLE
+from .keys import factorize_objects
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 WEIGHTS = np.array([1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28], dtype=np.int64)
@@ -35,8 +36,7 @@ def normalise_codes(codes: pd.Series) -> pd.Series:
     Plain Python per cell with a fast path: without pyarrow, pandas string methods are per-cell
     Python too, with more overhead.
     """
-    arr = codes.to_numpy(dtype=object)
-    idx, uniques = pd.factorize(arr, use_na_sentinel=True)
+    idx, uniques = factorize_objects(codes.to_numpy(dtype=object))
     lookup = np.empty(len(uniques) + 1, dtype=object)
     lookup[:-1] = [_normalise_one(v) for v in uniques]
     lookup[-1] = None  # index −1: missing
@@ -52,9 +52,11 @@ def check_character(first17: str) -> str:
 def valid_codes(codes: pd.Series) -> np.ndarray:
     """Boolean array: the normalised code has 18 legal characters and a correct check character."""
     arr = codes.to_numpy(dtype=object)
-    idx, uniques = pd.factorize(arr, use_na_sentinel=True)
+    idx, uniques = factorize_objects(arr)
     if len(uniques) < len(arr):  # repeated codes (merged files): check each distinct code once
-        ok_u = np.append(_valid_array(np.asarray(uniques, dtype=object)), False)
+        u = np.empty(len(uniques), dtype=object)
+        u[:] = uniques
+        ok_u = np.append(_valid_array(u), False)
         return ok_u[idx]
     return _valid_array(arr)
 

@@ -18,6 +18,7 @@ import pandas as pd
 from .codes import ALPHABET, WEIGHTS, valid_codes
 from .fields import ADDITIVE_FIELDS, FIELD_BY_ID, FIELDS, FULLWIDTH_TABLE
 from .issues import Issue
+from .keys import factorize_objects
 from .sheets import SheetTable
 
 NAME_KEY_PREFIX = "名称:"
@@ -48,7 +49,7 @@ def _name_one(v: object) -> object:
 
 def normalise_names(names: pd.Series) -> pd.Series:
     """Trim, drop inner spaces, full-width → half-width (so `（）` → `()`); missing stays None."""
-    idx, uniques = pd.factorize(names.to_numpy(dtype=object), use_na_sentinel=True)
+    idx, uniques = factorize_objects(names.to_numpy(dtype=object))
     lookup = np.empty(len(uniques) + 1, dtype=object)
     lookup[:-1] = [_name_one(v) for v in uniques]
     lookup[-1] = None
@@ -100,51 +101,54 @@ def merge_tables(tables: list[SheetTable]) -> MergedData:
         rows[f] = rows[f].astype(object).where(rows[f].notna(), None)
     rows["_name_norm"] = normalise_names(rows["name"])
     code = rows["credit_code"]
+    codes = code.to_numpy(dtype=object)
+    names = rows["_name_norm"].to_numpy(dtype=object)
     has_code = code.notna().to_numpy()
+    has_name = rows["_name_norm"].notna().to_numpy()
     valid = valid_codes(code) & has_code
-
-    # Name → code, from rows whose code is valid; a name claimed by two codes cannot be matched.
-    named = rows.loc[valid & rows["_name_norm"].notna().to_numpy(), ["_name_norm", "credit_code"]]
-    per_name = named.drop_duplicates().groupby("_name_norm")["credit_code"]
-    name_to_code = per_name.first()
-    ambiguous = per_name.nunique()
-    ambiguous = set(ambiguous[ambiguous > 1].index)
+    name_to_code, ambiguous = _codes_by_name(names[valid & has_name], codes[valid & has_name])
 
     for i in np.flatnonzero(has_code & ~valid):
         c = code.iat[i]
         hint = ""
-        twin = name_to_code.get(rows["_name_norm"].iat[i]) if rows["_name_norm"].iat[i] else None
+        twin = name_to_code.get(names[i]) if names[i] else None
         if twin:
             hint = f"；同名企业在其他行/文件中的代码为“{twin}”，疑为代码录入错误，请核实后修正原表并重新导入"
         issues.append(Issue("error", f"统一社会信用代码“{c}”{code_problem(c)}；该行保留，但无法与其他文件合并（除非其他文件中出现相同代码）{hint}",
                             rows["_file"].iat[i], rows["_sheet"].iat[i], int(rows["_row"].iat[i]), "统一社会信用代码",
                             c))
 
-    key = code.copy()
+    # Rows without a code take the code their name has elsewhere, unless the name is ambiguous.
+    key = codes.copy()
     no_code = ~has_code
-    nn = rows["_name_norm"]
-    matched = nn.map(name_to_code)
-    amb = nn.isin(list(ambiguous)).to_numpy() if ambiguous else np.zeros(len(rows), dtype=bool)
-    use_match = no_code & matched.notna().to_numpy() & ~amb
-    key[use_match] = matched[use_match]
-    unmatched = no_code & ~use_match & nn.notna().to_numpy()
-    key[unmatched] = [NAME_KEY_PREFIX + x for x in nn[unmatched]]
-    nameless = no_code & nn.isna().to_numpy()
+    amb = np.zeros(len(rows), dtype=bool)
+    use_match = np.zeros(len(rows), dtype=bool)
+    look = np.flatnonzero(no_code & has_name)
+    if len(look):
+        found = [name_to_code.get(x) for x in names[look]]
+        amb[look] = [x in ambiguous for x in names[look]]
+        hit = np.array([c is not None for c in found], dtype=bool) & ~amb[look]
+        use_match[look[hit]] = True
+        key[look[hit]] = [c for c, h in zip(found, hit) if h]
+    unmatched = no_code & ~use_match & has_name
+    key[unmatched] = [NAME_KEY_PREFIX + x for x in names[unmatched]]
+    nameless = no_code & ~has_name
     codes_known = bool(valid.any())
     for i in np.flatnonzero(unmatched):
         why = "名称对应多个信用代码，无法确定" if amb[i] else ("未能按企业名称匹配到其他文件中的企业" if codes_known else "文件中无信用代码")
         issues.append(Issue("warning", f"该行无信用代码，{why}（名称“{rows['name'].iat[i]}”）；已作为单独企业列出",
                             rows["_file"].iat[i], rows["_sheet"].iat[i], int(rows["_row"].iat[i]), "企业名称",
-                            str(key.iat[i])))
+                            str(key[i])))
     for i in np.flatnonzero(nameless):
         issues.append(Issue("warning", "该行既无信用代码也无企业名称，无法对应到企业，未计入（请核对原表）",
                             rows["_file"].iat[i], rows["_sheet"].iat[i], int(rows["_row"].iat[i])))
     rows["_key"] = key
-    rows["_k"] = pd.factorize(key.to_numpy(dtype=object), use_na_sentinel=True)[0]  # int codes group faster
-    match_counts = pd.Series(use_match).groupby(rows["_file"].to_numpy()).sum()
-    for fname, cnt in match_counts.items():
+    rows["_k"] = factorize_objects(key)[0]  # int codes group faster
+    matches_per_file = np.bincount(rows["_src"].to_numpy(dtype=np.intp), weights=use_match, minlength=len(file_order))
+    for fname in sorted(file_order):
+        cnt = int(matches_per_file[file_order[fname]])
         if cnt:
-            issues.append(Issue("info", f"该文件无信用代码的 {int(cnt)} 行按企业名称匹配到了信用代码", str(fname)))
+            issues.append(Issue("info", f"该文件无信用代码的 {cnt} 行按企业名称匹配到了信用代码", str(fname)))
     rows = rows.loc[~nameless].reset_index(drop=True)
     row_keys = rows[["_file", "_sheet", "_row", "_key"]]
 
@@ -154,6 +158,17 @@ def merge_tables(tables: list[SheetTable]) -> MergedData:
     issues.extend(cross_issues)
     issues.extend(_enterprise_checks(enterprises))
     return MergedData(enterprises, issues, row_keys, list(file_order))
+
+
+def _codes_by_name(names: np.ndarray, codes: np.ndarray) -> tuple[dict[str, str], set[str]]:
+    """Each name's first code, and the names claimed by two or more codes (which match nothing)."""
+    first: dict[str, str] = {}
+    ambiguous: set[str] = set()
+    get = first.setdefault
+    for n, c in zip(names.tolist(), codes.tolist()):
+        if get(n, c) != c:
+            ambiguous.add(n)
+    return first, ambiguous
 
 
 def _combine_within_files(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[Issue]]:
@@ -231,8 +246,7 @@ def _combine_across_files(per_file: pd.DataFrame, rows: pd.DataFrame) -> tuple[p
     sources = masks.map(label)
     n_rows = g["_rows"].sum()
     n_files = g["_src"].transform("size")
-    multi_keys = per_file.loc[n_files.to_numpy() > 1, "_key"].unique()
-    if len(multi_keys):  # firms present in two or more files: compare their values
+    if (n_files.to_numpy() > 1).any():  # firms present in two or more files: compare their values
         sub = per_file[n_files.to_numpy() > 1].copy()
         sub["_name_norm"] = normalise_names(sub["name"])
         for fid in ENTERPRISE_FIELDS:

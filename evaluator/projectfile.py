@@ -29,7 +29,7 @@ import os
 import socket
 import sqlite3
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from hashlib import sha256
@@ -205,7 +205,7 @@ def _decompress(blob: bytes, codec: str) -> str:
     return zlib.decompress(blob).decode("utf-8", "surrogatepass")
 
 
-def encode_grid(rows: list[list[object]]) -> bytes:
+def encode_grid(rows: Sequence[Sequence[object]]) -> bytes:
     return _compress(json.dumps(rows, ensure_ascii=False, default=_default, separators=(",", ":")))
 
 

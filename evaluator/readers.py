@@ -11,8 +11,10 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import itertools
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,22 +23,33 @@ import python_calamine
 from .issues import InputError, Issue
 
 CSV_ENCODINGS = ("utf-8-sig", "utf-8", "gb18030")
+ROW_BLOCK = 2000  # rows converted per call while reading a sheet (see `_sheet_rows`)
 csv.field_size_limit(1 << 30)
 
 
 @dataclass
 class RawSheet:
-    """One sheet (or a CSV file) as read: a rectangular list of rows of cell values."""
+    """One sheet (or a CSV file) as read: a list of rows of cell values.
+
+    Rows are tuples, not lists: a tuple of plain values is dropped from the cycle collector's
+    lists, a list never is. A county's files are 400k rows, and as lists every full collection
+    walked all of them (~0.1 s, holding the interpreter lock, so the window froze at random
+    moments); as tuples a full collection costs ~10 ms. Lists given by callers are converted.
+    """
 
     file: str  # the file name shown to the user
     sheet: str
-    rows: list[list[object]]
+    rows: list[tuple[object, ...]]
     merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
     formula_cells: list[tuple[int, int]] = field(default_factory=list)  # (row, col), no cached value
     encoding: str = ""  # CSV only
     is_csv: bool = False
 
     _width: int | None = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if any(type(r) is not tuple for r in self.rows):
+            self.rows = [r if type(r) is tuple else tuple(r) for r in self.rows]
 
     @property
     def n_rows(self) -> int:
@@ -121,26 +134,31 @@ def _read_excel(p: Path, data: bytes, kind: str) -> list[RawSheet]:
         formulas, errors = special.get(meta.name, ([], {}))
         for (r, c), text in errors.items():  # calamine reads error cells as empty: put the error back
             if r < len(rows) and c < len(rows[r]):
-                rows[r][c] = text
+                rows[r] = (*rows[r][:c], text, *rows[r][c + 1:])
         sheets.append(RawSheet(p.name, meta.name, rows, merged, formulas))
     if not sheets:
         raise InputError(f"{p.name}：文件中没有工作表")
     return sheets
 
 
-def _sheet_rows(sh: python_calamine.CalamineSheet) -> list[list[object]]:
-    """The sheet from A1 as a list of rows, row by row.
+def _sheet_rows(sh: python_calamine.CalamineSheet) -> list[tuple[object, ...]]:
+    """The sheet from A1 as a list of rows, taken a block of rows at a time.
 
-    `iter_rows` holds the interpreter lock per row rather than for the whole sheet as `to_python`
-    does (0.3 s at 100k rows), so the GUI stays responsive while a worker reads. It starts at the
-    first used column, so rows are padded on the left to keep Excel column positions.
+    `to_python` (or `list(iter_rows())`) converts the whole sheet in one call that holds the
+    interpreter lock for 0.1–0.3 s at 100k rows; taking `ROW_BLOCK` rows per call lets the GUI
+    thread in between, so the window stays responsive while a worker reads. `iter_rows` starts at
+    the first used column, so rows are padded on the left to keep Excel column positions.
     """
     start = sh.start
     pad = start[1] if start else 0
-    if pad:
-        lead = [""] * pad
-        return [lead + r for r in sh.iter_rows()]
-    return list(sh.iter_rows())
+    lead = ("",) * pad
+    rows: list[tuple[object, ...]] = []
+    it = sh.iter_rows()
+    while True:
+        block = list(itertools.islice(it, ROW_BLOCK))
+        if not block:
+            return rows
+        rows.extend([(*lead, *r) for r in block] if pad else [tuple(r) for r in block])
 
 
 def _read_csv(p: Path, data: bytes, encoding: str | None) -> tuple[RawSheet, str]:
@@ -155,7 +173,7 @@ def _read_csv(p: Path, data: bytes, encoding: str | None) -> tuple[RawSheet, str
     except csv.Error as exc:
         raise InputError(f"{p.name}：CSV 格式错误（{exc}）") from exc
     width = max((len(r) for r in rows), default=0)
-    grid: list[list[object]] = [r + [""] * (width - len(r)) for r in rows]
+    grid = [tuple(r) if len(r) == width else (*r, *("",) * (width - len(r))) for r in rows]
     return RawSheet(p.name, p.stem, grid, encoding=used, is_csv=True), used
 
 
@@ -204,11 +222,11 @@ def _special_cells(data: bytes) -> dict[str, tuple[list[tuple[int, int]], dict[t
         if not target:
             continue
         path = target if target.startswith("xl/") else "xl/" + target
+        if not _has_special_markup(zf, path):
+            continue
         try:
             xml = zf.read(path)
-        except KeyError:
-            continue
-        if b"<f" not in xml and b't="e"' not in xml:
+        except (KeyError, zipfile.BadZipFile, OSError, EOFError, zlib.error):
             continue
         cells: list[tuple[int, int]] = []
         errors: dict[tuple[int, int], str] = {}
@@ -225,6 +243,27 @@ def _special_cells(data: bytes) -> dict[str, tuple[list[tuple[int, int]], dict[t
         if cells or errors:
             out[_xml_unescape(name_b.decode("utf-8", "replace"))] = (cells, errors)
     return out
+
+
+def _has_special_markup(zf: zipfile.ZipFile, path: str) -> bool:
+    """Whether the sheet's XML contains a formula or an error cell, read a block at a time.
+
+    Plain data sheets (the usual case) are never held in memory whole, and no single search or
+    decompression holds the interpreter lock for long (a 100k-row sheet is ~50 MB of XML).
+    """
+    tail = b""
+    try:
+        with zf.open(path) as fh:
+            while True:
+                block = fh.read(1 << 20)
+                if not block:
+                    return False
+                window = tail + block
+                if b"<f" in window or b't="e"' in window:
+                    return True
+                tail = window[-4:]
+    except (KeyError, zipfile.BadZipFile, OSError, EOFError, zlib.error):
+        return False
 
 
 def column_index(letters: str) -> int:

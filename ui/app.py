@@ -16,6 +16,8 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
+from evaluator.runtime import freeze_startup_objects
+
 from .main_window import APP_TITLE, MainWindow
 from .style import apply_style
 
@@ -48,6 +50,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     tune_runtime()
     app = create_app([sys.argv[0], *args])
     window = MainWindow()
+    freeze_startup_objects()
     window.show()
 
     def after_show() -> None:

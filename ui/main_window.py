@@ -176,7 +176,7 @@ class MainWindow(QMainWindow):
     def refresh_pending(self) -> bool:
         """True while a page has a deferred refresh queued (tests wait for the pages to catch up)."""
         pages = (self.import_page, self.check_page, self.results_page, self.export_page, self.audit_page)
-        return any(p.refresh_later.pending for p in pages) or self.results_page._refresh_rest.pending
+        return any(p.refresh_later.pending for p in pages) or self.results_page.refresh_pending
 
     # --- navigation ----------------------------------------------------------------------------
     def go(self, page: int) -> None:

@@ -27,6 +27,7 @@ from evaluator.project import Project, new_project
 from evaluator.readers import RawFile, RawSheet
 
 from .models import ColumnTable, build_enterprise_table, build_issue_table, enterprise_names
+from .retire import retire
 from .user_config import MappingMemory, sheet_signature
 from .workers import TaskRunner
 
@@ -179,6 +180,7 @@ class Session(QObject):
         self._import_queue.clear()
         self._import_runner.cancel()
         self._generation += 1
+        retire((self.project, self.outcome, self._cache))  # freed off the GUI thread (see ui.retire)
         self.project = project
         self.path = Path(path) if path else None
         self.outcome = None
@@ -203,13 +205,16 @@ class Session(QObject):
         if not self.project.files:
             self.eval_runner.cancel()
             if self.outcome is not None:
+                retire((self.outcome, self._cache))
                 self.outcome = None
+                self._cache = None
                 self.result_changed.emit()
             return
         job = evaluation_job(self.project.copy(), self._cache)
         self.eval_runner.start(job, self._on_evaluated, self._on_eval_error)
 
     def _on_evaluated(self, outcome: Outcome) -> None:
+        retire((self.outcome, self._cache))
         self.outcome = outcome
         self._cache = (outcome.imported_key, outcome.imported)
         self.result_changed.emit()
@@ -263,6 +268,7 @@ class Session(QObject):
         for f in scratch.files:
             names = [x.name for x in p.files]
             if f.name in names:  # re-read (encoding) or same name again: keep its place in the order
+                retire(p.files[names.index(f.name)])
                 p.files[names.index(f.name)] = f
             else:
                 p.files.append(f)
@@ -278,6 +284,7 @@ class Session(QObject):
         self._changed()
 
     def remove_file(self, name: str) -> None:
+        retire(self.file(name))
         self.project.remove_file(name)
         self.project.read_issues = [i for i in self.project.read_issues if i.file != name]
         self._changed()

@@ -139,7 +139,8 @@ class ResultsPage(Page):
         self.override_button.clicked.connect(self.override_selected)
         self.clear_override_button.clicked.connect(self.clear_override_selected)
         self.correct_button.clicked.connect(self.correct_selected)
-        self._refresh_rest = Deferred(self._refresh_summary_and_detail, self)
+        self._refresh_rest = Deferred(self._refresh_summary, self)
+        self._refresh_detail = Deferred(self._refresh_selection_and_detail, self)
         self.refresh_later = Deferred(self.refresh, self)
         session.result_changed.connect(self.refresh_later)
         self.refresh()
@@ -162,12 +163,23 @@ class ResultsPage(Page):
         self._update_count()
         self._refresh_rest()
 
-    def _refresh_summary_and_detail(self) -> None:
-        """Second half of a refresh, in its own event-loop turn (see `Deferred`)."""
+    def _refresh_summary(self) -> None:
+        """Second part of a refresh, in its own event-loop turn (see `Deferred`)."""
         o = self.session.outcome
         if o is None:
             return
         self.summary.set_result(o.result)
+        self._refresh_detail()
+
+    @property
+    def refresh_pending(self) -> bool:
+        return self.refresh_later.pending or self._refresh_rest.pending or self._refresh_detail.pending
+
+    def _refresh_selection_and_detail(self) -> None:
+        """Last part of a refresh, in its own turn: select the current firm and show its detail."""
+        o = self.session.outcome
+        if o is None:
+            return
         key = self._current_key
         if (not key or not self.model.has_key(key)) and self.model.rowCount():  # show a firm, not an empty pane
             key = self._current_key = self.model.key_at(0)
