@@ -38,6 +38,7 @@ ACTION_LABELS: dict[str, str] = {
     "evaluate": "评价",
     "recover": "恢复自动保存",
     "prior": "关联上年结果",
+    "clear_prior": "取消关联上年结果",
 }
 
 OTHER_FIELD_LABELS = {"tier": "最终分类"}

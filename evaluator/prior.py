@@ -31,6 +31,7 @@ from .merge import NAME_KEY_PREFIX, normalise_names
 from .pipeline import RunResult
 
 PRIOR_COLUMNS = ("prior_tier", "tier_change", "d_years")
+STORED_SOURCE = "项目中的上年结果"  # how a project's stored prior is named in messages
 CHANGES = ("升档", "降档", "持平", "新参评")
 ALL_SHEET = "全部企业"
 
@@ -196,3 +197,26 @@ def attach_prior(result: RunResult, prior: pd.DataFrame) -> int:
     t["tier_change"] = pd.Series(change, index=t.index, dtype=object)
     t["d_years"] = pd.Series(d_years, index=t.index, dtype=float)
     return sum(1 for v in prior_tier if v is not None)
+
+
+def prior_document(prior: pd.DataFrame) -> dict[str, Any]:
+    """Last year's tiers (`load_prior`) as the small `--json`-shaped document a project stores
+    (`Project.prior`), which `prior_from_json` reads back to the same keys, tiers and years in the
+    bottom tier."""
+    ents = []
+    for key, name, tier, d in zip(prior.index, prior["name"], prior["tier"], prior["d_years"]):
+        by_name = str(key).startswith(NAME_KEY_PREFIX)
+        ents.append({"credit_code": None if by_name else str(key),
+                     "name": (str(key)[len(NAME_KEY_PREFIX):] if by_name and not name else name),
+                     "tier": tier, "d_years": float(d) if d == d else None})
+    return {"year": prior.attrs.get("year"), "source": prior.attrs.get("source", ""), "enterprises": ents}
+
+
+def attach_stored_prior(result: RunResult, doc: dict[str, Any] | None) -> int | None:
+    """Attach the prior a project stores (`Project.prior`, from `prior_document`); None without one.
+
+    The one way every caller applies it (`mujun report`, the desktop app's evaluation), so a
+    result saved by either is the result the other re-derives."""
+    if not doc:
+        return None
+    return attach_prior(result, prior_from_json(doc, STORED_SOURCE))

@@ -41,7 +41,8 @@ class AuditEntry:
 
     time: str
     user: str
-    action: str  # import / remove_file / mapping / scheme / correction / override / clear_override / year / evaluate
+    action: str  # import / remove_file / mapping / scheme / correction / override / clear_override / year /
+    # evaluate / prior / clear_prior / recover (labels: `audit.ACTION_LABELS`)
     target: str = ""  # enterprise key or file name
     field: str = ""
     before: str = ""
@@ -164,6 +165,18 @@ class Project:
         self.overrides = [x for x in self.overrides if x.key != key]
         self._log("clear_override", key, "tier", old[0].tier if old else "", "", reason)
 
+    def set_prior(self, doc: dict[str, object], source: str = "") -> None:
+        """Attach last year's result (`prior.prior_document` of `prior.load_prior`); replaces any earlier one."""
+        self._log("prior", source or str(doc.get("source") or ""), before=_prior_text(self.prior),
+                  after=_prior_text(doc))
+        self.prior = doc
+
+    def clear_prior(self) -> None:
+        if self.prior is None:
+            return
+        self._log("clear_prior", str(self.prior.get("source") or ""), before=_prior_text(self.prior))
+        self.prior = None
+
     def copy(self) -> Project:
         return replace(self, files=list(self.files), corrections=list(self.corrections),
                        overrides=list(self.overrides), audit=list(self.audit), read_issues=list(self.read_issues))
@@ -173,6 +186,14 @@ def _s(v: object) -> str:
     if v is None:
         return ""
     return v if isinstance(v, str) else repr(v) if isinstance(v, (dict, list)) else str(v)
+
+
+def _prior_text(doc: dict[str, object] | None) -> str:
+    """`2024 年度，303 家企业` for the audit log ("" without a prior)."""
+    if not doc:
+        return ""
+    ents = doc.get("enterprises")
+    return f"{doc.get('year') or '上年'} 年度，{len(ents) if isinstance(ents, list) else 0} 家企业"
 
 
 def new_project(year: int, scheme_ref: str = "reference") -> Project:

@@ -11,14 +11,11 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
 
 from .issues import InputError
 from .mapping import Mapping
-from .merge import NAME_KEY_PREFIX
 from .pipeline import RunResult
+from .prior import attach_stored_prior, load_prior, prior_document
 from .project import AuditEntry, Project, new_project, now_text
 
 PrintFn = Callable[..., None]
@@ -79,12 +76,7 @@ def save_evaluated(project: Project, result: RunResult, args: argparse.Namespace
 
     try:
         if getattr(args, "prior", None):
-            from .prior import load_prior
-
-            prior = load_prior(args.prior)
-            project.prior = prior_document(prior)
-            project.audit.append(AuditEntry(now_text(), project.user, "prior", Path(args.prior).name,
-                                            after=f"{prior.attrs.get('year') or '上年'} 年度，{len(prior)} 家企业"))
+            project.set_prior(prior_document(load_prior(args.prior)), Path(args.prior).name)
         save_project(project, args.project, result)
     except InputError as exc:
         print_(f"错误：{exc}", err=True)
@@ -93,25 +85,10 @@ def save_evaluated(project: Project, result: RunResult, args: argparse.Namespace
     return EXIT_OK
 
 
-def prior_document(prior: pd.DataFrame) -> dict[str, Any]:
-    """Last year's tiers (`prior.load_prior`) as the small `--json`-shaped document a project stores,
-    which `prior.prior_from_json` reads back to the same keys, tiers and years in the bottom tier."""
-    ents = []
-    for key, name, tier, d in zip(prior.index, prior["name"], prior["tier"], prior["d_years"]):
-        by_name = str(key).startswith(NAME_KEY_PREFIX)
-        ents.append({"credit_code": None if by_name else str(key),
-                     "name": (str(key)[len(NAME_KEY_PREFIX):] if by_name and not name else name),
-                     "tier": tier, "d_years": float(d) if d == d else None})
-    return {"year": prior.attrs.get("year"), "source": prior.attrs.get("source", ""), "enterprises": ents}
-
-
 def run_project(project: Project) -> RunResult:
     """`Project.run` plus the attached prior year, as `evaluate --prior` applied it."""
     result = project.run()
-    if project.prior:
-        from .prior import attach_prior, prior_from_json
-
-        attach_prior(result, prior_from_json(project.prior, "项目中的上年结果"))
+    attach_stored_prior(result, project.prior)
     return result
 
 

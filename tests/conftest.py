@@ -7,7 +7,10 @@ import tempfile
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ.setdefault("MUJUN_CONFIG_DIR", tempfile.mkdtemp(prefix="mujun-test-config-"))
+# Always a private folder (never the developer's own MUJUN_CONFIG_DIR); settings follow it unless
+# MUJUN_SETTINGS names a file, so an outer one must not leak into the tests either.
+os.environ["MUJUN_CONFIG_DIR"] = tempfile.mkdtemp(prefix="mujun-test-config-")
+os.environ.pop("MUJUN_SETTINGS", None)
 
 import pytest  # noqa: E402
 

@@ -137,8 +137,32 @@ def test_raw_grid_marks_header_and_first_data_row(qapp) -> None:
     assert m.index(3, 1).data() == "1.5"
 
 
+def test_text_sort_keys_codepoint_order_blanks_last(qapp) -> None:
+    col = Column("t", "乡镇", np.array(["b", "—", "a", "", "c", None, "a"], dtype=object))
+    k = col.sort_keys()
+    assert k[2] == k[6] < k[0] < k[4]  # a, a < b < c
+    assert np.isnan(k[[1, 3, 5]]).all()  # 无数据 (—), empty and missing sort last
+    m = ColumnTableModel(ColumnTable([col], np.array([f"k{i}" for i in range(7)], dtype=object)))
+    m.sort(0, Qt.SortOrder.DescendingOrder)
+    assert keys(m) == ["k4", "k0", "k2", "k6", "k1", "k3", "k5"]  # c, b, a, a (stable), blanks last
+
+
+def test_unhandled_roles_are_none_and_colours_follow_tiers(qapp, sample_result) -> None:
+    t = build_enterprise_table(sample_result)
+    m = ColumnTableModel(t)
+    tier = t.column_index("tier")
+    assert m.index(0, 0).data(Qt.ItemDataRole.DecorationRole) is None
+    assert m.index(0, 0).data(Qt.ItemDataRole.CheckStateRole) is None
+    rows = [r for r in range(m.rowCount()) if m.index(r, tier).data() == "A"]
+    assert rows, "the sample county has A firms"
+    bg = m.index(rows[0], tier).data(Qt.ItemDataRole.BackgroundRole)
+    assert bg is not None and bg.isValid()
+    assert m.index(rows[0], tier).data(Qt.ItemDataRole.FontRole).bold()
+    assert m.index(rows[0], tier).data(Qt.ItemDataRole.TextAlignmentRole) == int(Qt.AlignmentFlag.AlignCenter)
+
+
 @pytest.mark.parametrize("n", [100_000])
-def test_100k_firms_sort_and_filter_fast(qapp, n: int) -> None:
+def test_100k_firms_sort_and_filter(qapp, n: int) -> None:
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from bench_gui_table import synthetic_result
 
@@ -162,8 +186,11 @@ def test_100k_firms_sort_and_filter_fast(qapp, n: int) -> None:
     assert m.rowCount() == int((t.extra["tier"] == "A").sum())
     scores = [m.index(r, score).data(SORT_ROLE) for r in range(0, m.rowCount(), 997)]
     assert all(isinstance(s, float) for s in scores)
-    # generous bounds for a loaded CI machine; the benchmark prints the real figures
-    assert t_open < 0.5 and t_sort < 0.5 and t_text < 0.5 and t_filter < 0.5
+    name = t.column_index("name")
+    shown = [m.index(r, name).data() for r in range(0, m.rowCount(), 97)]
+    assert shown == sorted(shown)  # still sorted by name after the filter
+    assert all(m.index(r, t.column_index("tier")).data() == "A" for r in range(0, m.rowCount(), 97))
+    # how fast is benchmarks/bench_gui_table.py's job (figures in the README), not a test's
 
 
 def test_invalid_qvariants_cannot_exhaust_none(qapp) -> None:

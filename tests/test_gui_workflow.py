@@ -9,6 +9,7 @@ feed, exactly as the dialogs do.
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import shutil
 from pathlib import Path
@@ -34,8 +35,7 @@ def has_output(name: str) -> bool:
 def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A private config folder, so the tests never read or write the real user profile."""
     d = tmp_path / "config"
-    monkeypatch.setenv("MUJUN_CONFIG_DIR", str(d))
-    monkeypatch.setenv("MUJUN_SETTINGS", str(d / "settings.toml"))
+    monkeypatch.setenv("MUJUN_CONFIG_DIR", str(d))  # settings.toml goes there too
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
     return d
 
@@ -288,9 +288,9 @@ def test_save_open_autosave_and_recovery(window, qtbot, tmp_path, monkeypatch) -
     third = MainWindow()
     third.ask_unsaved = lambda: "discard"
     qtbot.addWidget(third)
-    asked: list[str] = []
-    assert third.offer_recovery(lambda title, text: asked.append(text) or True)
-    assert str(path) in asked[0]
+    asked: list = []
+    assert third.offer_recovery(lambda items: asked.extend(items) or items[0])
+    assert [i.original for i in asked] == [path.resolve()]
     settle(qtbot, third)
     assert third.session.result.table.at[target, "tier"] == "A" and third.session.dirty
     assert third.session.project.audit[-1].action == "recover"
@@ -316,3 +316,192 @@ def test_dropped_files_import_in_order(window, qtbot) -> None:
     settle(qtbot, window, lambda: len(s.project.files) == 5)
     assert [f.name for f in s.project.files] == DEMO
     assert len(s.result.table) == 303
+
+
+def _prior_file(result, path: Path, year: int, tier: str = "D") -> Path:
+    """Last year's `--json` result: this year's firms, every graded one in `tier`."""
+    from evaluator.result import write_json
+
+    write_json(result, path)
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc["year"] = year
+    for e in doc["enterprises"]:
+        if e["tier"]:
+            e["tier"] = tier
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def test_last_years_result_is_applied_saved_and_reproduced_by_report(window, qtbot, tmp_path, capsys) -> None:
+    """载入上年评价结果: the GUI's result carries prior tier, change and years in D, exactly as
+    `mujun evaluate --prior` computes them, so `mujun report` on the saved project finds no mismatch."""
+    from evaluator.cli import main
+    from evaluator.projectfile import load_project, load_saved_result
+
+    s = window.session
+    s.open_demo()
+    settle(qtbot, window)
+    assert "prior_tier" not in s.result.table and not window.clear_prior_action.isEnabled()
+    assert "未载入上年评价结果" in window.export_page.prior_label.text()
+    n_audit = len(s.project.audit)
+
+    # a file that is not a result: one Chinese line, nothing attached
+    bad = tmp_path / "上年.txt"
+    bad.write_text("不是结果", encoding="utf-8")
+    assert not window.load_prior(bad)
+    assert "应为本软件输出的评价结果" in window.statusBar().currentMessage()
+    broken = tmp_path / "上年.json"
+    broken.write_text("{", encoding="utf-8")
+    assert not window.load_prior(broken)
+    assert "无法读取 JSON" in window.statusBar().currentMessage()
+    assert s.project.prior is None and len(s.project.audit) == n_audit
+
+    # a "prior" from this very year is probably the wrong file: asked, and declined
+    same_year = _prior_file(s.result, tmp_path / "2025.json", 2025)
+    asked: list[str] = []
+    assert not window.load_prior(same_year, ask=lambda title, text: asked.append(text) or False)
+    assert "不早于本次评价年度" in asked[0] and s.project.prior is None
+
+    prior = _prior_file(s.result, tmp_path / "2024.json", 2024)
+    assert window.load_prior(prior)
+    settle(qtbot, window, lambda: "prior_tier" in s.result.table)
+    t = s.result.table
+    graded = t["tier"].notna() & t["population"].notna()
+    assert (t.loc[graded, "prior_tier"] == "D").all()
+    assert set(t.loc[graded & (t["tier"] == "D"), "tier_change"]) == {"持平"}
+    assert set(t.loc[graded & (t["tier"] != "D"), "tier_change"]) == {"升档"}
+    assert (t.loc[graded & (t["tier"] == "D"), "d_years"] == 2).all()
+    assert s.dirty and window.clear_prior_action.isEnabled()
+    entry = s.project.audit[-1]
+    assert (entry.action, entry.target, entry.after) == ("prior", "2024.json", f"2024 年度，{len(t)} 家企业")
+    assert window.results_page.model.table.column_index("prior_tier") is not None
+    assert "2024 年度（2024.json" in window.export_page.prior_label.text()
+    assert "有上年等级" in window.status_text.text()
+
+    # saved through the session; `mujun report` re-derives the same JSON the GUI exports
+    path = tmp_path / "示范县2025.mujun"
+    assert window.save_project_as(path)
+    qtbot.waitUntil(lambda: not s.file_runner.busy, timeout=TIMEOUT)
+    assert not s.dirty and load_project(path).prior["year"] == 2024
+    exp = window.export_page
+    assert exp.export_json(tmp_path / "gui.json")
+    qtbot.waitUntil(lambda: not exp.runner.busy, timeout=TIMEOUT)
+    capsys.readouterr()
+    assert main(["report", str(path), "--json", str(tmp_path / "report.json")]) == 0
+    out = capsys.readouterr()
+    assert "核对：重新计算的结果与项目保存时的结果一致" in out.out and "不一致" not in out.err
+    assert json.loads((tmp_path / "report.json").read_text(encoding="utf-8")) == load_saved_result(path)
+    assert (tmp_path / "report.json").read_bytes() == (tmp_path / "gui.json").read_bytes()
+
+    # the graded list exported from the GUI lists last year's tier
+    if has_output("workbook"):
+        import openpyxl
+
+        exp.folder.setText(str(tmp_path / "输出"))
+        assert exp.export_workbook(tmp_path / "分类名单.xlsx")
+        qtbot.waitUntil(lambda: not exp.runner.busy, timeout=TIMEOUT)
+        assert exp.last_error == ""
+        wb = openpyxl.load_workbook(tmp_path / "分类名单.xlsx", read_only=True)
+        head = [c for row in wb["全部企业"].iter_rows(max_row=6, values_only=True) for c in row if c]
+        wb.close()
+        assert "上年等级" in head and "等级变化" in head
+
+    # 清除上年评价结果: audited, and the result no longer carries it
+    window.clear_prior()
+    settle(qtbot, window, lambda: "prior_tier" not in s.result.table)
+    assert s.project.prior is None and s.project.audit[-1].action == "clear_prior"
+    assert not window.clear_prior_action.isEnabled()
+    assert "未载入上年评价结果" in window.export_page.prior_label.text()
+
+
+def test_recovery_lists_every_autosave_to_restore_delete_or_keep(window, qtbot, tmp_path, monkeypatch) -> None:
+    """Three projects left unsaved: the official deletes one, restores another, keeps the third."""
+    from evaluator import projectfile
+    from evaluator.project import new_project
+    from evaluator.userdirs import autosave_dir
+    from ui.widgets.recovery_dialog import HEADERS, RecoveryDialog
+
+    folder = autosave_dir()
+    names = {2023: "甲", 2024: "乙", 2025: "丙"}
+    for year, name in names.items():  # older years saved earlier
+        monkeypatch.setattr(projectfile, "now_text", lambda year=year: f"2026-03-0{year - 2022} 09:30:00")
+        projectfile.save_project(new_project(year), folder / f"{name}-{year}.mujun.autosave")
+    monkeypatch.setattr(projectfile.os, "getpid", lambda: 1)  # as if written by a process that died
+    seen: list[list[list[str]]] = []
+
+    def drive(dlg: RecoveryDialog, steps) -> int:
+        seen.append([[dlg.table.item(r, c).text() for c in range(len(HEADERS))] for r in range(dlg.table.rowCount())])
+        dlg.confirm = lambda text: True
+        for step in steps:
+            step(dlg)
+        return dlg.result()
+
+    def delete_then_restore(dlg: RecoveryDialog) -> int:
+        def refuse(d):  # 取消 in the confirmation: nothing deleted
+            d.confirm = lambda text: False
+            d.select(0)
+            d.delete_selected()
+            assert d.table.rowCount() == 3
+            d.confirm = lambda text: True
+
+        def delete_newest(d):
+            d.select(0)
+            d.delete_button.click()
+            assert d.table.rowCount() == 2 and not (folder / "丙-2025.mujun.autosave").exists()
+
+        def restore_oldest(d):
+            d.select(1)
+            d.recover_button.click()
+
+        return drive(dlg, [refuse, delete_newest, restore_oldest])
+
+    monkeypatch.setattr(RecoveryDialog, "exec", delete_then_restore)
+    assert window.offer_recovery()
+    rows = seen[0]
+    assert [r[0] for r in rows] == ["未保存的项目"] * 3
+    assert [r[1] for r in rows] == ["2025 年度", "2024 年度", "2023 年度"]  # newest first
+    assert [r[2] for r in rows] == ["2026-03-03 09:30:00", "2026-03-02 09:30:00", "2026-03-01 09:30:00"]
+    assert all(r[4].endswith("KB") for r in rows)
+    s = window.session
+    assert s.project.year == 2023 and s.dirty and s.project.audit[-1].action == "recover"
+    assert sorted(p.name for p in folder.glob("*.autosave")) == ["乙-2024.mujun.autosave"]
+
+    # 以后再说: the remaining one is kept and offered again at the next start
+    monkeypatch.setattr(RecoveryDialog, "exec", lambda dlg: drive(dlg, [lambda d: d.later_button.click()]))
+    assert not window.offer_recovery()
+    assert [r[1] for r in seen[1]] == ["2024 年度"] and (folder / "乙-2024.mujun.autosave").exists()
+
+    # deleting the last one closes the dialog: nothing to restore, nothing left
+    def delete_last(d):
+        d.delete_selected()
+
+    monkeypatch.setattr(RecoveryDialog, "exec", lambda dlg: drive(dlg, [delete_last]))
+    assert not window.offer_recovery()
+    assert list(folder.glob("*.autosave")) == [] and s.project.year == 2023
+
+
+def test_save_right_after_an_edit_stores_no_stale_result(window, qtbot, tmp_path, capsys) -> None:
+    """Saved while the edit is still being evaluated: the old result would contradict the edited
+    project, so the file carries none, and `mujun report` evaluates it afresh without complaint."""
+    from evaluator.cli import main
+    from evaluator.projectfile import load_saved_result
+
+    s = window.session
+    s.open_demo()
+    settle(qtbot, window)
+    t = s.result.table
+    target = str(t.index[(t["population"] == "above") & (t["tier"] == "C")][0])
+    s.set_override(target, "A", "保存竞态测试")
+    assert not s.result_is_current  # the re-evaluation is queued, the shown result is the old one
+    path = tmp_path / "竞态.mujun"
+    s.save(path)
+    qtbot.waitUntil(lambda: not s.file_runner.busy, timeout=TIMEOUT)
+    assert load_saved_result(path) is None
+    settle(qtbot, window, lambda: s.result.table.at[target, "tier"] == "A")
+    assert s.result_is_current
+    s.save(path)  # now current: saved with the file
+    qtbot.waitUntil(lambda: not s.file_runner.busy, timeout=TIMEOUT)
+    assert load_saved_result(path)["enterprises"]
+    capsys.readouterr()
+    assert main(["report", str(path)]) == 0
+    assert "不一致" not in capsys.readouterr().err

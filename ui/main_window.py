@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
@@ -39,15 +40,30 @@ from .pages.scheme_page import SchemePage
 from .session import Session, projectfile_module
 from .user_config import is_first_start, mark_started
 
+if TYPE_CHECKING:
+    from evaluator.projectfile import Recoverable
+
 log = logging.getLogger(__name__)
 
 APP_TITLE = "亩均效益综合评价系统"
 AUTOSAVE_MS = 3 * 60 * 1000
 PROJECT_FILTER = "亩均评价项目 (*.mujun);;所有文件 (*)"
+PRIOR_FILTER = "上年评价结果 (*.json *.xlsx *.xlsm);;所有文件 (*)"
 Ask = Callable[[str, str], bool]
+Choose = Callable[[list["Recoverable"]], "Recoverable | None"]  # autosaves, newest first → the one to restore
 
 STEPS = ("导入数据", "数据核查", "评价方案", "评价结果", "输出", "审计记录")
 IMPORT, CHECK, SCHEME, RESULTS, EXPORT, AUDIT = range(6)
+
+
+def delete_autosave(item: Recoverable) -> str | None:
+    """Remove one autosave the official chose to delete; a Chinese error message, or None."""
+    path = Path(item.autosave)
+    try:
+        path.unlink(missing_ok=True)
+    except OSError as exc:
+        return f"无法删除自动保存文件 {path}（{exc.strerror or exc}）"
+    return None
 
 
 class MainWindow(QMainWindow):
@@ -115,11 +131,13 @@ class MainWindow(QMainWindow):
         s.evaluation_failed.connect(self._evaluation_failed)
         s.path_changed.connect(self._update_title)
         s.project_changed.connect(self._update_title)
+        s.project_changed.connect(self._update_prior_actions)
         s.result_changed.connect(self._result_changed)
         s.autosaved.connect(lambda p: self.statusBar().showMessage(f"已自动保存恢复副本：{p}", 5000))
         self.cancel_button.clicked.connect(s.cancel)
         self.check_page.enterprise_requested.connect(self.show_enterprise)
         self._update_title()
+        self._update_prior_actions()
 
     # --- menus ---------------------------------------------------------------------------------
     def _build_menus(self) -> None:
@@ -134,6 +152,11 @@ class MainWindow(QMainWindow):
         m.addSeparator()
         self._action(m, "添加数据文件…", self.import_page.choose_files)
         self._action(m, "打开示范数据", self.open_demo)
+        m.addSeparator()
+        self.load_prior_action = self._action(m, "载入上年评价结果…", self.load_prior)
+        self.clear_prior_action = self._action(m, "清除上年评价结果", self.clear_prior)
+        self.load_prior_action.setToolTip("上年本软件导出的评价结果（.json）或分类名单（.xlsx）："
+                                          "用于上年等级、等级变化和连续 D 类年数")
         m.addSeparator()
         self._action(m, "退出", self.close, QKeySequence.StandardKey.Quit)
         if projectfile_module() is None:
@@ -213,8 +236,11 @@ class MainWindow(QMainWindow):
             tiers = " ".join(f"{k}:{v}" for k, v in e["tiers"].items())
             parts.append(f"{e['label']} 参评 {e['evaluated']} 家（{tiers}）")
         n_err = sum(1 for i in r.issues if i.level == "error")
+        prior = ""
+        if "prior_tier" in r.table:
+            prior = f" · 有上年等级 {int(r.table['prior_tier'].notna().sum())} 家"
         self.status_text.setText(f"{r.scheme.name} · {r.year} 年度 · 企业 {len(r.table)} 家 · " + "；".join(parts)
-                                 + f" · 错误 {n_err} 条")
+                                 + prior + f" · 错误 {n_err} 条")
 
     def _files_failed(self, messages: list[str]) -> None:
         text = "以下文件未能读取（其他文件已正常导入）：\n\n" + "\n".join(messages)
@@ -309,8 +335,68 @@ class MainWindow(QMainWindow):
             return not self.session.dirty
         return True
 
-    def offer_recovery(self, ask: Ask | None = None) -> bool:
-        """At start: restore an autosave left by a session that did not close normally."""
+    # --- last year's result --------------------------------------------------------------------
+    def _update_prior_actions(self) -> None:
+        self.clear_prior_action.setEnabled(self.session.project.prior is not None)
+
+    def _warn(self, title: str, text: str) -> None:
+        """A message box when the window is on screen; the status bar always (tests run hidden)."""
+        self.statusBar().showMessage(text.replace("\n", " "), 15000)
+        if self.isVisible():
+            QMessageBox.warning(self, title, text)
+
+    def load_prior(self, path: Path | str | None = None, ask: Ask | None = None) -> bool:
+        """载入上年评价结果: last year's `--json` result or graded-list workbook, stored in the project
+        (audited) and applied by every evaluation from now on, as `mujun evaluate --prior` does."""
+        title = "载入上年评价结果"
+        if path is None:
+            start = str(self.session.path.parent if self.session.path else Path.home())
+            name, _ = QFileDialog.getOpenFileName(self, title, start, PRIOR_FILTER)
+            if not name:
+                return False
+            path = name
+        from evaluator.prior import load_prior
+
+        try:
+            prior = load_prior(path)
+        except InputError as exc:
+            self._warn(title, str(exc))
+            return False
+        name = Path(path).name
+        if not len(prior):
+            self._warn(title, f"上年结果 {name} 中没有企业，未载入。")
+            return False
+        year = prior.attrs.get("year")
+        this_year = self.session.project.year
+        ask = ask or self._ask_yes_no
+        if year and year >= this_year and not ask(
+                title, f"上年结果 {name} 的评价年度（{year}）不早于本次评价年度（{this_year}），可能选错了文件。\n\n仍要载入吗？"):
+            return False
+        replaced = self.session.project.prior is not None
+        self.session.set_prior(prior, name)
+        self.statusBar().showMessage(f"已{'更换' if replaced else '载入'}上年评价结果：{name}"
+                                     + (f"（{year} 年度）" if year else "") + f"，{len(prior)} 家企业；正在重新评价", 8000)
+        return True
+
+    def clear_prior(self) -> None:
+        if self.session.project.prior is not None:
+            self.session.clear_prior()
+            self.statusBar().showMessage("已清除上年评价结果；正在重新评价", 8000)
+
+    # --- recovery ------------------------------------------------------------------------------
+    def choose_recovery(self, items: list[Recoverable]) -> Recoverable | None:
+        """The autosave to restore (None: 以后再说); deleting one happens inside the dialog."""
+        from .widgets.recovery_dialog import RecoveryDialog
+
+        dlg = RecoveryDialog(items, delete=delete_autosave, parent=self)
+        dlg.exec()
+        return dlg.chosen
+
+    def offer_recovery(self, choose: Choose | None = None) -> bool:
+        """At start: restore an autosave left by a session that did not close normally.
+
+        Every such autosave is listed (`choose_recovery`): the official restores one, deletes the
+        ones not wanted, or keeps them all for the next start (以后再说)."""
         pf = projectfile_module()
         if pf is None:
             return False
@@ -327,15 +413,8 @@ class MainWindow(QMainWindow):
             return False
         if not found:
             return False
-        item = found[0]
-        where = str(item.original) if item.original else "未保存的项目"
-        ask = ask or self._ask_yes_no
-        if not ask("恢复未保存的工作", f"发现上次未正常关闭时自动保存的项目：\n\n{where}\n自动保存于 {item.saved_at}（{item.saved_by}），"
-                   f"{item.year} 年度。\n\n是否恢复？"):
-            try:
-                pf.discard_autosave(item.original) if item.original else item.autosave.unlink(missing_ok=True)
-            except OSError:
-                pass
+        item = (choose or self.choose_recovery)(found)
+        if item is None:
             return False
         try:
             project = pf.recover(item)

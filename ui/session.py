@@ -17,11 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from evaluator.issues import InputError, Issue
 from evaluator.mapping import SheetMapping
 from evaluator.pipeline import Imported, RunResult, evaluate_tables
+from evaluator.prior import attach_stored_prior, prior_document
 from evaluator.progress import CancelFn, ProgressFn, Steps
 from evaluator.project import Project, new_project
 from evaluator.readers import RawFile, RawSheet
@@ -96,6 +98,7 @@ def evaluation_job(project: Project, cached: tuple[tuple[Any, ...], Imported] | 
             imported = project.imported(steps)
         steps.stage(0.55, 0.8, "合并与评价")
         result = evaluate_tables(imported, project.scheme, project.year, project.corrections, project.overrides, steps)
+        attach_stored_prior(result, prior)  # as `mujun report` does, so a saved project re-derives the same
         steps.stage(0.8, 1.0, "准备表格")
         names = enterprise_names(result)
         by_key = result.issues_by_key()
@@ -148,6 +151,12 @@ class Session(QObject):
     @property
     def result(self) -> RunResult | None:
         return self.outcome.result if self.outcome else None
+
+    @property
+    def result_is_current(self) -> bool:
+        """False while an edit's re-evaluation (or an import) is queued or running."""
+        return not (self.eval_runner.busy or self._eval_soon.isActive() or self._import_runner.busy
+                    or bool(self._import_queue))
 
     @property
     def busy(self) -> bool:
@@ -342,6 +351,17 @@ class Session(QObject):
             self.project.set_year(year)
             self._changed()
 
+    # --- last year's result ------------------------------------------------------------------
+    def set_prior(self, prior: pd.DataFrame, source: str) -> None:
+        """Attach last year's tiers (`evaluator.prior.load_prior`) and re-evaluate; audited."""
+        self.project.set_prior(prior_document(prior), source)
+        self._changed()
+
+    def clear_prior(self) -> None:
+        if self.project.prior is not None:
+            self.project.clear_prior()
+            self._changed()
+
     # --- corrections and overrides -----------------------------------------------------------
     def imported_value(self, key: str, field: str) -> object:
         r = self.result
@@ -350,13 +370,8 @@ class Session(QObject):
         v = r.merged.enterprises.at[key, field]
         if v is None or v is np.nan or (isinstance(v, float) and np.isnan(v)):
             return ""
-        try:
-            import pandas as pd
-
-            if v is pd.NA:
-                return ""
-        except ImportError:  # pragma: no cover
-            pass
+        if v is pd.NA:
+            return ""
         return v
 
     def add_correction(self, key: str, field: str, value: object, reason: str) -> None:
@@ -399,7 +414,10 @@ class Session(QObject):
         target = Path(path or self.path or "")
         if not str(target):
             raise InputError("请先选择保存位置")
-        snapshot, result, before = self.project.copy(), self.result, self.path
+        # A result still being recomputed after an edit belongs to the project before the edit:
+        # saved next to the edited project, `mujun report` would call the file inconsistent. The
+        # file then carries no result; opening it (or `mujun report`) evaluates afresh.
+        snapshot, result, before = self.project.copy(), (self.result if self.result_is_current else None), self.path
         audit_len = len(self.project.audit)
 
         def job(progress: ProgressFn, cancel: CancelFn) -> Path:

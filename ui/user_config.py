@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -22,25 +20,12 @@ from evaluator.mapping import Mapping, SheetMapping, mapping_from_dict
 from evaluator.issues import InputError
 from evaluator.readers import RawFile, RawSheet
 from evaluator.sheets import SheetTable, detect_header, map_columns
+from evaluator.userdirs import config_dir  # the folder shared with the core (`MUJUN_CONFIG_DIR` wins)
 
 log = logging.getLogger(__name__)
 
 MAPPINGS_FILE = "mappings.json"
 STATE_FILE = "gui_state.json"
-
-
-def config_dir() -> Path:
-    """The per-user folder shared with the core (`evaluator.userdirs`; `MUJUN_CONFIG_DIR` wins)."""
-    try:
-        from evaluator.userdirs import config_dir as core_config_dir
-    except ImportError:  # older core: same convention, spelled out here
-        env = os.environ.get("MUJUN_CONFIG_DIR")
-        if env:
-            return Path(env)
-        if sys.platform == "win32":
-            return Path(os.environ.get("APPDATA") or str(Path.home() / "AppData" / "Roaming")) / "Mujun"
-        return Path(os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")) / "mujun"
-    return core_config_dir()
 
 
 def _read_json(path: Path) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 cfg = tempfile.mkdtemp(prefix="mujun-shots-")
 os.environ["MUJUN_CONFIG_DIR"] = cfg
-os.environ["MUJUN_SETTINGS"] = str(Path(cfg) / "settings.toml")
+os.environ.pop("MUJUN_SETTINGS", None)  # settings.toml then lives in MUJUN_CONFIG_DIR
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from PySide6.QtCore import QEventLoop, Qt  # noqa: E402

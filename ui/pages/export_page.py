@@ -81,6 +81,18 @@ def default_output_dir(session: Session) -> Path:
     return Path.home() / "亩均评价输出" / str(session.project.year)
 
 
+def prior_text(doc: dict[str, Any] | None) -> str:
+    """What the page says about last year's result (`Project.prior`)."""
+    if not doc:
+        return ("未载入上年评价结果：分类名单和告知书中不列上年等级。如需列出，请在“文件 → 载入上年评价结果…”中"
+                "选择上年导出的评价结果（.json）或分类名单（.xlsx）。")
+    ents = doc.get("enterprises")
+    year = f"{doc['year']} 年度" if doc.get("year") else "上年"
+    source = f"{doc['source']}，" if doc.get("source") else ""
+    return (f"上年评价结果：{year}（{source}{len(ents) if isinstance(ents, list) else 0} 家企业），分类名单和告知书中列出"
+            "上年等级与等级变化。可在“文件”菜单中更换或清除。")
+
+
 def tier_keys(result: RunResult, tier: str) -> list[str]:
     t = result.table
     return [str(k) for k in t.index[(t["tier"] == tier).to_numpy(dtype=bool)]]
@@ -121,6 +133,10 @@ class ExportPage(Page):
         self.settings_label.setWordWrap(True)
         self.settings_label.setObjectName("hint")
         self.body.addWidget(self.settings_label)
+        self.prior_label = QLabel()
+        self.prior_label.setWordWrap(True)
+        self.prior_label.setObjectName("hint")
+        self.body.addWidget(self.prior_label)
 
         grid = QGridLayout()
         lists = QGroupBox("名单、报告与数据")
@@ -218,6 +234,7 @@ class ExportPage(Page):
                                         f"申诉期限 {s.appeal_days} 日。可在“工具 → 设置”中修改。")
         else:
             self.settings_label.setText("输出设置功能尚未安装。")
+        self.prior_label.setText(prior_text(self.session.project.prior))
 
     def out_dir(self) -> Path:
         return Path(self.folder.text().strip() or str(default_output_dir(self.session)))
