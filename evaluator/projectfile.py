@@ -36,7 +36,7 @@ from hashlib import sha256
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from . import __version__, jsonblocks
 from .atomic import replace_durably, temp_path_for
 from .corrections import Correction
 from .evaluate import TierOverride
@@ -206,11 +206,14 @@ def _decompress(blob: bytes, codec: str) -> str:
 
 
 def encode_grid(rows: Sequence[Sequence[object]]) -> bytes:
-    return _compress(json.dumps(rows, ensure_ascii=False, default=_default, separators=(",", ":")))
+    """The grid as compressed JSON, written in blocks of rows (see `jsonblocks`)."""
+    return jsonblocks.compress(jsonblocks.dumps(list(rows), default=_default, separators=(",", ":")), ZLIB_LEVEL)
 
 
-def decode_grid(blob: bytes, codec: str) -> list[list[object]]:
-    return json.loads(_decompress(blob, codec), object_hook=_hook)
+def decode_grid(blob: bytes, codec: str) -> list[tuple[object, ...]]:
+    if codec != CODEC:
+        raise ValueError(f"unknown codec {codec!r}")
+    return jsonblocks.loads_list(blob, object_hook=_hook, convert=tuple)  # rows as `RawSheet` keeps them
 
 
 # --- saving -----------------------------------------------------------------------------------------
@@ -229,9 +232,9 @@ def save_project(project: Project, path: str | Path, result: Any = None) -> None
             ensure_dir(target.parent)
         else:
             original = target.with_name(target.name[:-len(AUTOSAVE_SUFFIX)])
-        _write(project, target, _result_doc(result), _autosave_meta(original))
+        _write(project, target, result, _autosave_meta(original))
         return
-    _write(project, target, _result_doc(result), {"kind": "project"})
+    _write(project, target, result, {"kind": "project"})
     discard_autosave(target)
 
 
@@ -240,10 +243,12 @@ def _result_doc(result: Any) -> dict[str, Any] | None:
         return result
     from .result import to_json_dict
 
-    return to_json_dict(result)
+    return to_json_dict(result, lazy=True)  # records are made block by block as they are written
 
 
-def _write(project: Project, target: Path, result_doc: dict[str, Any] | None, meta: dict[str, str]) -> None:
+def _write(project: Project, target: Path, result: Any, meta: dict[str, str]) -> None:
+    """`result`: a `RunResult`, a `--json` dict or None; a RunResult's document is made anew per
+    write, as it is streamed into the file (a retry at a fallback path gets it whole again)."""
     if not target.parent.is_dir():
         raise ProjectFileError(f"{target.name}：无法保存，文件夹“{target.parent}”不存在")
     tmp = temp_path_for(target)
@@ -255,7 +260,7 @@ def _write(project: Project, target: Path, result_doc: dict[str, Any] | None, me
             con.execute("PRAGMA synchronous = OFF")
             con.executescript(SCHEMA_SQL)
             con.execute("BEGIN")
-            _insert_all(con, project, result_doc, meta)
+            _insert_all(con, project, _result_doc(result), meta)
             con.execute("COMMIT")
         finally:
             con.close()
@@ -314,7 +319,7 @@ def _insert_all(con: sqlite3.Connection, project: Project, result_doc: dict[str,
                      for i, a in enumerate(project.audit)])
     if result_doc is not None:
         con.execute("INSERT INTO results VALUES (1, ?, ?, ?, ?, ?)", (
-            saved_at, fingerprint, __version__, _compress(json.dumps(result_doc, ensure_ascii=False)), CODEC))
+            saved_at, fingerprint, __version__, jsonblocks.compress(jsonblocks.dumps(result_doc), ZLIB_LEVEL), CODEC))
     # Last, so that a torn write (which the temp file + rename already prevents) never reads as a project.
     con.executemany("INSERT INTO meta VALUES (?, ?)", list(all_meta.items()))
 
@@ -532,18 +537,17 @@ def write_autosave(project: Project, path: str | Path | None, result: Any = None
     """
     meta = _autosave_meta(None if path is None else Path(path))
     target = autosave_path(path)
-    doc = _result_doc(result)
     if path is None:
         ensure_dir(target.parent)
-        _write(project, target, doc, meta)
+        _write(project, target, result, meta)
         return target
     try:
-        _write(project, target, doc, meta)
+        _write(project, target, result, meta)
         return target
     except ProjectFileError:
         fallback = _fallback_autosave_path(path)
         ensure_dir(fallback.parent)
-        _write(project, fallback, doc, meta)
+        _write(project, fallback, result, meta)
         return fallback
 
 

