@@ -8,7 +8,8 @@ hash over 400k strings, a numpy copy, a json.loads, a full cycle collection) hol
 interpreter lock throughout, and the GUI thread cannot repaint until it lets go. A watchdog
 thread here asks for the lock every 2 ms; when it gets it late, the worker's stack shows the
 line just after the long call. Each job of the app runs in turn (same code the GUI's workers
-call): import + evaluate + table data, save the project, open it, export the graded list.
+call): import + evaluate + table data, save the project, open it, export the graded list,
+letters for a township's worth of firms (rendered in worker processes).
 The GUI-level measure, with the real window, is bench_gui_table.py --heartbeat.
 """
 
@@ -81,14 +82,21 @@ def holds_during(job: Callable[[], object], threshold_ms: float) -> tuple[float,
     return time.perf_counter() - t0, hits, out.get("value")
 
 
+def letter_keys(result: object, n: int) -> list[str]:
+    t = result.table  # type: ignore[attr-defined]
+    return [str(k) for k in t.index[t["population"].notna().to_numpy()][:n]]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("sizes", type=int, nargs="*", default=[100_000])
     ap.add_argument("--threshold", type=float, default=20.0, help="report holds longer than this (ms)")
     ap.add_argument("--top", type=int, default=5)
+    ap.add_argument("--letters", type=int, default=300, help="letters for this many firms (a township's worth)")
     a = ap.parse_args()
     sys.setswitchinterval(0.0002)  # as ui.app.tune_runtime
     freeze_startup_objects()
+    from evaluator.outputs.letters import write_letters
     from evaluator.outputs.workbook import write_workbook
     from evaluator.projectfile import load_project, save_project
 
@@ -110,6 +118,9 @@ def main() -> None:
             ("open project", lambda: load_project(tmp / "county.mujun")),
             ("export graded list (.xlsx)", lambda: write_workbook(state["outcome"].result,  # type: ignore[attr-defined]
                                                                   tmp / "分类名单.xlsx")),
+            (f"letters for {a.letters} firms + combined", lambda: write_letters(
+                state["outcome"].result, tmp / "告知书", keys=letter_keys(state["outcome"].result, a.letters),  # type: ignore[attr-defined]
+                combined_path=tmp / "合订本.pdf")),
         ]
         print(f"\n{n:,} firms ({path.name}): longest interpreter-lock holds by a worker (watchdog polls every 2 ms)")
         for label, job in jobs:

@@ -505,3 +505,25 @@ def test_save_right_after_an_edit_stores_no_stale_result(window, qtbot, tmp_path
     capsys.readouterr()
     assert main(["report", str(path)]) == 0
     assert "不一致" not in capsys.readouterr().err
+
+
+def test_saving_does_not_rebuild_the_scheme_form(window, qtbot, tmp_path) -> None:
+    """The scheme form takes ~0.3 s to build: a new path (保存/另存为) must not rebuild it, a
+    project with another scheme must."""
+    from evaluator.scheme import load_scheme
+
+    s = window.session
+    s.open_demo()
+    settle(qtbot, window)
+    editor = window.scheme_page.editor
+    loads: list[str] = []
+    real = editor.set_scheme_text
+    editor.set_scheme_text = lambda text, *a: (loads.append(text), real(text, *a))[1]  # type: ignore[method-assign]
+    assert window.save_project_as(tmp_path / "a.mujun")
+    qtbot.waitUntil(lambda: not s.file_runner.busy, timeout=TIMEOUT)
+    settle(qtbot, window)
+    assert loads == []
+    page = window.scheme_page
+    page.templates.setCurrentIndex(page.templates.findData("huaian-2024"))
+    page.use_template()
+    assert loads == [load_scheme("huaian-2024").text]

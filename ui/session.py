@@ -423,6 +423,14 @@ class Session(QObject):
         def job(progress: ProgressFn, cancel: CancelFn) -> Path:
             progress(0.1, f"正在保存 {target.name}")
             pf.save_project(snapshot, target, result=result)
+            # File chores here, not in `done`: right after a large save an fsync on the GUI
+            # thread waited up to 0.2 s for the disk.
+            _remember_recent(pf, target)
+            for old in {before, target}:  # the recovery copies are obsolete once the project is saved
+                try:
+                    pf.discard_autosave(old)
+                except Exception:  # best effort
+                    pass
             return target
 
         def done(p: Path) -> None:
@@ -430,12 +438,6 @@ class Session(QObject):
             self.dirty = len(self.project.audit) != audit_len  # edited while saving: still unsaved
             self.path_changed.emit()
             self.message.emit(f"已保存：{p}")
-            _remember_recent(pf, p)
-            for old in {before, p}:  # the recovery copies are obsolete once the project is saved
-                try:
-                    pf.discard_autosave(old)
-                except Exception:  # best effort
-                    pass
             if on_done:
                 on_done(p)
 
@@ -447,11 +449,12 @@ class Session(QObject):
             raise InputError("项目文件功能尚未安装（evaluator.projectfile）")
 
         def job(progress: ProgressFn, cancel: CancelFn) -> Project:
-            return pf.load_project(path)
+            project = pf.load_project(path)
+            _remember_recent(pf, Path(path))
+            return project
 
         def done(project: Project) -> None:
             self.set_project(project, Path(path))
-            _remember_recent(pf, Path(path))
             if on_done:
                 on_done(project)
 

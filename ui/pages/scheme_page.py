@@ -129,6 +129,7 @@ class SchemePage(Page):
         self.save_button.clicked.connect(self.save_file)
         self.year.valueChanged.connect(self.session.set_year)
         session.project_changed.connect(self.refresh)
+        self._editor_shows: tuple[str, str] | None = None  # (scheme text, source) the form shows
         self._fill_templates()
         self.refresh(load_editor=True)
         session.path_changed.connect(lambda: self.refresh(load_editor=True))
@@ -159,6 +160,12 @@ class SchemePage(Page):
             self._load_editor(p.scheme_text)
 
     def _load_editor(self, text: str) -> None:
+        """Show `text` in the form editor, unless it already shows it: building the form takes
+        ~0.3 s on the GUI thread, and saving the project (a new path) must not pause the window."""
+        shown = (text, self.session.project.scheme_source)
+        if shown == self._editor_shows:
+            return
+        self._editor_shows = shown
         try:
             with QSignalBlocker(self.editor):
                 self.editor.set_scheme_text(text, self.session.project.scheme_source)  # type: ignore[attr-defined]
@@ -171,7 +178,8 @@ class SchemePage(Page):
 
     def _edited(self, text: str) -> None:
         """The editor debounces and emits only valid text; the core validates once more."""
-        self.apply_text(text)
+        if self.apply_text(text):
+            self._editor_shows = (text, self.session.project.scheme_source)
 
     def apply_text(self, text: str, source: str = "") -> bool:
         """Validate and adopt the scheme text; show the core's message inline if it is invalid."""
