@@ -93,6 +93,8 @@ def main() -> None:
     ap.add_argument("--threshold", type=float, default=20.0, help="report holds longer than this (ms)")
     ap.add_argument("--top", type=int, default=5)
     ap.add_argument("--letters", type=int, default=300, help="letters for this many firms (a township's worth)")
+    ap.add_argument("--skip", nargs="*", default=[], help="skip jobs whose label contains any of these words "
+                                                          "(e.g. export); import always runs")
     a = ap.parse_args()
     sys.setswitchinterval(0.0002)  # as ui.app.tune_runtime
     freeze_startup_objects()
@@ -124,6 +126,8 @@ def main() -> None:
         ]
         print(f"\n{n:,} firms ({path.name}): longest interpreter-lock holds by a worker (watchdog polls every 2 ms)")
         for label, job in jobs:
+            if any(w in label for w in a.skip) and not label.startswith("import"):
+                continue
             seconds, hits, _ = holds_during(job, a.threshold)
             worst = max((h for h, _ in hits), default=0.0)
             print(f"  {label:<32}{seconds:7.2f} s   longest hold {worst:6.1f} ms   holds > {a.threshold:.0f} ms: {len(hits)}")

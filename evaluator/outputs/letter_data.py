@@ -8,7 +8,7 @@ processes, and the letter and the graded list can never disagree about a figure.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import numpy as np
@@ -83,13 +83,18 @@ def _tier_text(pop: Population, label: Any) -> str:
 class LetterBuilder:
     """Builds `LetterData` for any firm of one result (shared lookups computed once)."""
 
-    def __init__(self, result: RunResult, settings: Settings, template: LetterTemplate, fingerprint: str):
+    def __init__(self, result: RunResult, settings: Settings, template: LetterTemplate, fingerprint: str,
+                 only: Collection[str] | None = None):
+        """`only`: the firms letters will be built for (all when None); serial numbers and group
+        sizes still come from the whole result. Records for 100k firms when a township's letters
+        are wanted cost seconds and, freed at the end, a long pause."""
         self.result = result
         self.settings = settings
         self.template = template
         t = result.table
         self.table = t
-        self.records = dict(zip((str(k) for k in t.index), t.to_dict("records")))
+        rows = t if only is None else t[t.index.isin(list(only))]
+        self.records = dict(zip((str(k) for k in rows.index), rows.to_dict("records")))
         self.order = letter_order(t, list(result.scheme.populations))
         self.serial = {k: settings.first_serial + i for i, k in enumerate(self.order)}
         self.width = max(3, len(str(settings.first_serial + len(self.order))))

@@ -125,9 +125,10 @@ def write_letters(result: RunResult, out_dir: str | Path, settings: Settings | N
     fonts = pdf_fonts(choice)
     template = load_letter_template(settings.letter_template)
     notices = settings.status_notices if notices is None else notices
-    builder = LetterBuilder(result, settings, template, fingerprint or data_fingerprint(result))
+    asked = None if keys is None else {str(k) for k in keys}
+    builder = LetterBuilder(result, settings, template, fingerprint or data_fingerprint(result), only=asked)
     batch = LetterBatch()
-    wanted = set(builder.order) if keys is None else {str(k) for k in keys}
+    wanted = set(builder.order) if asked is None else asked
     batch.unknown = sorted(wanted - set(builder.order))
     items: list[LetterData] = []
     for key in builder.order:
