@@ -21,22 +21,72 @@ class Deferred:
     """Call `fn` in its own turn of the event loop, once, however often it was asked for meanwhile.
 
     A new result updates six pages; run inside the signal that announces it, that is one long
-    block of the GUI thread at 100k firms. Deferred, each page's refresh is a separate event, so
-    input, painting and progress keep flowing between them.
+    block of the GUI thread at 100k firms. Deferred calls wait in one queue and run one per turn
+    of the event loop (`_DeferredQueue`): Qt fires every zero-interval timer that is due in the
+    same pass, so six timers started together still made one long block; now input, painting and
+    progress flow between any two of them.
     """
 
     def __init__(self, fn: Callable[[], None], parent: QObject) -> None:
-        self._timer = QTimer(parent)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(0)
-        self._timer.timeout.connect(fn)
+        self._fn = fn
+        self._alive = True
+        parent.destroyed.connect(self._forget)
 
     def __call__(self, *args: object) -> None:
-        self._timer.start()
+        if self._alive:
+            _DeferredQueue.instance().add(self)
+
+    def _forget(self, *args: object) -> None:
+        self._alive = False
+        _DeferredQueue.instance().remove(self)
+
+    def run(self) -> None:
+        if self._alive:
+            self._fn()
 
     @property
     def pending(self) -> bool:
-        return self._timer.isActive()
+        return _DeferredQueue.instance().has(self)
+
+
+class _DeferredQueue:
+    """The queue behind `Deferred`: first asked, first run; one call per event-loop turn."""
+
+    _instance: _DeferredQueue | None = None
+
+    def __init__(self) -> None:
+        self._items: list[Deferred] = []
+        self._timer = QTimer()
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self._run_one)
+
+    @classmethod
+    def instance(cls) -> _DeferredQueue:
+        if cls._instance is None:
+            cls._instance = cls()
+        return cls._instance
+
+    def add(self, d: Deferred) -> None:
+        if d not in self._items:
+            self._items.append(d)
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def remove(self, d: Deferred) -> None:
+        if d in self._items:
+            self._items.remove(d)
+
+    def has(self, d: Deferred) -> bool:
+        return d in self._items
+
+    def _run_one(self) -> None:
+        if not self._items:
+            return
+        d = self._items.pop(0)
+        if self._items:
+            self._timer.start()  # started while timers fire: it fires on the next turn, not this one
+        d.run()
 
 
 class Page(QWidget):
