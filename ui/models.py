@@ -374,22 +374,13 @@ def _float(t: pd.DataFrame, col: str) -> np.ndarray:
     return pd.to_numeric(t[col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
-def prior_tiers(table: pd.DataFrame, prior: dict[str, Any] | None) -> np.ndarray | None:
-    """Prior-year tier per firm: the table's `prior_tier` column, else the attached prior result."""
-    if "prior_tier" in table:
-        return text_array(table["prior_tier"])
-    if not prior or not isinstance(prior.get("enterprises"), list):
-        return None
-    by_code = {str(e.get("credit_code")): e.get("tier") for e in prior["enterprises"]
-               if isinstance(e, dict) and e.get("credit_code") and e.get("tier")}
-    if not by_code:
-        return None
-    codes = table["credit_code"].astype("string").fillna("").tolist()
-    return np.array([by_code.get(c, "") or "" for c in codes], dtype=object)
+def prior_tiers(table: pd.DataFrame) -> np.ndarray | None:
+    """Prior-year tier per firm: the `prior_tier` column `evaluator.prior.attach_prior` adds (the
+    session's evaluation job attaches the project's prior, as `mujun report` does)."""
+    return text_array(table["prior_tier"]) if "prior_tier" in table else None
 
 
-def build_enterprise_table(result: RunResult, prior: dict[str, Any] | None = None,
-                           issues_by_key: dict[str, list[Issue]] | None = None) -> ColumnTable:
+def build_enterprise_table(result: RunResult, issues_by_key: dict[str, list[Issue]] | None = None) -> ColumnTable:
     """The enterprise list as columns: identity, status, score, tiers, ranks, indicators, inputs."""
     t = result.table
     n = len(t)
@@ -443,7 +434,7 @@ def build_enterprise_table(result: RunResult, prior: dict[str, Any] | None = Non
                        tooltip="一票否决、保护规则和手动调档（✎）之后的最终等级"))
     cols.append(Column("initial_tier", "初评\n等级", initial, tier_sort(initial), palette="tier", colour_keys=initial,
                        width=3, tooltip="按得分排名比例（或分数线）确定的初评等级"))
-    pt = prior_tiers(t, (prior if prior else None))
+    pt = prior_tiers(t)
     if pt is not None:
         cols.append(Column("prior_tier", "上年\n等级", pt, tier_sort(pt), palette="tier", colour_keys=pt, width=3))
     cols.append(Column("total_score", "总分", format_numbers(score, "分"), score, numeric=True, width=5))

@@ -102,7 +102,7 @@ def evaluation_job(project: Project, cached: tuple[tuple[Any, ...], Imported] | 
         steps.stage(0.8, 1.0, "准备表格")
         names = enterprise_names(result)
         by_key = result.issues_by_key()
-        ent = build_enterprise_table(result, prior, by_key)
+        ent = build_enterprise_table(result, by_key)
         steps.report(0.7, "准备数据核查列表")
         issues = build_issue_table(result.issues, names)
         steps.done()
