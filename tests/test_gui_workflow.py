@@ -527,3 +527,26 @@ def test_saving_does_not_rebuild_the_scheme_form(window, qtbot, tmp_path) -> Non
     page.templates.setCurrentIndex(page.templates.findData("huaian-2024"))
     page.use_template()
     assert loads == [load_scheme("huaian-2024").text]
+
+
+def test_summary_tab_is_built_when_opened_and_kept_current(window, qtbot) -> None:
+    """The summary's widgets are rebuilt for a new result only while its tab is shown (or when it is
+    opened): rebuilding them behind the enterprise table paused the window for nothing."""
+    s = window.session
+    s.open_demo()
+    settle(qtbot, window)
+    page = window.results_page
+    built: list[object] = []
+    real = page.summary.set_result
+    page.summary.set_result = lambda r: (built.append(r), real(r))[1]  # type: ignore[method-assign]
+    t = s.result.table
+    target = str(t.index[(t["population"] == "above") & (t["tier"] == "C")][0])
+    s.set_override(target, "A", "汇总页测试")
+    settle(qtbot, window, lambda: s.result.table.at[target, "tier"] == "A")
+    assert built == []  # table tab in front: the summary waits
+    page.tabs.setCurrentIndex(1)
+    assert built == [s.result]
+    assert page.summary.township_charts  # the charts of the current result are there
+    s.clear_override(target, "撤销测试")
+    settle(qtbot, window, lambda: s.result.table.at[target, "tier"] == "C")
+    assert built[-1] is s.result and len(built) == 2  # shown: rebuilt at once

@@ -126,6 +126,8 @@ class ResultsPage(Page):
         self.tabs.addTab(split, "企业名单")
         self.summary = SummaryPanel()
         self.tabs.addTab(self.summary, "汇总与图表")
+        self._summary_stale = False  # a newer result than the summary shows; rebuilt when its tab is opened
+        self.tabs.currentChanged.connect(self._summary_if_stale)
 
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
@@ -168,8 +170,20 @@ class ResultsPage(Page):
         o = self.session.outcome
         if o is None:
             return
-        self.summary.set_result(o.result)
+        # The summary rebuilds its cards, tables and charts: dozens of widgets to create and polish,
+        # which starved the event loop for up to ~0.1 s. Behind its tab it waits until opened.
+        if self.tabs.currentWidget() is self.summary:
+            self.summary.set_result(o.result)
+            self._summary_stale = False
+        else:
+            self._summary_stale = True
         self._refresh_detail()
+
+    def _summary_if_stale(self, *args: object) -> None:
+        o = self.session.outcome
+        if self._summary_stale and o is not None and self.tabs.currentWidget() is self.summary:
+            self._summary_stale = False
+            self.summary.set_result(o.result)
 
     @property
     def refresh_pending(self) -> bool:
