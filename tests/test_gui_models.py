@@ -205,3 +205,26 @@ def test_invalid_qvariants_cannot_exhaust_none(qapp) -> None:
     for _ in range(20_000):  # several times None's own reference count on a plain 3.11
         assert combo.currentData() is None
     assert sys.getrefcount(None) > 1_000_000 or sys.version_info >= (3, 12)
+
+
+def test_row_number_header_is_sized_without_asking_the_model(qapp) -> None:
+    """A reset (sort, filter, new result) must not make the row-number header query 200 sections."""
+    from ui.pages.common import RowNumberHeader, table_view
+
+    names = np.array([f"企业{i}" for i in range(20_000)], dtype=object)
+    table = ColumnTable([Column("name", "企业名称", names)], np.array([f"k{i}" for i in range(20_000)], dtype=object))
+    m = ColumnTableModel(table)
+    v = table_view(m)
+    v.resize(600, 400)
+    v.show()
+    qapp.processEvents()
+    assert isinstance(v.verticalHeader(), RowNumberHeader)
+    wide = v.verticalHeader().sizeHint().width()
+    calls: list[int] = []
+    real = m.headerData
+    m.headerData = lambda *a: (calls.append(1), real(*a))[1]  # type: ignore[method-assign]
+    m.set_mask(np.arange(20_000) < 7)
+    qapp.processEvents()
+    assert v.verticalHeader().sizeHint().width() < wide  # one digit now, not five
+    assert len(calls) < 200  # only the visible sections are painted
+    v.close()
