@@ -19,12 +19,12 @@ file and sheet applies. Example::
 from __future__ import annotations
 
 import fnmatch
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .fields import FIELD_BY_ID, IGNORE, normalise_header, unit_factor
 from .issues import InputError
+from .tomlfiles import load_toml
 
 
 @dataclass(frozen=True)
@@ -146,10 +146,4 @@ def mapping_from_dict(data: dict[str, object], source: str = "映射") -> Mappin
 
 def load_mapping(path: str | Path) -> Mapping:
     p = Path(path)
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8-sig"))
-    except OSError as exc:
-        raise InputError(f"{p.name}：无法读取映射文件（{exc.strerror or exc}）") from exc
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"{p.name}：映射文件格式错误（{exc}）") from exc
-    return mapping_from_dict(data, p.name)
+    return mapping_from_dict(load_toml(p, "映射文件"), p.name)

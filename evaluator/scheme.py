@@ -9,7 +9,6 @@ The schema is documented in `templates/schemes/README.md`.
 from __future__ import annotations
 
 import hashlib
-import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -18,6 +17,7 @@ from .fields import FLAG_FIELDS
 from .indicators import INDICATOR_BY_ID
 from .issues import InputError
 from .paths import templates_dir
+from .tomlfiles import parse_toml, read_text
 
 POPULATIONS: dict[str, str] = {"above": "规上企业", "below": "规下企业"}
 BENCHMARK_METHODS = ("aggregate", "mean", "median", "fixed")
@@ -370,11 +370,7 @@ def scheme_from_dict(data: dict[str, Any], source: str = "方案", text: str = "
 
 
 def parse_scheme(text: str, source: str = "方案", path: str = "") -> Scheme:
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"方案文件 {source}：TOML 格式错误（{exc}）") from exc
-    return scheme_from_dict(data, source, text, path)
+    return scheme_from_dict(parse_toml(text, "方案文件", source), source, text, path)
 
 
 def load_scheme(ref: str | Path) -> Scheme:
@@ -385,13 +381,7 @@ def load_scheme(ref: str | Path) -> Scheme:
         if not p.exists():
             known = "、".join(s.id for s in list_schemes())
             raise InputError(f"找不到评价方案“{ref}”（可用模板：{known}；也可给出 .toml 文件路径）")
-    try:
-        text = p.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise InputError(f"方案文件 {p.name}：无法读取（{exc.strerror or exc}）") from exc
-    except UnicodeDecodeError as exc:
-        raise InputError(f"方案文件 {p.name}：应为 UTF-8 编码的文本文件") from exc
-    return parse_scheme(text, p.name, str(p))
+    return parse_scheme(read_text(p, "方案文件"), p.name, str(p))
 
 
 def list_schemes(errors: list[str] | None = None) -> list[Scheme]:

@@ -9,12 +9,12 @@ is reported by name instead of printing `{企业名杯}` on 300 letters. The pla
 from __future__ import annotations
 
 import string
-import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from ..issues import InputError
 from ..paths import templates_dir
+from ..tomlfiles import parse_toml, read_text
 
 PLACEHOLDERS: dict[str, str] = {
     "企业名称": "企业名称",
@@ -94,10 +94,7 @@ def _check_text(text: str, key: str, source: str) -> None:
 
 
 def parse_letter_template(text: str, source: str = "模板") -> LetterTemplate:
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"告知书模板 {source}：TOML 格式错误（{exc}）") from exc
+    data = parse_toml(text, "告知书模板", source)
     unknown = [k for k in data if k not in TEMPLATE_KEYS]
     if unknown:
         raise InputError(f"告知书模板 {source}：未知的项目“{'、'.join(unknown)}”（可用：{'、'.join(TEMPLATE_KEYS)}）")
@@ -123,10 +120,4 @@ def load_letter_template(ref: str | Path = "default") -> LetterTemplate:
                 return LetterTemplate(source="内置默认")
             known = "、".join(x.stem for x in sorted((templates_dir() / "letters").glob("*.toml")))
             raise InputError(f"找不到告知书模板“{ref}”（可用：{known or '无'}；也可给出 .toml 文件路径）")
-    try:
-        text = p.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise InputError(f"告知书模板 {p}：无法读取（{exc.strerror or exc}）") from exc
-    except UnicodeDecodeError as exc:
-        raise InputError(f"告知书模板 {p.name}：应为 UTF-8 编码的文本文件") from exc
-    return parse_letter_template(text, p.name)
+    return parse_letter_template(read_text(p, "告知书模板"), p.name)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from typing import Any
 from ..atomic import write_bytes_atomic
 from ..issues import InputError
 from ..paths import templates_dir
+from ..tomlfiles import load_toml
 from ..userdirs import config_dir
 
 
@@ -125,23 +125,10 @@ def _overlay(base: Settings, data: dict[str, Any], source: str) -> Settings:
     return out
 
 
-def _read(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise InputError(f"设置文件 {path}：无法读取（{exc.strerror or exc}）") from exc
-    except UnicodeDecodeError as exc:
-        raise InputError(f"设置文件 {path.name}：应为 UTF-8 编码的文本文件") from exc
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"设置文件 {path.name}：TOML 格式错误（{exc}）") from exc
-
-
 def default_settings() -> Settings:
     """The shipped defaults (`templates/settings.toml`), or the built-in ones if that file is missing."""
     p = templates_dir() / "settings.toml"
-    return _overlay(Settings(), _read(p), p.name) if p.exists() else Settings()
+    return _overlay(Settings(), load_toml(p, "设置文件"), p.name) if p.exists() else Settings()
 
 
 def load_settings(path: str | Path | None = None) -> Settings:
@@ -155,10 +142,10 @@ def load_settings(path: str | Path | None = None) -> Settings:
         p = Path(path)
         if not p.exists():
             raise InputError(f"找不到设置文件 {p}")
-        return _overlay(base, _read(p), p.name)
+        return _overlay(base, load_toml(p, "设置文件"), p.name)
     user = user_settings_path()
     if user.exists():
-        return _overlay(base, _read(user), user.name)
+        return _overlay(base, load_toml(user, "设置文件"), user.name)
     return base
 
 

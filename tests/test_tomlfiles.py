@@ -1,0 +1,24 @@
+"""Broken TOML files an official edited: one Chinese line naming the kind of file and the file."""
+
+from __future__ import annotations
+
+import pytest
+
+from evaluator.issues import InputError
+from evaluator.mapping import load_mapping
+from evaluator.outputs.letter_template import load_letter_template
+from evaluator.scheme import load_scheme
+
+
+@pytest.mark.parametrize("load, what", [(load_scheme, "方案文件"), (load_letter_template, "告知书模板"),
+                                        (load_mapping, "映射文件")])
+def test_each_failure_names_the_kind_and_the_file(tmp_path, load, what) -> None:
+    bad_toml = tmp_path / "坏.toml"
+    bad_toml.write_text("[未闭合\n", encoding="utf-8")
+    gbk = tmp_path / "编码.toml"
+    gbk.write_bytes("名称 = \"示范\"".encode("gbk"))
+    missing = tmp_path / "没有.toml"
+    for path, why in ((bad_toml, "TOML 格式错误"), (gbk, "应为 UTF-8"), (missing, "无法读取")):
+        with pytest.raises(InputError) as err:
+            load(path)
+        assert what in str(err.value) and path.name in str(err.value) and why in str(err.value)
