@@ -15,6 +15,8 @@ from pathlib import Path
 from . import project_commands
 from .issues import InputError
 from .mapping import load_mapping
+from .outputs import cli as outputs_cli
+from .result import write_json
 from .runtime import freeze_startup_objects
 from .scheme import list_schemes, load_scheme
 
@@ -43,19 +45,10 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--issues", choices=("error", "warning", "info", "none"), default="warning",
                    help="在屏幕上列出的数据问题的最低级别（默认 warning）")
     project_commands.add_evaluate_arguments(e)
-    _add_output_options(e)
+    outputs_cli.add_arguments(e)
     sub.add_parser("schemes", parents=[common], help="列出内置评价方案", description="列出 templates/schemes/ 中的评价方案模板。")
     project_commands.add_commands(sub, common)
     return p
-
-
-def _add_output_options(e: argparse.ArgumentParser) -> None:
-    """Output options provided by `evaluator.outputs` when it is present."""
-    try:
-        from .outputs import cli as outputs_cli
-    except ImportError:
-        return
-    outputs_cli.add_arguments(e)
 
 
 def _print(msg: str = "", err: bool = False) -> None:
@@ -106,27 +99,12 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         _print("错误：没有可读取的数据文件", err=True)
         return EXIT_INPUT
     _report(result, args.issues)
-    try:  # outputs that change the result (--prior) must be applied before the JSON is written
-        from .outputs import cli as outputs_cli
-    except ImportError:
-        pass
-    else:
-        status = max(status, outputs_cli.prepare(result, args, _print))
-    if args.json:
-        from .result import write_json
-
-        try:
-            write_json(result, args.json)
-        except InputError as exc:
-            _print(f"错误：{exc}", err=True)
-            return EXIT_INPUT
-        _print(f"已写出结果：{args.json}")
+    # outputs that change the result (--prior) must be applied before the JSON is written
+    status = max(status, outputs_cli.prepare(result, args, _print))
+    if args.json and outputs_cli.write_one(lambda: write_json(result, args.json), f"已写出结果：{args.json}", _print):
+        return EXIT_INPUT
     if project is not None:
         status = max(status, project_commands.save_evaluated(project, result, args, _print))
-    try:
-        from .outputs import cli as outputs_cli
-    except ImportError:
-        return status
     return max(status, outputs_cli.write_outputs(result, args, _print))
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .issues import InputError
+from .outputs import cli as outputs_cli
 from .mapping import Mapping
 from .pipeline import RunResult
 from .prior import attach_stored_prior, load_prior, prior_document
@@ -35,20 +36,11 @@ def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
                                    "同时核对重新计算的结果与保存时是否一致。")
     r.add_argument("project", metavar="PATH", help="项目文件（.mujun）")
     r.add_argument("--json", metavar="OUT", help="写出机器可读结果（JSON）")
-    _add_output_options(r)
+    outputs_cli.add_arguments(r)  # graded list / letters / summary / prior, as `evaluate` has
     a = sub.add_parser("audit", parents=[common], help="导出项目的审计日志（Excel）",
                        description="把项目文件中的全部操作记录（导入、更正、调档等）导出为 Excel 工作簿。")
     a.add_argument("project", metavar="PATH", help="项目文件（.mujun）")
     a.add_argument("--xlsx", metavar="OUT", required=True, help="审计日志工作簿（.xlsx）")
-
-
-def _add_output_options(r: argparse.ArgumentParser) -> None:
-    """The graded list / letters / summary / prior options, the same as `evaluate` has."""
-    try:
-        from .outputs import cli as outputs_cli
-    except ImportError:
-        return
-    outputs_cli.add_arguments(r)
 
 
 def evaluate_into_project(paths: Sequence[str | Path], scheme_ref: str, year: int, mapping: Mapping | None
@@ -101,11 +93,7 @@ def cmd_report(args: argparse.Namespace, print_: PrintFn) -> int:
     print_(f"项目：{Path(args.project).name}（评价年度 {project.year}，数据文件 {len(project.files)} 个，"
            f"人工更正 {len(project.corrections)} 条，手动调档 {len(project.overrides)} 条）")
     result = run_project(project)
-    try:  # a --prior given now replaces the stored one, exactly as at evaluation
-        from .outputs import cli as outputs_cli
-    except ImportError:
-        outputs_cli = None
-    status = EXIT_OK if outputs_cli is None else outputs_cli.prepare(result, args, print_)
+    status = outputs_cli.prepare(result, args, print_)  # a --prior given now replaces the stored one, as at evaluation
     if getattr(args, "prior", None):
         print_("提示：使用命令行指定的上年结果，未与项目保存时的结果核对")
     elif saved is None:
@@ -115,15 +103,8 @@ def cmd_report(args: argparse.Namespace, print_: PrintFn) -> int:
     else:
         print_("警告：重新计算的结果与项目保存时的结果不一致（可能是程序版本不同）；以下输出按本次重新计算的结果写出",
                err=True)
-    if args.json:
-        try:
-            write_json(result, args.json)
-        except InputError as exc:
-            print_(f"错误：{exc}", err=True)
-            return EXIT_INPUT
-        print_(f"已写出结果：{args.json}")
-    if outputs_cli is None:
-        return status
+    if args.json and outputs_cli.write_one(lambda: write_json(result, args.json), f"已写出结果：{args.json}", print_):
+        return EXIT_INPUT
     return max(status, outputs_cli.write_outputs(result, args, print_))
 
 

@@ -114,24 +114,28 @@ def write_outputs(result: RunResult, args: argparse.Namespace, print_fn: PrintFn
     if args.xlsx:
         from .workbook import write_workbook
 
-        try:
-            write_workbook(result, args.xlsx, settings)
-            print_fn(f"已写出分类名单：{args.xlsx}")
-        except InputError as exc:
-            print_fn(f"错误：{exc}", err=True)
-            status = max(status, EXIT_INPUT)
+        status = max(status, write_one(lambda: write_workbook(result, args.xlsx, settings),
+                                        f"已写出分类名单：{args.xlsx}", print_fn))
     if args.letters:
         status = max(status, _write_letters(result, args, settings, fingerprint, print_fn))
     if args.summary_pdf:
         from .summary_pdf import write_summary_pdf
 
-        try:
-            write_summary_pdf(result, args.summary_pdf, settings)
-            print_fn(f"已写出汇总报告：{args.summary_pdf}")
-        except InputError as exc:
-            print_fn(f"错误：{exc}", err=True)
-            status = max(status, EXIT_INPUT)
+        status = max(status, write_one(lambda: write_summary_pdf(result, args.summary_pdf, settings),
+                                        f"已写出汇总报告：{args.summary_pdf}", print_fn))
     return status
+
+
+def write_one(write: Callable[[], object], done: str, print_fn: PrintFn) -> int:
+    """Run one writer; an `InputError` is printed and becomes the exit status (`evaluate`,
+    `report` and every output here report a failed file the same way)."""
+    try:
+        write()
+    except InputError as exc:
+        print_fn(f"错误：{exc}", err=True)
+        return EXIT_INPUT
+    print_fn(done)
+    return EXIT_OK
 
 
 def _write_letters(result: RunResult, args: argparse.Namespace, settings: Any, fingerprint: str | None,
