@@ -109,6 +109,15 @@ def _wrap_one(text: str, m: Metrics, size: float, width: float, first_indent: fl
         lines.append("".join(cur))
         cur, cur_w, avail = [], 0.0, width / size
 
+    def by_character(tok: str) -> None:
+        nonlocal cur_w
+        for c in tok:
+            cw = m.char(c)
+            if cur and cur_w + cw > avail + 1e-6:
+                flush()
+            cur.append(c)
+            cur_w += cw
+
     for tok in tokens:
         w = m.text(tok)
         if cur_w + w <= avail + 1e-6:
@@ -119,12 +128,7 @@ def _wrap_one(text: str, m: Metrics, size: float, width: float, first_indent: fl
             flush()
             continue
         if not cur and w > avail:  # a token wider than the line: break it by character
-            for c in tok:
-                cw = m.char(c)
-                if cur and cur_w + cw > avail + 1e-6:
-                    flush()
-                cur.append(c)
-                cur_w += cw
+            by_character(tok)
             continue
         carry: list[str] = []
         if tok[0] in NO_LINE_START and len(cur) > 1:
@@ -136,12 +140,7 @@ def _wrap_one(text: str, m: Metrics, size: float, width: float, first_indent: fl
             cur.append(c)
             cur_w += m.text(c)
         if w > avail - cur_w and len(tok) > 1:
-            for c in tok:
-                cw = m.char(c)
-                if cur and cur_w + cw > avail + 1e-6:
-                    flush()
-                cur.append(c)
-                cur_w += cw
+            by_character(tok)
         else:
             cur.append(tok)
             cur_w += w
