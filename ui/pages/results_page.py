@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 
 import numpy as np
+import pandas as pd
 from PySide6.QtCore import QItemSelection, QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -318,17 +319,25 @@ class ResultsPage(Page):
         return [str(k) for k in self.model.table.keys[self.model.source_rows()].tolist()]
 
     # --- edits ---------------------------------------------------------------------------------
-    def override_selected(self) -> None:
+    def _selected(self) -> tuple[str, pd.Series, str] | None:
+        """The firm the dialogs act on: (key, its row of the result, its name)."""
         key = self._current_key
         r = self.session.result
         if not key or r is None or key not in r.table.index:
+            return None
+        name = self.session.outcome.names.get(key, key) if self.session.outcome else key
+        return key, r.table.loc[key], name
+
+    def override_selected(self) -> None:
+        picked = self._selected()
+        if picked is None:
             return
-        row = r.table.loc[key]
-        pop = r.scheme.populations.get(row["population"]) if isinstance(row["population"], str) else None
+        key, row, name = picked
+        pops = self.session.result.scheme.populations  # type: ignore[union-attr]
+        pop = pops.get(row["population"]) if isinstance(row["population"], str) else None
         if pop is None:
             QMessageBox.information(self, "手动调档", "该企业未参评，不能调档。")
             return
-        name = self.session.outcome.names.get(key, key) if self.session.outcome else key
         dlg = OverrideDialog(name, pop.tiers, row["initial_tier"], row["tier"], row["tier_reason"] or "",
                              credit_code=_code(key), parent=self)
         if dlg.exec():
@@ -354,13 +363,11 @@ class ResultsPage(Page):
         self.session.clear_override(key, reason)
 
     def correct_selected(self) -> None:
-        key = self._current_key
-        r = self.session.result
-        if not key or r is None or key not in r.table.index:
+        picked = self._selected()
+        if picked is None:
             return
-        row = r.table.loc[key]
+        key, row, name = picked
         current = {f: row[f] for f in FIELD_BY_ID if f in row.index}
-        name = self.session.outcome.names.get(key, key) if self.session.outcome else key
         dlg = CorrectionDialog(name, current, None, credit_code=_code(key), parent=self)
         if dlg.exec():
             fid, value, reason = dlg.values()
