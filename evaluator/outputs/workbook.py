@@ -334,17 +334,10 @@ def write_workbook(result: RunResult, path: str | Path, settings: Settings | Non
     # (0.3–0.9 s each, holding the interpreter lock: the window froze, the export took 84 s).
     # Every sheet here is written top to bottom, which is all this mode asks. The row files live
     # in a folder of our own, removed whatever happens (a cancelled export leaves nothing).
-    with tempfile.TemporaryDirectory(prefix="mujun-xlsx-", ignore_cleanup_errors=True) as scratch:
-        wb = xlsxwriter.Workbook(str(tmp), {"constant_memory": True, "tmpdir": scratch, "strings_to_formulas": False,
-                                            "strings_to_numbers": False, "strings_to_urls": False,
-                                            "nan_inf_to_errors": False})
-        _fill_workbook(wb, ctx, settings, steps, tmp, out, head, subtitle, fp, stamp)
-    steps.done("分类名单已写出")
-    return out
-
-
-def _fill_workbook(wb: xlsxwriter.Workbook, ctx: _Context, settings: Settings, steps: Steps, tmp: Path, out: Path,
-                   head: str, subtitle: str, fp: str, stamp: str) -> None:
+    scratch = tempfile.TemporaryDirectory(prefix="mujun-xlsx-", ignore_cleanup_errors=True)
+    wb = xlsxwriter.Workbook(str(tmp), {"constant_memory": True, "tmpdir": scratch.name, "strings_to_formulas": False,
+                                        "strings_to_numbers": False, "strings_to_urls": False,
+                                        "nan_inf_to_errors": False})
     wb.set_properties({"title": head + "分类名单", "author": settings.authority, "comments": subtitle})
     used: set[str] = set()
     try:
@@ -377,6 +370,10 @@ def _fill_workbook(wb: xlsxwriter.Workbook, ctx: _Context, settings: Settings, s
             pass
         tmp.unlink(missing_ok=True)
         raise
+    finally:
+        scratch.cleanup()
+    steps.done("分类名单已写出")
+    return out
 
 
 def _tier_sheets(wb: xlsxwriter.Workbook, fmt: Formats, ctx: _Context, head: str, subtitle: str,
