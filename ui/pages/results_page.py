@@ -128,7 +128,7 @@ class ResultsPage(Page):
         self.summary = SummaryPanel()
         self.tabs.addTab(self.summary, "汇总与图表")
         self._summary_stale = False  # a newer result than the summary shows; rebuilt when its tab is opened
-        self.tabs.currentChanged.connect(self._summary_if_stale)
+        self.tabs.currentChanged.connect(self._sync_summary)
 
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
@@ -171,16 +171,14 @@ class ResultsPage(Page):
         o = self.session.outcome
         if o is None:
             return
-        # The summary rebuilds its cards, tables and charts: dozens of widgets to create and polish,
-        # which starved the event loop for up to ~0.1 s. Behind its tab it waits until opened.
-        if self.tabs.currentWidget() is self.summary:
-            self.summary.set_result(o.result)
-            self._summary_stale = False
-        else:
-            self._summary_stale = True
+        self._summary_stale = True
+        self._sync_summary()
         self._refresh_detail()
 
-    def _summary_if_stale(self, *args: object) -> None:
+    def _sync_summary(self, *args: object) -> None:
+        """Rebuild the summary for a new result, but only while its tab is shown: it creates and
+        polishes dozens of widgets (cards, tables, charts), which behind the enterprise table
+        starved the event loop for up to ~0.1 s for nothing. Opening the tab catches up."""
         o = self.session.outcome
         if self._summary_stale and o is not None and self.tabs.currentWidget() is self.summary:
             self._summary_stale = False
