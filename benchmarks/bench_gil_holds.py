@@ -35,8 +35,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from bench_pipeline import make_workbook  # noqa: E402
 
 import ui.main_window  # noqa: E402,F401  (everything the app imports, before the freeze as in ui.app.main)
-from evaluator.project import new_project  # noqa: E402
-from evaluator.runtime import freeze_startup_objects  # noqa: E402
+from evaluator.app.runtime import freeze_startup_objects  # noqa: E402
+from evaluator.project.model import new_project  # noqa: E402
 from ui.session import evaluation_job  # noqa: E402
 
 POLL = 0.002
@@ -100,7 +100,7 @@ def main() -> None:
     freeze_startup_objects()
     from evaluator.outputs.letters import write_letters
     from evaluator.outputs.workbook import write_workbook
-    from evaluator.projectfile import load_project, save_project
+    from evaluator.project.file import load_project, save_project
 
     for n in a.sizes:
         path = make_workbook(n)

@@ -5,7 +5,7 @@
     QT_QPA_PLATFORM=offscreen python benchmarks/bench_gui_table.py --heartbeat 20000
 
 Part 1 (table): a 100,000-firm result is synthesised as a merged enterprise table and evaluated
-with `evaluator.evaluate.evaluate`; then it times what the results page does: building the column
+with `evaluator.method.evaluate.evaluate`; then it times what the results page does: building the column
 data (in the evaluation worker), swapping it into the model (GUI thread), sorting by a number and
 by a text column, filtering by tier and by a name search, and painting the view scrolled to the
 middle. Baseline in the same run: `np.argsort` of the score column, and a `QSortFilterProxyModel`
@@ -37,12 +37,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from evaluator.codes import ALPHABET, check_character  # noqa: E402
-from evaluator.evaluate import evaluate  # noqa: E402
-from evaluator.fields import FIELDS  # noqa: E402
-from evaluator.merge import MergedData  # noqa: E402
-from evaluator.pipeline import Imported, RunResult  # noqa: E402
-from evaluator.scheme import load_scheme  # noqa: E402
+from evaluator.clean.codes import ALPHABET, check_character  # noqa: E402
+from evaluator.core.fields import FIELDS  # noqa: E402
+from evaluator.merge.tables import MergedData  # noqa: E402
+from evaluator.method.evaluate import evaluate  # noqa: E402
+from evaluator.method.scheme import load_scheme  # noqa: E402
+from evaluator.pipeline.run import Imported, RunResult  # noqa: E402
 
 TOWNS = ["城关镇", "经济开发区", "高新技术产业园", "东山镇", "西河镇", "南湖街道", "北塘乡", "青石镇"]
 INDUSTRIES = ["1311", "1713", "C1810", "2231", "2641", "3021", "C3311", "3391", "3484", "3511", "3670", "3825", "4411"]
@@ -189,10 +189,10 @@ def bench_heartbeat(n: int, window: bool = True) -> tuple[float, float]:
     With `window`, the whole main window is shown on the results page, so the gaps include every
     page refreshing itself when the result arrives (as in use); without, only the session runs.
     """
+    from bench_pipeline import make_workbook
     from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
 
-    from bench_pipeline import make_workbook
-    from evaluator.runtime import freeze_startup_objects
+    from evaluator.app.runtime import freeze_startup_objects
     from ui.app import create_app, tune_runtime
     from ui.session import Session
 

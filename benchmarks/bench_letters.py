@@ -24,13 +24,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from evaluator.method.scheme import load_scheme  # noqa: E402
 from evaluator.outputs.fonts import find_cjk_font, pdf_fonts  # noqa: E402
 from evaluator.outputs.letter_data import LetterBuilder  # noqa: E402
 from evaluator.outputs.letter_template import load_letter_template  # noqa: E402
 from evaluator.outputs.letters import default_workers, write_letters  # noqa: E402
 from evaluator.outputs.settings import Settings  # noqa: E402
-from evaluator.pipeline import run  # noqa: E402
-from evaluator.scheme import load_scheme  # noqa: E402
+from evaluator.pipeline.run import run  # noqa: E402
 
 SAMPLE = ROOT / "sample_data"
 FILES = [SAMPLE / "统计局_工业企业主要指标.xlsx", SAMPLE / "税务局_实缴税金.xls", SAMPLE / "自然资源局_工业用地.xlsx",

@@ -24,12 +24,12 @@ import xlsxwriter
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from evaluator.cli import main as cli_main  # noqa: E402
-from evaluator.codes import ALPHABET, check_character  # noqa: E402
-from evaluator.evaluate import evaluate  # noqa: E402
-from evaluator.merge import merge_tables  # noqa: E402
-from evaluator.pipeline import parse_files, read_files  # noqa: E402
-from evaluator.scheme import load_scheme  # noqa: E402
+from evaluator.app.cli import main as cli_main  # noqa: E402
+from evaluator.clean.codes import ALPHABET, check_character  # noqa: E402
+from evaluator.merge.tables import merge_tables  # noqa: E402
+from evaluator.method.evaluate import evaluate  # noqa: E402
+from evaluator.method.scheme import load_scheme  # noqa: E402
+from evaluator.pipeline.run import parse_files, read_files  # noqa: E402
 
 CACHE = ROOT / "benchmarks" / ".cache"
 REPEATS = 3

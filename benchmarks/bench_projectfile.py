@@ -21,10 +21,10 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_pipeline import make_workbook  # noqa: E402
 
-from evaluator.project import new_project  # noqa: E402
-from evaluator.projectfile import load_project, save_project  # noqa: E402
-from evaluator.readers import read_file  # noqa: E402
-from evaluator.result import to_json_dict  # noqa: E402
+from evaluator.outputs.json_result import to_json_dict  # noqa: E402
+from evaluator.project.file import load_project, save_project  # noqa: E402
+from evaluator.project.model import new_project  # noqa: E402
+from evaluator.read.files import read_file  # noqa: E402
 
 REPEATS = 3
 

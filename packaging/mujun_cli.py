@@ -9,6 +9,6 @@ import sys
 
 if __name__ == "__main__":
     multiprocessing.freeze_support()
-    from evaluator.cli import main
+    from evaluator.app.cli import main
 
     sys.exit(main())

@@ -33,8 +33,8 @@ def sample_files() -> list[Path]:
 
 @pytest.fixture(scope="session")
 def sample_result():
-    from evaluator.pipeline import run
-    from evaluator.scheme import load_scheme
+    from evaluator.method.scheme import load_scheme
+    from evaluator.pipeline.run import run
 
     return run(SAMPLE_FILES, load_scheme("reference"), 2025)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from evaluator.codes import check_character
-from evaluator.fields import FIELDS
+from evaluator.clean.codes import check_character
+from evaluator.core.fields import FIELDS
 
 
 def code(body17: str) -> str:

@@ -12,9 +12,9 @@ from pathlib import Path
 import openpyxl
 from pypdf import PdfReader
 
+from evaluator.method.scheme import load_scheme
 from evaluator.outputs.settings import Settings
-from evaluator.pipeline import RunResult, run
-from evaluator.scheme import load_scheme
+from evaluator.pipeline.run import RunResult, run
 
 from .helpers import code
 

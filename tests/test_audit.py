@@ -7,11 +7,11 @@ import zipfile
 import openpyxl
 import pytest
 
-from evaluator.audit import HEADERS, names_from_result, write_audit_xlsx
-from evaluator.mapping import ColumnOverride, SheetMapping
-from evaluator.project import Project
-from evaluator.projectfile import load_project, save_project
-from evaluator.scheme import load_scheme
+from evaluator.method.scheme import load_scheme
+from evaluator.project.audit import HEADERS, names_from_result, write_audit_xlsx
+from evaluator.project.file import load_project, save_project
+from evaluator.project.model import Project
+from evaluator.read.mapping import ColumnOverride, SheetMapping
 
 FIRM_A = "913303810000000011"
 FIRM_B = "913303810000000024"

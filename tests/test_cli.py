@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 
-from evaluator.cli import main
+from evaluator.app.cli import main
 
 from .conftest import ROOT, SAMPLE_FILES
 

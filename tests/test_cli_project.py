@@ -10,10 +10,10 @@ import sys
 import openpyxl
 import pytest
 
-from evaluator.cli import main
-from evaluator.project import new_project
-from evaluator.projectfile import load_project, load_saved_result, save_project
-from evaluator.result import to_json_dict
+from evaluator.app.cli import main
+from evaluator.outputs.json_result import to_json_dict
+from evaluator.project.file import load_project, load_saved_result, save_project
+from evaluator.project.model import new_project
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +106,7 @@ def test_a_corrupt_project_never_prints_a_traceback_from_the_real_command(tmp_pa
 
 
 def test_a_prior_year_given_at_evaluation_is_kept_in_the_project(tmp_path, sample_files, evaluated):
-    pytest.importorskip("evaluator.outputs.cli")
+    pytest.importorskip("evaluator.app.output_options")
     prior = json.loads((evaluated / "evaluate.json").read_text(encoding="utf-8"))
     prior["year"] = 2024
     for e in prior["enterprises"]:

@@ -4,7 +4,13 @@ import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
-from evaluator.codes import ALPHABET, check_character, is_valid_code, normalise_codes, valid_codes
+from evaluator.clean.codes import (
+    ALPHABET,
+    check_character,
+    is_valid_code,
+    normalise_codes,
+    valid_codes,
+)
 
 BODY = st.text(alphabet=ALPHABET, min_size=17, max_size=17)
 

@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from evaluator.evaluate import TierOverride, evaluate, round_half_up
-from evaluator.scheme import load_scheme, parse_scheme
+from evaluator.method.evaluate import TierOverride, evaluate, round_half_up
+from evaluator.method.scheme import load_scheme, parse_scheme
 
 from .helpers import code, firms
 

@@ -13,8 +13,8 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from PySide6.QtCore import Qt  # noqa: E402
 
-from evaluator.indicators import format_number  # noqa: E402
-from evaluator.readers import RawSheet  # noqa: E402
+from evaluator.method.indicators import format_number  # noqa: E402
+from evaluator.read.files import RawSheet  # noqa: E402
 from ui.models import (  # noqa: E402
     KEY_ROLE,
     SORT_ROLE,

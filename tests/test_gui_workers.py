@@ -14,8 +14,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest  # noqa: E402
 from PySide6.QtCore import QElapsedTimer, QTimer  # noqa: E402
 
-from evaluator.issues import InputError  # noqa: E402
-from evaluator.progress import Steps  # noqa: E402
+from evaluator.core.issues import InputError  # noqa: E402
+from evaluator.core.progress import Steps  # noqa: E402
 from ui.workers import TaskRunner  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -110,7 +110,9 @@ def test_event_loop_keeps_ticking_while_a_big_county_evaluates(qtbot, tmp_path, 
     """Heartbeat: a 5 ms QTimer on the GUI thread while a generated county is re-evaluated."""
     monkeypatch.setenv("MUJUN_CONFIG_DIR", str(tmp_path))
     sys.path.insert(0, str(ROOT / "benchmarks"))
-    from bench_pipeline import make_workbook  # the generated county the pipeline benchmark uses (cached)
+    from bench_pipeline import (
+        make_workbook,  # the generated county the pipeline benchmark uses (cached)
+    )
 
     from ui.app import tune_runtime
     from ui.session import Session

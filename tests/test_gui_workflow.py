@@ -19,7 +19,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest  # noqa: E402
 from PySide6.QtCore import Qt  # noqa: E402
 
-from evaluator.mapping import SheetMapping  # noqa: E402
+from evaluator.read.mapping import SheetMapping  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ["统计局_工业企业主要指标.xlsx", "税务局_实缴税金.xls", "自然资源局_工业用地.xlsx", "供电公司_用电量.csv",
@@ -252,7 +252,7 @@ def test_file_order_and_scheme_and_year(window, qtbot) -> None:
 
 
 def test_save_open_autosave_and_recovery(window, qtbot, tmp_path, monkeypatch) -> None:
-    from evaluator import projectfile
+    from evaluator.project import file as projectfile
     from ui.main_window import MainWindow
 
     s = window.session
@@ -320,7 +320,7 @@ def test_dropped_files_import_in_order(window, qtbot) -> None:
 
 def _prior_file(result, path: Path, year: int, tier: str = "D") -> Path:
     """Last year's `--json` result: this year's firms, every graded one in `tier`."""
-    from evaluator.result import write_json
+    from evaluator.outputs.json_result import write_json
 
     write_json(result, path)
     doc = json.loads(path.read_text(encoding="utf-8"))
@@ -335,8 +335,8 @@ def _prior_file(result, path: Path, year: int, tier: str = "D") -> Path:
 def test_last_years_result_is_applied_saved_and_reproduced_by_report(window, qtbot, tmp_path, capsys) -> None:
     """载入上年评价结果: the GUI's result carries prior tier, change and years in D, exactly as
     `mujun evaluate --prior` computes them, so `mujun report` on the saved project finds no mismatch."""
-    from evaluator.cli import main
-    from evaluator.projectfile import load_project, load_saved_result
+    from evaluator.app.cli import main
+    from evaluator.project.file import load_project, load_saved_result
 
     s = window.session
     s.open_demo()
@@ -416,9 +416,9 @@ def test_last_years_result_is_applied_saved_and_reproduced_by_report(window, qtb
 
 def test_recovery_lists_every_autosave_to_restore_delete_or_keep(window, qtbot, tmp_path, monkeypatch) -> None:
     """Three projects left unsaved: the official deletes one, restores another, keeps the third."""
-    from evaluator import projectfile
-    from evaluator.project import new_project
-    from evaluator.userdirs import autosave_dir
+    from evaluator.core.userdirs import autosave_dir
+    from evaluator.project import file as projectfile
+    from evaluator.project.model import new_project
     from ui.widgets.recovery_dialog import HEADERS, RecoveryDialog
 
     folder = autosave_dir()
@@ -483,8 +483,8 @@ def test_recovery_lists_every_autosave_to_restore_delete_or_keep(window, qtbot, 
 def test_save_right_after_an_edit_stores_no_stale_result(window, qtbot, tmp_path, capsys) -> None:
     """Saved while the edit is still being evaluated: the old result would contradict the edited
     project, so the file carries none, and `mujun report` evaluates it afresh without complaint."""
-    from evaluator.cli import main
-    from evaluator.projectfile import load_saved_result
+    from evaluator.app.cli import main
+    from evaluator.project.file import load_saved_result
 
     s = window.session
     s.open_demo()
@@ -510,7 +510,7 @@ def test_save_right_after_an_edit_stores_no_stale_result(window, qtbot, tmp_path
 def test_saving_does_not_rebuild_the_scheme_form(window, qtbot, tmp_path) -> None:
     """The scheme form takes ~0.3 s to build: a new path (保存/另存为) must not rebuild it, a
     project with another scheme must."""
-    from evaluator.scheme import load_scheme
+    from evaluator.method.scheme import load_scheme
 
     s = window.session
     s.open_demo()

@@ -10,11 +10,11 @@ import zipfile
 import openpyxl
 import pytest
 
-from evaluator.cli import main
-from evaluator.issues import InputError
-from evaluator.pipeline import run
-from evaluator.readers import read_file
-from evaluator.scheme import load_scheme
+from evaluator.app.cli import main
+from evaluator.core.issues import InputError
+from evaluator.method.scheme import load_scheme
+from evaluator.pipeline.run import run
+from evaluator.read.files import read_file
 
 from .helpers import code
 

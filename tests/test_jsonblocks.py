@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evaluator import jsonblocks
+from evaluator.project import jsonblocks as jsonblocks
 
 CELL = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=6))
 ROWS = st.lists(st.lists(CELL, max_size=4), max_size=40)

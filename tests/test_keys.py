@@ -7,7 +7,7 @@ import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
-from evaluator.keys import factorize_objects
+from evaluator.core.keys import factorize_objects
 
 VALUES = st.lists(st.one_of(st.none(), st.sampled_from(["甲", "乙", "913303", "", "a b"]), st.text(max_size=3)),
                   max_size=60)

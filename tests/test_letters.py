@@ -9,16 +9,27 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from evaluator.indicators import format_number
-from evaluator.issues import Cancelled, InputError
+from evaluator.core.issues import Cancelled, InputError
+from evaluator.method.indicators import format_number
 from evaluator.outputs import fonts as fonts_mod
 from evaluator.outputs.fonts import find_cjk_font, pdf_fonts
-from evaluator.outputs.letter_template import load_letter_template, parse_letter_template
+from evaluator.outputs.letter_template import (
+    load_letter_template,
+    parse_letter_template,
+)
 from evaluator.outputs.letters import PARALLEL_MIN, select_keys, write_letters
 from evaluator.outputs.names import letter_filename, path_inside, safe_filename_part
 from evaluator.outputs.pdf_layout import NO_LINE_START, metrics_for, wrap_text
 
-from .outputs_fixtures import HOSTILE, embedded_fonts, flat, hostile_result, key_of, pdf_text, settings
+from .outputs_fixtures import (
+    HOSTILE,
+    embedded_fonts,
+    flat,
+    hostile_result,
+    key_of,
+    pdf_text,
+    settings,
+)
 
 SUBSET = re.compile(r"^/[A-Z]{6}\+")
 
@@ -76,9 +87,9 @@ def test_protected_firm_shows_the_protection(sample_result, tmp_path):
 
 
 def test_manual_override_is_shown_with_its_reason(tmp_path):
-    from evaluator.evaluate import TierOverride
-    from evaluator.pipeline import run
-    from evaluator.scheme import load_scheme
+    from evaluator.method.evaluate import TierOverride
+    from evaluator.method.scheme import load_scheme
+    from evaluator.pipeline.run import run
 
     from .outputs_fixtures import hostile_rows, write_xlsx
 
@@ -132,8 +143,8 @@ def test_hostile_names_print_literally_and_file_names_stay_inside_the_folder(tmp
 
 
 def test_very_long_name_with_a_line_break(tmp_path):
-    from evaluator.pipeline import run
-    from evaluator.scheme import load_scheme
+    from evaluator.method.scheme import load_scheme
+    from evaluator.pipeline.run import run
 
     from .outputs_fixtures import hostile_rows, write_xlsx
 
@@ -298,7 +309,7 @@ def test_letter_order_matches_the_tuple_sort_it_replaced() -> None:
 
     import pandas as pd
 
-    from evaluator.evaluate import STATUS_LABELS
+    from evaluator.method.evaluate import STATUS_LABELS
     from evaluator.outputs.letter_data import letter_order
 
     rnd = random.Random(5)

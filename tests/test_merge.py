@@ -5,8 +5,8 @@ from __future__ import annotations
 import openpyxl
 import pytest
 
-from evaluator.pipeline import import_files
-from evaluator.merge import merge_tables
+from evaluator.merge.tables import merge_tables
+from evaluator.pipeline.run import import_files
 
 from .helpers import code
 

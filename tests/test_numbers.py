@@ -7,7 +7,13 @@ import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
-from evaluator.numbers import Coercion, clean_bools, clean_numbers, clean_scale, clean_years
+from evaluator.clean.cells import (
+    Coercion,
+    clean_bools,
+    clean_numbers,
+    clean_scale,
+    clean_years,
+)
 
 
 def clean(values, csv=False):

@@ -7,14 +7,14 @@ import math
 
 import pytest
 
-from evaluator.cli import main
-from evaluator.issues import InputError
+from evaluator.app.cli import main
+from evaluator.core.issues import InputError
+from evaluator.method.scheme import load_scheme
+from evaluator.outputs.json_result import to_json_dict
 from evaluator.outputs.letters import write_letters
 from evaluator.outputs.workbook import write_workbook
-from evaluator.pipeline import run
-from evaluator.prior import attach_prior, load_prior, prior_from_json
-from evaluator.result import to_json_dict
-from evaluator.scheme import load_scheme
+from evaluator.pipeline.prior import attach_prior, load_prior, prior_from_json
+from evaluator.pipeline.run import run
 
 from .helpers import code
 from .outputs_fixtures import flat, pdf_text, settings, write_xlsx

@@ -17,10 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from evaluator import projectfile as pf
-from evaluator.project import Project, new_project
-from evaluator.project_commands import run_project
-from evaluator.projectfile import (
+from evaluator.app.project_commands import run_project
+from evaluator.method.scheme import load_scheme
+from evaluator.outputs.json_result import to_json_dict
+from evaluator.project import file as pf
+from evaluator.project.file import (
     SCHEMA_VERSION,
     ProjectFileError,
     autosave_path,
@@ -33,9 +34,8 @@ from evaluator.projectfile import (
     save_project,
     write_autosave,
 )
-from evaluator.readers import RawFile, RawSheet
-from evaluator.result import to_json_dict
-from evaluator.scheme import load_scheme
+from evaluator.project.model import Project, new_project
+from evaluator.read.files import RawFile, RawSheet
 
 from .conftest import ROOT
 
@@ -138,10 +138,10 @@ def test_correction_values_keep_their_type(tmp_path):
 CHILD = textwrap.dedent("""
     import hashlib, sys, time
     sys.path.insert(0, {root!r})
-    from evaluator import projectfile as pf
-    from evaluator.project import Project
-    from evaluator.readers import RawFile, RawSheet
-    from evaluator.scheme import load_scheme
+    from evaluator.project import file as pf
+    from evaluator.project.model import Project
+    from evaluator.read.files import RawFile, RawSheet
+    from evaluator.method.scheme import load_scheme
 
     rows = [[f"企业{{i}}", float(i), i, "913303810000000000"] * 4 for i in range(60000)]
     data = b"x" * 5_000_000
@@ -388,7 +388,13 @@ def test_schema_sql_and_migrations_cover_every_version():
 # --- recent files and the user folder -------------------------------------------------------------
 
 def test_recent_list_is_most_recent_first_without_duplicates_and_capped(tmp_path, monkeypatch):
-    from evaluator.recent import MAX_RECENT, add_recent, load_recent, recent_path, remove_recent
+    from evaluator.project.recent import (
+        MAX_RECENT,
+        add_recent,
+        load_recent,
+        recent_path,
+        remove_recent,
+    )
 
     monkeypatch.setenv("MUJUN_CONFIG_DIR", str(tmp_path / "cfg"))
     assert load_recent() == []
@@ -407,7 +413,7 @@ def test_recent_list_is_most_recent_first_without_duplicates_and_capped(tmp_path
 
 
 def test_config_dir_follows_the_platform_and_the_override(monkeypatch, tmp_path):
-    from evaluator import userdirs
+    from evaluator.core import userdirs as userdirs
 
     monkeypatch.setenv("MUJUN_CONFIG_DIR", str(tmp_path))
     assert userdirs.config_dir() == tmp_path

@@ -6,8 +6,8 @@ import gc
 
 import openpyxl
 
-from evaluator import readers
-from evaluator.readers import RawSheet, read_file
+from evaluator.read import files as readers
+from evaluator.read.files import RawSheet, read_file
 
 
 def _workbook(tmp_path, rows: int = 5000):  # type: ignore[no-untyped-def]

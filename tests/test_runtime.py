@@ -13,7 +13,7 @@ def test_freeze_once_per_process() -> None:
     code = (
         "import gc\n"
         "import pandas\n"
-        "from evaluator.runtime import freeze_startup_objects\n"
+        "from evaluator.app.runtime import freeze_startup_objects\n"
         "freeze_startup_objects(); first = gc.get_freeze_count()\n"
         "junk = [[i] for i in range(1000)]\n"
         "freeze_startup_objects(); print(first, gc.get_freeze_count() - first)\n"

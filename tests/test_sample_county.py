@@ -7,8 +7,8 @@ import math
 
 import pytest
 
-from evaluator.merge import NAME_KEY_PREFIX
-from evaluator.result import to_json_dict
+from evaluator.merge.tables import NAME_KEY_PREFIX
+from evaluator.outputs.json_result import to_json_dict
 
 
 def test_every_enterprise_appears_with_a_status(sample_result, expected):

@@ -13,7 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from evaluator.outputs.settings import default_settings, load_settings, save_settings, user_settings_path
+from evaluator.outputs.settings import (
+    default_settings,
+    load_settings,
+    save_settings,
+    user_settings_path,
+)
 
 ELSEWHERE = '[authority]\nname = "别处的评价机关"\n'
 

@@ -8,9 +8,9 @@ import numpy as np
 import openpyxl
 import pytest
 
-from evaluator.mapping import mapping_from_dict
-from evaluator.readers import read_file
-from evaluator.sheets import parse_sheet
+from evaluator.clean.sheets import parse_sheet
+from evaluator.read.files import read_file
+from evaluator.read.mapping import mapping_from_dict
 
 from .helpers import code
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from evaluator.divisions import division_label
-from evaluator.indicators import INDICATOR_BY_ID, format_number
+from evaluator.core.divisions import division_label
+from evaluator.method.indicators import INDICATOR_BY_ID, format_number
 from evaluator.outputs.summary_pdf import write_summary_pdf
 
 from .outputs_fixtures import embedded_fonts, flat, hostile_result, pdf_text, settings

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from evaluator.issues import InputError
-from evaluator.mapping import load_mapping
+from evaluator.core.issues import InputError
+from evaluator.method.scheme import load_scheme
 from evaluator.outputs.letter_template import load_letter_template
-from evaluator.scheme import load_scheme
+from evaluator.read.mapping import load_mapping
 
 
 @pytest.mark.parametrize("load, what", [(load_scheme, "方案文件"), (load_letter_template, "告知书模板"),

@@ -11,8 +11,13 @@ import math  # noqa: E402
 import pytest  # noqa: E402
 from PySide6.QtGui import QColor, QImage  # noqa: E402
 
-from ui.widgets.charts import (TIER_COLOURS, IndicatorBenchmarkChart, TierBarChart, TownshipTierChart,  # noqa: E402
-                               tier_colour)
+from ui.widgets.charts import (  # noqa: E402
+    TIER_COLOURS,
+    IndicatorBenchmarkChart,
+    TierBarChart,
+    TownshipTierChart,
+    tier_colour,
+)
 
 NAMES = {"A": "优先发展类", "B": "鼓励提升类", "C": "帮扶转型类", "D": "倒逼整治类"}
 
@@ -115,7 +120,7 @@ def test_township_chart_grows_with_townships(qtbot):
 
 
 def test_benchmark_items_from_a_table_row():
-    from evaluator.scheme import load_scheme
+    from evaluator.method.scheme import load_scheme
 
     rules = load_scheme("reference").populations["below"].indicators
     row = {"v_tax_per_mu": 1.0, "b_tax_per_mu": 0.5, "v_tax_per_kwh": None, "b_tax_per_kwh": 0.24}

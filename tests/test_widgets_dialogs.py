@@ -10,8 +10,13 @@ import math  # noqa: E402
 
 import pytest  # noqa: E402
 
-from evaluator.scheme import load_scheme  # noqa: E402
-from ui.widgets.correction_dialog import CORRECTABLE_FIELDS, CorrectionDialog, parse_input, show_value  # noqa: E402
+from evaluator.method.scheme import load_scheme  # noqa: E402
+from ui.widgets.correction_dialog import (  # noqa: E402
+    CORRECTABLE_FIELDS,
+    CorrectionDialog,
+    parse_input,
+    show_value,
+)
 from ui.widgets.override_dialog import OverrideDialog  # noqa: E402
 from ui.widgets.settings_dialog import SettingsDialog  # noqa: E402
 
@@ -102,7 +107,7 @@ def test_correction_field_list_shows_units_and_skips_the_key(qtbot):
 
 
 def test_value_helpers():
-    from evaluator.fields import FIELD_BY_ID
+    from evaluator.core.fields import FIELD_BY_ID
 
     assert show_value(FIELD_BY_ID["tax"], math.nan) == "空"
     assert show_value(FIELD_BY_ID["employees"], 120.0) == "120 人"

@@ -10,9 +10,9 @@ from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 
-from evaluator.issues import InputError  # noqa: E402
-from evaluator.paths import templates_dir  # noqa: E402
-from evaluator.scheme import parse_scheme  # noqa: E402
+from evaluator.core.issues import InputError  # noqa: E402
+from evaluator.core.paths import templates_dir  # noqa: E402
+from evaluator.method.scheme import parse_scheme  # noqa: E402
 from ui.widgets.scheme_editor import SchemeEditor, friendly_message  # noqa: E402
 
 TEMPLATES = sorted((templates_dir() / "schemes").glob("*.toml"))

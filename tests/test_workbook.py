@@ -10,8 +10,8 @@ import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
 
-from evaluator.indicators import excel_format
-from evaluator.issues import Cancelled
+from evaluator.core.issues import Cancelled
+from evaluator.method.indicators import excel_format
 from evaluator.outputs.workbook import write_workbook
 
 from .outputs_fixtures import HOSTILE, hostile_result, settings

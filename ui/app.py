@@ -16,7 +16,7 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from evaluator.runtime import freeze_startup_objects
+from evaluator.app.runtime import freeze_startup_objects
 
 from .main_window import APP_TITLE, MainWindow
 from .style import apply_style

@@ -13,7 +13,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QKeySequence,
+)
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -29,7 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from evaluator.issues import InputError
+from evaluator.core.issues import InputError
 
 from .pages.audit_page import AuditPage
 from .pages.check_page import CheckPage
@@ -41,7 +47,7 @@ from .session import Session, projectfile_module
 from .user_config import is_first_start, mark_started
 
 if TYPE_CHECKING:
-    from evaluator.projectfile import Recoverable
+    from evaluator.project.file import Recoverable
 
 log = logging.getLogger(__name__)
 
@@ -183,7 +189,7 @@ class MainWindow(QMainWindow):
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
         try:
-            from evaluator.recent import load_recent
+            from evaluator.project.recent import load_recent
 
             paths = load_recent(existing_only=True)
         except ImportError:
@@ -355,7 +361,7 @@ class MainWindow(QMainWindow):
             if not name:
                 return False
             path = name
-        from evaluator.prior import load_prior
+        from evaluator.pipeline.prior import load_prior
 
         try:
             prior = load_prior(path)
@@ -401,7 +407,7 @@ class MainWindow(QMainWindow):
         if pf is None:
             return False
         try:
-            from evaluator.recent import load_recent
+            from evaluator.project.recent import load_recent
 
             candidates = load_recent()
         except ImportError:

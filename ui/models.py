@@ -1,7 +1,7 @@
 """Table models that stay fast at 100,000 rows: column arrays, numpy sorting, boolean-mask filters.
 
 Pattern from Orange3's `AbstractSortTableModel` (read, not copied): one `QAbstractTableModel` over
-column arrays. Display strings are formatted once per column (with `evaluator.indicators.
+column arrays. Display strings are formatted once per column (with `evaluator.method.indicators.
 format_number`, the same formatting as the workbook and the letters) when the table is built, off
 the GUI thread; `data()` is then an array lookup. Sorting argsorts the column's raw numbers (the
 sort role) with numpy and maps view rows to source rows; filtering is a boolean mask over source
@@ -24,16 +24,16 @@ import pandas as pd
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont
 
-from evaluator.audit import action_label, field_label
-from evaluator.corrections import Correction
-from evaluator.evaluate import STATUS_LABELS
-from evaluator.fields import FIELD_BY_ID, FLAG_FIELDS
-from evaluator.indicators import INDICATORS, decimals_for
-from evaluator.keys import factorize_objects
-from evaluator.issues import LEVEL_LABELS, Issue
-from evaluator.merge import NAME_KEY_PREFIX
-from evaluator.pipeline import RunResult
-from evaluator.readers import RawSheet, column_letter
+from evaluator.core.fields import FIELD_BY_ID, FLAG_FIELDS
+from evaluator.core.issues import LEVEL_LABELS, Issue
+from evaluator.core.keys import factorize_objects
+from evaluator.merge.corrections import Correction
+from evaluator.merge.tables import NAME_KEY_PREFIX
+from evaluator.method.evaluate import STATUS_LABELS
+from evaluator.method.indicators import INDICATORS, decimals_for
+from evaluator.pipeline.run import RunResult
+from evaluator.project.audit import action_label, field_label
+from evaluator.read.files import RawSheet, column_letter
 
 from . import style
 from .retire import retire
@@ -375,7 +375,7 @@ def _float(t: pd.DataFrame, col: str) -> np.ndarray:
 
 
 def prior_tiers(table: pd.DataFrame) -> np.ndarray | None:
-    """Prior-year tier per firm: the `prior_tier` column `evaluator.prior.attach_prior` adds (the
+    """Prior-year tier per firm: the `prior_tier` column `evaluator.pipeline.prior.attach_prior` adds (the
     session's evaluation job attaches the project's prior, as `mujun report` does)."""
     return text_array(table["prior_tier"]) if "prior_tier" in table else None
 

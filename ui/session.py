@@ -20,15 +20,20 @@ import numpy as np
 import pandas as pd
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from evaluator.issues import InputError, Issue
-from evaluator.mapping import SheetMapping
-from evaluator.pipeline import Imported, RunResult, evaluate_tables
-from evaluator.prior import attach_stored_prior, prior_document
-from evaluator.progress import CancelFn, ProgressFn, Steps
-from evaluator.project import Project, new_project
-from evaluator.readers import RawFile, RawSheet
+from evaluator.core.issues import InputError, Issue
+from evaluator.core.progress import CancelFn, ProgressFn, Steps
+from evaluator.pipeline.prior import attach_stored_prior, prior_document
+from evaluator.pipeline.run import Imported, RunResult, evaluate_tables
+from evaluator.project.model import Project, new_project
+from evaluator.read.files import RawFile, RawSheet
+from evaluator.read.mapping import SheetMapping
 
-from .models import ColumnTable, build_enterprise_table, build_issue_table, enterprise_names
+from .models import (
+    ColumnTable,
+    build_enterprise_table,
+    build_issue_table,
+    enterprise_names,
+)
 from .retire import retire
 from .user_config import MappingMemory, sheet_signature
 from .workers import TaskRunner
@@ -46,7 +51,7 @@ def default_year() -> int:
 
 def demo_files() -> list[Path]:
     """The demo county's five files in the order the method expects (统计局 first: it wins conflicts)."""
-    from evaluator.paths import sample_data_dir
+    from evaluator.core.paths import sample_data_dir
 
     folder = sample_data_dir()
     out: list[Path] = []
@@ -57,9 +62,9 @@ def demo_files() -> list[Path]:
 
 
 def projectfile_module() -> Any | None:
-    """`evaluator.projectfile` if that part of the app is installed (it is built separately)."""
+    """`evaluator.project.file` if that part of the app is installed (it is built separately)."""
     try:
-        from evaluator import projectfile  # type: ignore[attr-defined]
+        from evaluator.project import file as projectfile  # type: ignore[attr-defined]
     except ImportError:
         return None
     return projectfile
@@ -353,7 +358,7 @@ class Session(QObject):
 
     # --- last year's result ------------------------------------------------------------------
     def set_prior(self, prior: pd.DataFrame, source: str) -> None:
-        """Attach last year's tiers (`evaluator.prior.load_prior`) and re-evaluate; audited."""
+        """Attach last year's tiers (`evaluator.pipeline.prior.load_prior`) and re-evaluate; audited."""
         self.project.set_prior(prior_document(prior), source)
         self._changed()
 
@@ -410,7 +415,7 @@ class Session(QObject):
         """Save to `path` (or the current path) in a worker; raises InputError without projectfile."""
         pf = projectfile_module()
         if pf is None:
-            raise InputError("项目文件功能尚未安装（evaluator.projectfile）")
+            raise InputError("项目文件功能尚未安装（evaluator.project.file）")
         target = Path(path or self.path or "")
         if not str(target):
             raise InputError("请先选择保存位置")
@@ -446,7 +451,7 @@ class Session(QObject):
     def open(self, path: Path, on_done: Any = None) -> None:
         pf = projectfile_module()
         if pf is None:
-            raise InputError("项目文件功能尚未安装（evaluator.projectfile）")
+            raise InputError("项目文件功能尚未安装（evaluator.project.file）")
 
         def job(progress: ProgressFn, cancel: CancelFn) -> Project:
             project = pf.load_project(path)

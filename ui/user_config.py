@@ -16,11 +16,13 @@ from typing import Any
 
 import pandas as pd
 
-from evaluator.mapping import Mapping, SheetMapping, mapping_from_dict
-from evaluator.issues import InputError
-from evaluator.readers import RawFile, RawSheet
-from evaluator.sheets import SheetTable, detect_header, map_columns
-from evaluator.userdirs import config_dir  # the folder shared with the core (`MUJUN_CONFIG_DIR` wins)
+from evaluator.clean.sheets import SheetTable, detect_header, map_columns
+from evaluator.core.issues import InputError
+from evaluator.core.userdirs import (
+    config_dir,  # the folder shared with the core (`MUJUN_CONFIG_DIR` wins)
+)
+from evaluator.read.files import RawFile, RawSheet
+from evaluator.read.mapping import Mapping, SheetMapping, mapping_from_dict
 
 log = logging.getLogger(__name__)
 

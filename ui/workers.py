@@ -2,7 +2,7 @@
 
 Pattern from superqt/napari's workers: a `QRunnable` whose signals (started / progress / finished
 / errored / cancelled) are delivered to the GUI thread by queued connections. The job is a plain
-function `job(progress, cancel)` taking the same two callables as the core (`evaluator.progress`),
+function `job(progress, cancel)` taking the same two callables as the core (`evaluator.core.progress`),
 so cancellation is cooperative: the core raises `Cancelled` at its next check. Progress is
 throttled (at most one signal per `PROGRESS_INTERVAL`) so a chatty loop cannot flood the event
 queue. A `TaskRunner` runs one kind of job at a time: starting a new one cancels the previous, and
@@ -23,8 +23,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
-from evaluator.issues import Cancelled, InputError
-from evaluator.progress import CancelFn, ProgressFn
+from evaluator.core.issues import Cancelled, InputError
+from evaluator.core.progress import CancelFn, ProgressFn
 
 log = logging.getLogger(__name__)
 

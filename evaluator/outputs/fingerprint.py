@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 
-from ..pipeline import RunResult
+from ..pipeline.run import RunResult
 
 
 def data_fingerprint(result: RunResult) -> str:

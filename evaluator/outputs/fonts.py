@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
-from ..issues import InputError
-from ..paths import templates_dir
+from ..core.issues import InputError
+from ..core.paths import templates_dir
 
 if TYPE_CHECKING:
     from .settings import Settings

@@ -1,6 +1,6 @@
 """What each letter says, worked out once from the result as plain strings.
 
-Numbers are formatted here (with `evaluator.indicators.format_number`, the same formats as the
+Numbers are formatted here (with `evaluator.method.indicators.format_number`, the same formats as the
 workbook), so the PDF renderer only lays out text: it needs no pandas, pickles cheaply to worker
 processes, and the letter and the graded list can never disagree about a figure.
 """
@@ -14,13 +14,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..divisions import division_label
-from ..evaluate import STATUS_LABELS
-from ..fields import FIELD_BY_ID, FLAG_FIELDS
-from ..indicators import INDICATOR_BY_ID, format_number
-from ..merge import NAME_KEY_PREFIX
-from ..pipeline import RunResult
-from ..scheme import Population
+from ..core.divisions import division_label
+from ..core.fields import FIELD_BY_ID, FLAG_FIELDS
+from ..merge.tables import NAME_KEY_PREFIX
+from ..method.evaluate import STATUS_LABELS
+from ..method.indicators import INDICATOR_BY_ID, format_number
+from ..method.scheme import Population
+from ..pipeline.run import RunResult
 from .letter_model import IndicatorLine, LetterData
 from .letter_template import LetterTemplate
 from .names import letter_filename

@@ -16,8 +16,22 @@ from reportlab.lib.units import mm
 
 from .fonts import FontChoice, PdfFonts, pdf_fonts
 from .letter_model import IndicatorLine, LetterData
-from .pdf_common import (FRAME_W, GREY, HEADER_FILL, INK, MARGIN_B, MARGIN_L, MARGIN_R, MARGIN_T, PAGE_H, PAGE_W,
-                         RULE, footer_canvas, tier_bar, tier_fill)
+from .pdf_common import (
+    FRAME_W,
+    GREY,
+    HEADER_FILL,
+    INK,
+    MARGIN_B,
+    MARGIN_L,
+    MARGIN_R,
+    MARGIN_T,
+    PAGE_H,
+    PAGE_W,
+    RULE,
+    footer_canvas,
+    tier_bar,
+    tier_fill,
+)
 from .pdf_layout import Cell, Writer
 
 BODY = 11.5

@@ -12,9 +12,9 @@ import string
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
-from ..issues import InputError
-from ..paths import templates_dir
-from ..tomlfiles import parse_toml, read_text
+from ..core.issues import InputError
+from ..core.paths import templates_dir
+from ..core.tomlfiles import parse_toml, read_text
 
 PLACEHOLDERS: dict[str, str] = {
     "企业名称": "企业名称",

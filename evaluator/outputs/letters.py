@@ -22,15 +22,21 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..codes import normalise_codes
-from ..issues import Cancelled, InputError
-from ..pipeline import RunResult
-from ..progress import CancelFn, ProgressFn
+from ..clean.codes import normalise_codes
+from ..core.issues import Cancelled, InputError
+from ..core.progress import CancelFn, ProgressFn
+from ..pipeline.run import RunResult
 from .fingerprint import data_fingerprint
 from .fonts import PdfFonts, find_cjk_font, pdf_fonts
 from .letter_data import LetterBuilder
 from .letter_model import LetterData
-from .letter_pdf import init_worker, render_chunk, render_combined, render_combined_job, render_letter
+from .letter_pdf import (
+    init_worker,
+    render_chunk,
+    render_combined,
+    render_combined_job,
+    render_letter,
+)
 from .letter_template import load_letter_template
 from .names import path_inside
 from .settings import Settings, load_settings

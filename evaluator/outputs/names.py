@@ -11,7 +11,7 @@ import re
 import unicodedata
 from pathlib import Path
 
-from ..issues import InputError
+from ..core.issues import InputError
 
 _WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", "CLOCK$", "CONIN$", "CONOUT$",
                      *(f"COM{i}" for i in range(10)), *(f"LPT{i}" for i in range(10)),

@@ -15,11 +15,11 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-from ..atomic import write_bytes_atomic
-from ..issues import InputError
-from ..paths import templates_dir
-from ..tomlfiles import load_toml
-from ..userdirs import config_dir
+from ..core.atomic import write_bytes_atomic
+from ..core.issues import InputError
+from ..core.paths import templates_dir
+from ..core.tomlfiles import load_toml
+from ..core.userdirs import config_dir
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ def parse_date(text: str) -> dt.date:
 
 def user_settings_path() -> Path:
     """Where the GUI saves a county's settings: `settings.toml` in the per-user config folder
-    (`evaluator.userdirs`; `MUJUN_SETTINGS` names another file, `MUJUN_CONFIG_DIR` another folder)."""
+    (`evaluator.core.userdirs`; `MUJUN_SETTINGS` names another file, `MUJUN_CONFIG_DIR` another folder)."""
     env = os.environ.get("MUJUN_SETTINGS")
     if env:
         return Path(env)

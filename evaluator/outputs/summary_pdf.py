@@ -17,20 +17,43 @@ from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import (CondPageBreak, Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table,
-                                TableStyle)
+from reportlab.platypus import (
+    CondPageBreak,
+    Flowable,
+    KeepTogether,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
-from ..divisions import division_label
-from ..evaluate import STATUS_LABELS
-from ..indicators import INDICATOR_BY_ID, INDICATORS, format_number
-from ..issues import InputError
-from ..pipeline import RunResult
-from ..scheme import Population
+from ..core.divisions import division_label
+from ..core.issues import InputError
+from ..method.evaluate import STATUS_LABELS
+from ..method.indicators import INDICATOR_BY_ID, INDICATORS, format_number
+from ..method.scheme import Population
+from ..pipeline.run import RunResult
 from .fingerprint import data_fingerprint
 from .fonts import PdfFonts, find_cjk_font, pdf_fonts
 from .letter_data import date_text
-from .pdf_common import (FRAME_W, GREY, HEADER_FILL, INK, MARGIN_B, MARGIN_L, MARGIN_R, MARGIN_T, PAGE_H, PAGE_W,
-                         RULE, footer_canvas, styles, tier_bar, tier_fill)
+from .pdf_common import (
+    FRAME_W,
+    GREY,
+    HEADER_FILL,
+    INK,
+    MARGIN_B,
+    MARGIN_L,
+    MARGIN_R,
+    MARGIN_T,
+    PAGE_H,
+    PAGE_W,
+    RULE,
+    footer_canvas,
+    styles,
+    tier_bar,
+    tier_fill,
+)
 from .settings import Settings, load_settings
 
 

@@ -24,17 +24,17 @@ from typing import Any
 import pandas as pd
 import xlsxwriter
 
-from ..result import finite_or_none
-from ..divisions import division_label
-from ..evaluate import STATUS_LABELS
-from ..fields import FIELD_BY_ID, FLAG_FIELDS
-from ..indicators import INDICATOR_BY_ID, INDICATORS, decimals_for, excel_format
-from ..issues import LEVEL_LABELS, InputError
-from ..merge import NAME_KEY_PREFIX
-from ..pipeline import RunResult
-from ..progress import CancelFn, ProgressFn, Steps
-from ..scheme import TierRules
+from ..core.divisions import division_label
+from ..core.fields import FIELD_BY_ID, FLAG_FIELDS
+from ..core.issues import LEVEL_LABELS, InputError
+from ..core.progress import CancelFn, ProgressFn, Steps
+from ..merge.tables import NAME_KEY_PREFIX
+from ..method.evaluate import STATUS_LABELS
+from ..method.indicators import INDICATOR_BY_ID, INDICATORS, decimals_for, excel_format
+from ..method.scheme import TierRules
+from ..pipeline.run import RunResult
 from .fingerprint import data_fingerprint
+from .json_result import finite_or_none
 from .letter_data import letter_order
 from .settings import Settings, load_settings
 

@@ -6,7 +6,14 @@ import csv
 import logging
 from pathlib import Path
 
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QMessageBox, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QWidget,
+)
 
 from ..models import ColumnTableModel, build_audit_table
 from ..session import Session
@@ -16,10 +23,10 @@ log = logging.getLogger(__name__)
 
 
 def write_audit(session: Session, path: Path) -> Path:
-    """The audit workbook via `evaluator.audit` when installed, else a CSV with the same columns."""
+    """The audit workbook via `evaluator.project.audit` when installed, else a CSV with the same columns."""
     names = session.outcome.names if session.outcome else {}
     try:
-        from evaluator.audit import write_audit_xlsx
+        from evaluator.project.audit import write_audit_xlsx
     except ImportError:
         write_audit_xlsx = None  # type: ignore[assignment]
     if write_audit_xlsx is not None and path.suffix.lower() == ".xlsx":

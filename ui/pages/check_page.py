@@ -8,7 +8,7 @@ reason) — both audited.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QSignalBlocker, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QGroupBox,
@@ -21,15 +21,14 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from PySide6.QtCore import Qt
 
-from evaluator.fields import FIELD_BY_ID, match_field
-from evaluator.issues import LEVEL_LABELS
+from evaluator.core.fields import FIELD_BY_ID, match_field
+from evaluator.core.issues import LEVEL_LABELS
 
 from ..models import ColumnTableModel, build_corrections_table, issue_mask
 from ..session import Session
-from .common import Deferred, Page, current_key, fit_columns, table_view
 from ..widgets.correction_dialog import CorrectionDialog
+from .common import Deferred, Page, current_key, fit_columns, table_view
 from .dialogs import ReasonDialog
 
 LEVEL_FILTERS = (("全部级别", ""), ("仅错误", "error"), ("错误和警告", "warning"), ("仅提示", "info_only"))

@@ -14,14 +14,14 @@ from typing import Any
 
 import pandas as pd
 
-from evaluator.corrections import Correction
-from evaluator.evaluate import STATUS_LABELS, TierOverride
-from evaluator.fields import FIELD_BY_ID, FLAG_FIELDS
-from evaluator.indicators import INDICATOR_BY_ID, INDICATORS, format_number
-from evaluator.issues import LEVEL_LABELS, Issue
-from evaluator.merge import NAME_KEY_PREFIX
-from evaluator.pipeline import RunResult
-from evaluator.scheme import POPULATIONS
+from evaluator.core.fields import FIELD_BY_ID, FLAG_FIELDS
+from evaluator.core.issues import LEVEL_LABELS, Issue
+from evaluator.merge.corrections import Correction
+from evaluator.merge.tables import NAME_KEY_PREFIX
+from evaluator.method.evaluate import STATUS_LABELS, TierOverride
+from evaluator.method.indicators import INDICATOR_BY_ID, INDICATORS, format_number
+from evaluator.method.scheme import POPULATIONS
+from evaluator.pipeline.run import RunResult
 
 from .. import style
 from ..models import correction_value_text, division_label

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QUrl, Qt
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -36,10 +36,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from evaluator.issues import InputError
+from evaluator.core.issues import InputError
+from evaluator.core.progress import CancelFn, ProgressFn
 from evaluator.outputs.names import safe_filename_part
-from evaluator.pipeline import RunResult
-from evaluator.progress import CancelFn, ProgressFn
+from evaluator.pipeline.run import RunResult
 
 from ..session import Session
 from ..user_config import load_state, save_state
@@ -369,7 +369,7 @@ class ExportPage(Page):
         return self._start("导出汇总报告", job)
 
     def export_json(self, path: Path | None = None) -> bool:
-        from evaluator.result import write_json
+        from evaluator.outputs.json_result import write_json
 
         result = self.session.result
         target = Path(path) if path else self.out_dir() / f"{self._base_name('结果')}.json"

@@ -35,10 +35,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from evaluator.fields import FIELD_BY_ID, FIELDS, IGNORE
-from evaluator.mapping import ColumnOverride, SheetMapping
-from evaluator.readers import RawFile, RawSheet
-from evaluator.sheets import ColumnMap, SheetTable, detect_header, map_columns
+from evaluator.clean.sheets import ColumnMap, SheetTable, detect_header, map_columns
+from evaluator.core.fields import FIELD_BY_ID, FIELDS, IGNORE
+from evaluator.read.files import RawFile, RawSheet
+from evaluator.read.mapping import ColumnOverride, SheetMapping
 
 from .. import style
 from ..models import RawGridModel, cell_text

@@ -27,16 +27,24 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from evaluator.evaluate import STATUS_LABELS
-from evaluator.fields import FIELD_BY_ID
-from evaluator.merge import NAME_KEY_PREFIX
+from evaluator.core.fields import FIELD_BY_ID
+from evaluator.merge.tables import NAME_KEY_PREFIX
+from evaluator.method.evaluate import STATUS_LABELS
 
 from ..models import ColumnTable, ColumnTableModel, division_label, enterprise_mask
 from ..session import Session
-from .common import Deferred, Page, current_key, fit_columns, select_key, selected_source_keys, table_view
-from .detail import enterprise_html
 from ..widgets.correction_dialog import CorrectionDialog
 from ..widgets.override_dialog import OverrideDialog
+from .common import (
+    Deferred,
+    Page,
+    current_key,
+    fit_columns,
+    select_key,
+    selected_source_keys,
+    table_view,
+)
+from .detail import enterprise_html
 from .dialogs import ReasonDialog
 from .summary import SummaryPanel, charts_module
 

@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from evaluator.issues import InputError
-from evaluator.scheme import list_schemes, load_scheme, parse_scheme
+from evaluator.core.issues import InputError
+from evaluator.method.scheme import list_schemes, load_scheme, parse_scheme
 
 from ..session import Session
 from .common import Page

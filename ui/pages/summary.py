@@ -27,9 +27,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from evaluator.evaluate import STATUS_LABELS
-from evaluator.indicators import INDICATORS, format_number
-from evaluator.pipeline import RunResult
+from evaluator.method.evaluate import STATUS_LABELS
+from evaluator.method.indicators import INDICATORS, format_number
+from evaluator.pipeline.run import RunResult
 
 from .. import style
 from .detail import summary_numbers

@@ -14,7 +14,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QGuiApplication, QImage, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QGuiApplication,
+    QImage,
+    QPainter,
+    QPaintEvent,
+    QPen,
+)
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 # Tier colours used throughout the UI (tables, charts, badges): green is good, red needs action.
@@ -85,7 +94,7 @@ def _nice_max(value: float) -> float:
 
 
 def _with_unit(v: float | None, unit: str) -> str:
-    from evaluator.indicators import format_number
+    from evaluator.method.indicators import format_number
 
     return format_number(v, unit, with_unit=True)
 
@@ -371,7 +380,7 @@ class IndicatorBenchmarkChart(_Chart):
     @staticmethod
     def items_from_row(row: Mapping[str, Any], rules: Iterable[Any]) -> list[dict[str, Any]]:
         """Items for the scored indicators of a population (`Population.indicators`) from one table row."""
-        from evaluator.indicators import INDICATOR_BY_ID
+        from evaluator.method.indicators import INDICATOR_BY_ID
 
         out = []
         for r in rules:

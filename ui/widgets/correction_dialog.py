@@ -1,6 +1,6 @@
 """人工更正: change one input value of one firm, in canonical units, with a required reason.
 
-A correction is an overlay on the import (`evaluator.corrections`), so an official can later show
+A correction is an overlay on the import (`evaluator.merge.corrections`), so an official can later show
 what the department's file said and why it was changed. Values are entered in the field's
 canonical unit (亩, 万元, 万千瓦时 …), which the dialog shows next to the box; numbers may be
 typed as in the source tables (thousands separators, full-width digits). The dialog only
@@ -14,14 +14,26 @@ from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
-                               QPlainTextEdit, QPushButton, QStackedWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
-from evaluator.fields import FIELD_BY_ID, FIELDS, FieldSpec, to_halfwidth
-from evaluator.indicators import format_number
+from evaluator.core.fields import FIELD_BY_ID, FIELDS, FieldSpec, to_halfwidth
+from evaluator.method.indicators import format_number
 
-from .charts import cjk_font
 from .buttons import ok_cancel_buttons
+from .charts import cjk_font
 
 # The credit code is the enterprise key: changing it would not re-merge the firm, so it is not offered.
 CORRECTABLE_FIELDS: tuple[str, ...] = tuple(f.id for f in FIELDS if f.id != "credit_code")

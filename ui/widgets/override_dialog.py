@@ -13,13 +13,23 @@ from typing import NamedTuple
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QIcon, QPalette, QPixmap
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QPlainTextEdit, QPushButton,
-                               QSizePolicy, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
-from evaluator.scheme import TierRules
+from evaluator.method.scheme import TierRules
 
-from .charts import cjk_font, text_colour_on, tier_colour
 from .buttons import ok_cancel_buttons
+from .charts import cjk_font, text_colour_on, tier_colour
 
 
 class OverrideValues(NamedTuple):

@@ -1,7 +1,7 @@
 """A form for editing an evaluation scheme, for officials who will never open a TOML file.
 
 The scheme stays data (METHOD §3): the form builds the TOML document from its fields, and the
-same validator the command line uses (`evaluator.scheme.parse_scheme`) checks it on every edit,
+same validator the command line uses (`evaluator.method.scheme.parse_scheme`) checks it on every edit,
 so what the form accepts is exactly what the engine accepts. The validator's message is shown in
 a red banner, with the TOML key path translated into the form's own words.
 
@@ -20,15 +20,44 @@ from typing import Any
 import tomli_w
 from PySide6.QtCore import QEvent, QLocale, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QFontMetrics, QResizeEvent, QShowEvent, QWheelEvent
-from PySide6.QtWidgets import (QAbstractItemView, QAbstractSpinBox, QCheckBox, QComboBox, QDoubleSpinBox,
-                               QFormLayout, QFrame, QGridLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel,
-                               QLineEdit, QPlainTextEdit, QPushButton, QScrollArea, QSizePolicy, QSpinBox,
-                               QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QAbstractSpinBox,
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QFrame,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
-from evaluator.fields import FLAG_FIELDS
-from evaluator.indicators import INDICATOR_BY_ID, INDICATORS
-from evaluator.issues import InputError
-from evaluator.scheme import POPULATIONS, FlagPoints, IndicatorRule, Population, Scheme, TierRules, parse_scheme
+from evaluator.core.fields import FLAG_FIELDS
+from evaluator.core.issues import InputError
+from evaluator.method.indicators import INDICATOR_BY_ID, INDICATORS
+from evaluator.method.scheme import (
+    POPULATIONS,
+    FlagPoints,
+    IndicatorRule,
+    Population,
+    Scheme,
+    TierRules,
+    parse_scheme,
+)
 
 from .charts import cjk_font
 
@@ -1197,7 +1226,7 @@ def _default_population(pid: str, like: Population) -> Population:
 def _default_text() -> str:
     """The reference template if it ships, else a minimal valid scheme, so the form is never blank."""
     try:
-        from evaluator.scheme import load_scheme
+        from evaluator.method.scheme import load_scheme
 
         return load_scheme("reference").text
     except InputError:

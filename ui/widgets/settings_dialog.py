@@ -14,11 +14,26 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QDate, Qt
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
-                               QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
-from .charts import cjk_font
 from .buttons import ok_cancel_buttons
+from .charts import cjk_font
 
 if TYPE_CHECKING:  # the outputs package is imported lazily: the dialog must not slow app start-up
     from evaluator.outputs.settings import Settings
@@ -33,7 +48,7 @@ def _settings_module() -> Any:
 
 
 def _letter_templates() -> list[str]:
-    from evaluator.paths import templates_dir
+    from evaluator.core.paths import templates_dir
 
     names = sorted(p.stem for p in (templates_dir() / "letters").glob("*.toml"))
     return names if "default" in names else ["default", *names]
@@ -247,7 +262,7 @@ class SettingsDialog(QDialog):
 
     def check_font(self) -> bool:
         """Try the font the PDFs would use and say which one it is, or why it cannot be used."""
-        from evaluator.issues import InputError
+        from evaluator.core.issues import InputError
         from evaluator.outputs.fonts import find_cjk_font
 
         try:

@@ -14,14 +14,14 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
-from .corrections import Correction
-from .evaluate import TierOverride
-from .issues import Issue
-from .mapping import Mapping, SheetMapping
-from .pipeline import Imported, RunResult, evaluate_tables, parse_files, read_files
-from .progress import CancelFn, ProgressFn, Steps
-from .readers import RawFile
-from .scheme import Scheme, parse_scheme
+from ..core.issues import Issue
+from ..core.progress import CancelFn, ProgressFn, Steps
+from ..merge.corrections import Correction
+from ..method.evaluate import TierOverride
+from ..method.scheme import Scheme, parse_scheme
+from ..pipeline.run import Imported, RunResult, evaluate_tables, parse_files, read_files
+from ..read.files import RawFile
+from ..read.mapping import Mapping, SheetMapping
 
 
 def now_text() -> str:
@@ -198,7 +198,7 @@ def _prior_text(doc: dict[str, object] | None) -> str:
 
 def new_project(year: int, scheme_ref: str = "reference") -> Project:
     """A fresh project on a shipped template or a scheme file."""
-    from .scheme import load_scheme
+    from ..method.scheme import load_scheme
 
     s = load_scheme(scheme_ref)
     return Project(year=year, scheme_text=s.text, scheme_source=s.id if not Path(scheme_ref).suffix else Path(scheme_ref).name)

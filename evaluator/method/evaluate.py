@@ -21,9 +21,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .fields import FLAG_FIELDS
-from .issues import Issue
-from .indicators import INDICATOR_BY_ID, INDICATORS, compute_indicators, computable
+from ..core.fields import FLAG_FIELDS
+from ..core.issues import Issue
+from .indicators import INDICATOR_BY_ID, INDICATORS, computable, compute_indicators
 from .scheme import POPULATIONS, IndicatorRule, Population, Scheme, TierRules
 
 STATUS_LABELS: dict[str, str] = {

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .fields import FIELD_BY_ID
-from .issues import Issue
+from ..core.fields import FIELD_BY_ID
+from ..core.issues import Issue
 
 
 @dataclass(frozen=True)

@@ -12,12 +12,12 @@ import argparse
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from .issues import InputError
-from .outputs import cli as outputs_cli
-from .mapping import Mapping
-from .pipeline import RunResult
-from .prior import attach_stored_prior, load_prior, prior_document
-from .project import AuditEntry, Project, new_project, now_text
+from ..core.issues import InputError
+from ..pipeline.prior import attach_stored_prior, load_prior, prior_document
+from ..pipeline.run import RunResult
+from ..project.model import AuditEntry, Project, new_project, now_text
+from ..read.mapping import Mapping
+from . import output_options as outputs_cli
 
 PrintFn = Callable[..., None]
 EXIT_OK = 0
@@ -64,7 +64,7 @@ def evaluate_into_project(paths: Sequence[str | Path], scheme_ref: str, year: in
 
 def save_evaluated(project: Project, result: RunResult, args: argparse.Namespace, print_: PrintFn) -> int:
     """Save after `evaluate --project`; a `--prior` file goes into the project so `report` reapplies it."""
-    from .projectfile import save_project
+    from ..project.file import save_project
 
     try:
         if getattr(args, "prior", None):
@@ -85,8 +85,8 @@ def run_project(project: Project) -> RunResult:
 
 
 def cmd_report(args: argparse.Namespace, print_: PrintFn) -> int:
-    from .projectfile import load_project, load_saved_result
-    from .result import to_json_dict, write_json
+    from ..outputs.json_result import to_json_dict, write_json
+    from ..project.file import load_project, load_saved_result
 
     project = load_project(args.project)
     saved = load_saved_result(args.project)
@@ -109,8 +109,8 @@ def cmd_report(args: argparse.Namespace, print_: PrintFn) -> int:
 
 
 def cmd_audit(args: argparse.Namespace, print_: PrintFn) -> int:
-    from .audit import names_from_result, write_audit_xlsx
-    from .projectfile import load_project, load_saved_result
+    from ..project.audit import names_from_result, write_audit_xlsx
+    from ..project.file import load_project, load_saved_result
 
     project = load_project(args.project)
     names = names_from_result(load_saved_result(args.project))

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import python_calamine
 
-from .issues import InputError, Issue
+from ..core.issues import InputError, Issue
 
 CSV_ENCODINGS = ("utf-8-sig", "utf-8", "gb18030")
 ROW_BLOCK = 2000  # rows converted per call while reading a sheet (see `_sheet_rows`)

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from .fields import FLAG_FIELDS
+from ..core.fields import FLAG_FIELDS
+from ..core.issues import InputError
+from ..core.paths import templates_dir
+from ..core.tomlfiles import parse_toml, read_text
 from .indicators import INDICATOR_BY_ID
-from .issues import InputError
-from .paths import templates_dir
-from .tomlfiles import parse_toml, read_text
 
 POPULATIONS: dict[str, str] = {"above": "规上企业", "below": "规下企业"}
 BENCHMARK_METHODS = ("aggregate", "mean", "median", "fixed")

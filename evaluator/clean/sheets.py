@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .codes import normalise_codes
-from .fields import (
+from ..core.fields import (
     FIELD_BY_ID,
     IGNORE,
     lookup_unit_any,
@@ -26,10 +25,11 @@ from .fields import (
     to_halfwidth,
     unit_factor,
 )
-from .issues import Issue
-from .mapping import SheetMapping
-from .numbers import clean_bools, clean_numbers, clean_scale, clean_years, describe
-from .readers import RawSheet, column_letter
+from ..core.issues import Issue
+from ..read.files import RawSheet, column_letter
+from ..read.mapping import SheetMapping
+from .cells import clean_bools, clean_numbers, clean_scale, clean_years, describe
+from .codes import normalise_codes
 
 HEADER_SCAN_ROWS = 40
 MIN_HEADER_FIELDS = 2

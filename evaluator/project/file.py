@@ -36,16 +36,17 @@ from hashlib import sha256
 from pathlib import Path
 from typing import Any
 
-from . import __version__, jsonblocks
-from .atomic import replace_durably, temp_path_for
-from .corrections import Correction
-from .evaluate import TierOverride
-from .issues import InputError, Issue
-from .mapping import mapping_from_dict
-from .project import AuditEntry, Project, now_text
-from .readers import RawFile, RawSheet
+from .. import __version__
+from ..core.atomic import replace_durably, temp_path_for
+from ..core.issues import InputError, Issue
+from ..core.userdirs import autosave_dir, ensure_dir
+from ..merge.corrections import Correction
+from ..method.evaluate import TierOverride
+from ..read.files import RawFile, RawSheet
+from ..read.mapping import mapping_from_dict
+from . import jsonblocks
+from .model import AuditEntry, Project, now_text
 from .recent import add_recent
-from .userdirs import autosave_dir, ensure_dir
 
 __all__ = [
     "SCHEMA_VERSION", "SUFFIX", "ProjectFileError", "ProjectInfo", "Recoverable", "add_recent", "autosave_path",
@@ -129,7 +130,7 @@ CREATE TABLE sheets (
 CREATE TABLE results (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     saved_at TEXT NOT NULL, fingerprint TEXT NOT NULL, app_version TEXT NOT NULL,
-    doc BLOB NOT NULL,                -- evaluator.result.to_json_dict(result) at save time, per `codec`
+    doc BLOB NOT NULL,                -- evaluator.outputs.json_result.to_json_dict(result) at save time, per `codec`
     codec TEXT NOT NULL
 );
 """
@@ -241,7 +242,7 @@ def save_project(project: Project, path: str | Path, result: Any = None) -> None
 def _result_doc(result: Any) -> dict[str, Any] | None:
     if result is None or isinstance(result, dict):
         return result
-    from .result import to_json_dict
+    from ..outputs.json_result import to_json_dict
 
     return to_json_dict(result, lazy=True)  # records are made block by block as they are written
 

@@ -23,7 +23,7 @@ class Indicator:
     multiplier: float = 1.0
 
     def formula(self) -> str:
-        from .fields import FIELD_BY_ID
+        from ..core.fields import FIELD_BY_ID
 
         text = f"{FIELD_BY_ID[self.numerator].label} ÷ {FIELD_BY_ID[self.denominator].label}"
         return text + (f" × {self.multiplier:g}" if self.multiplier != 1 else "")

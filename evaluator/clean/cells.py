@@ -13,7 +13,7 @@ from enum import IntEnum
 import numpy as np
 import pandas as pd
 
-from .fields import to_halfwidth
+from ..core.fields import to_halfwidth
 
 
 class Coercion(IntEnum):

@@ -22,9 +22,9 @@ import fnmatch
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .fields import FIELD_BY_ID, IGNORE, normalise_header, unit_factor
-from .issues import InputError
-from .tomlfiles import load_toml
+from ..core.fields import FIELD_BY_ID, IGNORE, normalise_header, unit_factor
+from ..core.issues import InputError
+from ..core.tomlfiles import load_toml
 
 
 @dataclass(frozen=True)

@@ -13,15 +13,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from .corrections import Correction, apply_corrections
-from .evaluate import Evaluation, TierOverride, evaluate
-from .issues import InputError, Issue
-from .mapping import Mapping
-from .merge import MergedData, merge_tables
-from .progress import CancelFn, ProgressFn, Steps
-from .readers import RawFile, read_file
-from .scheme import Scheme
-from .sheets import SheetTable, parse_sheet
+from ..clean.sheets import SheetTable, parse_sheet
+from ..core.issues import InputError, Issue
+from ..core.progress import CancelFn, ProgressFn, Steps
+from ..merge.corrections import Correction, apply_corrections
+from ..merge.tables import MergedData, merge_tables
+from ..method.evaluate import Evaluation, TierOverride, evaluate
+from ..method.scheme import Scheme
+from ..read.files import RawFile, read_file
+from ..read.mapping import Mapping
 
 
 @dataclass

@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .codes import ALPHABET, WEIGHTS, valid_codes
-from .fields import ADDITIVE_FIELDS, FIELD_BY_ID, FIELDS, FULLWIDTH_TABLE
-from .issues import Issue
-from .keys import factorize_objects
-from .sheets import SheetTable
+from ..clean.codes import ALPHABET, WEIGHTS, valid_codes
+from ..clean.sheets import SheetTable
+from ..core.fields import ADDITIVE_FIELDS, FIELD_BY_ID, FIELDS, FULLWIDTH_TABLE
+from ..core.issues import Issue
+from ..core.keys import factorize_objects
 
 NAME_KEY_PREFIX = "名称:"
 ENTERPRISE_FIELDS: tuple[str, ...] = tuple(f.id for f in FIELDS)

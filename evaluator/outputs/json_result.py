@@ -11,10 +11,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .indicators import INDICATOR_IDS
-from .issues import LEVEL_LABELS, InputError, Issue
-from .merge import NAME_KEY_PREFIX
-from .pipeline import RunResult
+from ..core.issues import LEVEL_LABELS, InputError, Issue
+from ..merge.tables import NAME_KEY_PREFIX
+from ..method.indicators import INDICATOR_IDS
+from ..pipeline.run import RunResult
 
 
 def finite_or_none(v: Any) -> float | None:
@@ -92,7 +92,7 @@ def _records(result: RunResult, t: pd.DataFrame, by_key: dict[str, list[Issue]])
             "rank": _int(row["rank"]) if evaluated else None,
             "township_rank": _int(row["township_rank"]) if evaluated else None,
             "industry_rank": _int(row["industry_rank"]) if evaluated else None,
-            "prior_tier": _str(row.get("prior_tier")),  # set by evaluator.prior.attach_prior (--prior)
+            "prior_tier": _str(row.get("prior_tier")),  # set by evaluator.pipeline.prior.attach_prior (--prior)
             "tier_change": _str(row.get("tier_change")),
             "d_years": _int(row.get("d_years")),
             "issues": [issue_line(i) for i in by_key.get(str(key), [])],

@@ -18,7 +18,7 @@ def app_root() -> Path:
         return Path(env)
     if getattr(sys, "frozen", False):
         return Path(getattr(sys, "_MEIPASS", Path(sys.executable).parent))
-    return Path(__file__).resolve().parent.parent
+    return Path(__file__).resolve().parents[2]
 
 
 def templates_dir() -> Path:

@@ -25,11 +25,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .codes import normalise_codes
-from .issues import InputError
-from .merge import NAME_KEY_PREFIX, normalise_names
-from .pipeline import RunResult
-from .readers import read_file
+from ..clean.codes import normalise_codes
+from ..core.issues import InputError
+from ..merge.tables import NAME_KEY_PREFIX, normalise_names
+from ..read.files import read_file
+from .run import RunResult
 
 PRIOR_COLUMNS = ("prior_tier", "tier_change", "d_years")
 STORED_SOURCE = "项目中的上年结果"  # how a project's stored prior is named in messages

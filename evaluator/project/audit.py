@@ -18,9 +18,9 @@ from typing import Any
 import xlsxwriter
 from xlsxwriter.exceptions import FileCreateError
 
-from .fields import FIELD_BY_ID
-from .issues import InputError
-from .project import Project
+from ..core.fields import FIELD_BY_ID
+from ..core.issues import InputError
+from .model import Project
 
 HEADERS = ("时间", "操作人", "操作", "对象", "字段", "原值", "新值", "理由")
 

@@ -10,8 +10,8 @@ import json
 import os
 from pathlib import Path
 
-from .atomic import write_bytes_atomic
-from .userdirs import config_dir, ensure_dir
+from ..core.atomic import write_bytes_atomic
+from ..core.userdirs import config_dir, ensure_dir
 
 MAX_RECENT = 10
 FILE_NAME = "recent.json"

@@ -1,4 +1,4 @@
-"""Command-line options for the published outputs, plugged into `mujun evaluate` by `evaluator.cli`.
+"""Command-line options for the published outputs, plugged into `mujun evaluate` by `evaluator.app.cli`.
 
 `prepare` runs before the JSON is written (it attaches last year's result, which the JSON carries);
 `write_outputs` writes the workbook, letters and summary report after it. Every failure is one
@@ -12,8 +12,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ..issues import InputError
-from ..pipeline import RunResult
+from ..core.issues import InputError
+from ..pipeline.run import RunResult
 
 EXIT_OK = 0
 EXIT_INPUT = 2
@@ -39,7 +39,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def _settings(args: argparse.Namespace) -> Any:
     cached = getattr(args, "_mujun_settings", None)
     if cached is None:
-        from .settings import load_settings
+        from ..outputs.settings import load_settings
 
         cached = load_settings(args.settings) if getattr(args, "settings", None) else load_settings()
         args._mujun_settings = cached
@@ -53,7 +53,7 @@ def prepare(result: RunResult, args: argparse.Namespace, print_fn: PrintFn) -> i
     args._mujun_prepared = True
     if not getattr(args, "prior", None):
         return EXIT_OK
-    from ..prior import attach_prior, load_prior
+    from ..pipeline.prior import attach_prior, load_prior
 
     try:
         prior = load_prior(args.prior)
@@ -71,7 +71,7 @@ def prepare(result: RunResult, args: argparse.Namespace, print_fn: PrintFn) -> i
 
 
 def _letter_keys(result: RunResult, args: argparse.Namespace, print_fn: PrintFn) -> list[str] | None:
-    from .letters import select_keys, unknown_codes
+    from ..outputs.letters import select_keys, unknown_codes
 
     tier, town, codes_arg = args.letters_tier, args.letters_township, args.letters_codes
     if not (tier or town or codes_arg):
@@ -112,14 +112,14 @@ def write_outputs(result: RunResult, args: argparse.Namespace, print_fn: PrintFn
         return max(status, EXIT_INPUT)
     fingerprint = None
     if args.xlsx:
-        from .workbook import write_workbook
+        from ..outputs.workbook import write_workbook
 
         status = max(status, write_one(lambda: write_workbook(result, args.xlsx, settings),
                                         f"已写出分类名单：{args.xlsx}", print_fn))
     if args.letters:
         status = max(status, _write_letters(result, args, settings, fingerprint, print_fn))
     if args.summary_pdf:
-        from .summary_pdf import write_summary_pdf
+        from ..outputs.summary_pdf import write_summary_pdf
 
         status = max(status, write_one(lambda: write_summary_pdf(result, args.summary_pdf, settings),
                                         f"已写出汇总报告：{args.summary_pdf}", print_fn))
@@ -142,7 +142,7 @@ def _write_letters(result: RunResult, args: argparse.Namespace, settings: Any, f
                    print_fn: PrintFn) -> int:
     from pathlib import Path
 
-    from .letters import write_letters
+    from ..outputs.letters import write_letters
 
     try:
         keys = _letter_keys(result, args, print_fn)

@@ -12,13 +12,13 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..core.issues import InputError
+from ..method.scheme import list_schemes, load_scheme
+from ..outputs.json_result import write_json
+from ..read.mapping import load_mapping
+from . import output_options as outputs_cli
 from . import project_commands
-from .issues import InputError
-from .mapping import load_mapping
-from .outputs import cli as outputs_cli
-from .result import write_json
 from .runtime import freeze_startup_objects
-from .scheme import list_schemes, load_scheme
 
 EXIT_OK = 0
 EXIT_INPUT = 2
@@ -72,7 +72,7 @@ def cmd_schemes() -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from .pipeline import run
+    from ..pipeline.run import run
 
     try:
         scheme = load_scheme(args.scheme)
@@ -109,8 +109,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def _report(result, min_level: str) -> None:
-    from .evaluate import STATUS_LABELS
-    from .issues import LEVEL_LABELS
+    from ..core.issues import LEVEL_LABELS
+    from ..method.evaluate import STATUS_LABELS
 
     t = result.table
     _print(f"方案：{result.scheme.name}（{result.scheme.id} 版本 {result.scheme.version}），评价年度 {result.year}")

@@ -1,0 +1,1 @@
+"""The scheme and the evaluation: indicators, status, benchmarks, scores, tiers and ranks."""

@@ -1,0 +1,1 @@
+"""The orchestrator: read → clean → merge → evaluate (+ prior year) as one call; `RunResult`."""

@@ -1,0 +1,1 @@
+"""Files → raw grids: xlsx/xls/csv readers and the user's column mapping."""
