@@ -7,6 +7,7 @@ import math
 
 import pytest
 
+from evaluator.core.issues import ISSUE_CODES
 from evaluator.merge.tables import NAME_KEY_PREFIX
 from evaluator.outputs.json_result import to_json_dict
 
@@ -90,5 +91,6 @@ def test_json_has_the_method_shape(sample_result):
             assert e["population"] in ("above", "below") and e["tier"] in "ABCD" and e["rank"] >= 1
             assert math.isclose(sum(e["scores"].values()) + e["bonus"], e["total_score"], abs_tol=0.005 + 1e-9)
     for i in d["issues"]:
-        assert set(i) == {"level", "file", "sheet", "row", "column", "message"}
+        assert set(i) == {"level", "file", "sheet", "row", "column", "message", "code"}
         assert i["level"] in ("error", "warning", "info")
+        assert i["code"] in ISSUE_CODES, i  # every finding has a stable code

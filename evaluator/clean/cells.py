@@ -85,6 +85,16 @@ def clean_numbers(values: pd.Series, text_is_native: bool = False) -> tuple[np.n
     return out, reasons
 
 
+_COERCION_CODES = {Coercion.TEXT_NUMBER: "text_number", Coercion.CLEANED: "number_cleaned",
+                   Coercion.PLACEHOLDER: "placeholder", Coercion.EXCEL_ERROR: "excel_error",
+                   Coercion.UNPARSEABLE: "number_unparseable"}
+
+
+def coercion_code(reason: int) -> str:
+    """The issue code for a coerced cell (`describe` gives its sentence)."""
+    return _COERCION_CODES.get(Coercion(reason), "")
+
+
 def describe(reason: int, raw: object) -> str:
     """The Chinese sentence for a coerced cell, quoting what the cell said."""
     text = str(raw)

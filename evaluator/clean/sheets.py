@@ -28,7 +28,7 @@ from ..core.fields import (
 from ..core.issues import Issue
 from ..read.files import RawSheet, column_letter
 from ..read.mapping import SheetMapping
-from .cells import clean_bools, clean_numbers, clean_scale, clean_years, describe
+from .cells import clean_bools, clean_numbers, clean_scale, clean_years, coercion_code, describe
 from .codes import normalise_codes
 
 HEADER_SCAN_ROWS = 40
@@ -278,7 +278,7 @@ def map_columns(
                 factor = unit_factor(cm.field, unit_text) if unit_text else None
                 if unit_text and factor is None:
                     issues.append(Issue("warning", f"列“{label}”的单位“{unit_text}”不适用于{spec.label}，按{spec.unit}读取",
-                                        raw.file, raw.sheet, block[-1] + 1, label))
+                                        raw.file, raw.sheet, block[-1] + 1, label, code="unit_not_applicable"))
                 if factor is None and override and cm.field in override.units:
                     unit_text, unit_src = override.units[cm.field], "映射"
                     factor = unit_factor(cm.field, unit_text)
@@ -296,12 +296,12 @@ def map_columns(
                 if prio > prev[0]:
                     old = cols[prev[1]]
                     issues.append(Issue("info", f"列“{old.label}”与列“{label}”都对应{spec.label}，采用后者",
-                                        raw.file, raw.sheet, block[-1] + 1, old.label))
+                                        raw.file, raw.sheet, block[-1] + 1, old.label, code="column_duplicate_field"))
                     old.field = None
                     priority[cm.field] = (prio, c)
                 else:
                     issues.append(Issue("info", f"列“{label}”与列“{cols[prev[1]].label}”都对应{spec.label}，采用后者以外的第一列",
-                                        raw.file, raw.sheet, block[-1] + 1, label))
+                                        raw.file, raw.sheet, block[-1] + 1, label, code="column_duplicate_field"))
                     cm.field = None
             else:
                 priority[cm.field] = (prio, c)
@@ -312,25 +312,26 @@ def map_columns(
 def parse_sheet(raw: RawSheet, override: SheetMapping | None = None) -> tuple[SheetTable | None, list[Issue]]:
     """Read one raw sheet. Returns None (with a notice) when the sheet holds no recognisable table."""
     if override and override.skip:
-        return None, [Issue("info", "按映射设置跳过该工作表", raw.file, raw.sheet)]
+        return None, [Issue("info", "按映射设置跳过该工作表", raw.file, raw.sheet, code="sheet_skipped_by_mapping")]
     if raw.n_rows == 0:
-        return None, [Issue("info", "工作表为空，已跳过", raw.file, raw.sheet)]
+        return None, [Issue("info", "工作表为空，已跳过", raw.file, raw.sheet, code="sheet_empty")]
     block = detect_header(raw, override)
     if block is None:
         return None, [Issue("warning", "未识别到表头（需要至少两个可识别的列名，如“企业名称”“统一社会信用代码”），已跳过该工作表；"
-                                       "可在“导入数据”中手工指定表头与列对应关系", raw.file, raw.sheet)]
+                                       "可在“导入数据”中手工指定表头与列对应关系", raw.file, raw.sheet,
+                              code="header_not_found")]
     cols, data_start, issues = map_columns(raw, block, override)
     mapped = [c for c in cols if c.field]
     if not any(c.field in ("credit_code", "name") for c in mapped):
         issues.append(Issue("warning", "表中既无“统一社会信用代码”列也无“企业名称”列，无法对应企业，已跳过该工作表",
-                            raw.file, raw.sheet, block[-1] + 1))
+                            raw.file, raw.sheet, block[-1] + 1, code="no_key_column"))
         return None, issues
     table, row_issues, skipped = _read_rows(raw, cols, block, data_start)
     issues.extend(row_issues)
     units = "；".join(f"{c.label}→{FIELD_BY_ID[c.field].label}" + (f"（{c.unit}，{c.unit_source}）" if c.unit else "")
                      for c in mapped)
     issues.insert(0, Issue("info", f"表头位于第 {block[0] + 1}–{block[-1] + 1} 行，数据自第 {data_start + 1} 行起；列对应：{units}",
-                           raw.file, raw.sheet, block[0] + 1))
+                           raw.file, raw.sheet, block[0] + 1, code="header_found"))
     return SheetTable(raw.file, raw.sheet, [r for r in block], data_start, cols, table, issues, skipped), issues
 
 
@@ -434,15 +435,16 @@ def _read_rows(
                "注释行": int(is_note.sum()), "重复表头": int(header_again.sum()), "无数据行": int(stray.sum())}
     for r in np.flatnonzero(is_total):
         issues.append(Issue("info", f"合计/小计行（“{shown(r)}”），不计为企业，已跳过",
-                            raw.file, raw.sheet, int(rows_excel[r])))
+                            raw.file, raw.sheet, int(rows_excel[r]), code="total_row"))
     for r in np.flatnonzero(is_note):
         issues.append(Issue("info", f"表注或说明行（“{shown(r)}”），已跳过",
-                            raw.file, raw.sheet, int(rows_excel[r])))
+                            raw.file, raw.sheet, int(rows_excel[r]), code="note_row"))
     for r in np.flatnonzero(header_again):
-        issues.append(Issue("info", "重复的表头行，已跳过", raw.file, raw.sheet, int(rows_excel[r])))
+        issues.append(Issue("info", "重复的表头行，已跳过", raw.file, raw.sheet, int(rows_excel[r]),
+                            code="header_repeated"))
     for r in np.flatnonzero(stray):
         issues.append(Issue("info", f"该行在已识别的列中没有数据（仅有“{shown(r)}”），不计为企业，已跳过",
-                            raw.file, raw.sheet, int(rows_excel[r])))
+                            raw.file, raw.sheet, int(rows_excel[r]), code="row_without_data"))
 
     idx = np.flatnonzero(keep)
     all_kept = len(idx) == n
@@ -450,9 +452,10 @@ def _read_rows(
     out_rows = out["_row"].to_numpy()
     formula = {(r, c) for r, c in raw.formula_cells}
 
-    def report(mask: np.ndarray, level: str, col: ColumnMap, msg_for) -> None:
+    def report(mask: np.ndarray, level: str, col: ColumnMap, msg_for, code_for) -> None:
         for r in np.flatnonzero(mask):
-            issues.append(Issue(level, msg_for(r), raw.file, raw.sheet, int(out_rows[r]), col.label))
+            issues.append(Issue(level, msg_for(r), raw.file, raw.sheet, int(out_rows[r]), col.label,
+                                code=code_for(r)))
 
     for c in mapped:
         spec = FIELD_BY_ID[c.field]
@@ -465,25 +468,28 @@ def _read_rows(
             out[c.field] = pd.Series([x or None for x in kept], dtype=object)
         elif spec.kind == "number":
             nums, why = clean_numbers(pd.Series(arr, dtype=object), text_is_native=raw.is_csv)
-            report(why >= 4, "warning", c, lambda r: describe(int(why[r]), arr[r]))
-            report((why > 0) & (why < 4), "info", c, lambda r: describe(int(why[r]), arr[r]))
+            report(why >= 4, "warning", c, lambda r: describe(int(why[r]), arr[r]), lambda r: coercion_code(int(why[r])))
+            report((why > 0) & (why < 4), "info", c, lambda r: describe(int(why[r]), arr[r]),
+                   lambda r: coercion_code(int(why[r])))
             out[c.field] = nums * c.factor if c.factor != 1.0 else nums
         elif spec.kind == "bool":
             vals, bad = clean_bools(pd.Series(arr, dtype=object))
-            report(bad & ~_is_empty(arr), "warning", c, lambda r: f"无法识别的是/否取值“{_short(str(arr[r]))}”，视为空")
+            report(bad & ~_is_empty(arr), "warning", c, lambda r: f"无法识别的是/否取值“{_short(str(arr[r]))}”，视为空", lambda r: "bool_unparseable")
             out[c.field] = vals
         elif spec.kind == "scale":
             vals, bad = clean_scale(pd.Series(arr, dtype=object))
-            report(bad, "warning", c, lambda r: f"无法识别的企业规模“{_short(str(arr[r]))}”（应为 规上/规下 或 是/否），视为空")
+            report(bad, "warning", c, lambda r: f"无法识别的企业规模“{_short(str(arr[r]))}”（应为 规上/规下 或 是/否），视为空",
+                   lambda r: "scale_unparseable")
             out[c.field] = vals
         elif spec.kind == "year":
             vals, bad = clean_years(pd.Series(arr, dtype=object))
-            report(bad, "warning", c, lambda r: f"无法识别的投产时间“{_short(str(arr[r]))}”，视为空")
+            report(bad, "warning", c, lambda r: f"无法识别的投产时间“{_short(str(arr[r]))}”，视为空",
+                   lambda r: "year_unparseable")
             out[c.field] = vals
         if formula:
             for r in np.flatnonzero([(int(x) - 1, c.index) in formula for x in out_rows]):
                 issues.append(Issue("warning", "公式单元格没有缓存的计算结果，读取为空；请在 Excel/WPS 中打开该文件、保存后重新导入",
-                                    raw.file, raw.sheet, int(out_rows[r]), c.label))
+                                    raw.file, raw.sheet, int(out_rows[r]), c.label, code="formula_without_value"))
     _row_checks(out, raw, by_field, issues)
     return out, issues, skipped
 
@@ -492,7 +498,7 @@ def _codes_as_text(arr: np.ndarray, c: ColumnMap, raw: RawSheet, rows: np.ndarra
     """Codes must be text; a code stored as a number has lost digits beyond 15 and is flagged."""
     for i in np.flatnonzero([isinstance(v, (int, float)) and not isinstance(v, bool) and v == v for v in arr]):
         issues.append(Issue("error", f"信用代码以数字格式存储（{arr[i]!r}），可能已丢失精度；请将该列设为文本格式后重新导出",
-                            raw.file, raw.sheet, int(rows[i]), c.label))
+                            raw.file, raw.sheet, int(rows[i]), c.label, code="code_stored_as_number"))
     return normalise_codes(pd.Series([v if type(v) is str else _text(v) for v in arr], dtype=object))
 
 
@@ -500,28 +506,28 @@ def _row_checks(out: pd.DataFrame, raw: RawSheet, by_field: dict[str, ColumnMap]
     """Plausibility of values a formula will divide by or sum."""
     rows = out["_row"].to_numpy()
 
-    def flag(fid: str, mask: np.ndarray, level: str, msg: str) -> None:
+    def flag(fid: str, mask: np.ndarray, level: str, code: str, msg: str) -> None:
         col = by_field[fid].label
         for r in np.flatnonzero(mask):
-            issues.append(Issue(level, msg.format(v=out[fid].iat[r]), raw.file, raw.sheet, int(rows[r]), col))
+            issues.append(Issue(level, msg.format(v=out[fid].iat[r]), raw.file, raw.sheet, int(rows[r]), col, code=code))
 
     if "land" in out:
-        flag("land", (out["land"] <= 0).to_numpy(), "error", "用地面积为 {v:g} 亩（不大于 0），该企业将列为数据不全")
+        flag("land", (out["land"] <= 0).to_numpy(), "error", "land_not_positive", "用地面积为 {v:g} 亩（不大于 0），该企业将列为数据不全")
     if "tax" in out:
-        flag("tax", (out["tax"] < 0).to_numpy(), "warning", "实缴税金为负数（{v:g} 万元，可能为退税），按原值计算")
+        flag("tax", (out["tax"] < 0).to_numpy(), "warning", "tax_negative", "实缴税金为负数（{v:g} 万元，可能为退税），按原值计算")
     if "employees" in out:
-        flag("employees", (out["employees"] <= 0).to_numpy(), "warning", "年平均职工人数为 {v:g}，全员劳动生产率无法计算")
+        flag("employees", (out["employees"] <= 0).to_numpy(), "warning", "employees_not_positive", "年平均职工人数为 {v:g}，全员劳动生产率无法计算")
         emp = out["employees"].to_numpy()
         frac = np.isfinite(emp) & (np.abs(emp - np.round(emp)) > 1e-9)
-        flag("employees", frac, "info", "年平均职工人数 {v:g} 不是整数")
+        flag("employees", frac, "info", "employees_fraction", "年平均职工人数 {v:g} 不是整数")
     for fid in ("value_added", "revenue", "electricity", "energy", "rd_expense", "emissions"):
         if fid in out:
-            flag(fid, (out[fid] < 0).to_numpy(), "warning", FIELD_BY_ID[fid].label + "为负数（{v:g}），按原值计算")
+            flag(fid, (out[fid] < 0).to_numpy(), "warning", "value_negative", FIELD_BY_ID[fid].label + "为负数（{v:g}），按原值计算")
     if "industry" in out:
         codes, uniques = pd.factorize(out["industry"])
         bad_u = np.array([_INDUSTRY.fullmatch("".join(str(u).upper().split())) is None for u in uniques], dtype=bool)
         bad = (codes >= 0) & bad_u[codes] if len(uniques) else np.zeros(len(out), dtype=bool)
-        flag("industry", bad, "warning", "行业代码“{v}”不是 GB/T 4754 代码（如 3311 或 C3311）")
+        flag("industry", bad, "warning", "industry_code_invalid", "行业代码“{v}”不是 GB/T 4754 代码（如 3311 或 C3311）")
 
 
 def _short(text: object, n: int = 30) -> str:

@@ -8,6 +8,66 @@ from typing import Literal
 Level = Literal["error", "warning", "info"]
 LEVEL_LABELS: dict[str, str] = {"error": "错误", "warning": "警告", "info": "提示"}
 
+# Every kind of finding has a stable code (frictionless-style) beside its Chinese message, so that
+# filters, tests, the workbook and the release gate never match on sentences. The value is the
+# short Chinese title shown where codes are grouped (data-check filters, workbook).
+ISSUE_CODES: dict[str, str] = {
+    # reading files
+    "file_unreadable": "文件无法读取",
+    "csv_encoding": "CSV 编码",
+    # header and columns
+    "unit_not_applicable": "单位不适用",
+    "column_duplicate_field": "重复的列",
+    "sheet_skipped_by_mapping": "按设置跳过的工作表",
+    "sheet_empty": "空工作表",
+    "header_not_found": "未识别到表头",
+    "no_key_column": "无代码和名称列",
+    "header_found": "表头识别结果",
+    # rows
+    "total_row": "合计行",
+    "note_row": "表注行",
+    "header_repeated": "重复表头",
+    "row_without_data": "无数据行",
+    # cells
+    "text_number": "文本格式的数值",
+    "number_cleaned": "清洗后的数值",
+    "placeholder": "占位符",
+    "excel_error": "Excel 错误值",
+    "number_unparseable": "无法识别的数值",
+    "bool_unparseable": "无法识别的是/否",
+    "scale_unparseable": "无法识别的企业规模",
+    "year_unparseable": "无法识别的投产时间",
+    "formula_without_value": "公式无缓存值",
+    "code_stored_as_number": "代码存为数值",
+    # plausibility of values
+    "land_not_positive": "用地面积不大于 0",
+    "tax_negative": "税金为负数",
+    "employees_not_positive": "职工人数不大于 0",
+    "employees_fraction": "职工人数非整数",
+    "value_negative": "数值为负数",
+    "industry_code_invalid": "行业代码无效",
+    # merging
+    "code_invalid": "信用代码有误",
+    "name_unmatched": "名称未匹配",
+    "row_without_key": "无代码无名称",
+    "name_matched": "按名称匹配",
+    "rows_combined": "多行合并",
+    "conflict_in_file": "文件内不一致",
+    "conflict_across_files": "文件间不一致",
+    "missing_scale": "缺少是否规上",
+    "missing_name": "缺少企业名称",
+    "missing_land": "缺少用地面积",
+    "missing_industry": "缺少行业代码",
+    "missing_township": "缺少所属乡镇",
+    # evaluation
+    "indicator_not_computable": "指标无法计算",
+    "benchmark_not_positive": "基准值不大于 0",
+    # decisions recorded on the data
+    "manual_override": "手动调档",
+    "correction_unapplied": "更正未能应用",
+    "correction_applied": "人工更正",
+}
+
 
 @dataclass(frozen=True)
 class Issue:
@@ -20,9 +80,14 @@ class Issue:
     row: int | None = None
     column: str = ""
     key: str = ""  # the enterprise it concerns (normalised credit code or `名称:…`), if any
+    code: str = ""  # stable machine code (`ISSUE_CODES`): filters, tests and the release gate use it
+
+    def __post_init__(self) -> None:
+        if self.code and self.code not in ISSUE_CODES:
+            raise ValueError(f"unknown issue code {self.code!r}")
 
     def to_json(self) -> dict[str, object]:
-        """The METHOD §5.1 form (the enterprise key is carried separately)."""
+        """The METHOD §5.1 form plus `code` (the enterprise key is carried separately)."""
         d = asdict(self)
         d.pop("key")
         return d

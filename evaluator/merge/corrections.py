@@ -36,7 +36,8 @@ def apply_corrections(ent: pd.DataFrame, corrections: Sequence[Correction]) -> t
     for c in corrections:
         spec = FIELD_BY_ID.get(c.field)
         if spec is None or c.key not in out.index:
-            issues.append(Issue("warning", f"更正未能应用：企业或字段不存在（{c.key} / {c.field}）", key=c.key))
+            issues.append(Issue("warning", f"更正未能应用：企业或字段不存在（{c.key} / {c.field}）", key=c.key,
+                                code="correction_unapplied"))
             continue
         before = out.at[c.key, c.field]
         value = c.value
@@ -47,7 +48,7 @@ def apply_corrections(ent: pd.DataFrame, corrections: Sequence[Correction]) -> t
         out.at[c.key, c.field] = value if value is not None else pd.NA
         who = f"（{c.user}，{c.time}）" if c.user or c.time else ""
         issues.append(Issue("info", f"人工更正{who}：{spec.label} 由“{_show(before)}”改为“{_show(value)}”，理由：{c.reason}",
-                            column=spec.label, key=c.key))
+                            column=spec.label, key=c.key, code="correction_applied"))
     return out, issues
 
 

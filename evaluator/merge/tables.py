@@ -116,7 +116,7 @@ def merge_tables(tables: list[SheetTable]) -> MergedData:
             hint = f"；同名企业在其他行/文件中的代码为“{twin}”，疑为代码录入错误，请核实后修正原表并重新导入"
         issues.append(Issue("error", f"统一社会信用代码“{c}”{code_problem(c)}；该行保留，但无法与其他文件合并（除非其他文件中出现相同代码）{hint}",
                             rows["_file"].iat[i], rows["_sheet"].iat[i], int(rows["_row"].iat[i]), "统一社会信用代码",
-                            c))
+                            c, code="code_invalid"))
 
     # Rows without a code take the code their name has elsewhere, unless the name is ambiguous.
     key = codes.copy()
@@ -138,17 +138,18 @@ def merge_tables(tables: list[SheetTable]) -> MergedData:
         why = "名称对应多个信用代码，无法确定" if amb[i] else ("未能按企业名称匹配到其他文件中的企业" if codes_known else "文件中无信用代码")
         issues.append(Issue("warning", f"该行无信用代码，{why}（名称“{rows['name'].iat[i]}”）；已作为单独企业列出",
                             rows["_file"].iat[i], rows["_sheet"].iat[i], int(rows["_row"].iat[i]), "企业名称",
-                            str(key[i])))
+                            str(key[i]), code="name_unmatched"))
     for i in np.flatnonzero(nameless):
         issues.append(Issue("warning", "该行既无信用代码也无企业名称，无法对应到企业，未计入（请核对原表）",
-                            rows["_file"].iat[i], rows["_sheet"].iat[i], int(rows["_row"].iat[i])))
+                            rows["_file"].iat[i], rows["_sheet"].iat[i], int(rows["_row"].iat[i]), code="row_without_key"))
     rows["_key"] = key
     rows["_k"] = factorize_objects(key)[0]  # int codes group faster
     matches_per_file = np.bincount(rows["_src"].to_numpy(dtype=np.intp), weights=use_match, minlength=len(file_order))
     for fname in sorted(file_order):
         cnt = int(matches_per_file[file_order[fname]])
         if cnt:
-            issues.append(Issue("info", f"该文件无信用代码的 {cnt} 行按企业名称匹配到了信用代码", str(fname)))
+            issues.append(Issue("info", f"该文件无信用代码的 {cnt} 行按企业名称匹配到了信用代码", str(fname),
+                                code="name_matched"))
     rows = rows.loc[~nameless].reset_index(drop=True)
     row_keys = rows[["_file", "_sheet", "_row", "_key"]]
 
@@ -194,7 +195,8 @@ def _combine_within_files(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[Issue]
             all_rows = meta[meta.index.get_level_values(0) == src]
             issues.append(Issue("info", f"本文件 {int(all_rows['_rows'].sum())} 行数据合并为 {len(all_rows)} 家企业："
                                         f"其中 {len(grp)} 家企业各有多行（地块、电表、税种等，共 {int(grp['_rows'].sum())} 行），"
-                                        "用地面积、税金、增加值、营业收入、用电量、能耗、研发经费、排放量按行加总", str(fname)))
+                                        "用地面积、税金、增加值、营业收入、用电量、能耗、研发经费、排放量按行加总", str(fname),
+                                code="rows_combined"))
         in_multi = g["_row"].transform("size").to_numpy() > 1
         dup_rows = rows[in_multi]
         gd = dup_rows.groupby(["_src", "_k"], sort=False)
@@ -219,7 +221,7 @@ def _combine_within_files(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[Issue]
                 shown = "、".join(f"第 {int(r)} 行“{_fmt(x)}”" for x, r in zip(vals[fid], vals["_row"]))
                 issues.append(Issue("warning", f"同一企业在本文件的多行中{FIELD_BY_ID[fid].label}不一致：{shown}；采用第一个值“{_fmt(first_row[fid])}”",
                                     str(grp["_file"].iat[0]), str(first_row["_sheet"]), int(first_row["_row"]),
-                                    FIELD_BY_ID[fid].label, str(k)))
+                                    FIELD_BY_ID[fid].label, str(k), code="conflict_in_file"))
     return combined, issues
 
 
@@ -277,7 +279,8 @@ def _combine_across_files(per_file: pd.DataFrame, rows: pd.DataFrame) -> tuple[p
                         "warning",
                         f"{FIELD_BY_ID[fid].label}在不同文件中不一致：{a['_file']} 为“{_show(fid, a[fid])}”，"
                         f"{b['_file']} 为“{_show(fid, b[fid])}”；采用先导入文件 {a['_file']} 的值",
-                        str(b["_file"]), str(b["_sheet"]), int(b["_first"]), FIELD_BY_ID[fid].label, str(k)))
+                        str(b["_file"]), str(b["_sheet"]), int(b["_first"]), FIELD_BY_ID[fid].label, str(k),
+                        code="conflict_across_files"))
     keys = g["_key"].first()
     merged = merged.loc[first_seen]
     merged["sources"] = sources.loc[first_seen]
@@ -302,13 +305,13 @@ def _enterprise_checks(ent: pd.DataFrame) -> list[Issue]:
     """Facts an evaluation needs that no file supplied, said once per enterprise."""
     issues: list[Issue] = []
     checks = (
-        ("above_scale", "warning", "缺少“是否规上”信息，按规下企业处理"),
-        ("name", "warning", "缺少企业名称"),
-        ("land", "warning", "缺少用地面积，无法评价（数据不全）"),
-        ("industry", "info", "缺少行业代码，不参与行业排名"),
-        ("township", "info", "缺少所属乡镇，不参与乡镇排名"),
+        ("above_scale", "warning", "missing_scale", "缺少“是否规上”信息，按规下企业处理"),
+        ("name", "warning", "missing_name", "缺少企业名称"),
+        ("land", "warning", "missing_land", "缺少用地面积，无法评价（数据不全）"),
+        ("industry", "info", "missing_industry", "缺少行业代码，不参与行业排名"),
+        ("township", "info", "missing_township", "缺少所属乡镇，不参与乡镇排名"),
     )
-    for fid, level, msg in checks:
+    for fid, level, code, msg in checks:
         for k in ent.index[ent[fid].isna().to_numpy()]:
-            issues.append(Issue(level, msg, "", "", None, FIELD_BY_ID[fid].label, str(k)))
+            issues.append(Issue(level, msg, "", "", None, FIELD_BY_ID[fid].label, str(k), code=code))
     return issues

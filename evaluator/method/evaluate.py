@@ -317,9 +317,11 @@ def evaluate(ent: pd.DataFrame, scheme: Scheme, year: int,
             bench, pop_b = _benchmark_values(rule, num, den, v, ok, divisions[m])
             benchmarks[pid][rule.id] = pop_b
             if k and not ok.any():
-                issues.append(Issue("warning", f"{pop.label}中没有一家企业可以计算“{info.label}”（缺少{info.formula()}所需数据），该指标全部按缺失规则计分"))
+                issues.append(Issue("warning", f"{pop.label}中没有一家企业可以计算“{info.label}”（缺少{info.formula()}所需数据），该指标全部按缺失规则计分",
+                                    code="indicator_not_computable"))
             elif k and rule.normalise == "ratio" and not (np.isfinite(pop_b) and pop_b > 0):
-                issues.append(Issue("warning", f"{pop.label}“{info.label}”的基准值不大于 0（{pop_b:g}），该指标全部得 0 分"))
+                issues.append(Issue("warning", f"{pop.label}“{info.label}”的基准值不大于 0（{pop_b:g}），该指标全部得 0 分",
+                                    code="benchmark_not_positive"))
             sc = _scores(rule, v, bench, ok)
             fill = float(np.mean(sc[ok])) if rule.missing == "average" and ok.any() else 0.0
             sc = np.where(ok, sc, fill)

@@ -8,7 +8,7 @@ other files are still processed.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -45,7 +45,7 @@ def read_files(paths: Sequence[str | Path], mapping: Mapping | None = None, step
             rf = read_file(p, mapping.encoding_for(Path(p).name) if mapping else None)
         except InputError as exc:
             failed.append(str(exc))
-            issues.append(Issue("error", str(exc), Path(p).name))
+            issues.append(Issue("error", str(exc), Path(p).name, code="file_unreadable"))
             continue
         files.append(rf)
         issues.extend(rf.issues)
@@ -111,7 +111,7 @@ def _key_issues(issues: list[Issue], merged: MergedData) -> list[Issue]:
     out = list(issues)
     for i, k in zip(hit["_i"], hit["_key"]):
         it = out[i]
-        out[i] = Issue(it.level, it.message, it.file, it.sheet, it.row, it.column, str(k))
+        out[i] = replace(it, key=str(k))
     return out
 
 
@@ -129,7 +129,7 @@ def evaluate_tables(imported: Imported, scheme: Scheme, year: int, corrections: 
     for o in overrides:
         if o.key in ev.table.index:
             issues.append(Issue("info", f"手动调档为 {o.tier} 类，理由：{o.reason}" + (f"（{o.user}，{o.time}）" if o.user or o.time else ""),
-                                key=o.key))
+                                key=o.key, code="manual_override"))
     return RunResult(scheme, year, imported, merged, ev, issues, list(corrections), list(overrides))
 
 

@@ -19,6 +19,8 @@ Schema history (`SCHEMA_VERSION`; each step has a migration in `MIGRATIONS`):
   2  all three stored zlib-compressed (`sheets.grid`, `results.doc`, `project.prior_doc` BLOB +
      `codec`): a 10 000-firm county's file shrinks from about 10 MB to 3 MB, which matters for
      files mailed or carried on USB sticks.
+  3  every data-check notice carries its stable code (`read_issues.code`, and an eighth element in
+     `files.issues` rows); older files get "" (their notices came from file reading only).
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ __all__ = [
     "recover", "save_project", "write_autosave",
 ]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 FORMAT_ID = "mujun-project"
 SUFFIX = ".mujun"
 AUTOSAVE_SUFFIX = ".autosave"
@@ -84,7 +86,8 @@ CREATE TABLE files (
 );
 CREATE TABLE read_issues (
     seq INTEGER PRIMARY KEY, level TEXT NOT NULL, message TEXT NOT NULL, file TEXT NOT NULL,
-    sheet TEXT NOT NULL, row_no INTEGER, col TEXT NOT NULL, firm_key TEXT NOT NULL
+    sheet TEXT NOT NULL, row_no INTEGER, col TEXT NOT NULL, firm_key TEXT NOT NULL,
+    code TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE corrections (
     seq INTEGER PRIMARY KEY, firm_key TEXT NOT NULL, field_id TEXT NOT NULL,
@@ -148,7 +151,12 @@ def _migrate_v1_to_v2(con: sqlite3.Connection) -> None:
         con.execute(f"ALTER TABLE {table} DROP COLUMN {old}")
 
 
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _migrate_v1_to_v2}
+def _migrate_v2_to_v3(con: sqlite3.Connection) -> None:
+    """v3 stores each notice's stable code; older notices have none."""
+    con.execute("ALTER TABLE read_issues ADD COLUMN code TEXT NOT NULL DEFAULT ''")
+
+
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _migrate_v1_to_v2, 2: _migrate_v2_to_v3}
 
 
 # --- cell values ----------------------------------------------------------------------------------
@@ -308,7 +316,7 @@ def _insert_all(con: sqlite3.Connection, project: Project, result_doc: dict[str,
                 json.dumps([[a, b, c, d] for (a, b), (c, d) in s.merged]),
                 json.dumps([[r, c] for r, c in s.formula_cells]),
                 encode_grid(s.rows), CODEC))
-    con.executemany("INSERT INTO read_issues VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    con.executemany("INSERT INTO read_issues VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [(i, *_issue_row(it)) for i, it in enumerate(project.read_issues)])
     con.executemany("INSERT INTO corrections VALUES (?, ?, ?, ?, ?, ?, ?)",
                     [(i, c.key, c.field, _encode(c.value), c.reason, c.user, c.time)
@@ -326,7 +334,7 @@ def _insert_all(con: sqlite3.Connection, project: Project, result_doc: dict[str,
 
 
 def _issue_row(it: Issue) -> tuple[Any, ...]:
-    return (it.level, it.message, it.file, it.sheet, it.row, it.column, it.key)
+    return (it.level, it.message, it.file, it.sheet, it.row, it.column, it.key, it.code)
 
 
 def _file_bytes(rf: RawFile) -> bytes | None:
@@ -489,7 +497,7 @@ def _read_project(con: sqlite3.Connection) -> Project:
         files.append(RawFile(path, name, digest, sheets, [_issue(r) for r in json.loads(issues_json)],
                              data=None if content is None else bytes(content)))
     read_issues = [_issue(r) for r in con.execute(
-        "SELECT level, message, file, sheet, row_no, col, firm_key FROM read_issues ORDER BY seq").fetchall()]
+        "SELECT level, message, file, sheet, row_no, col, firm_key, code FROM read_issues ORDER BY seq").fetchall()]
     corrections = [Correction(k, f, _decode(v), reason, user, t) for k, f, v, reason, user, t in con.execute(
         "SELECT firm_key, field_id, value, reason, user_name, at_time FROM corrections ORDER BY seq").fetchall()]
     overrides = [TierOverride(*r) for r in con.execute(
@@ -504,8 +512,9 @@ def _read_project(con: sqlite3.Connection) -> Project:
 
 
 def _issue(r: Any) -> Issue:
-    level, message, file, sheet, row, column, key = r
-    return Issue(level, message, file, sheet, row, column, key)
+    """A stored notice: seven fields before v3, eight (with the code) since."""
+    level, message, file, sheet, row, column, key, *code = r
+    return Issue(level, message, file, sheet, row, column, key, code[0] if code else "")
 
 
 def _short(exc: BaseException) -> str:

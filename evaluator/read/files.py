@@ -111,7 +111,7 @@ def read_file(path: str | Path, encoding: str | None = None) -> RawFile:
     if p.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".et"):
         raise InputError(f"{p.name}：扩展名为 {p.suffix}，但内容不是有效的 Excel 文件（文件可能已损坏或被截断）")
     sheet, used = _read_csv(p, data, encoding)
-    issues = [Issue("info", f"CSV 文件编码识别为 {used}", p.name, sheet.sheet)]
+    issues = [Issue("info", f"CSV 文件编码识别为 {used}", p.name, sheet.sheet, code="csv_encoding")]
     return RawFile(str(p), p.name, digest, [sheet], issues, data=data)
 
 
