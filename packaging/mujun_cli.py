@@ -5,10 +5,9 @@ rendered in worker processes, which in a frozen app re-launch this very executab
 """
 
 import multiprocessing
-import sys
 
 if __name__ == "__main__":
     multiprocessing.freeze_support()
-    from evaluator.app.cli import main
+    from evaluator.app.cli import entry
 
-    sys.exit(main())
+    entry()

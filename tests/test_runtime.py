@@ -1,4 +1,4 @@
-"""Start-up objects are frozen out of cycle collections once per process (CLI and GUI)."""
+"""Start-up objects are frozen out of cycle collections by the entry points, never by library calls."""
 
 from __future__ import annotations
 
@@ -9,16 +9,26 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_freeze_once_per_process() -> None:
+def _freeze_counts(code: str) -> list[int]:
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    return [int(x) for x in out.split()]
+
+
+def test_the_command_entry_point_freezes_start_up_objects() -> None:
     code = (
-        "import gc\n"
-        "import pandas\n"
-        "from evaluator.app.runtime import freeze_startup_objects\n"
-        "freeze_startup_objects(); first = gc.get_freeze_count()\n"
-        "junk = [[i] for i in range(1000)]\n"
-        "freeze_startup_objects(); print(first, gc.get_freeze_count() - first)\n"
+        "import gc, sys\n"
+        "from evaluator.app import cli\n"
+        "sys.argv = ['mujun', 'schemes']\n"
+        "try:\n    cli.entry()\n"
+        "except SystemExit:\n    pass\n"
+        "print(gc.get_freeze_count())\n"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
-    first, added = map(int, out.split())
-    assert first > 10_000  # pandas and numpy alone bring tens of thousands of objects
-    assert added == 0  # a second call (the CLI's main run again in one process) freezes nothing more
+    assert int(out.split()[-1]) > 10_000  # pandas and numpy alone bring tens of thousands of objects
+
+
+def test_calling_main_in_process_leaves_the_collector_alone() -> None:
+    (count,) = _freeze_counts(
+        "import gc\nfrom evaluator.app import cli\ncli.main(['schemes'])\nprint(gc.get_freeze_count())\n"
+        .replace("cli.main(['schemes'])", "import contextlib, io\nwith contextlib.redirect_stdout(io.StringIO()):\n    cli.main(['schemes'])"))
+    assert count == 0

@@ -24,6 +24,7 @@ import pandas as pd
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont
 
+from evaluator.core.divisions import division_label as core_division_label
 from evaluator.core.fields import FIELD_BY_ID, FLAG_FIELDS
 from evaluator.core.issues import LEVEL_LABELS, Issue
 from evaluator.core.keys import factorize_objects
@@ -50,27 +51,9 @@ _RIGHT, _CENTRE, _LEFT = int(_A.AlignRight | _A.AlignVCenter), int(_A.AlignCente
 MISSING = "—"
 CHUNK = 16_384  # rows formatted per GIL hold in the worker (about 10 ms)
 
-# GB/T 4754-2017 divisions that county industrial evaluations meet (mining, manufacturing, utilities).
-DIVISION_NAMES: dict[str, str] = {
-    "06": "煤炭开采和洗选业", "07": "石油和天然气开采业", "08": "黑色金属矿采选业", "09": "有色金属矿采选业",
-    "10": "非金属矿采选业", "11": "开采专业及辅助性活动", "12": "其他采矿业", "13": "农副食品加工业",
-    "14": "食品制造业", "15": "酒、饮料和精制茶制造业", "16": "烟草制品业", "17": "纺织业",
-    "18": "纺织服装、服饰业", "19": "皮革、毛皮、羽毛及其制品和制鞋业", "20": "木材加工和木、竹、藤、棕、草制品业",
-    "21": "家具制造业", "22": "造纸和纸制品业", "23": "印刷和记录媒介复制业", "24": "文教、工美、体育和娱乐用品制造业",
-    "25": "石油、煤炭及其他燃料加工业", "26": "化学原料和化学制品制造业", "27": "医药制造业", "28": "化学纤维制造业",
-    "29": "橡胶和塑料制品业", "30": "非金属矿物制品业", "31": "黑色金属冶炼和压延加工业", "32": "有色金属冶炼和压延加工业",
-    "33": "金属制品业", "34": "通用设备制造业", "35": "专用设备制造业", "36": "汽车制造业",
-    "37": "铁路、船舶、航空航天和其他运输设备制造业", "38": "电气机械和器材制造业", "39": "计算机、通信和其他电子设备制造业",
-    "40": "仪器仪表制造业", "41": "其他制造业", "42": "废弃资源综合利用业", "43": "金属制品、机械和设备修理业",
-    "44": "电力、热力生产和供应业", "45": "燃气生产和供应业", "46": "水的生产和供应业",
-}
-
-
 def division_label(div: str | None) -> str:
-    if not div:
-        return "（未填）"
-    name = DIVISION_NAMES.get(div)
-    return f"{div} {name}" if name else div
+    """`33 金属制品业` (the core's label), `（未填）` when the firm has no industry code."""
+    return core_division_label(div) or "（未填）"
 
 
 # --- formatting (vectorised wrappers around the core's one number format) -------------------------

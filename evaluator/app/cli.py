@@ -18,11 +18,8 @@ from ..outputs.json_result import write_json
 from ..read.mapping import load_mapping
 from . import output_options as outputs_cli
 from . import project_commands
+from .exits import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK
 from .runtime import freeze_startup_objects
-
-EXIT_OK = 0
-EXIT_INPUT = 2
-EXIT_INTERNAL = 3
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -127,9 +124,7 @@ def _report(result, min_level: str) -> None:
     shown = levels[: levels.index(min_level) + 1]
     for it in result.issues:
         if it.level in shown:
-            where = it.where()
-            _print(f"  [{LEVEL_LABELS[it.level]}] " + (f"{where}：" if where else "") + it.message
-                   + (f"（企业 {it.key}）" if it.key and not it.row else ""))
+            _print("  " + it.line() + (f"（企业 {it.key}）" if it.key and not it.row else ""))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -140,7 +135,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             pass
     parser = _parser()
     args = parser.parse_args(argv)
-    freeze_startup_objects()
     try:
         if args.command == "schemes":
             return cmd_schemes()
@@ -165,5 +159,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERNAL
 
 
-if __name__ == "__main__":
+def entry() -> None:
+    """The `mujun` command: process policy first, then the command line."""
+    freeze_startup_objects()
     sys.exit(main())
+
+
+if __name__ == "__main__":
+    entry()

@@ -14,10 +14,7 @@ from typing import Any
 
 from ..core.issues import InputError
 from ..pipeline.run import RunResult
-
-EXIT_OK = 0
-EXIT_INPUT = 2
-PrintFn = Callable[..., None]
+from .exits import EXIT_INPUT, EXIT_OK, PrintFn
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -9,7 +9,7 @@ from `cli.py` so the core command line stays small; `cli.py` calls the hooks bel
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from ..core.issues import InputError
@@ -18,10 +18,7 @@ from ..pipeline.run import RunResult
 from ..project.model import AuditEntry, Project, new_project, now_text
 from ..read.mapping import Mapping
 from . import output_options as outputs_cli
-
-PrintFn = Callable[..., None]
-EXIT_OK = 0
-EXIT_INPUT = 2
+from .exits import EXIT_INPUT, EXIT_OK, PrintFn
 
 
 def add_evaluate_arguments(e: argparse.ArgumentParser) -> None:

@@ -13,7 +13,7 @@ from enum import IntEnum
 import numpy as np
 import pandas as pd
 
-from ..core.fields import to_halfwidth
+from ..core.fields import FULLWIDTH_TABLE, to_halfwidth
 
 
 class Coercion(IntEnum):
@@ -116,7 +116,7 @@ _BOOL_FALSE = frozenset({"否", "n", "no", "false", "0", "0.0", "×", "✗", "�
 def clean_bools(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Flags as float 1/0 (NaN when empty) and a mask of cells that were not understood."""
     s = values.astype("string").fillna("").str.strip().str.lower()
-    s = s.str.translate({c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)})
+    s = s.str.translate(FULLWIDTH_TABLE)
     arr = s.to_numpy(dtype=object)
     out = np.full(len(arr), np.nan)
     yes = np.isin(arr, list(_BOOL_TRUE))

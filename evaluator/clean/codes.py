@@ -20,12 +20,17 @@ for _i, _c in enumerate(ALPHABET):
     _VALUE[ord(_c)] = _i
 
 
+def fold_text(t: str) -> str:
+    """Full-width → half-width (so `（）` → `()`), every space removed: how codes and names compare."""
+    return "".join(t.translate(FULLWIDTH_TABLE).split())
+
+
 def _normalise_one(v: object) -> object:
     if v is None or v is pd.NA or (isinstance(v, float) and v != v):
         return None
     t = v if isinstance(v, str) else str(v)
     if not (t.isascii() and t.isalnum()):  # rare: spaces, full-width characters
-        t = "".join(t.translate(FULLWIDTH_TABLE).split())
+        t = fold_text(t)
     t = t.upper()
     return t or None
 
@@ -44,9 +49,19 @@ def normalise_codes(codes: pd.Series) -> pd.Series:
 
 
 def check_character(first17: str) -> str:
-    """The 18th character for the first 17 (used by tests and the sample-data generator)."""
+    """The 18th character GB 32100 requires after these 17 (legal characters only)."""
     total = sum(ALPHABET.index(c) * int(w) for c, w in zip(first17, WEIGHTS))
     return ALPHABET[(31 - total % 31) % 31]
+
+
+def code_problem(code: str) -> str:
+    """Why a normalised code fails GB 32100, in the words of the data-check list."""
+    if len(code) != 18:
+        return f"长度为 {len(code)} 位（应为 18 位）"
+    bad = [c for c in code if c not in ALPHABET]
+    if bad:
+        return f"含非法字符“{''.join(dict.fromkeys(bad))}”（代码不使用 I、O、S、V、Z）"
+    return f"校验位错误（末位为“{code[17]}”，按前 17 位应为“{check_character(code[:17])}”）"
 
 
 def valid_codes(codes: pd.Series) -> np.ndarray:

@@ -28,7 +28,14 @@ from ..core.fields import (
 from ..core.issues import Issue
 from ..read.files import RawSheet, column_letter
 from ..read.mapping import SheetMapping
-from .cells import clean_bools, clean_numbers, clean_scale, clean_years, coercion_code, describe
+from .cells import (
+    clean_bools,
+    clean_numbers,
+    clean_scale,
+    clean_years,
+    coercion_code,
+    describe,
+)
 from .codes import normalise_codes
 
 HEADER_SCAN_ROWS = 40

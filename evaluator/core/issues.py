@@ -92,6 +92,11 @@ class Issue:
         d.pop("key")
         return d
 
+    def line(self) -> str:
+        """`[错误] 文件 / 工作表 / 第 7 行 / 列“…”：message` — one finding on one line."""
+        where = self.where()
+        return f"[{LEVEL_LABELS[self.level]}] " + (f"{where}：" if where else "") + self.message
+
     def where(self) -> str:
         """`文件 / 工作表 / 第 7 行 / 列“实缴税金”` for one-line messages."""
         parts = [p for p in (self.file, self.sheet) if p]
@@ -100,6 +105,12 @@ class Issue:
         if self.column:
             parts.append(f"列“{self.column}”")
         return " / ".join(parts)
+
+
+def first_line(exc: BaseException, limit: int = 120) -> str:
+    """The first line of an exception's text (its class name if empty), for one-line messages."""
+    text = str(exc).strip()
+    return (text.splitlines()[0] if text else type(exc).__name__)[:limit]
 
 
 class InputError(Exception):

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..clean.codes import ALPHABET, WEIGHTS, valid_codes
+from ..clean.codes import code_problem, fold_text, valid_codes
 from ..clean.sheets import SheetTable
-from ..core.fields import ADDITIVE_FIELDS, FIELD_BY_ID, FIELDS, FULLWIDTH_TABLE
+from ..core.fields import ADDITIVE_FIELDS, FIELD_BY_ID, FIELDS
 from ..core.issues import Issue
 from ..core.keys import factorize_objects
 
@@ -43,7 +43,7 @@ def _name_one(v: object) -> object:
         return None
     t = v if isinstance(v, str) else str(v)
     if _NEEDS_NAME_CLEANING.search(t):
-        t = "".join(t.translate(FULLWIDTH_TABLE).split())
+        t = fold_text(t)
     return t or None
 
 
@@ -54,18 +54,6 @@ def normalise_names(names: pd.Series) -> pd.Series:
     lookup[:-1] = [_name_one(v) for v in uniques]
     lookup[-1] = None
     return pd.Series(lookup[idx], index=names.index, dtype=object)
-
-
-def code_problem(code: str) -> str:
-    """Why a code fails GB 32100, in the words of the data-check list."""
-    if len(code) != 18:
-        return f"长度为 {len(code)} 位（应为 18 位）"
-    bad = [c for c in code if c not in ALPHABET]
-    if bad:
-        return f"含非法字符“{''.join(dict.fromkeys(bad))}”（代码不使用 I、O、S、V、Z）"
-    total = sum(ALPHABET.index(c) * int(w) for c, w in zip(code[:17], WEIGHTS))
-    expect = ALPHABET[(31 - total % 31) % 31]
-    return f"校验位错误（末位为“{code[17]}”，按前 17 位应为“{expect}”）"
 
 
 def _fmt(v: object) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,21 +10,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..core.issues import LEVEL_LABELS, InputError, Issue
+from ..core.issues import InputError, Issue
+from ..core.values import finite_or_none
 from ..merge.tables import NAME_KEY_PREFIX
 from ..method.indicators import INDICATOR_IDS
 from ..pipeline.run import RunResult
-
-
-def finite_or_none(v: Any) -> float | None:
-    """A finite float, or None for missing, NaN and infinities (JSON has no NaN)."""
-    if v is None or v is pd.NA:
-        return None
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return None
-    return f if math.isfinite(f) else None
 
 
 def _int(v: Any) -> int | None:
@@ -37,12 +26,6 @@ def _str(v: Any) -> str | None:
     if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
         return None
     return str(v)
-
-
-def issue_line(it: Issue) -> str:
-    """One line per issue on an enterprise: level, where, what."""
-    where = it.where()
-    return f"[{LEVEL_LABELS[it.level]}] " + (f"{where}：" if where else "") + it.message
 
 
 RECORD_BLOCK = 2000  # firms turned into records per pandas call
@@ -95,7 +78,7 @@ def _records(result: RunResult, t: pd.DataFrame, by_key: dict[str, list[Issue]])
             "prior_tier": _str(row.get("prior_tier")),  # set by evaluator.pipeline.prior.attach_prior (--prior)
             "tier_change": _str(row.get("tier_change")),
             "d_years": _int(row.get("d_years")),
-            "issues": [issue_line(i) for i in by_key.get(str(key), [])],
+            "issues": [i.line() for i in by_key.get(str(key), [])],
         }
 
 

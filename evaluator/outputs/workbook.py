@@ -28,13 +28,13 @@ from ..core.divisions import division_label
 from ..core.fields import FIELD_BY_ID, FLAG_FIELDS
 from ..core.issues import LEVEL_LABELS, InputError
 from ..core.progress import CancelFn, ProgressFn, Steps
+from ..core.values import finite_or_none
 from ..merge.tables import NAME_KEY_PREFIX
 from ..method.evaluate import STATUS_LABELS
 from ..method.indicators import INDICATOR_BY_ID, INDICATORS, decimals_for, excel_format
 from ..method.scheme import TierRules
 from ..pipeline.run import RunResult
 from .fingerprint import data_fingerprint
-from .json_result import finite_or_none
 from .letter_data import letter_order
 from .settings import Settings, load_settings
 
@@ -190,7 +190,7 @@ class _Context:
         self.records = dict(zip((str(k) for k in t.index), t.to_dict("records")))
         self.order = letter_order(t, list(result.scheme.populations))
         self.seq = {k: i + 1 for i, k in enumerate(self.order)}
-        self.issues = {k: "\n".join(_issue_line(i) for i in v) for k, v in result.issues_by_key().items()}
+        self.issues = {k: "\n".join(i.line() for i in v) for k, v in result.issues_by_key().items()}
         self.has_prior = "prior_tier" in t.columns
         pops = result.scheme.populations
         self.first_rules = next(iter(pops.values())).tiers
@@ -204,11 +204,6 @@ class _Context:
     def full_name(self, rec: dict[str, Any], label: Any) -> str:
         r = self.rules(rec)
         return r.full_name(label) if r and label else _s(label)
-
-
-def _issue_line(it: Any) -> str:
-    where = it.where()
-    return f"[{LEVEL_LABELS[it.level]}] " + (f"{where}：" if where else "") + it.message
 
 
 def _all_columns(ctx: _Context) -> list[Column]:

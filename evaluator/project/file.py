@@ -40,7 +40,7 @@ from typing import Any
 
 from .. import __version__
 from ..core.atomic import replace_durably, temp_path_for
-from ..core.issues import InputError, Issue
+from ..core.issues import InputError, Issue, first_line
 from ..core.userdirs import autosave_dir, ensure_dir
 from ..merge.corrections import Correction
 from ..method.evaluate import TierOverride
@@ -364,7 +364,7 @@ def load_project(path: str | Path) -> Project:
     except InputError as exc:
         raise ProjectFileError(f"{p.name}：项目文件内容无效（{exc}）") from exc
     except (sqlite3.Error, ValueError, KeyError, TypeError, IndexError, zlib.error) as exc:
-        raise ProjectFileError(f"{p.name}：项目文件已损坏，无法读取（{_short(exc)}）") from exc
+        raise ProjectFileError(f"{p.name}：项目文件已损坏，无法读取（{first_line(exc)}）") from exc
     finally:
         con.close()
 
@@ -377,7 +377,7 @@ def load_saved_result(path: str | Path) -> dict[str, Any] | None:
         row = con.execute("SELECT doc, codec FROM results WHERE id = 1").fetchone()
         return None if row is None else json.loads(_decompress(*row))
     except (sqlite3.Error, ValueError, TypeError, zlib.error) as exc:
-        raise ProjectFileError(f"{p.name}：项目文件中保存的评价结果已损坏（{_short(exc)}）") from exc
+        raise ProjectFileError(f"{p.name}：项目文件中保存的评价结果已损坏（{first_line(exc)}）") from exc
     finally:
         con.close()
 
@@ -411,7 +411,7 @@ def read_info(path: str | Path) -> ProjectInfo:
                            meta.get("fingerprint", ""), int(year), int(pid) if pid.isdigit() else None,
                            meta.get("host", ""))
     except (sqlite3.Error, ValueError, KeyError, TypeError) as exc:
-        raise ProjectFileError(f"{p.name}：项目文件已损坏，无法读取（{_short(exc)}）") from exc
+        raise ProjectFileError(f"{p.name}：项目文件已损坏，无法读取（{first_line(exc)}）") from exc
     finally:
         con.close()
 
@@ -439,7 +439,7 @@ def _open(p: Path) -> sqlite3.Connection:
         try:
             meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
         except sqlite3.Error as exc:  # an SQLite header but no readable meta: damaged or truncated
-            raise ProjectFileError(f"{p.name}：项目文件已损坏或不完整，无法读取（{_short(exc)}）") from exc
+            raise ProjectFileError(f"{p.name}：项目文件已损坏或不完整，无法读取（{first_line(exc)}）") from exc
         if meta.get("format") != FORMAT_ID:
             raise ProjectFileError(f"{p.name}：不是亩均效益评价项目文件（.mujun）")
         try:
@@ -459,7 +459,7 @@ def _open(p: Path) -> sqlite3.Connection:
         raise
     except (sqlite3.Error, ValueError, KeyError, TypeError, zlib.error) as exc:
         con.close()
-        raise ProjectFileError(f"{p.name}：项目文件已损坏，无法读取（{_short(exc)}）") from exc
+        raise ProjectFileError(f"{p.name}：项目文件已损坏，无法读取（{first_line(exc)}）") from exc
 
 
 def migrate(con: sqlite3.Connection, version: int) -> None:
@@ -517,9 +517,6 @@ def _issue(r: Any) -> Issue:
     return Issue(level, message, file, sheet, row, column, key, code[0] if code else "")
 
 
-def _short(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return text[:120]
 
 
 # --- autosave and crash recovery --------------------------------------------------------------------

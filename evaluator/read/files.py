@@ -20,7 +20,7 @@ from pathlib import Path
 
 import python_calamine
 
-from ..core.issues import InputError, Issue
+from ..core.issues import InputError, Issue, first_line
 
 CSV_ENCODINGS = ("utf-8-sig", "utf-8", "gb18030")
 ROW_BLOCK = 2000  # rows converted per call while reading a sheet (see `_sheet_rows`)
@@ -119,7 +119,7 @@ def _read_excel(p: Path, data: bytes, kind: str) -> list[RawSheet]:
     try:
         wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # calamine raises several unrelated types for broken files
-        raise InputError(f"{p.name}：无法读取 Excel 文件，文件可能已损坏、被截断或加密（{_short(exc)}）") from exc
+        raise InputError(f"{p.name}：无法读取 Excel 文件，文件可能已损坏、被截断或加密（{first_line(exc)}）") from exc
     special = _special_cells(data) if kind == "xlsx" else {}
     sheets: list[RawSheet] = []
     for meta in wb.sheets_metadata:
@@ -130,7 +130,7 @@ def _read_excel(p: Path, data: bytes, kind: str) -> list[RawSheet]:
             rows = _sheet_rows(sh)
             merged = list(sh.merged_cell_ranges or [])
         except Exception as exc:
-            raise InputError(f"{p.name}：工作表“{meta.name}”无法读取（{_short(exc)}）") from exc
+            raise InputError(f"{p.name}：工作表“{meta.name}”无法读取（{first_line(exc)}）") from exc
         formulas, errors = special.get(meta.name, ([], {}))
         for (r, c), text in errors.items():  # calamine reads error cells as empty: put the error back
             if r < len(rows) and c < len(rows[r]):
@@ -288,6 +288,3 @@ def _xml_unescape(s: str) -> str:
     return s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'").replace("&amp;", "&")
 
 
-def _short(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return text[:120]

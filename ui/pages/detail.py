@@ -9,13 +9,11 @@ printable, and quick to build for one row.
 from __future__ import annotations
 
 import html
-import math
 from typing import Any
-
-import pandas as pd
 
 from evaluator.core.fields import FIELD_BY_ID, FLAG_FIELDS
 from evaluator.core.issues import LEVEL_LABELS, Issue
+from evaluator.core.values import finite_or_none
 from evaluator.merge.corrections import Correction
 from evaluator.merge.tables import NAME_KEY_PREFIX
 from evaluator.method.evaluate import STATUS_LABELS, TierOverride
@@ -34,18 +32,6 @@ def _e(v: object) -> str:
     return html.escape(str(v))
 
 
-def _missing(v: object) -> bool:
-    return v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
-
-
-def _num(v: object) -> float | None:
-    if _missing(v):
-        return None
-    try:
-        f = float(v)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return f if math.isfinite(f) else None
 
 
 def tier_badge(label: str | None, full: str = "") -> str:
@@ -57,7 +43,7 @@ def tier_badge(label: str | None, full: str = "") -> str:
 
 
 def _rank_text(rank: object, total: int, scope: str) -> str:
-    r = _num(rank)
+    r = finite_or_none(rank)
     if r is None:
         return f"{_e(scope)}：—"
     return f"{_e(scope)}第 <b>{int(r)}</b> 名/共 {total} 家"
@@ -88,7 +74,7 @@ def enterprise_html(result: RunResult, key: str, corrections: list[Correction] |
     div = row["division"] if isinstance(row.get("division"), str) else ""
     ind_text = row["industry"] if isinstance(row["industry"], str) else "—"
     ident.append(f"行业：{_e(ind_text)}" + (f"（{_e(division_label(div))}）" if div else ""))
-    scale = _num(row["above_scale"])
+    scale = finite_or_none(row["above_scale"])
     ident.append("规模：" + ("规上" if scale == 1 else "规下" if scale == 0 else "—"))
     parts.append("<p style='color:#37414d;margin-top:4px'>" + "　".join(ident) + "</p>")
 
@@ -124,9 +110,9 @@ def enterprise_html(result: RunResult, key: str, corrections: list[Correction] |
             ranks.append(_rank_text(row["township_rank"], n_town, f"{town}{pop.label}"))
         if div:
             ranks.append(_rank_text(row["industry_rank"], n_div, f"行业大类 {div} "))
-        score = _num(row["total_score"])
-        bonus = _num(row["bonus"]) or 0.0
-        penalty = _num(row["penalty"]) or 0.0
+        score = finite_or_none(row["total_score"])
+        bonus = finite_or_none(row["bonus"]) or 0.0
+        penalty = finite_or_none(row["penalty"]) or 0.0
         parts.append(f"<p><b>总分：</b><span style='font-size:16pt;font-weight:bold'>{format_number(score, '分')}</span>"
                      f"　（指标得分 {format_number((score or 0) - bonus + penalty, '分')} + 加分 {format_number(bonus, '分')}"
                      + (f" − 减分 {format_number(penalty, '分')}" if penalty else "") + "）<br>"
@@ -135,7 +121,7 @@ def enterprise_html(result: RunResult, key: str, corrections: list[Correction] |
         rows = []
         for r in pop.indicators:
             ind = INDICATOR_BY_ID[r.id]
-            v, b, s = _num(row[f"v_{r.id}"]), _num(row[f"b_{r.id}"]), _num(row[f"s_{r.id}"])
+            v, b, s = finite_or_none(row[f"v_{r.id}"]), finite_or_none(row[f"b_{r.id}"]), finite_or_none(row[f"s_{r.id}"])
             ratio = f"{v / b:.2f}" if v is not None and b else "—"
             note = "" if v is not None else ("按平均得分计" if r.missing == "average" else "无法计算，计 0 分")
             colour = "#1b5e20" if (v is not None and b and v >= b) else ("#9b1c1c" if v is not None else "#7a4f00")
@@ -146,10 +132,10 @@ def enterprise_html(result: RunResult, key: str, corrections: list[Correction] |
         parts.append(_table(["指标", "数值", "基准值", "单位", "比值", "权重", "得分", ""], rows, "评分明细"))
         bonus_rows = []
         for item in pop.bonus:
-            if _num(row.get(item.flag)) == 1:
+            if finite_or_none(row.get(item.flag)) == 1:
                 bonus_rows.append(f"{_e(item.label)} +{item.points:g}")
         for item in pop.penalties:
-            if _num(row.get(item.flag)) == 1:
+            if finite_or_none(row.get(item.flag)) == 1:
                 bonus_rows.append(f"{_e(item.label)} −{item.points:g}")
         if bonus_rows:
             cap = f"（加分上限 {pop.bonus_cap:g} 分）" if pop.bonus_cap is not None else ""
@@ -161,7 +147,7 @@ def enterprise_html(result: RunResult, key: str, corrections: list[Correction] |
         for ind in INDICATORS:
             if ind.id in scored:
                 continue
-            v = _num(row[f"v_{ind.id}"])
+            v = finite_or_none(row[f"v_{ind.id}"])
             others.append(f"<tr><td>{_e(ind.label)}</td><td align=right>{format_number(v, ind.unit)}</td>"
                           f"<td align=right>{format_number(aggregates.get(ind.id), ind.unit)}</td><td>{_e(ind.unit)}</td></tr>")
         if others:
@@ -169,7 +155,7 @@ def enterprise_html(result: RunResult, key: str, corrections: list[Correction] |
     else:
         vals = []
         for ind in INDICATORS:
-            v = _num(row[f"v_{ind.id}"])
+            v = finite_or_none(row[f"v_{ind.id}"])
             vals.append(f"<tr><td>{_e(ind.label)}</td><td align=right>{format_number(v, ind.unit)}</td><td>{_e(ind.unit)}</td></tr>")
         parts.append(_table(["指标", "数值", "单位"], vals, "指标（未参评，仅供参考）"))
 
@@ -179,17 +165,17 @@ def enterprise_html(result: RunResult, key: str, corrections: list[Correction] |
         spec = FIELD_BY_ID[fid]
         v = row.get(fid)
         if fid == "commissioned":
-            text = str(int(v)) if _num(v) is not None else "—"
+            text = str(int(v)) if finite_or_none(v) is not None else "—"
         else:
-            text = format_number(_num(v), spec.unit)
+            text = format_number(finite_or_none(v), spec.unit)
         mark = " <span style='color:#0d47a1'>✎ 已更正</span>" if fid in corrected else ""
         inputs.append(f"<tr><td>{_e(spec.label)}</td><td align=right>{text}</td><td>{_e(spec.unit)}</td><td>{mark}</td></tr>")
     parts.append(_table(["数据项", "数值", "单位", ""], inputs, "基础数据（标准单位）"))
-    flags = [label for fid, label in FLAG_FIELDS.items() if _num(row.get(fid)) == 1]
+    flags = [label for fid, label in FLAG_FIELDS.items() if finite_or_none(row.get(fid)) == 1]
     parts.append(f"<p><b>认定与标志：</b>{_e('、'.join(flags)) if flags else '无'}</p>")
     src = row.get("sources")
     if isinstance(src, str) and src:
-        parts.append(f"<p style='color:#5f6b7a'>数据来源：{_e(src)}（共 {int(_num(row.get('n_rows')) or 0)} 行）</p>")
+        parts.append(f"<p style='color:#5f6b7a'>数据来源：{_e(src)}（共 {int(finite_or_none(row.get('n_rows')) or 0)} 行）</p>")
 
     if corrected:
         items = [f"<li>{_e(FIELD_BY_ID[c.field].label)} 更正为 {_e(correction_value_text(c))}；理由：{_e(c.reason)}"

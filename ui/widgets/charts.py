@@ -26,6 +26,8 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from evaluator.core.values import finite_or_none
+
 # Tier colours used throughout the UI (tables, charts, badges): green is good, red needs action.
 TIER_COLOURS: dict[str, str] = {"A": "#2e7d32", "B": "#1565c0", "C": "#f9a825", "D": "#c62828"}
 # Schemes may add tiers (A+, E, 不定级); they get these in order, never a tier colour twice.
@@ -404,14 +406,6 @@ class IndicatorBenchmarkChart(_Chart):
     def minimumSizeHint(self) -> QSize:  # noqa: N802
         return QSize(420, max(180, 70 + 30 * len(self._items)))
 
-    @staticmethod
-    def _num(v: Any) -> float | None:
-        try:
-            f = float(v)
-        except (TypeError, ValueError):
-            return None
-        return f if math.isfinite(f) else None
-
     def _paint_body(self, p: QPainter, rect: QRectF) -> None:
         fm = QFontMetricsF(p.font())
         small = cjk_font(max(7.0, self.font().pointSizeF() - 1))
@@ -420,7 +414,7 @@ class IndicatorBenchmarkChart(_Chart):
                       rect.width() * 0.3)
         ratios = []
         for it in self._items:
-            v, b = self._num(it.get("value")), self._num(it.get("benchmark"))
+            v, b = finite_or_none(it.get("value")), finite_or_none(it.get("benchmark"))
             ratios.append(v / b if v is not None and b not in (None, 0.0) else None)
         finite = [r for r in ratios if r is not None]
         axis_max = min(self._max_ratio, max([2.0] + [math.ceil(max(finite) * 2) / 2 if finite else 2.0]))
@@ -457,7 +451,7 @@ class IndicatorBenchmarkChart(_Chart):
             p.drawText(QRectF(rect.left() + 6, bar_top, label_w - 12, bar_h),
                        int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
                        fm.elidedText(str(it.get("label", "")), Qt.TextElideMode.ElideRight, label_w - 12))
-            v, b = self._num(it.get("value")), self._num(it.get("benchmark"))
+            v, b = finite_or_none(it.get("value")), finite_or_none(it.get("benchmark"))
             detail_rect = QRectF(plot.left() + 2, bar_top + bar_h + 1, plot.width() - 2, sfm.height())
             if ratio is None:
                 p.setPen(_MUTED)
