@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 
-from evaluator.app.project_commands import run_project
 from evaluator.method.scheme import load_scheme
 from evaluator.outputs.json_result import to_json_dict
 from evaluator.project import file as pf
@@ -236,7 +235,7 @@ def test_version_1_file_opens_migrates_in_memory_and_evaluates(tmp_path):
     assert [a.action for a in project.audit] == ["import", "import", "correction", "override"]
 
     assert project.prior["year"] == 2024
-    doc = to_json_dict(run_project(project))
+    doc = to_json_dict(project.run())
     above = doc["summary"]["above"]
     # Σ tax / Σ land over the 4 evaluated 规上 firms, with 丙's land corrected from 80 to 75 亩.
     assert above["benchmarks"]["tax_per_mu"] == pytest.approx((300 + 240 + 160 + 60) / (50 + 30 + 75 + 40))

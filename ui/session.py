@@ -22,8 +22,8 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from evaluator.core.issues import InputError, Issue
 from evaluator.core.progress import CancelFn, ProgressFn, Steps
-from evaluator.pipeline.prior import attach_stored_prior, prior_document
-from evaluator.pipeline.run import Imported, RunResult, evaluate_tables
+from evaluator.pipeline.prior import prior_document
+from evaluator.pipeline.run import Imported, RunResult
 from evaluator.project.model import Project, new_project
 from evaluator.read.files import RawFile, RawSheet
 from evaluator.read.mapping import SheetMapping
@@ -92,7 +92,6 @@ def imported_key(project: Project) -> tuple[Any, ...]:
 def evaluation_job(project: Project, cached: tuple[tuple[Any, ...], Imported] | None = None):
     """The worker's job for one evaluation of a (copied) project; plain Python, no widgets."""
     key = imported_key(project)
-    prior = project.prior
 
     def job(progress: ProgressFn, cancel: CancelFn) -> Outcome:
         steps = Steps(progress, cancel)
@@ -102,8 +101,7 @@ def evaluation_job(project: Project, cached: tuple[tuple[Any, ...], Imported] | 
             steps.stage(0.0, 0.55, "识别数据表")
             imported = project.imported(steps)
         steps.stage(0.55, 0.8, "合并与评价")
-        result = evaluate_tables(imported, project.scheme, project.year, project.corrections, project.overrides, steps)
-        attach_stored_prior(result, prior)  # as `mujun report` does, so a saved project re-derives the same
+        result = project.evaluate(imported, steps)  # the same step `mujun report` runs
         steps.stage(0.8, 1.0, "准备表格")
         names = enterprise_names(result)
         by_key = result.issues_by_key()

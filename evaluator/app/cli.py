@@ -83,12 +83,16 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         except InputError as exc:
             _print(f"错误：{exc}", err=True)
             return EXIT_INPUT
+    prior, status = outputs_cli.prior_from_args(args, _print)
+    if status:
+        return status
     missing = [f for f in args.files if not Path(f).exists()]
     project = None
     if args.project:  # run through a Project so that what is saved is exactly what was run
-        project, result = project_commands.evaluate_into_project(args.files, args.scheme, args.year, mapping)
+        project, result = project_commands.evaluate_into_project(args.files, args.scheme, args.year, mapping,
+                                                                 prior, args.prior)
     else:
-        result = run([f for f in args.files], scheme, args.year, mapping)
+        result = run([f for f in args.files], scheme, args.year, mapping, prior=prior)
     for msg in result.imported.failed:
         _print(f"错误：{msg}", err=True)
     status = EXIT_INPUT if result.imported.failed or missing else EXIT_OK
@@ -96,8 +100,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         _print("错误：没有可读取的数据文件", err=True)
         return EXIT_INPUT
     _report(result, args.issues)
-    # outputs that change the result (--prior) must be applied before the JSON is written
-    status = max(status, outputs_cli.prepare(result, args, _print))
+    outputs_cli.report_prior(result, args.prior, _print)
     if args.json and outputs_cli.write_one(lambda: write_json(result, args.json), f"已写出结果：{args.json}", _print):
         return EXIT_INPUT
     if project is not None:

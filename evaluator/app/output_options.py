@@ -1,8 +1,8 @@
 """Command-line options for the published outputs, plugged into `mujun evaluate` by `evaluator.app.cli`.
 
-`prepare` runs before the JSON is written (it attaches last year's result, which the JSON carries);
-`write_outputs` writes the workbook, letters and summary report after it. Every failure is one
-Chinese line and a non-zero exit status; other outputs are still written.
+`prior_from_args` reads `--prior` before the evaluation (the pipeline attaches it, so the JSON
+carries it); `write_outputs` writes the workbook, letters and summary report after it. Every
+failure is one Chinese line and a non-zero exit status; other outputs are still written.
 """
 
 from __future__ import annotations
@@ -43,28 +43,30 @@ def _settings(args: argparse.Namespace) -> Any:
     return cached
 
 
-def prepare(result: RunResult, args: argparse.Namespace, print_fn: PrintFn) -> int:
-    """Attach the prior year (before `--json` is written); returns an exit status. Runs once."""
-    if getattr(args, "_mujun_prepared", False):
-        return EXIT_OK
-    args._mujun_prepared = True
+def prior_from_args(args: argparse.Namespace, print_fn: PrintFn) -> tuple[dict[str, Any] | None, int]:
+    """Last year's result named by `--prior`, in the form the pipeline attaches; (None, status) without."""
     if not getattr(args, "prior", None):
-        return EXIT_OK
-    from ..pipeline.prior import attach_prior, load_prior
+        return None, EXIT_OK
+    from ..pipeline.prior import load_prior, prior_document
 
     try:
-        prior = load_prior(args.prior)
+        return prior_document(load_prior(args.prior)), EXIT_OK
     except InputError as exc:
         print_fn(f"错误：{exc}", err=True)
-        return EXIT_INPUT
-    matched = attach_prior(result, prior)
-    year = prior.attrs.get("year")
+        return None, EXIT_INPUT
+
+
+def report_prior(result: RunResult, source: str, print_fn: PrintFn) -> None:
+    """What attaching last year's result did: matched firms and tier changes, and a wrong-year warning."""
+    if result.prior_matched is None:
+        return
+    year = (result.prior or {}).get("year")
     counts = result.table["tier_change"].value_counts()
     summary = "，".join(f"{k} {int(counts.get(k, 0))} 家" for k in ("升档", "降档", "持平", "新参评"))
-    print_fn(f"已读取上年结果 {args.prior}" + (f"（{year} 年度）" if year else "") + f"：有上年等级的企业 {matched} 家；{summary}")
-    if year and year >= result.year:
+    print_fn(f"已读取上年结果 {source}" + (f"（{year} 年度）" if year else "")
+             + f"：有上年等级的企业 {result.prior_matched} 家；{summary}")
+    if isinstance(year, int) and year >= result.year:
         print_fn(f"警告：上年结果的评价年度（{year}）不早于本次评价年度（{result.year}），请确认文件是否选错", err=True)
-    return EXIT_OK
 
 
 def _letter_keys(result: RunResult, args: argparse.Namespace, print_fn: PrintFn) -> list[str] | None:
@@ -93,7 +95,7 @@ def _letter_keys(result: RunResult, args: argparse.Namespace, print_fn: PrintFn)
 
 def write_outputs(result: RunResult, args: argparse.Namespace, print_fn: PrintFn) -> int:
     """Write every output asked for; returns the worst exit status."""
-    status = prepare(result, args, print_fn)
+    status = EXIT_OK
     letter_options = (any(getattr(args, a, None) for a in ("letters_tier", "letters_township", "letters_codes",
                                                           "letters_notices"))
                       or getattr(args, "letters_combined", None) is not None)

@@ -11,9 +11,9 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from ..core.issues import InputError
-from ..pipeline.prior import attach_stored_prior, load_prior, prior_document
 from ..pipeline.run import RunResult
 from ..project.model import AuditEntry, Project, new_project, now_text
 from ..read.mapping import Mapping
@@ -40,13 +40,17 @@ def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
     a.add_argument("--xlsx", metavar="OUT", required=True, help="审计日志工作簿（.xlsx）")
 
 
-def evaluate_into_project(paths: Sequence[str | Path], scheme_ref: str, year: int, mapping: Mapping | None
+def evaluate_into_project(paths: Sequence[str | Path], scheme_ref: str, year: int, mapping: Mapping | None,
+                          prior: dict[str, Any] | None = None, prior_source: str = ""
                           ) -> tuple[Project, RunResult]:
     """Run the CLI's evaluation through a `Project`, so what is saved is exactly what was run.
 
     The result equals `pipeline.run` on the same files; unreadable files are in `imported.failed`.
+    A prior year goes into the project, so `report` reapplies it.
     """
     project = new_project(year, scheme_ref)
+    if prior is not None:
+        project.set_prior(prior, Path(prior_source).name if prior_source else "")
     for rule in reversed(mapping.sheets if mapping else []):
         project.set_sheet_mapping(rule)  # each rule goes in front: reversed keeps the file's order
     failed = project.add_files(list(paths))
@@ -60,25 +64,16 @@ def evaluate_into_project(paths: Sequence[str | Path], scheme_ref: str, year: in
 
 
 def save_evaluated(project: Project, result: RunResult, args: argparse.Namespace, print_: PrintFn) -> int:
-    """Save after `evaluate --project`; a `--prior` file goes into the project so `report` reapplies it."""
+    """Save after `evaluate --project`."""
     from ..project.file import save_project
 
     try:
-        if getattr(args, "prior", None):
-            project.set_prior(prior_document(load_prior(args.prior)), Path(args.prior).name)
         save_project(project, args.project, result)
     except InputError as exc:
         print_(f"错误：{exc}", err=True)
         return EXIT_INPUT
     print_(f"已保存项目：{args.project}")
     return EXIT_OK
-
-
-def run_project(project: Project) -> RunResult:
-    """`Project.run` plus the attached prior year, as `evaluate --prior` applied it."""
-    result = project.run()
-    attach_stored_prior(result, project.prior)
-    return result
 
 
 def cmd_report(args: argparse.Namespace, print_: PrintFn) -> int:
@@ -89,8 +84,14 @@ def cmd_report(args: argparse.Namespace, print_: PrintFn) -> int:
     saved = load_saved_result(args.project)
     print_(f"项目：{Path(args.project).name}（评价年度 {project.year}，数据文件 {len(project.files)} 个，"
            f"人工更正 {len(project.corrections)} 条，手动调档 {len(project.overrides)} 条）")
-    result = run_project(project)
-    status = outputs_cli.prepare(result, args, print_)  # a --prior given now replaces the stored one, as at evaluation
+    prior, status = outputs_cli.prior_from_args(args, print_)
+    if status:
+        return status
+    if prior is not None:  # a --prior given now replaces the stored one (not saved into the file)
+        project.prior = prior
+    result = project.run()
+    if args.prior:
+        outputs_cli.report_prior(result, args.prior, print_)
     if getattr(args, "prior", None):
         print_("提示：使用命令行指定的上年结果，未与项目保存时的结果核对")
     elif saved is None:

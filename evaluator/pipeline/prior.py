@@ -20,7 +20,7 @@ import json
 import math
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -29,7 +29,9 @@ from ..clean.codes import normalise_codes
 from ..core.issues import InputError
 from ..merge.tables import NAME_KEY_PREFIX, normalise_names
 from ..read.files import read_file
-from .run import RunResult
+
+if TYPE_CHECKING:  # run.py attaches the prior through this module
+    from .run import RunResult
 
 PRIOR_COLUMNS = ("prior_tier", "tier_change", "d_years")
 STORED_SOURCE = "项目中的上年结果"  # how a project's stored prior is named in messages

@@ -1,4 +1,4 @@
-"""The one pipeline the CLI, the GUI and the project file all run: read → parse → merge → evaluate.
+"""The one pipeline the CLI, the GUI and the project file all run: read → parse → merge → evaluate → prior year.
 
 Each step is a plain function over plain data, so it can be called and tested alone; `run` strings
 them together with progress and cancellation. A file that cannot be read is reported and the
@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -22,6 +23,7 @@ from ..method.evaluate import Evaluation, TierOverride, evaluate
 from ..method.scheme import Scheme
 from ..read.files import RawFile, read_file
 from ..read.mapping import Mapping
+from .prior import attach_stored_prior
 
 
 @dataclass
@@ -87,6 +89,8 @@ class RunResult:
     issues: list[Issue]
     corrections: list[Correction] = field(default_factory=list)
     overrides: list[TierOverride] = field(default_factory=list)
+    prior: dict[str, Any] | None = None  # last year's result as attached (`prior.prior_document`)
+    prior_matched: int | None = None  # firms that had a prior-year tier; None without a prior
 
     @property
     def table(self) -> pd.DataFrame:
@@ -116,8 +120,15 @@ def _key_issues(issues: list[Issue], merged: MergedData) -> list[Issue]:
 
 
 def evaluate_tables(imported: Imported, scheme: Scheme, year: int, corrections: Sequence[Correction] = (),
-                    overrides: Sequence[TierOverride] = (), steps: Steps | None = None) -> RunResult:
-    """Merge, correct and evaluate already-parsed tables (the GUI re-runs this after each edit)."""
+                    overrides: Sequence[TierOverride] = (), prior: dict[str, Any] | None = None,
+                    steps: Steps | None = None) -> RunResult:
+    """Merge, correct and evaluate already-parsed tables, then attach last year's result.
+
+    The one evaluation step every caller runs (`run` for files, `Project.evaluate` for a project,
+    which the CLI, `mujun report` and the desktop app all use), so a result saved by one is the
+    result the others re-derive. `prior` is the stored form of last year's result
+    (`prior.prior_document`); without it the prior-year columns are absent.
+    """
     steps = steps or Steps()
     steps.report(0.0, "合并企业数据")
     merged = merge_tables(imported.tables)
@@ -130,17 +141,20 @@ def evaluate_tables(imported: Imported, scheme: Scheme, year: int, corrections: 
         if o.key in ev.table.index:
             issues.append(Issue("info", f"手动调档为 {o.tier} 类，理由：{o.reason}" + (f"（{o.user}，{o.time}）" if o.user or o.time else ""),
                                 key=o.key, code="manual_override"))
-    return RunResult(scheme, year, imported, merged, ev, issues, list(corrections), list(overrides))
+    result = RunResult(scheme, year, imported, merged, ev, issues, list(corrections), list(overrides))
+    result.prior, result.prior_matched = prior, attach_stored_prior(result, prior)
+    return result
 
 
 def run(paths: Sequence[str | Path], scheme: Scheme, year: int, mapping: Mapping | None = None,
         corrections: Sequence[Correction] = (), overrides: Sequence[TierOverride] = (),
+        prior: dict[str, Any] | None = None,
         progress: ProgressFn | None = None, cancel: CancelFn | None = None) -> RunResult:
     """Files in, graded result out."""
     steps = Steps(progress, cancel)
     steps.stage(0.0, 0.7, "读取文件")
     imported = import_files(paths, mapping, steps)
     steps.stage(0.7, 1.0, "评价")
-    result = evaluate_tables(imported, scheme, year, corrections, overrides, steps)
+    result = evaluate_tables(imported, scheme, year, corrections, overrides, prior, steps)
     steps.done()
     return result

@@ -85,12 +85,17 @@ class Project:
         tables, issues = parse_files(self.files, self.mapping, steps)
         return Imported(list(self.files), tables, list(self.read_issues) + issues)
 
+    def evaluate(self, imported: Imported, steps: Steps | None = None) -> RunResult:
+        """This project's evaluation of already-parsed tables (the app re-uses them between edits)."""
+        return evaluate_tables(imported, self.scheme, self.year, self.corrections, self.overrides, self.prior, steps)
+
     def run(self, progress: ProgressFn | None = None, cancel: CancelFn | None = None) -> RunResult:
+        """Everything derived from this state: the result `mujun report` and the app both show."""
         steps = Steps(progress, cancel)
         steps.stage(0.0, 0.6, "识别数据表")
         imported = self.imported(steps)
         steps.stage(0.6, 1.0, "评价")
-        result = evaluate_tables(imported, self.scheme, self.year, self.corrections, self.overrides, steps)
+        result = self.evaluate(imported, steps)
         steps.done()
         return result
 
