@@ -1,4 +1,4 @@
-"""Shared test set-up: Qt offscreen, a private config dir, the sample county run once."""
+"""Shared test set-up: Qt offscreen, a private config dir, no system fonts, the sample county run once."""
 
 from __future__ import annotations
 
@@ -11,6 +11,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # MUJUN_SETTINGS names a file, so an outer one must not leak into the tests either.
 os.environ["MUJUN_CONFIG_DIR"] = tempfile.mkdtemp(prefix="mujun-test-config-")
 os.environ.pop("MUJUN_SETTINGS", None)
+# No system fonts: the PDFs are made with the fonts shipped in templates/fonts/ only, so a green run
+# proves that a machine without any Chinese font works (a test that wants system fonts unsets it).
+os.environ["MUJUN_NO_SYSTEM_FONTS"] = "1"
 
 import pytest  # noqa: E402
 

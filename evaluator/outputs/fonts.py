@@ -2,13 +2,28 @@
 
 A letter printed with a Latin font shows blank boxes instead of the firm's name, and a PDF that
 relies on the reader's own CID fonts prints differently on every machine. So every PDF embeds a
-subset of a real TrueType font, found in this order: the file set in the settings → fonts shipped
-with the app (`templates/fonts/`) → the system's fonts (Windows 仿宋/宋体/黑体, Linux 文泉驿正黑,
-AR PL UMing, Droid Sans Fallback, then whatever `fc-list :lang=zh` knows). If none works the user
-gets a message saying how to fix it; there is never a silent fallback.
+subset of a real TrueType font. The body font is found in this order:
 
-Droid Sans Fallback has no Latin letters or digits, so a font without them is paired with a Latin
-companion (DejaVu Sans, Arial) that draws just those characters.
+1. the file set in the settings;
+2. a font a county put into `templates/fonts/` itself (any file there that the app did not ship);
+3. the official fonts of the system: Windows 仿宋/宋体/黑体 (what county PCs have; a letter set in them
+   looks like every other notice the office prints), the macOS Chinese fonts;
+4. the fonts shipped with the app in `templates/fonts/`: AR PL SungtiL GB (文鼎简报宋, a Song face,
+   GB 2312) for the body and WenQuanYi Micro Hei (文泉驿微米黑, a Hei face, all of GBK) for titles;
+5. other Linux system fonts (文泉驿正黑, AR PL UMing, Droid Sans Fallback, whatever `fc-list :lang=zh`
+   knows): only reached when the shipped files are missing. The shipped Song face comes before them
+   because it is the look of an official notice and prints the same on every machine.
+
+`MUJUN_NO_SYSTEM_FONTS=1` switches steps 3 and 5 off (and the system Latin and title faces): the
+tests run that way, so a green run proves that a machine without any Chinese font works.
+
+Per-character fallback: a character the body font lacks (燊, 犇, 堃 are not in GB 2312, so not in
+仿宋 or the shipped Song face) is drawn from the shipped Hei face (then the shipped Song face, then
+Windows 宋体 and 宋体-ExtB for the CJK extensions), and a font without Latin letters (Droid Sans
+Fallback) gets a Latin companion (DejaVu Sans, Arial) or, failing that, the shipped Hei face. Only a
+character that no available face has is reported (`PdfFonts.missing`). If no font works at all the
+user gets a message saying how to fix it; there is never a silent fallback to a font without
+Chinese characters.
 """
 
 from __future__ import annotations
@@ -17,6 +32,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,27 +50,63 @@ PROBE_LATIN = "0123456789ABCDEFGHJKLMNPQRTUWXY.,%()-"
 
 FONT_SUFFIXES = (".ttf", ".ttc", ".otf")
 
+# Set to 1 to skip every font of the system (tests, CI): only the settings and `templates/fonts/` count.
+NO_SYSTEM_FONTS_ENV = "MUJUN_NO_SYSTEM_FONTS"
+
+# The fonts shipped in `templates/fonts/` (sources, licences and coverage in its README.md):
+# (file, subfont index, label). The first is the body face, the second the title face and the
+# per-character fallback; any other font file in that folder was put there by the county.
+SHIPPED_BODY = ("gbsn00lp.ttf", 0, "文鼎简报宋（AR PL SungtiL GB）")
+SHIPPED_HEI = ("wqy-microhei.ttc", 0, "文泉驿微米黑（WenQuanYi Micro Hei）")
+SHIPPED_FONTS = (SHIPPED_BODY, SHIPPED_HEI)
+# Fallback faces in the order they are asked for a character the body lacks (the Hei face has all of GBK).
+SHIPPED_FALLBACKS = (SHIPPED_HEI, SHIPPED_BODY)
+
+
+def system_fonts_allowed() -> bool:
+    """False when `MUJUN_NO_SYSTEM_FONTS` is set (1/true/yes/on): only the settings and the app's fonts."""
+    return os.environ.get(NO_SYSTEM_FONTS_ENV, "").strip().lower() not in ("1", "true", "yes", "on")
+
 
 @dataclass(frozen=True)
 class FontFile:
     path: str
     subfont_index: int = 0
+    label: str = ""
 
 
 @dataclass(frozen=True)
 class FontChoice:
-    """The fonts the PDFs will embed. `latin` draws characters `body` lacks (Droid Sans Fallback)."""
+    """The fonts the PDFs will embed: `path` is the body face, `title` a heavier face for titles and
+    headings (None: the body face), `latin` draws Latin letters and digits a body font lacks (Droid
+    Sans Fallback), and `fallbacks` draw, character by character, what neither has."""
 
     path: str
     subfont_index: int = 0
     label: str = ""
-    source: str = ""  # 设置 / 软件自带 / 系统
-    title: FontFile | None = None  # a heavier face for titles and headings (Windows 黑体), if found
+    source: str = ""  # 设置 / 软件目录 / 系统 / 软件自带
+    title: FontFile | None = None  # Windows 黑体 or the shipped Hei face
     latin: FontFile | None = None
+    fallbacks: tuple[FontFile, ...] = ()
 
     def describe(self) -> str:
         idx = f"（字体集第 {self.subfont_index} 个）" if self.path.lower().endswith(".ttc") else ""
-        return f"{self.label or Path(self.path).name}：{self.path}{idx}（{self.source}）"
+        out = f"{self.label or Path(self.path).name}：{self.path}{idx}（{self.source}）"
+        if self.title is not None:
+            out += f"；标题：{self.title.label or Path(self.title.path).name}"
+        extra = [f.label or Path(f.path).name for f in self.fallbacks]
+        if extra:
+            out += f"；缺字由{'、'.join(extra)}补充"
+        return out
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    path: str
+    index: int
+    label: str
+    source: str
+    official: bool = False  # a system font preferred to the shipped ones (Windows 仿宋/宋体/黑体, macOS)
 
 
 def _windows_fonts_dir() -> Path:
@@ -74,6 +126,9 @@ LINUX_FONTS = (
     ("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf", 0, "Droid Sans Fallback"),
     ("/usr/share/fonts/google-droid/DroidSansFallbackFull.ttf", 0, "Droid Sans Fallback"),
 )
+# Asked after the shipped faces for a character none of them has: 宋体 covers GB 18030 (CJK Extension A,
+# e.g. 㛃), 宋体-ExtB Extension B. Only loaded when the body font is another one.
+WINDOWS_FALLBACKS = (("simsun.ttc", 0, "宋体"), ("simsunb.ttf", 0, "宋体-ExtB"))
 MAC_FONTS = (("/System/Library/Fonts/STHeiti Light.ttc", 0, "华文黑体"), ("/Library/Fonts/Arial Unicode.ttf", 0, "Arial Unicode"),
              ("/System/Library/Fonts/Supplemental/Songti.ttc", 0, "宋体-简"))
 LATIN_FONTS = ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/dejavu/DejaVuSans.ttf",
@@ -95,38 +150,67 @@ def _fc_list() -> list[str]:
     return sorted(set(files))
 
 
-def _app_candidates() -> list[tuple[str, int, str, str]]:
-    d = templates_dir() / "fonts"
+def _fonts_dir() -> Path:
+    return templates_dir() / "fonts"
+
+
+def _shipped(entry: tuple[str, int, str]) -> FontFile:
+    return FontFile(str(_fonts_dir() / entry[0]), entry[1], entry[2])
+
+
+def _shipped_candidates() -> list[_Candidate]:
+    return [_Candidate(str(_fonts_dir() / f), i, label, "软件自带") for f, i, label in SHIPPED_FONTS]
+
+
+def _app_candidates() -> list[_Candidate]:
+    """Font files a county added to `templates/fonts/` (every one there but the shipped ones)."""
+    d = _fonts_dir()
     if not d.is_dir():
         return []
-    return [(str(p), 0, p.stem, "软件自带") for p in sorted(d.iterdir()) if p.suffix.lower() in FONT_SUFFIXES]
+    shipped = {f for f, _i, _label in SHIPPED_FONTS}
+    return [_Candidate(str(p), 0, p.stem, "软件目录") for p in sorted(d.iterdir())
+            if p.suffix.lower() in FONT_SUFFIXES and p.name not in shipped]
 
 
-def _system_candidates() -> list[tuple[str, int, str, str]]:
-    out: list[tuple[str, int, str, str]] = []
+def _system_candidates() -> list[_Candidate]:
+    """System fonts: the official ones first (`official`, tried before the shipped fonts), then the rest."""
+    if not system_fonts_allowed():
+        return []
+    out: list[_Candidate] = []
     if sys.platform == "win32":
         d = _windows_fonts_dir()
-        out += [(str(d / f), i, label, "系统") for f, i, label in WINDOWS_FONTS]
+        out += [_Candidate(str(d / f), i, label, "系统", official=True) for f, i, label in WINDOWS_FONTS]
     elif sys.platform == "darwin":
-        out += [(f, i, label, "系统") for f, i, label in MAC_FONTS]
+        out += [_Candidate(f, i, label, "系统", official=True) for f, i, label in MAC_FONTS]
     else:
-        out += [(f, i, label, "系统") for f, i, label in LINUX_FONTS]
-        known = {c[0] for c in out}
-        out += [(f, 0, Path(f).stem, "系统") for f in _fc_list() if f not in known]
+        out += [_Candidate(f, i, label, "系统") for f, i, label in LINUX_FONTS]
+        known = {c.path for c in out}
+        out += [_Candidate(f, 0, Path(f).stem, "系统") for f in _fc_list() if f not in known]
     return out
 
 
 def _latin_candidates() -> list[str]:
+    if not system_fonts_allowed():
+        return []
     if sys.platform == "win32":
         d = _windows_fonts_dir()
         return [str(d / "arial.ttf"), str(d / "calibri.ttf")]
     return list(LATIN_FONTS)
 
 
-def _title_candidates() -> list[tuple[str, int]]:
-    if sys.platform == "win32":
-        return [(str(_windows_fonts_dir() / "simhei.ttf"), 0)]
-    return []
+def _system_fallbacks() -> list[FontFile]:
+    if sys.platform != "win32" or not system_fonts_allowed():
+        return []
+    d = _windows_fonts_dir()
+    return [FontFile(str(d / f), i, label) for f, i, label in WINDOWS_FALLBACKS]
+
+
+def _title_candidates() -> list[FontFile]:
+    """Heavier faces for titles, preferred first: Windows 黑体, then the shipped Hei face."""
+    out = []
+    if sys.platform == "win32" and system_fonts_allowed():
+        out.append(FontFile(str(_windows_fonts_dir() / "simhei.ttf"), 0, "黑体"))
+    return out + [_shipped(SHIPPED_HEI)]
 
 
 # --- loading ------------------------------------------------------------------------------------
@@ -252,28 +336,57 @@ def _find_latin() -> FontFile | None:
             except Exception:
                 continue
             if all(ord(c) in _coverage(font) for c in PROBE_LATIN):
-                return FontFile(p, 0)
+                return FontFile(p, 0, Path(p).stem)
     return None
 
 
 def _fix_it(tried: list[str]) -> str:
-    fonts_dir = templates_dir() / "fonts"
+    fonts_dir = _fonts_dir()
+    shipped = "、".join(f for f, _i, _label in SHIPPED_FONTS)
     lines = ["未找到可嵌入 PDF 的中文字体，无法生成告知书和汇总报告。请任选一种方法解决：",
-             "① 在“设置”中指定中文字体文件（命令行：设置文件 [fonts] path），如 C:\\Windows\\Fonts\\simfang.ttf（仿宋）、"
+             f"① 软件自带的字体（{fonts_dir} 中的 {shipped}）缺失或损坏：请重新安装本软件，或从安装包中复制这些文件；",
+             "② 在“设置”中指定中文字体文件（命令行：设置文件 [fonts] path），如 C:\\Windows\\Fonts\\simfang.ttf（仿宋）、"
              "C:\\Windows\\Fonts\\simsun.ttc（宋体）或 simhei.ttf（黑体）；",
-             f"② 将 TrueType 中文字体文件（.ttf 或 .ttc）复制到 {fonts_dir}；",
-             "③ Linux 系统可安装文泉驿正黑：sudo apt-get install fonts-wqy-zenhei。"]
+             f"③ 将 TrueType 中文字体文件（.ttf 或 .ttc）复制到 {fonts_dir}；"
+             "Linux 系统也可安装文泉驿正黑：sudo apt-get install fonts-wqy-zenhei。"]
+    if not system_fonts_allowed():
+        lines.append(f"（环境变量 {NO_SYSTEM_FONTS_ENV} 已设置，未查找系统字体。）")
     if tried:
         lines.append("已尝试：" + "；".join(tried[:8]) + ("……" if len(tried) > 8 else ""))
     return "\n".join(lines)
 
 
+# The last failed lookup: (the settings object it was given, its message). The command line writes
+# the letters and then the summary with one settings object; the second failure then says "see
+# above" in one line instead of repeating the whole message. A new settings object (each GUI action
+# loads its own) always gets the whole message.
+_LAST_FAILURE: list[tuple[weakref.ref, str]] = []
+REPEATED_FAILURE = "中文字体不可用（原因见上一条错误），未能生成。"
+
+
 def find_cjk_font(settings: Settings | None = None) -> FontChoice:
-    """The font every PDF will embed; raises `InputError` with a fix-it message when there is none.
+    """The fonts every PDF will embed; raises `InputError` with a fix-it message when there is none.
 
     A font file named in the settings must work: if it does not, that is the error (silently using
-    another font would hide a typo in the settings).
+    another font would hide a typo in the settings). Asked again with the same settings object
+    after a failure with the same reason, the error is one short line (see `_LAST_FAILURE`).
     """
+    try:
+        choice = _find(settings)
+    except InputError as exc:
+        msg = str(exc)
+        last = _LAST_FAILURE[0] if _LAST_FAILURE else None
+        _LAST_FAILURE.clear()
+        if settings is not None:
+            _LAST_FAILURE.append((weakref.ref(settings), msg))
+            if last is not None and last[0]() is settings and last[1] == msg:
+                raise InputError(REPEATED_FAILURE) from None
+        raise
+    _LAST_FAILURE.clear()
+    return choice
+
+
+def _find(settings: Settings | None) -> FontChoice:
     tried: list[str] = []
     if settings is not None and settings.font_path:
         p = settings.font_path
@@ -284,41 +397,68 @@ def find_cjk_font(settings: Settings | None = None) -> FontChoice:
             raise InputError(f"设置中指定的字体文件 {p} 不能使用：{why}。请在“设置”中改选其他中文字体文件，"
                              "或清空该项以自动查找。")
         return _choice(p, settings.font_index, Path(p).stem, "设置", latin_ok)
-    for path, index, label, source in _app_candidates() + _system_candidates():
-        ok, latin_ok, why = _check(path, index)
+    system = _system_candidates()
+    candidates = (_app_candidates() + [c for c in system if c.official] + _shipped_candidates()
+                  + [c for c in system if not c.official])
+    for c in candidates:
+        ok, latin_ok, why = _check(c.path, c.index)
         if ok:
-            choice = _choice(path, index, label, source, latin_ok, quiet=True)
+            choice = _choice(c.path, c.index, c.label, c.source, latin_ok, quiet=True)
             if choice is not None:
                 return choice
             why = "不含英文字母和数字，且未找到可配合使用的西文字体"
         if why != "文件不存在":
-            tried.append(f"{path}：{why}")
+            tried.append(f"{c.path}：{why}")
     raise InputError(_fix_it(tried))
 
 
+def _usable(f: FontFile) -> bool:
+    ok, latin_ok, _why = _check(f.path, f.subfont_index)
+    return ok and latin_ok
+
+
+def _loadable(f: FontFile) -> bool:
+    if not Path(f.path).is_file():
+        return False
+    try:
+        _load(f.path, f.subfont_index)
+    except Exception:  # as in `_check`: an odd file is simply not used
+        return False
+    return True
+
+
 def _choice(path: str, index: int, label: str, source: str, latin_ok: bool, quiet: bool = False) -> FontChoice:
+    body = (str(Path(path)), index)
+
+    def other(f: FontFile) -> bool:
+        return (str(Path(f.path)), f.subfont_index) != body
+
+    shipped = [f for f in map(_shipped, SHIPPED_FALLBACKS) if other(f) and _usable(f)]
+    system = [f for f in _system_fallbacks() if other(f) and _loadable(f)]
+    fallbacks = tuple(shipped + system)
     latin = None
     if not latin_ok:
-        latin = _find_latin()
+        latin = _find_latin() or next(iter(shipped), None)  # every shipped face has Latin letters and digits
         if latin is None:
             if quiet:
                 return None  # type: ignore[return-value]
             raise InputError(f"字体文件 {path} 不含英文字母和数字，且未找到可配合使用的西文字体（如 DejaVu Sans、Arial）；"
                              "请改选其他中文字体文件。")
     title = None
-    for tp, ti in _title_candidates():
-        if tp != path:
-            ok, t_latin, _ = _check(tp, ti)
-            if ok and t_latin:
-                title = FontFile(tp, ti)
-                break
-    return FontChoice(path, index, label, source, title, latin)
+    titles = _title_candidates()
+    if all(map(other, titles)):  # a Hei body is its own title face
+        title = next((t for t in titles if _usable(t)), None)
+    return FontChoice(path, index, label, source, title, latin, fallbacks)
 
 
 # --- drawing text -------------------------------------------------------------------------------
 class PdfFonts:
     """The registered fonts for one process, and text helpers that route each character to a face
-    that has it (the body font, else the Latin companion)."""
+    that has it: the body font, else the Latin companion, else the fallback faces in order; a
+    character no face has stays with the body font (and `missing` reports it).
+
+    `body` and `title` are the font names for body text and for titles and headings (the same name
+    when there is no separate title face)."""
 
     def __init__(self, choice: FontChoice):
         from reportlab.pdfbase import pdfmetrics
@@ -327,6 +467,7 @@ class PdfFonts:
         body = _load(choice.path, choice.subfont_index)
         self.body: str = body.fontName  # type: ignore[attr-defined]
         self._cov = frozenset(_coverage(body))
+        self._body_chars = frozenset(map(chr, self._cov))
         fonts = [body]
         self.title = self.body
         if choice.title is not None:
@@ -334,16 +475,36 @@ class PdfFonts:
             self.title = tf.fontName  # type: ignore[attr-defined]
             fonts.append(tf)
         self.latin: str | None = None
-        self._latin_cov: frozenset[int] = frozenset()
+        # The faces asked, in order, for a character the body lacks: (font name, coverage).
+        self._others: list[tuple[str, frozenset[int]]] = []
         if choice.latin is not None:
             lf = _load(choice.latin.path, choice.latin.subfont_index)
             self.latin = lf.fontName  # type: ignore[attr-defined]
-            self._latin_cov = frozenset(_coverage(lf))
+            self._others.append((self.latin, frozenset(_coverage(lf))))
             fonts.append(lf)
+        for fb in choice.fallbacks:
+            ff = _load(fb.path, fb.subfont_index)
+            name: str = ff.fontName  # type: ignore[attr-defined]
+            if name != self.body and all(name != n for n, _c in self._others):
+                self._others.append((name, frozenset(_coverage(ff))))
+                fonts.append(ff)
+        self.fallbacks: tuple[str, ...] = tuple(n for n, _c in self._others if n != self.latin)
+        self._route: dict[str, str] = {}
         self._drawable: frozenset[str] | None = None
         for f in fonts:
             if f.fontName not in pdfmetrics.getRegisteredFontNames():  # type: ignore[attr-defined]
                 pdfmetrics.registerFont(f)  # type: ignore[arg-type]
+
+    def face_for(self, c: str) -> str:
+        """The font name that draws the character `c`."""
+        f = self._route.get(c)
+        if f is None:
+            f = self.body
+            o = ord(c)
+            if o not in self._cov:
+                f = next((name for name, cov in self._others if o in cov), self.body)
+            self._route[c] = f
+        return f
 
     def prime(self, canv: object, chars: str) -> None:
         """Assign subset codes to `chars` first thing in a document.
@@ -354,9 +515,6 @@ class PdfFonts:
         from reportlab.pdfbase.pdfmetrics import getFont
 
         doc = canv._doc  # type: ignore[attr-defined]
-        if self.latin is None:
-            getFont(self.body).splitString(chars, doc)  # type: ignore[attr-defined]
-            return
         for font, text in self.runs(chars):
             getFont(font).splitString(text, doc)  # type: ignore[attr-defined]
 
@@ -372,8 +530,8 @@ class PdfFonts:
         doc = _Scratch()
         out: list[str] = []
         for c in ranked:
-            if self.latin is not None and ord(c) not in self._cov:
-                out.append(c)  # drawn by the Latin companion: no body-font code needed
+            if self.face_for(c) != self.body:
+                out.append(c)  # drawn by another face: no body-font code needed
                 continue
             font.splitString(c, doc)  # type: ignore[attr-defined]
             if len(font.state[doc].subsets) > subsets:  # type: ignore[attr-defined]
@@ -383,23 +541,26 @@ class PdfFonts:
         return out
 
     def missing(self, text: str) -> str:
-        """Characters neither face can draw (they would print as boxes)."""
+        """Characters no face can draw (they would print as boxes)."""
         if self._drawable is None:
-            self._drawable = frozenset(map(chr, self._cov | self._latin_cov))
+            cov = set(self._cov)
+            for _name, c in self._others:
+                cov |= c
+            self._drawable = frozenset(map(chr, cov))
         bad = set(text) - self._drawable
         return "".join(sorted(c for c in bad if not c.isspace()))
 
     def plain_ok(self, text: str) -> bool:
         """True when the body font alone draws the text (then a plain string cell is enough)."""
-        return self.latin is None or all(ord(c) in self._cov for c in text)
+        return not self._others or self._body_chars.issuperset(text) or all(self.face_for(c) == self.body for c in text)
 
     def runs(self, text: str) -> list[tuple[str, str]]:
-        """(font name, text) runs: characters the body font lacks go to the Latin companion."""
-        if self.latin is None:
+        """(font name, text) runs: characters the body font lacks go to the face that has them."""
+        if not self._others or self._body_chars.issuperset(text):
             return [(self.body, text)]
         out: list[tuple[str, str]] = []
         for c in text:
-            f = self.body if (ord(c) in self._cov or ord(c) not in self._latin_cov) else self.latin
+            f = self.face_for(c)
             if out and out[-1][0] == f:
                 out[-1] = (f, out[-1][1] + c)
             else:
@@ -408,7 +569,7 @@ class PdfFonts:
 
     def markup(self, text: str) -> str:
         """Paragraph markup for literal text: escaped (`A&B<b>` prints as typed), runs switched."""
-        if self.latin is None:
+        if not self._others or self._body_chars.issuperset(text):
             return escape(text)
         return "".join(escape(t) if f == self.body else f'<font face="{f}">{escape(t)}</font>' for f, t in self.runs(text))
 
