@@ -12,17 +12,24 @@ from pathlib import Path
 
 import pytest
 
-from evaluator.cli import main
+from evaluator.app.cli import main
+from evaluator.method.scheme import load_scheme
 from evaluator.outputs import fonts as fonts_mod
 from evaluator.outputs.fonts import REPEATED_FAILURE, find_cjk_font, pdf_fonts
 from evaluator.outputs.letters import write_letters
 from evaluator.outputs.summary_pdf import write_summary_pdf
-from evaluator.pipeline import run
-from evaluator.scheme import load_scheme
+from evaluator.pipeline.run import run
 
 from .conftest import ROOT, SAMPLE_FILES
 from .helpers import code
-from .outputs_fixtures import embedded_fonts, flat, hostile_rows, pdf_text, settings, write_xlsx
+from .outputs_fixtures import (
+    embedded_fonts,
+    flat,
+    hostile_rows,
+    pdf_text,
+    settings,
+    write_xlsx,
+)
 
 FONTS = ROOT / "templates" / "fonts"
 SONG = FONTS / "gbsn00lp.ttf"
