@@ -15,7 +15,7 @@ import pytest
 from evaluator.app.cli import main
 from evaluator.method.scheme import load_scheme
 from evaluator.outputs import fonts as fonts_mod
-from evaluator.outputs.fonts import REPEATED_FAILURE, find_cjk_font, pdf_fonts
+from evaluator.outputs.fonts import find_cjk_font, pdf_fonts
 from evaluator.outputs.letters import write_letters
 from evaluator.outputs.summary_pdf import write_summary_pdf
 from evaluator.pipeline.run import run
@@ -217,23 +217,13 @@ def test_a_broken_settings_font_is_printed_once(tmp_path, capsys):
     s = tmp_path / "设置.toml"
     s.write_text(f'[fonts]\npath = "{(tmp_path / "没有这个字体.ttf").as_posix()}"\n', encoding="utf-8")
     rc = main(["evaluate", *map(str, SAMPLE_FILES), "--year", "2025", "--issues", "none", "--settings", str(s),
+               "--xlsx", str(tmp_path / "分类名单.xlsx"),
                "--letters", str(tmp_path / "letters"), "--summary-pdf", str(tmp_path / "汇总报告.pdf")])
     assert rc == 2
     err = capsys.readouterr().err
-    assert err.count("没有这个字体.ttf") == 1 and err.count(REPEATED_FAILURE) == 1, err
-    assert not (tmp_path / "汇总报告.pdf").exists()
-
-
-def test_each_new_settings_object_gets_the_whole_message(tmp_path):
-    """The GUI loads its settings for every action: each failure there must say what is wrong."""
-    bad = str(tmp_path / "missing.ttf")
-    one = settings(font_path=bad)
-    messages = []
-    for s in (one, one, settings(font_path=bad)):
-        with pytest.raises(Exception) as exc:
-            find_cjk_font(s)
-        messages.append(str(exc.value))
-    assert "missing.ttf" in messages[0] and messages[1] == REPEATED_FAILURE and "missing.ttf" in messages[2]
+    assert err.count("没有这个字体.ttf") == 1 and err.count("未生成告知书和汇总报告") == 1, err
+    assert not (tmp_path / "汇总报告.pdf").exists() and not list((tmp_path / "letters").glob("*.pdf"))
+    assert (tmp_path / "分类名单.xlsx").exists()  # outputs that need no font are still written
 
 
 def test_no_font_at_all_names_the_switch(no_system, monkeypatch, tmp_path):

@@ -115,6 +115,8 @@ def write_outputs(result: RunResult, args: argparse.Namespace, print_fn: PrintFn
 
         status = max(status, write_one(lambda: write_workbook(result, args.xlsx, settings),
                                         f"已写出分类名单：{args.xlsx}", print_fn))
+    if (args.letters or args.summary_pdf) and not _font_usable(settings, print_fn):
+        return EXIT_INPUT  # the PDFs cannot be made; said once, not once per PDF
     if args.letters:
         status = max(status, _write_letters(result, args, settings, fingerprint, print_fn))
     if args.summary_pdf:
@@ -123,6 +125,19 @@ def write_outputs(result: RunResult, args: argparse.Namespace, print_fn: PrintFn
         status = max(status, write_one(lambda: write_summary_pdf(result, args.summary_pdf, settings),
                                         f"已写出汇总报告：{args.summary_pdf}", print_fn))
     return status
+
+
+def _font_usable(settings: Any, print_fn: PrintFn) -> bool:
+    """Whether the PDFs can embed a Chinese font; if not, the one message says why and how to fix it."""
+    from ..outputs.fonts import find_cjk_font
+
+    try:
+        find_cjk_font(settings)
+    except InputError as exc:
+        print_fn(f"错误：{exc}", err=True)
+        print_fn("未生成告知书和汇总报告", err=True)
+        return False
+    return True
 
 
 def write_one(write: Callable[[], object], done: str, print_fn: PrintFn) -> int:

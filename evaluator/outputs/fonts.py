@@ -32,7 +32,6 @@ import hashlib
 import os
 import subprocess
 import sys
-import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -356,34 +355,13 @@ def _fix_it(tried: list[str]) -> str:
     return "\n".join(lines)
 
 
-# The last failed lookup: (the settings object it was given, its message). The command line writes
-# the letters and then the summary with one settings object; the second failure then says "see
-# above" in one line instead of repeating the whole message. A new settings object (each GUI action
-# loads its own) always gets the whole message.
-_LAST_FAILURE: list[tuple[weakref.ref, str]] = []
-REPEATED_FAILURE = "中文字体不可用（原因见上一条错误），未能生成。"
-
-
 def find_cjk_font(settings: Settings | None = None) -> FontChoice:
     """The fonts every PDF will embed; raises `InputError` with a fix-it message when there is none.
 
     A font file named in the settings must work: if it does not, that is the error (silently using
-    another font would hide a typo in the settings). Asked again with the same settings object
-    after a failure with the same reason, the error is one short line (see `_LAST_FAILURE`).
+    another font would hide a typo in the settings).
     """
-    try:
-        choice = _find(settings)
-    except InputError as exc:
-        msg = str(exc)
-        last = _LAST_FAILURE[0] if _LAST_FAILURE else None
-        _LAST_FAILURE.clear()
-        if settings is not None:
-            _LAST_FAILURE.append((weakref.ref(settings), msg))
-            if last is not None and last[0]() is settings and last[1] == msg:
-                raise InputError(REPEATED_FAILURE) from None
-        raise
-    _LAST_FAILURE.clear()
-    return choice
+    return _find(settings)
 
 
 def _find(settings: Settings | None) -> FontChoice:
