@@ -109,9 +109,9 @@ def test_demo_county_review_cycle(county, tmp_path):
     first = p.freeze_stage("initial", r1, "初评结果")
     p.freeze_stage("publicity", r1, "公示")
     o = p.add_objection(LISHENG, "示范县力盛钢结构有限公司", "2026-03-04",
-                        "第 3 宗地已于 2024 年转让，不应计入本企业用地", ["land"],
+                        "宗地测绘面积有误，应按不动产权证书记载面积计", ["land"],
                         evidence=[("不动产权证书.pdf", b"%PDF-1.4 scan")])
-    p.decide_objection(o.number, "accepted", "经自然资源局核实，该宗地已转让", handler="李股长",
+    p.decide_objection(o.number, "accepted", "经自然资源局核实，按不动产权证书面积更正", handler="李股长",
                        corrections={"land": 53.72})
     r2 = p.run()
     assert r2.table.at[LISHENG, "tier"] == "B"

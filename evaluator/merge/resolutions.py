@@ -277,6 +277,6 @@ def suggestion_issues(suggestions: Sequence[Suggestion], ent: pd.DataFrame, row_
         issues.append(Issue(
             "error",
             f"{place or '另一行'}的数据（{_shown_key(sg.orphan)}，名称“{orphan_name or '空'}”）疑属于本企业（{sg.reason()}），"
-            "尚未合并，本企业的数据可能不全；请在“复核”中接受或拒绝该关联",
+            "尚未合并，本企业的数据可能不全",
             key=sg.target, code="link_suggested"))
     return issues

@@ -22,6 +22,8 @@ from ..pipeline.run import RunResult
 # Besides error-level findings: a row that matched no firm has no credit code, so a notice to it
 # would go to an identity nobody has checked (a village cooperative got one as if it were a firm).
 HOLDING_CODES: frozenset[str] = frozenset({"name_unmatched"})
+# Findings that leave it open who a row is: no sheet, list entry or letter may name it yet.
+IDENTITY_CODES: frozenset[str] = frozenset({"code_invalid", "name_unmatched"})
 # A correction of this field on the firm resolves a finding of this code.
 CODE_FIELDS: dict[str, str] = {
     "land_not_positive": "land",

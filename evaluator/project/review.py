@@ -20,6 +20,7 @@ from ..core.fields import FIELD_BY_ID
 from ..merge.resolutions import RESOLUTION_KINDS
 from ..method.evaluate import STATUS_LABELS
 from ..method.indicators import INDICATOR_IDS, format_number
+from ..outputs.publicity import objection_deadline  # noqa: F401 (the register uses the 公示 period too)
 from ..pipeline.run import RunResult
 
 STAGES: dict[str, str] = {"initial": "初评", "publicity": "公示", "review": "复核", "final": "定稿"}
@@ -264,19 +265,6 @@ class Objection:
         d["evidence"] = evidence
         d["corrections"] = [tuple(c) for c in d.get("corrections", [])]
         return Objection(**d)
-
-
-def objection_deadline(publicity_start: dt.date, days: int) -> dt.date:
-    """Last day of a 公示 period of `days` working days that starts on `publicity_start` (counted
-    in when it is a working day). Monday–Friday only: public holidays are not known to the
-    program, so a period across one must be lengthened in the settings."""
-    d = publicity_start
-    count = 1 if d.weekday() < 5 else 0
-    while count < days:
-        d += dt.timedelta(days=1)
-        if d.weekday() < 5:
-            count += 1
-    return d
 
 
 # --- data confirmation (一企一单) -----------------------------------------------------------------
