@@ -17,7 +17,7 @@ from ..method.scheme import list_schemes, load_scheme
 from ..outputs.json_result import write_json
 from ..read.mapping import load_mapping
 from . import output_options as outputs_cli
-from . import project_commands
+from . import project_commands, review_commands
 from .runtime import freeze_startup_objects
 
 EXIT_OK = 0
@@ -48,6 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     outputs_cli.add_arguments(e)
     sub.add_parser("schemes", parents=[common], help="列出内置评价方案", description="列出 templates/schemes/ 中的评价方案模板。")
     project_commands.add_commands(sub, common)
+    review_commands.add_review_command(sub, common)
     return p
 
 
@@ -150,6 +151,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return project_commands.cmd_report(args, _print)
         if args.command == "audit":
             return project_commands.cmd_audit(args, _print)
+        if args.command == "review":
+            return review_commands.cmd_review(args, _print)
         parser.print_help()
         return EXIT_OK
     except InputError as exc:
