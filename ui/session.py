@@ -23,7 +23,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from evaluator.core.issues import InputError, Issue
 from evaluator.core.progress import CancelFn, ProgressFn, Steps
 from evaluator.pipeline.prior import attach_stored_prior, prior_document
-from evaluator.pipeline.run import Imported, RunResult, evaluate_tables
+from evaluator.pipeline.run import Imported, RunResult
 from evaluator.project.model import Project, new_project
 from evaluator.read.files import RawFile, RawSheet
 from evaluator.read.mapping import SheetMapping
@@ -102,7 +102,7 @@ def evaluation_job(project: Project, cached: tuple[tuple[Any, ...], Imported] | 
             steps.stage(0.0, 0.55, "识别数据表")
             imported = project.imported(steps)
         steps.stage(0.55, 0.8, "合并与评价")
-        result = evaluate_tables(imported, project.scheme, project.year, project.corrections, project.overrides, steps)
+        result = project.evaluate(imported, steps)  # corrections, overrides, resolutions, stage
         attach_stored_prior(result, prior)  # as `mujun report` does, so a saved project re-derives the same
         steps.stage(0.8, 1.0, "准备表格")
         names = enterprise_names(result)

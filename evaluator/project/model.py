@@ -109,10 +109,16 @@ class Project:
         steps.stage(0.0, 0.6, "识别数据表")
         imported = self.imported(steps)
         steps.stage(0.6, 1.0, "评价")
+        result = self.evaluate(imported, steps)
+        steps.done()
+        return result
+
+    def evaluate(self, imported: Imported, steps: Steps | None = None) -> RunResult:
+        """Merge and evaluate already-parsed tables with every edit of the project (corrections,
+        overrides, resolutions) and its stage; the CLI and the app both evaluate through here."""
         result = evaluate_tables(imported, self.scheme, self.year, self.corrections, self.overrides, steps,
                                  self.resolutions)
         result.stage = self.current_stage()
-        steps.done()
         return result
 
     # --- edits (each one audited) ------------------------------------------------------------
@@ -233,6 +239,10 @@ class Project:
                       tier: bool = False, via: str = "", evidence: list[tuple[str, bytes]] = ()) -> Objection:
         if not claim.strip():
             raise ValueError("请填写异议内容")
+        try:
+            datetime.strptime(received, "%Y-%m-%d")
+        except ValueError as exc:
+            raise ValueError(f"收到日期“{received}”无法识别，应写成 2026-03-04 的形式") from exc
         number = max((o.number for o in self.objections), default=0) + 1
         ev = [Evidence(n, hashlib.sha256(d).hexdigest(), d) for n, d in evidence]
         o = Objection(number, received, key, name, claim.strip(), list(fields_ or []), tier, via, ev)
