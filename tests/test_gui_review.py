@@ -47,5 +47,8 @@ def test_review_page_walks_the_cycle(window, qtbot, tmp_path) -> None:  # noqa: 
     lst = page.export_publicity(tmp_path / "公示名单.pdf")
     text = flat(pdf_text(tmp_path / "公示名单.pdf"))
     assert "排名不分先后" in text and "综合得分" not in text and lst.held == []
+    page.set_confirmation(LISHENG, "disputed", ["land"], "宗地面积与证书不符")
+    _settle(qtbot, window)
+    assert page.confirm_table.item(0, 2).text() == "有异议" and page.confirm_table.item(0, 3).text() == "用地面积"
     page.export_register(tmp_path / "异议登记表.xlsx")
     assert (tmp_path / "异议登记表.xlsx").stat().st_size > 0

@@ -159,3 +159,21 @@ def test_publicity_deadline_counts_working_days():
     assert objection_deadline(dt.date(2026, 3, 2), 5) == dt.date(2026, 3, 6)  # Mon → Fri
     assert objection_deadline(dt.date(2026, 3, 5), 5) == dt.date(2026, 3, 11)  # Thu → next Wed
     assert objection_deadline(dt.date(2026, 3, 7), 5) == dt.date(2026, 3, 13)  # Sat: Mon–Fri
+
+
+def test_a_v3_project_opens_with_an_empty_review_cycle(county, tmp_path):
+    import sqlite3
+
+    from evaluator.project.file import SCHEMA_VERSION
+
+    save_project(county, tmp_path / "v3.mujun")
+    con = sqlite3.connect(tmp_path / "v3.mujun")  # make it what a v3 release wrote: no review tables
+    for table in ("resolutions", "stages", "evidence", "objections", "confirmations"):
+        con.execute(f"DROP TABLE {table}")
+    con.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    con.commit()
+    con.close()
+    assert SCHEMA_VERSION == 4
+    p = load_project(tmp_path / "v3.mujun")
+    assert (p.resolutions, p.stages, p.objections, p.confirmations) == ([], [], [], {})
+    assert p.fingerprint() == county.fingerprint()  # no resolutions: the fingerprint is what it was

@@ -186,7 +186,7 @@ def _story(d: SheetData, doc: DocBuilder, result: RunResult, s: Settings) -> lis
         doc.p("一、基础数据（按各部门报送数据汇总，已换算为统一计量单位）", "heading"),
         doc.table([["数据项", "数值", "单位", "数据来源", "更正情况"],
                    *([a, doc.p(b, "cell_r" if unit else "cell"), unit, *rest] for a, b, unit, *rest in d.inputs)],
-                  [34 * mm, 26 * mm, 20 * mm, 46 * mm, FRAME_W - 126 * mm]),
+                  [30 * mm, 24 * mm, 20 * mm, 54 * mm, FRAME_W - 128 * mm]),
         CondPageBreak(60 * mm),
         doc.p("二、计算指标（按上述数据计算）", "heading"),
         doc.table([["指标", "数值", "单位", "计算方法"], *d.indicators],

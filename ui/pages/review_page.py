@@ -154,6 +154,7 @@ class ReviewPage(Page):
         self._tab("数据确认单", self.confirm_table, [
             ("生成确认单…", lambda: self._ask_folder("生成企业数据确认单", self.export_confirmations)),
             ("导入回执登记表…", lambda: self._ask_open("导入回执登记表", "Excel 工作簿 (*.xlsx)", self.import_returns)),
+            ("登记所选企业的确认结果…", lambda: self._ask_confirmation()),
         ])
 
     def _build_publicity(self) -> None:
@@ -305,6 +306,11 @@ class ReviewPage(Page):
         self._edited()
         return n, problems
 
+    def set_confirmation(self, key: str, status: str, fields: list[str] | None = None, note: str = "") -> None:
+        self.session.project.set_confirmation(key, status, "", fields, note)
+        self.session.dirty = True
+        self.session.project_changed.emit()  # tracking only: the result does not change
+
     def export_publicity(self, path: Path) -> Any:
         from evaluator.outputs.publicity import write_publicity_pdf, write_publicity_xlsx
         from evaluator.outputs.settings import load_settings
@@ -432,6 +438,23 @@ class ReviewPage(Page):
         name, _ = QFileDialog.getSaveFileName(self, title, str(Path.home() / default))
         if name:
             fn(Path(name))
+
+    def _ask_confirmation(self) -> None:
+        rows = self._rows(self.confirm_table)
+        if not rows:
+            raise ValueError("请先在列表中选择企业")
+        key = self.confirm_table.item(rows[0], 0).text()
+        labels = {v: k for k, v in CONFIRM_STATUS.items()}
+        choice, ok = QInputDialog.getItem(self, "确认结果", f"{key} 的确认结果：", list(labels), 1, False)
+        if not ok:
+            return
+        fields: list[str] = []
+        if labels[choice] == "disputed":
+            text, ok = QInputDialog.getText(self, "确认结果", "有异议的数据项（如 用地面积、实缴税金）：")
+            if not ok:
+                return
+            fields = _field_ids(text)
+        self.set_confirmation(key, labels[choice], fields)
 
     def _ask_publicity(self, suffix: str) -> None:
         self._ask_save("导出公示名单", f"公示名单{suffix}", self.export_publicity)
