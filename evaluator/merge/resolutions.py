@@ -61,6 +61,12 @@ class Resolution:
             raise ValueError(f"unknown resolution kind {self.kind!r}")
 
 
+def data_resolutions(resolutions: Sequence[Resolution]) -> list[tuple[str, str, str]]:
+    """The resolutions that change the data (which rows form which firm), for fingerprints:
+    accepting a finding, turning a suggestion down or releasing a letter changes no number."""
+    return [(r.kind, r.key, r.target) for r in resolutions if r.kind in (*REMAP_KINDS, "not_enterprise")]
+
+
 def check_resolution(r: Resolution) -> None:
     """Raise `ValueError` (Chinese, shown to the official) for a resolution that cannot stand."""
     if not r.reason.strip():

@@ -17,7 +17,7 @@ from pathlib import Path
 from ..core.issues import Issue
 from ..core.progress import CancelFn, ProgressFn, Steps
 from ..merge.corrections import Correction
-from ..merge.resolutions import RESOLUTION_KINDS, Resolution, check_resolution, normalise_target
+from ..merge.resolutions import RESOLUTION_KINDS, Resolution, check_resolution, data_resolutions, normalise_target
 from ..method.evaluate import TierOverride
 from ..method.scheme import Scheme, parse_scheme
 from ..pipeline.run import Imported, RunResult, evaluate_tables, parse_files, read_files
@@ -86,8 +86,9 @@ class Project:
         h.update(repr([m.to_dict() for m in self.mapping.sheets]).encode("utf-8"))
         h.update(repr([(c.key, c.field, c.value) for c in self.corrections]).encode("utf-8"))
         h.update(repr([(o.key, o.tier) for o in self.overrides]).encode("utf-8"))
-        if self.resolutions:  # absent before the review cycle, so older fingerprints stay as they were
-            h.update(repr([(r.kind, r.key, r.target, r.code) for r in self.resolutions]).encode("utf-8"))
+        data = data_resolutions(self.resolutions)
+        if data:  # none before the review cycle, so older fingerprints stay as they were
+            h.update(repr(data).encode("utf-8"))
         return h.hexdigest()[:16]
 
     def current_stage(self) -> str:
