@@ -39,6 +39,7 @@ RESOLUTION_KINDS: dict[str, str] = {
     "release": "准予发放",
 }
 REMAP_KINDS = ("link", "recode")
+CODE_LENGTH = 18  # GB 32100: every valid credit code, so every link target's, has 18 characters
 
 
 @dataclass(frozen=True)
@@ -215,19 +216,30 @@ def loose_name(name: object) -> str:
     return _COMPANY_FORMS.sub("", _PUNCT.sub("", strict_name(name)))
 
 
-def code_neighbours(code: str) -> Iterable[str]:
-    """Every string one edit from `code`: a character changed, dropped, added, or two swapped."""
+def code_neighbours(code: str, length: int | None = None) -> Iterable[str]:
+    """Every string one edit from `code`: a character changed, dropped, added, or two neighbours
+    swapped; with `length`, only the edits that give a string of that length (a valid credit
+    code has 18 characters, so a 17-character orphan can only have lost one, and so on)."""
     n = len(code)
-    for i in range(n):
-        for c in ALPHABET:
-            if c != code[i]:
-                yield code[:i] + c + code[i + 1:]
-        yield code[:i] + code[i + 1:]
-        if i + 1 < n and code[i] != code[i + 1]:
-            yield code[:i] + code[i + 1] + code[i] + code[i + 2:]
-    for i in range(n + 1):
-        for c in ALPHABET:
-            yield code[:i] + c + code[i:]
+    if length is None or length == n:
+        for i in range(n):
+            for c in ALPHABET:
+                if c != code[i]:
+                    yield code[:i] + c + code[i + 1:]
+            if i + 1 < n and code[i] != code[i + 1]:
+                yield code[:i] + code[i + 1] + code[i] + code[i + 2:]
+    if length is None or length == n - 1:
+        for i in range(n):
+            yield code[:i] + code[i + 1:]
+    if length is None or length == n + 1:
+        for i in range(n + 1):
+            for c in ALPHABET:
+                yield code[:i] + c + code[i:]
+
+
+def _loose_names(strict: pd.Series) -> pd.Series:
+    return (strict.fillna("").str.replace(_PUNCT, "", regex=True)
+            .str.replace(_COMPANY_FORMS, "", regex=True))
 
 
 def suggest_links(ent: pd.DataFrame, rejected: Iterable[tuple[str, str]] = ()) -> list[Suggestion]:
@@ -236,39 +248,46 @@ def suggest_links(ent: pd.DataFrame, rejected: Iterable[tuple[str, str]] = ()) -
     `ent` is the merged table (index = key, columns `credit_code`, `name`, `code_valid`). An
     orphan is a firm whose code fails the check or that has no code (a `名称:` key); a target is
     a firm with a valid code. `rejected` holds (orphan, target) pairs the official turned down.
+    Names are normalised for the whole table at once, and only the targets whose names an orphan
+    shares are looked at, so a county of 100k firms with a few orphans costs little.
     """
     if ent.empty:
         return []
-    keys = ent.index.astype(str)
     valid = ent["code_valid"].to_numpy(dtype=bool)
-    orphan_mask = ~valid
-    if not orphan_mask.any():
+    if valid.all():
         return []
-    targets = keys[valid]
-    names = ent["name"].to_numpy(dtype=object)
-    strict_to: dict[str, list[str]] = {}
-    loose_to: dict[str, list[str]] = {}
-    for k, nm in zip(targets, names[valid]):
-        if strict_name(nm):
-            strict_to.setdefault(strict_name(nm), []).append(k)
-            loose_to.setdefault(loose_name(nm), []).append(k)
-    target_set = set(targets)
+    from .tables import normalise_names
+
+    keys = ent.index.astype(str)
+    strict = normalise_names(ent["name"])
+    loose = _loose_names(strict)
+    o_keys = keys[~valid].tolist()
+    o_strict, o_loose = strict[~valid].tolist(), loose[~valid].tolist()
+    t_strict, t_loose = strict[valid], loose[valid]
+    t_keys = keys[valid]
+    by_strict: dict[str, list[str]] = {}
+    hit = t_strict.isin({x for x in o_strict if x}).to_numpy()
+    for k, nm in zip(t_keys[hit].tolist(), t_strict[hit].tolist()):
+        by_strict.setdefault(nm, []).append(k)
+    by_loose: dict[str, list[str]] = {}
+    hit = t_loose.isin({x for x in o_loose if x}).to_numpy()
+    for k, nm in zip(t_keys[hit].tolist(), t_loose[hit].tolist()):
+        by_loose.setdefault(nm, []).append(k)
+    target_set = set(t_keys.tolist())
     no = set(rejected)
     out: list[Suggestion] = []
-    for k, nm in zip(keys[orphan_mask], names[orphan_mask]):
+    for k, st, lo in zip(o_keys, o_strict, o_loose):
         found: dict[str, list[str]] = {}
-        s, lo = strict_name(nm), loose_name(nm)
-        for t in strict_to.get(s, []) if s else []:
+        for t in by_strict.get(st, []) if st else []:
             found.setdefault(t, []).append("same_name")
-        for t in loose_to.get(lo, []) if lo else []:
+        for t in by_loose.get(lo, []) if lo else []:
             if "same_name" not in found.get(t, []):
                 found.setdefault(t, []).append("loose_name")
         if not k.startswith(NAME_KEY_PREFIX):
-            for t in set(code_neighbours(k)) & target_set:
+            for t in target_set.intersection(code_neighbours(k, CODE_LENGTH)):
                 found.setdefault(t, []).append("code_edit1")
-        ranked = sorted((Suggestion(k, t, tuple(ev)) for t, ev in found.items() if (k, t) not in no),
-                        key=lambda x: (-x.score, x.target))
-        out.extend(ranked)
+        out.extend(sorted((Suggestion(k, t, tuple(ev)) for t, ev in found.items() if (k, t) not in no),
+                          key=lambda x: (-x.score, x.target)))
     return out
 
 
