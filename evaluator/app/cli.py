@@ -112,6 +112,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 def _report(result, min_level: str) -> None:
     from ..core.issues import LEVEL_LABELS
     from ..method.evaluate import STATUS_LABELS
+    from ..outputs.gate import release_gate
 
     t = result.table
     _print(f"方案：{result.scheme.name}（{result.scheme.id} 版本 {result.scheme.version}），评价年度 {result.year}")
@@ -123,6 +124,10 @@ def _report(result, min_level: str) -> None:
     levels = ["error", "warning", "info"]
     counts = {lv: sum(1 for i in result.issues if i.level == lv) for lv in levels}
     _print("数据核查：" + "，".join(f"{LEVEL_LABELS[lv]} {counts[lv]} 条" for lv in levels))
+    held = release_gate(result).held
+    if held:
+        _print(f"发放前核查：{len(held)} 家企业的数据问题尚未处理，暂不生成其告知书和公示名单"
+               "（处理方法见 mujun review issues 项目文件）")
     if min_level == "none":
         return
     shown = levels[: levels.index(min_level) + 1]

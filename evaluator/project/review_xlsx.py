@@ -22,13 +22,12 @@ DIFF_HEADERS = ("企业名称", "统一社会信用代码", "变化项", "原值
 
 
 def publicity_deadline(project: Project, settings: Settings) -> dt.date | None:
-    """Last day for objections: the 公示 stage's day (or the settings' start) plus the 公示 period."""
-    start = None
-    for st in project.stages:
-        if st.stage == "publicity":
-            start = st.day
-    if start is None and settings.publicity_start:
-        start = settings.publicity_first_day()
+    """Last day for objections: the 公示 period from the start date in the settings (the date
+    published), else from the day the 公示 stage was frozen; None before either exists."""
+    start = settings.publicity_first_day() if settings.publicity_start else None
+    if start is None:
+        days = [st.day for st in project.stages if st.stage == "publicity"]
+        start = days[-1] if days else None
     return None if start is None else objection_deadline(start, settings.publicity_days)
 
 
