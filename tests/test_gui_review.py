@@ -50,5 +50,8 @@ def test_review_page_walks_the_cycle(window, qtbot, tmp_path) -> None:  # noqa: 
     page.set_confirmation(LISHENG, "disputed", ["land"], "宗地面积与证书不符")
     _settle(qtbot, window)
     assert page.confirm_table.item(0, 2).text() == "有异议" and page.confirm_table.item(0, 3).text() == "用地面积"
+    page.answer(number, "2026-03-12")
+    _settle(qtbot, window)
+    assert page.objection_table.item(0, 8).text() == "2026-03-12"
     page.export_register(tmp_path / "异议登记表.xlsx")
     assert (tmp_path / "异议登记表.xlsx").stat().st_size > 0

@@ -186,6 +186,7 @@ class ReviewPage(Page):
         self._tab("异议登记", self.objection_table, [
             ("登记异议…", lambda: self._ask_objection()),
             ("复核意见…", lambda: self._ask_decision()),
+            ("登记答复日期…", lambda: self._ask_answer()),
             ("导出异议登记表…", lambda: self._ask_save("导出异议登记表", "异议登记表.xlsx", self.export_register)),
         ])
 
@@ -337,6 +338,11 @@ class ReviewPage(Page):
         self.session.project.decide_objection(number, decision, reason, corrections=corrections)
         self._edited()
 
+    def answer(self, number: int, day: str) -> None:
+        self.session.project.answer_objection(number, day)
+        self.session.dirty = True
+        self.session.project_changed.emit()  # the register only: the result does not change
+
     def export_register(self, path: Path) -> Path:
         from evaluator.outputs.settings import load_settings
         from evaluator.project.review_xlsx import write_objection_register
@@ -476,6 +482,18 @@ class ReviewPage(Page):
         fields = _field_ids(items)
         self.add_objection(key.strip().upper(), received.strip(), claim, fields, not fields, "",
                            [Path(f) for f in files])
+
+    def _ask_answer(self) -> None:
+        rows = self._rows(self.objection_table)
+        if not rows:
+            raise ValueError("请先选择一件异议")
+        number = self.session.project.objections[rows[0]].number
+        day, ok = QInputDialog.getText(self, "答复企业", "答复日期（如 2026-03-12）：")
+        if ok:
+            import datetime as dt
+
+            dt.date.fromisoformat(day.strip())
+            self.answer(number, day.strip())
 
     def _ask_decision(self) -> None:
         rows = self._rows(self.objection_table)
