@@ -165,7 +165,10 @@ def test_whole_workflow(window, qtbot, tmp_path) -> None:
     exp.combined.setChecked(False)
     assert exp.export_letters()
     qtbot.waitUntil(lambda: not exp.runner.busy, timeout=TIMEOUT)
-    assert len(exp.last_outputs) == 5 + 6
+    # 5 + 6 D-tier firms, less 示范县力盛钢结构有限公司: its tax row has a code typo (a suggested link
+    # still open), so the release gate holds its D letter back (see tests/test_review.py)
+    assert len(exp.last_outputs) == 5 + 6 - 1
+    assert "1 家企业的数据问题尚未处理" in exp.status.text()
     if has_output("summary_pdf"):
         assert exp.export_summary()
         qtbot.waitUntil(lambda: not exp.runner.busy, timeout=TIMEOUT)

@@ -42,6 +42,7 @@ from .pages.check_page import CheckPage
 from .pages.export_page import ExportPage
 from .pages.import_page import ImportPage
 from .pages.results_page import ResultsPage
+from .pages.review_page import ReviewPage
 from .pages.scheme_page import SchemePage
 from .session import Session, projectfile_module
 from .user_config import is_first_start, mark_started
@@ -98,6 +99,9 @@ class MainWindow(QMainWindow):
         for p in (self.import_page, self.check_page, self.scheme_page, self.results_page, self.export_page,
                   self.audit_page):
             self.stack.addWidget(p)
+        self.review_page = ReviewPage(self.session)  # 复核与公示 (issue 10): last, so the step indices above stay
+        self.stack.addWidget(self.review_page)
+        QListWidgetItem("     复核与公示", self.nav)
         central = QWidget()
         lay = QHBoxLayout(central)
         lay.setContentsMargins(0, 0, 0, 0)

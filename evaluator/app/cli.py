@@ -17,7 +17,7 @@ from ..method.scheme import list_schemes, load_scheme
 from ..outputs.json_result import write_json
 from ..read.mapping import load_mapping
 from . import output_options as outputs_cli
-from . import project_commands
+from . import project_commands, review_commands
 from .exits import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK
 from .runtime import freeze_startup_objects
 
@@ -45,6 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     outputs_cli.add_arguments(e)
     sub.add_parser("schemes", parents=[common], help="列出内置评价方案", description="列出 templates/schemes/ 中的评价方案模板。")
     project_commands.add_commands(sub, common)
+    review_commands.add_review_command(sub, common)
     return p
 
 
@@ -111,6 +112,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 def _report(result, min_level: str) -> None:
     from ..core.issues import LEVEL_LABELS
     from ..method.evaluate import STATUS_LABELS
+    from ..outputs.gate import release_gate
 
     t = result.table
     _print(f"方案：{result.scheme.name}（{result.scheme.id} 版本 {result.scheme.version}），评价年度 {result.year}")
@@ -122,6 +124,10 @@ def _report(result, min_level: str) -> None:
     levels = ["error", "warning", "info"]
     counts = {lv: sum(1 for i in result.issues if i.level == lv) for lv in levels}
     _print("数据核查：" + "，".join(f"{LEVEL_LABELS[lv]} {counts[lv]} 条" for lv in levels))
+    held = release_gate(result).held
+    if held:
+        _print(f"发放前核查：{len(held)} 家企业的数据问题尚未处理，暂不生成其告知书和公示名单"
+               "（处理方法见 mujun review issues 项目文件）")
     if min_level == "none":
         return
     shown = levels[: levels.index(min_level) + 1]
@@ -147,6 +153,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return project_commands.cmd_report(args, _print)
         if args.command == "audit":
             return project_commands.cmd_audit(args, _print)
+        if args.command == "review":
+            return review_commands.cmd_review(args, _print)
         parser.print_help()
         return EXIT_OK
     except InputError as exc:

@@ -31,6 +31,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--summary-pdf", metavar="PATH", help="写出汇总报告（PDF）")
     g.add_argument("--prior", metavar="FILE", help="上年评价结果（本软件输出的 .json 或分类名单 .xlsx），用于上年等级、等级变化和连续 D 类年数")
     g.add_argument("--settings", metavar="PATH", help="输出设置文件（TOML：评价机关、文号、申诉方式、字体等），默认用已保存的设置")
+    g.add_argument("--release-held", metavar="理由",
+                   help="对数据问题尚未处理的企业也生成告知书（强制放行，须写明理由；理由记入项目审计日志）")
 
 
 def _settings(args: argparse.Namespace) -> Any:
@@ -118,6 +120,14 @@ def write_outputs(result: RunResult, args: argparse.Namespace, print_fn: PrintFn
     if (args.letters or args.summary_pdf) and not _font_usable(settings, print_fn):
         return EXIT_INPUT  # the PDFs cannot be made; said once, not once per PDF
     if args.letters:
+        try:
+            forced = release_held(result, getattr(args, "release_held", None), *getattr(args, "_mujun_who", ("", "")))
+        except InputError as exc:
+            print_fn(f"错误：{exc}", err=True)
+            return max(status, EXIT_INPUT)
+        if forced:
+            print_fn(f"警告：已强制放行 {len(forced)} 家数据问题尚未处理的企业，理由：{forced[0].reason}", err=True)
+        args._mujun_forced = forced
         status = max(status, _write_letters(result, args, settings, fingerprint, print_fn))
     if args.summary_pdf:
         from ..outputs.summary_pdf import write_summary_pdf
@@ -138,6 +148,34 @@ def _font_usable(settings: Any, print_fn: PrintFn) -> bool:
         print_fn("未生成告知书和汇总报告", err=True)
         return False
     return True
+
+
+def release_held(result: RunResult, reason: str | None, user: str = "", time_text: str = "") -> list[Any]:
+    """`--release-held 理由`: a recorded `release` for every firm the gate holds; returns them."""
+    if not reason:
+        return []
+    from ..merge.resolutions import Resolution
+    from ..outputs.gate import release_gate
+
+    if not reason.strip():
+        raise InputError("--release-held 必须写明理由")
+    added = [Resolution("release", k, reason=reason.strip(), user=user, time=time_text)
+             for k in release_gate(result).held]
+    result.resolutions.extend(added)
+    return added
+
+
+def report_held(result: RunResult, held: list[str], what: str, print_fn: PrintFn) -> None:
+    """Name every firm the gate held back from `what`, and what holds it."""
+    if not held:
+        return
+    from ..outputs.gate import held_lines, release_gate
+
+    print_fn(f"警告：{len(held)} 家企业的数据问题尚未处理，暂不生成{what}（处理后重新生成，"
+             "或用 mujun review 处理；确需先发的，加 --release-held 理由）：", err=True)
+    gate = release_gate(result)
+    for line in held_lines(result, gate.held, held):
+        print_fn(f"  {line}", err=True)
 
 
 def write_one(write: Callable[[], object], done: str, print_fn: PrintFn) -> int:
@@ -178,6 +216,7 @@ def _write_letters(result: RunResult, args: argparse.Namespace, settings: Any, f
         return EXIT_INPUT
     elapsed = time.perf_counter() - started
     print_fn(f"已生成告知书 {len(batch)} 份（用时 {elapsed:.1f} 秒）：{args.letters}")
+    report_held(result, batch.held, "告知书", print_fn)
     if batch.combined is not None:
         print_fn(f"已生成合订本：{batch.combined}")
     if batch.skipped:

@@ -103,7 +103,28 @@ def cmd_report(args: argparse.Namespace, print_: PrintFn) -> int:
                err=True)
     if args.json and outputs_cli.write_one(lambda: write_json(result, args.json), f"已写出结果：{args.json}", print_):
         return EXIT_INPUT
-    return max(status, outputs_cli.write_outputs(result, args, print_))
+    args._mujun_who = (project.user, now_text())
+    status = max(status, outputs_cli.write_outputs(result, args, print_))
+    return max(status, _record_forced(project, args, result, print_))
+
+
+def _record_forced(project: Project, args: argparse.Namespace, result: RunResult, print_: PrintFn) -> int:
+    """`--release-held`: the releases go into the project (audited) so the file says who let
+    which letters out over open findings, and why."""
+    from ..project.file import save_project
+
+    forced = getattr(args, "_mujun_forced", [])
+    if not forced:
+        return EXIT_OK
+    for r in forced:
+        project.add_resolution("release", r.key, r.reason)
+    try:
+        save_project(project, args.project, result)
+    except InputError as exc:
+        print_(f"错误：强制放行未能记入项目文件（{exc}）", err=True)
+        return EXIT_INPUT
+    print_(f"已将强制放行的 {len(forced)} 家企业记入项目文件：{args.project}")
+    return EXIT_OK
 
 
 def cmd_audit(args: argparse.Namespace, print_: PrintFn) -> int:

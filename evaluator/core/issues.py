@@ -66,6 +66,11 @@ ISSUE_CODES: dict[str, str] = {
     "manual_override": "手动调档",
     "correction_unapplied": "更正未能应用",
     "correction_applied": "人工更正",
+    # the review cycle (evaluator/merge/resolutions.py): links, exclusions, accepted findings
+    "link_suggested": "疑有未合并的数据",
+    "resolution_applied": "已处理的数据问题",
+    "resolution_unapplied": "处理未能应用",
+    "not_enterprise": "非企业（不参评）",
 }
 
 

@@ -33,6 +33,7 @@ class MergedData:
     issues: list[Issue] = field(default_factory=list)
     row_keys: pd.DataFrame = field(default_factory=pd.DataFrame)  # columns _file, _sheet, _row, _key
     files: list[str] = field(default_factory=list)
+    remapped: dict[str, str] = field(default_factory=dict)  # orphan key → firm key its rows were given
 
 
 _NEEDS_NAME_CLEANING = re.compile(r"[\s\u3000\uff01-\uff5e]")
@@ -64,8 +65,12 @@ def _fmt(v: object) -> str:
     return str(v)
 
 
-def merge_tables(tables: list[SheetTable]) -> MergedData:
-    """Merge sheet tables given in the user's file order into one enterprise table."""
+def merge_tables(tables: list[SheetTable], remap: dict[str, str] | None = None) -> MergedData:
+    """Merge sheet tables given in the user's file order into one enterprise table.
+
+    `remap` (orphan key → firm key, from `resolutions.remap_keys`) gives the rows of a linked or
+    re-coded orphan the key of the firm they belong to, so they are summed into it; the findings
+    on those rows are still reported (the file is unchanged)."""
     issues: list[Issue] = []
     frames: list[pd.DataFrame] = []
     file_order: dict[str, int] = {}
@@ -130,6 +135,9 @@ def merge_tables(tables: list[SheetTable]) -> MergedData:
     for i in np.flatnonzero(nameless):
         issues.append(Issue("warning", "该行既无信用代码也无企业名称，无法对应到企业，未计入（请核对原表）",
                             rows["_file"].iat[i], rows["_sheet"].iat[i], int(rows["_row"].iat[i]), code="row_without_key"))
+    applied: dict[str, str] = {}
+    if remap:
+        key, applied = _remap(rows, key, remap)
     rows["_key"] = key
     rows["_k"] = factorize_objects(key)[0]  # int codes group faster
     matches_per_file = np.bincount(rows["_src"].to_numpy(dtype=np.intp), weights=use_match, minlength=len(file_order))
@@ -146,7 +154,22 @@ def merge_tables(tables: list[SheetTable]) -> MergedData:
     enterprises, cross_issues = _combine_across_files(per_file, rows)
     issues.extend(cross_issues)
     issues.extend(_enterprise_checks(enterprises))
-    return MergedData(enterprises, issues, row_keys, list(file_order))
+    return MergedData(enterprises, issues, row_keys, list(file_order), applied)
+
+
+def _remap(rows: pd.DataFrame, key: np.ndarray, remap: dict[str, str]) -> tuple[np.ndarray, dict[str, str]]:
+    """Keys of remapped rows replaced; a target that is a credit code becomes the rows' code too."""
+    hit = np.fromiter((k in remap for k in key.tolist()), dtype=bool, count=len(key))
+    if not hit.any():
+        return key, {}
+    key = key.copy()
+    idx = np.flatnonzero(hit)
+    applied = {str(key[i]): remap[key[i]] for i in idx}
+    new = [remap[k] for k in key[idx].tolist()]
+    key[idx] = new
+    coded = [i for i, t in zip(idx, new) if not str(t).startswith(NAME_KEY_PREFIX)]
+    rows.loc[coded, "credit_code"] = [key[i] for i in coded]
+    return key, applied
 
 
 def _codes_by_name(names: np.ndarray, codes: np.ndarray) -> tuple[dict[str, str], set[str]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 
+from ..merge.resolutions import data_resolutions
 from ..pipeline.run import RunResult
 
 
@@ -22,4 +23,7 @@ def data_fingerprint(result: RunResult) -> str:
         h.update(f.sha256.encode())
     h.update(repr([(c.key, c.field, c.value) for c in result.corrections]).encode("utf-8"))
     h.update(repr([(o.key, o.tier) for o in result.overrides]).encode("utf-8"))
+    data = data_resolutions(result.resolutions)
+    if data:  # links and exclusions change which rows form a firm (none: the digest is as before)
+        h.update(repr(data).encode("utf-8"))
     return h.hexdigest()[:16]

@@ -28,6 +28,7 @@ from ..core.progress import CancelFn, ProgressFn
 from ..pipeline.run import RunResult
 from .fingerprint import data_fingerprint
 from .fonts import PdfFonts, find_cjk_font, pdf_fonts
+from .gate import release_gate
 from .letter_data import LetterBuilder
 from .letter_model import LetterData
 from .letter_pdf import (
@@ -51,6 +52,7 @@ class LetterBatch(list[Path]):
         super().__init__(paths)
         self.skipped: list[str] = []  # keys of non-evaluated firms that got no letter
         self.unknown: list[str] = []  # requested keys that are not in the result
+        self.held: list[str] = []  # keys held back by the release gate (`gate.release_gate`)
         self.warnings: list[str] = []
         self.combined: Path | None = None
 
@@ -137,8 +139,12 @@ def write_letters(result: RunResult, out_dir: str | Path, settings: Settings | N
     wanted = set(builder.order) if asked is None else asked
     batch.unknown = sorted(wanted - set(builder.order))
     items: list[LetterData] = []
+    held = release_gate(result).held  # no letter over a finding left open
     for key in builder.order:
         if key not in wanted:
+            continue
+        if key in held:
+            batch.held.append(key)
             continue
         if not builder.evaluated(key) and not notices:
             batch.skipped.append(key)

@@ -39,10 +39,17 @@ class Settings:
     status_notices: bool = False
     font_path: str = ""
     font_index: int = 0
+    # the review cycle: 公示 period and the data confirmation sheets' return time
+    publicity_start: str = ""  # ISO date the 公示 starts; "" means the issue date
+    publicity_days: int = 5  # working days
+    confirm_days: int = 7  # days a firm has to return its data confirmation sheet
 
     def issue_day(self) -> dt.date:
         """The date printed on the letters (today unless fixed in the settings)."""
         return parse_date(self.issue_date) if self.issue_date else dt.date.today()
+
+    def publicity_first_day(self) -> dt.date:
+        return parse_date(self.publicity_start) if self.publicity_start else self.issue_day()
 
     def appeal_deadline(self) -> dt.date:
         return self.issue_day() + dt.timedelta(days=self.appeal_days)
@@ -70,6 +77,9 @@ _KEYS: tuple[tuple[str, str, str, type, str], ...] = (
     ("letters", "status_notices", "status_notices", bool, "未参评企业情况告知书"),
     ("fonts", "path", "font_path", str, "字体文件"),
     ("fonts", "subfont_index", "font_index", int, "字体集序号"),
+    ("review", "publicity_start", "publicity_start", str, "公示开始日期"),
+    ("review", "publicity_days", "publicity_days", int, "公示期（工作日）"),
+    ("review", "confirm_days", "confirm_days", int, "数据确认单回执期限（日）"),
 )
 
 
@@ -117,11 +127,12 @@ def _overlay(base: Settings, data: dict[str, Any], source: str) -> Settings:
             raise InputError(f"设置文件 {source}：[{section}] {key}（{label}）不能为负数")
         changes[attr] = v.strip() if isinstance(v, str) else v
     out = replace(base, **changes)
-    if out.issue_date:
-        try:
-            out.issue_day()
-        except InputError as exc:
-            raise InputError(f"设置文件 {source}：{exc}") from exc
+    for text in (out.issue_date, out.publicity_start):
+        if text:
+            try:
+                parse_date(text)
+            except InputError as exc:
+                raise InputError(f"设置文件 {source}：{exc}") from exc
     return out
 
 

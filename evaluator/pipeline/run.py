@@ -18,6 +18,15 @@ from ..clean.sheets import SheetTable, parse_sheet
 from ..core.issues import InputError, Issue
 from ..core.progress import CancelFn, ProgressFn, Steps
 from ..merge.corrections import Correction, apply_corrections
+from ..merge.resolutions import (
+    Resolution,
+    Suggestion,
+    exclude_non_enterprises,
+    remap_keys,
+    remap_notices,
+    suggest_links,
+    suggestion_issues,
+)
 from ..merge.tables import MergedData, merge_tables
 from ..method.evaluate import Evaluation, TierOverride, evaluate
 from ..method.scheme import Scheme
@@ -89,6 +98,11 @@ class RunResult:
     issues: list[Issue]
     corrections: list[Correction] = field(default_factory=list)
     overrides: list[TierOverride] = field(default_factory=list)
+    # the review cycle: decisions on the data, rows that are not enterprises, links still to decide
+    resolutions: list[Resolution] = field(default_factory=list)
+    excluded: pd.DataFrame = field(default_factory=pd.DataFrame)  # merged rows marked not-an-enterprise
+    suggestions: list[Suggestion] = field(default_factory=list)
+    stage: str = ""  # `evaluator.project.stages.STAGES` id the outputs say they are ("" before any stage)
     prior: dict[str, Any] | None = None  # last year's result as attached (`prior.prior_document`)
     prior_matched: int | None = None  # firms that had a prior-year tier; None without a prior
 
@@ -119,29 +133,50 @@ def _key_issues(issues: list[Issue], merged: MergedData) -> list[Issue]:
     return out
 
 
+def _row_places(merged: MergedData, keys: set[str]) -> dict[str, str]:
+    """`税务局.xls / 实缴税金 / 第 110 行` of each given key's first row."""
+    rk = merged.row_keys
+    if not keys or rk.empty:
+        return {}
+    first = rk[rk["_key"].isin(keys)].drop_duplicates("_key")
+    return {str(k): " / ".join(p for p in (str(f), str(s), f"第 {int(r)} 行") if p)
+            for k, f, s, r in zip(first["_key"], first["_file"], first["_sheet"], first["_row"])}
+
+
 def evaluate_tables(imported: Imported, scheme: Scheme, year: int, corrections: Sequence[Correction] = (),
                     overrides: Sequence[TierOverride] = (), prior: dict[str, Any] | None = None,
-                    steps: Steps | None = None) -> RunResult:
+                    steps: Steps | None = None, resolutions: Sequence[Resolution] = ()) -> RunResult:
     """Merge, correct and evaluate already-parsed tables, then attach last year's result.
 
     The one evaluation step every caller runs (`run` for files, `Project.evaluate` for a project,
     which the CLI, `mujun report` and the desktop app all use), so a result saved by one is the
     result the others re-derive. `prior` is the stored form of last year's result
     (`prior.prior_document`); without it the prior-year columns are absent.
+
+    Resolutions apply in the order the data needs: links and code corrections while merging,
+    then corrections, then rows that are not enterprises leave the table; links still open are
+    suggested (and hold their firm back, see `outputs.gate`).
     """
     steps = steps or Steps()
     steps.report(0.0, "合并企业数据")
-    merged = merge_tables(imported.tables)
+    merged = merge_tables(imported.tables, remap_keys(resolutions))
     steps.report(0.5, "应用人工更正")
     ent, corr_issues = apply_corrections(merged.enterprises, corrections)
+    ent, excluded, excl_issues = exclude_non_enterprises(ent, resolutions)
+    rejected = [(r.key, r.target) for r in resolutions if r.kind == "reject_link"]
+    suggestions = suggest_links(ent, rejected)
+    places = _row_places(merged, {s.orphan for s in suggestions})
+    review_issues = (remap_notices(resolutions, merged.remapped, ent["name"].dropna().astype(str).to_dict())
+                     + excl_issues + suggestion_issues(suggestions, ent, places))
     steps.report(0.6, "计算指标与评价")
     ev = evaluate(ent, scheme, year, overrides)
-    issues = _key_issues(imported.issues + merged.issues, merged) + corr_issues + ev.issues
+    issues = (_key_issues(imported.issues + merged.issues, merged) + corr_issues + review_issues + ev.issues)
     for o in overrides:
         if o.key in ev.table.index:
             issues.append(Issue("info", f"手动调档为 {o.tier} 类，理由：{o.reason}" + (f"（{o.user}，{o.time}）" if o.user or o.time else ""),
                                 key=o.key, code="manual_override"))
-    result = RunResult(scheme, year, imported, merged, ev, issues, list(corrections), list(overrides))
+    result = RunResult(scheme, year, imported, merged, ev, issues, list(corrections), list(overrides),
+                       resolutions=list(resolutions), excluded=excluded, suggestions=suggestions)
     result.prior, result.prior_matched = prior, attach_stored_prior(result, prior)
     return result
 

@@ -20,6 +20,7 @@ from xlsxwriter.exceptions import FileCreateError
 
 from ..core.fields import FIELD_BY_ID
 from ..core.issues import InputError
+from ..merge.resolutions import RESOLUTION_KINDS
 from .model import Project
 
 HEADERS = ("时间", "操作人", "操作", "对象", "字段", "原值", "新值", "理由")
@@ -39,9 +40,16 @@ ACTION_LABELS: dict[str, str] = {
     "recover": "恢复自动保存",
     "prior": "关联上年结果",
     "clear_prior": "取消关联上年结果",
+    "resolution": "处理数据问题",
+    "remove_resolution": "撤销数据问题处理",
+    "stage": "保存评价阶段",
+    "objection": "登记异议",
+    "objection_decision": "异议复核意见",
+    "objection_answer": "答复异议企业",
+    "confirmation": "数据确认单",
 }
 
-OTHER_FIELD_LABELS = {"tier": "最终分类"}
+OTHER_FIELD_LABELS = {"tier": "最终分类", **RESOLUTION_KINDS}
 
 
 def action_label(action: str) -> str:

@@ -21,6 +21,9 @@ Schema history (`SCHEMA_VERSION`; each step has a migration in `MIGRATIONS`):
      files mailed or carried on USB sticks.
   3  every data-check notice carries its stable code (`read_issues.code`, and an eighth element in
      `files.issues` rows); older files get "" (their notices came from file reading only).
+  4  the review cycle: `resolutions` (links, code corrections, not-an-enterprise, accepted findings,
+     releases), `stages` (snapshots 初评/公示/复核/定稿), `objections` + `evidence` (异议登记 with the
+     firms' files), `confirmations` (一企一单 tracking); older files get empty tables.
 """
 
 from __future__ import annotations
@@ -43,12 +46,14 @@ from ..core.atomic import replace_durably, temp_path_for
 from ..core.issues import InputError, Issue, first_line
 from ..core.userdirs import autosave_dir, ensure_dir
 from ..merge.corrections import Correction
+from ..merge.resolutions import Resolution
 from ..method.evaluate import TierOverride
 from ..read.files import RawFile, RawSheet
 from ..read.mapping import mapping_from_dict
 from . import jsonblocks
 from .model import AuditEntry, Project, now_text
 from .recent import add_recent
+from .review import Confirmation, Evidence, Objection, Stage
 
 __all__ = [
     "SCHEMA_VERSION", "SUFFIX", "ProjectFileError", "ProjectInfo", "Recoverable", "add_recent", "autosave_path",
@@ -56,7 +61,7 @@ __all__ = [
     "recover", "save_project", "write_autosave",
 ]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 FORMAT_ID = "mujun-project"
 SUFFIX = ".mujun"
 AUTOSAVE_SUFFIX = ".autosave"
@@ -138,7 +143,34 @@ CREATE TABLE results (
 );
 """
 
-SCHEMA_SQL = _TABLES_COMMON + _COMPRESSED_V2
+_REVIEW_V4 = """
+CREATE TABLE resolutions (
+    seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, firm_key TEXT NOT NULL, target TEXT NOT NULL,
+    issue_code TEXT NOT NULL, reason TEXT NOT NULL, user_name TEXT NOT NULL, at_time TEXT NOT NULL
+);
+CREATE TABLE stages (
+    seq INTEGER PRIMARY KEY, stage TEXT NOT NULL, at_time TEXT NOT NULL, user_name TEXT NOT NULL,
+    note TEXT NOT NULL, fingerprint TEXT NOT NULL,
+    doc BLOB NOT NULL,                -- evaluator.project.review.snapshot(...), per `codec`
+    codec TEXT NOT NULL
+);
+CREATE TABLE objections (
+    number INTEGER PRIMARY KEY,
+    doc TEXT NOT NULL                 -- JSON of Objection.to_dict() (evidence named, bytes below)
+);
+CREATE TABLE evidence (
+    number INTEGER NOT NULL REFERENCES objections(number), seq INTEGER NOT NULL,
+    name TEXT NOT NULL, sha256 TEXT NOT NULL, content BLOB,
+    PRIMARY KEY (number, seq)
+);
+CREATE TABLE confirmations (
+    firm_key TEXT PRIMARY KEY, status TEXT NOT NULL, sent TEXT NOT NULL, returned TEXT NOT NULL,
+    fields TEXT NOT NULL,             -- JSON list of field ids disputed
+    note TEXT NOT NULL
+);
+"""
+
+SCHEMA_SQL = _TABLES_COMMON + _COMPRESSED_V2 + _REVIEW_V4
 
 
 def _migrate_v1_to_v2(con: sqlite3.Connection) -> None:
@@ -156,7 +188,15 @@ def _migrate_v2_to_v3(con: sqlite3.Connection) -> None:
     con.execute("ALTER TABLE read_issues ADD COLUMN code TEXT NOT NULL DEFAULT ''")
 
 
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _migrate_v1_to_v2, 2: _migrate_v2_to_v3}
+def _migrate_v3_to_v4(con: sqlite3.Connection) -> None:
+    """v4 adds the review cycle's tables; an older project has none of it yet."""
+    for stmt in _REVIEW_V4.split(";"):
+        if stmt.strip():
+            con.execute(stmt)
+
+
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    1: _migrate_v1_to_v2, 2: _migrate_v2_to_v3, 3: _migrate_v3_to_v4}
 
 
 # --- cell values ----------------------------------------------------------------------------------
@@ -326,11 +366,58 @@ def _insert_all(con: sqlite3.Connection, project: Project, result_doc: dict[str,
     con.executemany("INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [(i, a.time, a.user, a.action, a.target, a.field, a.before, a.after, a.reason)
                      for i, a in enumerate(project.audit)])
+    _insert_review(con, project)
     if result_doc is not None:
         con.execute("INSERT INTO results VALUES (1, ?, ?, ?, ?, ?)", (
             saved_at, fingerprint, __version__, jsonblocks.compress(jsonblocks.dumps(result_doc), ZLIB_LEVEL), CODEC))
     # Last, so that a torn write (which the temp file + rename already prevents) never reads as a project.
     con.executemany("INSERT INTO meta VALUES (?, ?)", list(all_meta.items()))
+
+
+def _insert_review(con: sqlite3.Connection, project: Project) -> None:
+    con.executemany("INSERT INTO resolutions VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [(i, r.kind, r.key, r.target, r.code, r.reason, r.user, r.time)
+                     for i, r in enumerate(project.resolutions)])
+    for i, st in enumerate(project.stages):
+        con.execute("INSERT INTO stages VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (
+            i, st.stage, st.time, st.user, st.note, st.fingerprint,
+            jsonblocks.compress(jsonblocks.dumps(st.doc), ZLIB_LEVEL), CODEC))
+    for o in project.objections:
+        con.execute("INSERT INTO objections VALUES (?, ?)", (o.number, json.dumps(o.to_dict(), ensure_ascii=False,
+                                                                                  default=_default)))
+        con.executemany("INSERT INTO evidence VALUES (?, ?, ?, ?, ?)",
+                        [(o.number, j, e.name, e.sha256, e.data) for j, e in enumerate(o.evidence)])
+    con.executemany("INSERT INTO confirmations VALUES (?, ?, ?, ?, ?, ?)",
+                    [(c.key, c.status, c.sent, c.returned, json.dumps(c.fields), c.note)
+                     for c in project.confirmations.values()])
+
+
+def _read_review(con: sqlite3.Connection) -> dict[str, Any]:
+    resolutions = [Resolution(*r) for r in con.execute(
+        "SELECT kind, firm_key, target, issue_code, reason, user_name, at_time FROM resolutions ORDER BY seq")]
+    stages = [Stage(stage, t, user, note, fp, json.loads(_decompress(doc, codec))) for stage, t, user, note, fp, doc, codec
+              in con.execute("SELECT stage, at_time, user_name, note, fingerprint, doc, codec FROM stages ORDER BY seq")]
+    objections = []
+    for number, doc in con.execute("SELECT number, doc FROM objections ORDER BY number").fetchall():
+        ev = []
+        for name, digest, content in con.execute(
+                "SELECT name, sha256, content FROM evidence WHERE number = ? ORDER BY seq", (number,)).fetchall():
+            if content is not None and sha256(content).hexdigest() != digest:
+                raise ValueError(f"异议第 {number} 号的证明材料“{name}”与其 SHA-256 不符")
+            ev.append(Evidence(name, digest, None if content is None else bytes(content)))
+        objections.append(Objection.from_dict(json.loads(doc, object_hook=_hook_plain), ev))
+    confirmations = {k: Confirmation(k, st, sent, ret, json.loads(fields), note) for k, st, sent, ret, fields, note
+                     in con.execute("SELECT firm_key, status, sent, returned, fields, note FROM confirmations")}
+    return {"resolutions": resolutions, "stages": stages, "objections": objections, "confirmations": confirmations}
+
+
+def _hook_plain(d: dict[str, Any]) -> Any:
+    """Objection documents are dicts of their own; only one-key tagged values are decoded."""
+    if len(d) == 1:
+        (tag, v), = d.items()
+        if tag in _TAGS:
+            return _TAGS[tag](v)
+    return d
 
 
 def _issue_row(it: Issue) -> tuple[Any, ...]:
@@ -508,7 +595,7 @@ def _read_project(con: sqlite3.Connection) -> Project:
     return Project(year=int(year), scheme_text=scheme_text, scheme_source=scheme_source, files=files,
                    mapping=mapping, corrections=corrections, overrides=overrides, audit=audit,
                    prior=None if prior_blob is None else json.loads(_decompress(prior_blob, codec)),
-                   read_issues=read_issues)
+                   read_issues=read_issues, **_read_review(con))
 
 
 def _issue(r: Any) -> Issue:

@@ -17,11 +17,19 @@ from pathlib import Path
 from ..core.issues import Issue
 from ..core.progress import CancelFn, ProgressFn, Steps
 from ..merge.corrections import Correction
+from ..merge.resolutions import (
+    RESOLUTION_KINDS,
+    Resolution,
+    check_resolution,
+    data_resolutions,
+    normalise_target,
+)
 from ..method.evaluate import TierOverride
 from ..method.scheme import Scheme, parse_scheme
 from ..pipeline.run import Imported, RunResult, evaluate_tables, parse_files, read_files
 from ..read.files import RawFile
 from ..read.mapping import Mapping, SheetMapping
+from .review import STAGES, Confirmation, Evidence, Objection, Stage, snapshot
 
 
 def now_text() -> str:
@@ -63,6 +71,11 @@ class Project:
     prior: dict[str, object] | None = None  # prior-year result (a `--json` document), if attached
     read_issues: list[Issue] = field(default_factory=list)
     user: str = field(default_factory=current_user)
+    # the review cycle (evaluator/project/review.py)
+    resolutions: list[Resolution] = field(default_factory=list)
+    stages: list[Stage] = field(default_factory=list)
+    objections: list[Objection] = field(default_factory=list)
+    confirmations: dict[str, Confirmation] = field(default_factory=dict)
 
     # --- derived -----------------------------------------------------------------------------
     @property
@@ -79,15 +92,24 @@ class Project:
         h.update(repr([m.to_dict() for m in self.mapping.sheets]).encode("utf-8"))
         h.update(repr([(c.key, c.field, c.value) for c in self.corrections]).encode("utf-8"))
         h.update(repr([(o.key, o.tier) for o in self.overrides]).encode("utf-8"))
+        data = data_resolutions(self.resolutions)
+        if data:  # none before the review cycle, so older fingerprints stay as they were
+            h.update(repr(data).encode("utf-8"))
         return h.hexdigest()[:16]
+
+    def current_stage(self) -> str:
+        """The stage the outputs say they are: `final` only while the data are exactly those
+        frozen as 定稿; otherwise the last stage frozen, or `initial` before any."""
+        if not self.stages:
+            return "initial"
+        last = self.stages[-1]
+        if last.stage == "final" and last.fingerprint != self.fingerprint():
+            return "review"
+        return last.stage
 
     def imported(self, steps: Steps | None = None) -> Imported:
         tables, issues = parse_files(self.files, self.mapping, steps)
         return Imported(list(self.files), tables, list(self.read_issues) + issues)
-
-    def evaluate(self, imported: Imported, steps: Steps | None = None) -> RunResult:
-        """This project's evaluation of already-parsed tables (the app re-uses them between edits)."""
-        return evaluate_tables(imported, self.scheme, self.year, self.corrections, self.overrides, self.prior, steps)
 
     def run(self, progress: ProgressFn | None = None, cancel: CancelFn | None = None) -> RunResult:
         """Everything derived from this state: the result `mujun report` and the app both show."""
@@ -97,6 +119,15 @@ class Project:
         steps.stage(0.6, 1.0, "评价")
         result = self.evaluate(imported, steps)
         steps.done()
+        return result
+
+    def evaluate(self, imported: Imported, steps: Steps | None = None) -> RunResult:
+        """Merge and evaluate already-parsed tables with every edit of the project (corrections,
+        overrides, resolutions), its prior year and its stage; the CLI, `mujun report` and the app
+        all evaluate through here (the app re-uses parsed tables between edits)."""
+        result = evaluate_tables(imported, self.scheme, self.year, self.corrections, self.overrides, self.prior,
+                                 steps, self.resolutions)
+        result.stage = self.current_stage()
         return result
 
     # --- edits (each one audited) ------------------------------------------------------------
@@ -182,9 +213,128 @@ class Project:
         self._log("clear_prior", str(self.prior.get("source") or ""), before=_prior_text(self.prior))
         self.prior = None
 
+    # --- the review cycle (each step audited) --------------------------------------------------
+    def add_resolution(self, kind: str, key: str, reason: str, target: str = "", code: str = "") -> Resolution:
+        """Link / re-code / mark not-an-enterprise / accept / reject a link / release; raises
+        ValueError (Chinese) when it cannot stand. A new decision on the same thing replaces the old."""
+        r = Resolution(kind, key, normalise_target(kind, target.strip()), code, reason.strip(), self.user, now_text())
+        check_resolution(r)
+        self.resolutions = [x for x in self.resolutions if not _replaces(r, x)] + [r]
+        self._log("resolution", key, kind, "", r.target or r.code or RESOLUTION_KINDS[kind], r.reason)
+        return r
+
+    def remove_resolution(self, r: Resolution, reason: str) -> None:
+        self.resolutions = [x for x in self.resolutions if x != r]
+        self._log("remove_resolution", r.key, r.kind, r.target or r.code, "", reason)
+
+    def freeze_stage(self, stage: str, result: RunResult, note: str = "") -> Stage:
+        """Keep the result and every decision as they are now, as stage `stage` (STAGES id)."""
+        if stage not in STAGES:
+            raise ValueError(f"没有“{stage}”这个阶段")
+        st = Stage(stage, now_text(), self.user, note.strip(), self.fingerprint(),
+                   snapshot(result, self.scheme_text, self.objections))
+        self.stages.append(st)
+        self._log("stage", STAGES[stage], after=f"{len(result.table)} 家企业；项目指纹 {st.fingerprint}", reason=note)
+        return st
+
+    def find_stage(self, stage: str) -> Stage:
+        """The latest frozen snapshot of `stage`; ValueError (Chinese) if there is none."""
+        for st in reversed(self.stages):
+            if st.stage == stage:
+                return st
+        raise ValueError(f"尚未保存“{STAGES.get(stage, stage)}”阶段")
+
+    def add_objection(self, key: str, name: str, received: str, claim: str, fields_: list[str] | None = None,
+                      tier: bool = False, via: str = "", evidence: list[tuple[str, bytes]] = ()) -> Objection:
+        if not claim.strip():
+            raise ValueError("请填写异议内容")
+        try:
+            datetime.strptime(received, "%Y-%m-%d")
+        except ValueError as exc:
+            raise ValueError(f"收到日期“{received}”无法识别，应写成 2026-03-04 的形式") from exc
+        number = max((o.number for o in self.objections), default=0) + 1
+        ev = [Evidence(n, hashlib.sha256(d).hexdigest(), d) for n, d in evidence]
+        o = Objection(number, received, key, name, claim.strip(), list(fields_ or []), tier, via, ev)
+        self.objections.append(o)
+        self._log("objection", key, ",".join(o.fields) or ("tier" if tier else ""), "", f"第 {number} 号", claim.strip())
+        return o
+
+    def objection(self, number: int) -> Objection:
+        for o in self.objections:
+            if o.number == number:
+                return o
+        raise ValueError(f"没有第 {number} 号异议")
+
+    def decide_objection(self, number: int, decision: str, reason: str, handler: str = "",
+                         corrections: dict[str, object] | None = None, day: str = "") -> Objection:
+        """Record the decision; each data change it makes becomes a correction whose reason names
+        the objection, so the next run (which the caller starts) carries it and the stage diff
+        can name the decision as the cause."""
+        from .review import DECISIONS
+
+        if decision not in DECISIONS:
+            raise ValueError(f"复核意见应为：{'、'.join(DECISIONS.values())}")
+        if not reason.strip():
+            raise ValueError("复核意见必须写明理由")
+        o = self.objection(number)
+        changes = dict(corrections or {})
+        if decision == "rejected" and changes:
+            raise ValueError("不予采纳的异议不应更正数据")
+        for f, v in changes.items():
+            self.add_correction(o.key, f, v, f"异议第 {number} 号复核：{reason.strip()}")
+        o.decision, o.decision_reason = decision, reason.strip()
+        o.handler = handler or o.handler or self.user
+        o.decided = day or now_text()[:10]
+        o.corrections = list(o.corrections) + list(changes.items())
+        self._log("objection_decision", o.key, "", "", f"第 {number} 号：{DECISIONS[decision]}", reason.strip())
+        return o
+
+    def answer_objection(self, number: int, day: str) -> None:
+        o = self.objection(number)
+        o.answered = day
+        self._log("objection_answer", o.key, "", "", f"第 {number} 号，{day}")
+
+    def set_confirmation(self, key: str, status: str, day: str = "", fields_: list[str] | None = None,
+                         note: str = "") -> Confirmation:
+        """Sent / confirmed / disputed (with the disputed fields) for one firm's data sheet."""
+        from .review import CONFIRM_STATUS
+
+        if status not in CONFIRM_STATUS:
+            raise ValueError(f"确认状态应为：{'、'.join(CONFIRM_STATUS.values())}")
+        c = self.confirmations.get(key) or Confirmation(key)
+        c.status = status
+        if status == "sent":
+            c.sent = day or now_text()[:10]
+        else:
+            c.returned = day or now_text()[:10]
+        c.fields = list(fields_ or []) if status == "disputed" else []
+        c.note = note.strip()
+        self.confirmations[key] = c
+        self._log("confirmation", key, ",".join(c.fields), "", CONFIRM_STATUS[status], c.note)
+        return c
+
     def copy(self) -> Project:
         return replace(self, files=list(self.files), corrections=list(self.corrections),
-                       overrides=list(self.overrides), audit=list(self.audit), read_issues=list(self.read_issues))
+                       overrides=list(self.overrides), audit=list(self.audit), read_issues=list(self.read_issues),
+                       resolutions=list(self.resolutions), stages=list(self.stages),
+                       objections=list(self.objections), confirmations=dict(self.confirmations))
+
+
+_IDENTITY_KINDS = ("link", "recode", "not_enterprise")
+
+
+def _replaces(new: Resolution, old: Resolution) -> bool:
+    """A decision replaces an earlier one on the same thing: what a row is (link, re-code, not an
+    enterprise), one finding accepted, one suggested link rejected, one firm released."""
+    if new.key != old.key:
+        return False
+    if new.kind in _IDENTITY_KINDS:
+        return old.kind in _IDENTITY_KINDS
+    if new.kind == "accept":
+        return old.kind == "accept" and old.code == new.code
+    if new.kind == "reject_link":
+        return old.kind == "reject_link" and old.target == new.target
+    return old.kind == new.kind
 
 
 def _s(v: object) -> str:

@@ -324,6 +324,9 @@ class ExportPage(Page):
         msg = f"{title}完成：{len(paths)} 个文件。"
         if skipped:
             msg += f"{len(skipped)} 家未参评企业未生成告知书。"
+        held = list(getattr(out, "held", []) or [])  # the release gate (evaluator.outputs.gate)
+        if held:
+            msg += f"{len(held)} 家企业的数据问题尚未处理，暂不生成告知书（见“复核与公示”页）。"
         if warnings:
             msg += "注意：" + "；".join(warnings[:3]) + ("……" if len(warnings) > 3 else "")
         self.status.setText(msg)
