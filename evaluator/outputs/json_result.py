@@ -14,6 +14,7 @@ import pandas as pd
 from ..core.issues import LEVEL_LABELS, InputError, Issue
 from ..merge.tables import NAME_KEY_PREFIX
 from ..method.indicators import INDICATOR_IDS
+from ..pipeline.fingerprint import data_fingerprint
 from ..pipeline.run import RunResult
 
 
@@ -111,6 +112,7 @@ def to_json_dict(result: RunResult, lazy: bool = False) -> dict[str, Any]:
         "scheme_version": s.version,
         "scheme_fingerprint": s.fingerprint,
         "year": result.year,
+        "data_fingerprint": data_fingerprint(result),
         "summary": _clean(result.evaluation.summary),
         "enterprises": enterprises,
         "issues": issues,

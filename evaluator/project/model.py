@@ -9,7 +9,6 @@ entry (who, when, what, why), which is what an appeal file (复核) needs.
 from __future__ import annotations
 
 import getpass
-import hashlib
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -19,6 +18,7 @@ from ..core.progress import CancelFn, ProgressFn, Steps
 from ..merge.corrections import Correction
 from ..method.evaluate import TierOverride
 from ..method.scheme import Scheme, parse_scheme
+from ..pipeline.fingerprint import fingerprint_of
 from ..pipeline.run import Imported, RunResult, evaluate_tables, parse_files, read_files
 from ..read.files import RawFile
 from ..read.mapping import Mapping, SheetMapping
@@ -70,20 +70,14 @@ class Project:
         return parse_scheme(self.scheme_text, self.scheme_source or "方案")
 
     def fingerprint(self) -> str:
-        """Ties a printed letter to this exact state: files, mapping, scheme, edits, year."""
-        h = hashlib.sha256()
-        h.update(str(self.year).encode())
-        h.update(self.scheme_text.encode("utf-8"))
-        for f in self.files:
-            h.update(f.sha256.encode())
-        h.update(repr([m.to_dict() for m in self.mapping.sheets]).encode("utf-8"))
-        h.update(repr([(c.key, c.field, c.value) for c in self.corrections]).encode("utf-8"))
-        h.update(repr([(o.key, o.tier) for o in self.overrides]).encode("utf-8"))
-        return h.hexdigest()[:16]
+        """Ties a printed letter to this exact state: the same function as every output uses, so it
+        equals `data_fingerprint(self.run())`."""
+        return fingerprint_of(self.year, self.scheme_text, (f.sha256 for f in self.files), self.mapping,
+                              self.corrections, self.overrides)
 
     def imported(self, steps: Steps | None = None) -> Imported:
         tables, issues = parse_files(self.files, self.mapping, steps)
-        return Imported(list(self.files), tables, list(self.read_issues) + issues)
+        return Imported(list(self.files), tables, list(self.read_issues) + issues, mapping=self.mapping)
 
     def run(self, progress: ProgressFn | None = None, cancel: CancelFn | None = None) -> RunResult:
         steps = Steps(progress, cancel)
