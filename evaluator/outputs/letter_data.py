@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..core.divisions import division_label, industry_label
+from ..core.divisions import DIVISION_NAMES, division_label, industry_label
 from ..core.fields import FIELD_BY_ID, FLAG_FIELDS
 from ..merge.tables import NAME_KEY_PREFIX
 from ..method.evaluate import STATUS_LABELS
@@ -271,10 +271,10 @@ class LetterBuilder:
         lines = []
         town = _s(r["township"])
         if town and _f(r["township_rank"]) is not None:
-            lines.append(f"在{town}{self.town_sizes.get((pid, town), 0)}家{pop.label}中排第{int(r['township_rank'])}名")
+            lines.append(f"在{town}{self.town_sizes.get((pid, town), 0)}家中排第{int(r['township_rank'])}名")
         div = _s(r["division"])
         if div and _f(r["industry_rank"]) is not None:
-            lines.append(f"在同行业（{division_label(div)}）{self.div_sizes.get((pid, div), 0)}家{pop.label}中"
+            lines.append(f"在同行业（{DIVISION_NAMES.get(div, div)}）{self.div_sizes.get((pid, div), 0)}家中"
                          f"排第{int(r['industry_rank'])}名")
         return ("贵单位" + "，".join(lines) + "。",) if lines else ()
 
@@ -290,21 +290,21 @@ class LetterBuilder:
         cur = initial
         veto = [FLAG_FIELDS[f] for f in t.veto_flags if _f(r.get(f)) == 1]
         if veto and labels.index(cur) < labels.index(t.veto_max):
-            out.append(f"按综合得分排序，贵单位初评等级为{t.full_name(cur)}；因本年度发生{'、'.join(veto)}，"
-                       f"按评价方案规定等级最高为{_tier(t.veto_max)}，调整为{t.full_name(t.veto_max)}。")
+            out.append(f"贵单位按得分排序初评为{_tier(cur)}，因本年度发生{'、'.join(veto)}，"
+                       f"按评价方案等级最高为{_tier(t.veto_max)}，调整为{_tier(t.veto_max)}。")
             cur = t.veto_max
         protect = [FLAG_FIELDS[f] for f in t.protect_flags if _f(r.get(f)) == 1]
         if protect and labels.index(cur) > labels.index(t.protect_min):
-            out.append(f"按综合得分排序，贵单位初评等级为{t.full_name(cur)}；贵单位为{'、'.join(protect)}企业，"
-                       f"按评价方案规定等级不低于{_tier(t.protect_min)}，调整为{t.full_name(t.protect_min)}。")
+            out.append(f"贵单位按得分排序初评为{_tier(cur)}，因属{'、'.join(protect)}企业，"
+                       f"按评价方案等级不低于{_tier(t.protect_min)}，调整为{_tier(t.protect_min)}。")
             cur = t.protect_min
         o = self.overrides.get(key)
         if o is not None and tier != cur:
             reason = o.reason.strip().rstrip("。；;，,.") + "。"
-            out.append(f"经复核，贵单位等级由{_tier(cur)}调整为{t.full_name(tier)}。理由：{reason}")
+            out.append(f"经复核，贵单位等级由{_tier(cur)}调整为{_tier(tier)}，理由：{reason}")
             cur = tier
         if cur != tier:  # a rule this builder does not know moved the tier: say so rather than nothing
-            out.append(f"贵单位初评等级为{t.full_name(initial)}，按评价方案规定调整为{t.full_name(tier)}。")
+            out.append(f"贵单位初评为{_tier(initial)}，按评价方案规定调整为{_tier(tier)}。")
         return out
 
     def _prior_sentences(self, r: dict[str, Any], pop: Population) -> list[str]:

@@ -53,6 +53,7 @@ class LetterStyle:
     chart_min_indicators: int  # draw the ratio chart only for letters with at least this many indicators
     numbers: str  # page numbers: "dash" (— 1 —) or "count" (第 1 页 共 2 页)
     gb_signature: bool  # GB/T 9704: date four characters in from the right, the authority centred above it
+    run_in: bool = False  # section headings open their paragraph (一、评价结果。贵单位…) instead of a line of their own
 
     @property
     def width(self) -> float:
@@ -68,11 +69,13 @@ OFFICIAL = LetterStyle(margin_t=37 * mm, margin_b=35 * mm, margin_l=28 * mm, mar
                        title=22, title_leading=32, heading=16, cell=10.5, small=9, chart_min_indicators=3,
                        numbers="dash", gb_signature=True)
 # 4号 (14 pt) body, used only when it saves a page (a 规下 letter then keeps to one page).
-OFFICIAL_TIGHT = replace(OFFICIAL, body=14, heading=14, leading=21, title_leading=30, cell=9.5, small=8)
+OFFICIAL_TIGHT = replace(OFFICIAL, body=14, heading=14, leading=20, title_leading=26, cell=9, small=7.5, run_in=True)
 COMPACT = LetterStyle(margin_t=24 * mm, margin_b=24 * mm, margin_l=25 * mm, margin_r=24 * mm, body=11.5, leading=19.5,
                       title=19, title_leading=28, heading=12.5, cell=9.5, small=8.5, chart_min_indicators=1,
                       numbers="count", gb_signature=False)
-STYLES = {"official": (OFFICIAL, OFFICIAL_TIGHT), "compact": (COMPACT,)}
+OFFICIAL_NO_CHART = replace(OFFICIAL_TIGHT, chart_min_indicators=99)
+OFFICIAL_TIGHTEST = replace(OFFICIAL_NO_CHART, leading=19, cell=8.5, small=7)
+STYLES = {"official": (OFFICIAL, OFFICIAL_TIGHT, OFFICIAL_NO_CHART, OFFICIAL_TIGHTEST), "compact": (COMPACT,)}
 
 
 
@@ -148,6 +151,8 @@ def _identity_rows(d: LetterData, st: LetterStyle) -> list[list[Cell]]:
     rows: list[list[Cell]] = []
     pairs: list[tuple[str, str]] = []
     for label, value in d.identity:
+        if label == "企业名称" and d.kind == "letter":
+            continue  # the addressee names the firm
         if label in ("企业名称", "所属行业"):
             rows.append([Cell(label, fill=HEADER_FILL, size=st.small), Cell(value, span=3, size=st.cell)])
         else:
@@ -161,17 +166,25 @@ def _identity_rows(d: LetterData, st: LetterStyle) -> list[list[Cell]]:
 
 def _score_widths(st: LetterStyle) -> list[float]:
     w = st.width
-    cols = [0.21, 0.125, 0.125, 0.095, 0.065, 0.1]
+    cols = [0.25, 0.12, 0.12, 0.09, 0.06, 0.09]
     widths = [w * f for f in cols]
     return widths + [w - sum(widths)]
 
 
-def _score_rows(d: LetterData, st: LetterStyle, fonts: PdfFonts) -> list[list[Cell]]:
+def _label_with_unit(w: Writer, label: str, unit: str, size: float, width: float) -> str:
+    """`亩均税收（万元/亩）` on one line when it fits, else the unit on a line of its own: a cell
+    never breaks inside a name or a unit."""
+    one = f"{label}（{unit}）"
+    return one if w.metrics().text(one) * size <= width - 8 else f"{label}\n（{unit}）"
+
+
+def _score_rows(w: Writer, d: LetterData, st: LetterStyle, fonts: PdfFonts) -> list[list[Cell]]:
     c, sm = st.cell, st.small
+    label_w = _score_widths(st)[0]
     rows = [[Cell(h, "center", fill=HEADER_FILL, size=sm)
-             for h in ("评价指标", "本企业数值", "基准值", "与基准值之比", "权重", "得分", "说明")]]
+             for h in ("评价指标（单位）", "本企业", "基准值", "比值", "权重", "得分", "说明")]]
     for ln in d.indicators:
-        rows.append([Cell(f"{ln.label}\n（{ln.unit}）", size=c), Cell(ln.value, "right", size=c),
+        rows.append([Cell(_label_with_unit(w, ln.label, ln.unit, c, label_w), size=c), Cell(ln.value, "right", size=c),
                      Cell(ln.benchmark, "right", size=c), Cell(ln.ratio_text, "right", size=c),
                      Cell(ln.weight, "right", size=c), Cell(ln.score, "right", size=c), Cell(ln.note, size=sm)])
     extra = []
@@ -189,9 +202,21 @@ def _score_rows(d: LetterData, st: LetterStyle, fonts: PdfFonts) -> list[list[Ce
     return rows
 
 
-def _small_paragraphs(w: Writer, texts: Sequence[str], st: LetterStyle, numbered: bool = False) -> None:
-    for i, t in enumerate(texts, 1):
-        w.paragraph(f"{i}. {t}" if numbered else t, st.small, st.small * 1.45, colour=INK)
+def _small_paragraphs(w: Writer, texts: Sequence[str], st: LetterStyle) -> None:
+    for t in texts:
+        w.paragraph(t, st.small, st.small * 1.4, colour=INK)
+
+
+def _section(w: Writer, heading: str, paragraphs: Sequence[str], st: LetterStyle) -> None:
+    """A numbered section: its heading on a line of its own, or opening the first paragraph."""
+    if st.run_in and paragraphs:
+        first, *rest = paragraphs
+        w.paragraph(f"{heading}。{first}", st.body, st.leading, indent=2 * st.body)
+    else:
+        _heading(w, heading, st, keep=st.leading * 2)
+        rest = list(paragraphs)
+    for p in rest:
+        w.paragraph(p, st.body, st.leading, indent=2 * st.body)
 
 
 def draw_letter(w: Writer, d: LetterData, st: LetterStyle) -> None:
@@ -200,43 +225,36 @@ def draw_letter(w: Writer, d: LetterData, st: LetterStyle) -> None:
     w.paragraph(d.title, st.title, st.title_leading, align="center", font=_title_font(fonts))
     if d.stage:
         w.paragraph(f"（{d.stage}）", st.body, st.leading, align="center")
-    w.paragraph(d.doc_number, st.body, st.leading, align="center", space_after=st.leading * 0.4)
+    w.paragraph(d.doc_number, st.body, st.leading, align="center", space_after=st.leading * 0.25)
     w.paragraph(d.addressee, st.body, st.leading, align="left")
     for p in d.body:
         w.paragraph(p, st.body, st.leading, indent=2 * st.body)
     if d.kind == "letter":
-        _heading(w, d.headings["heading_result"], st, keep=st.leading * 2)
-        for p in (*d.result, *d.ranks):
-            w.paragraph(p, st.body, st.leading, indent=2 * st.body)
+        # one paragraph: score, county rank and tier; the other ranks; any adjustment; last year
+        result = "".join([*d.result[:1], *d.ranks, *d.result[1:]])
+        _section(w, d.headings["heading_result"], [result], st)
         _heading(w, d.headings["heading_scores"], st, keep=90)
-        w.y -= 3
     else:
         w.y -= st.leading * 0.4
     q = st.width / 4
-    w.table(_identity_rows(d, st), [q * 0.8, q * 1.2, q * 0.8, q * 1.2], header_rows=0, pad_y=2.6)
+    w.table(_identity_rows(d, st), [q * 1.1, q * 0.9, q * 1.1, q * 0.9], header_rows=0, pad_y=2.2)
     if d.kind == "letter":
         w.y -= 4
-        w.table(_score_rows(d, st, fonts), _score_widths(st), header_rows=1, pad_y=2.6)
+        w.table(_score_rows(w, d, st, fonts), _score_widths(st), header_rows=1, pad_y=2.2)
         if len(d.indicators) >= st.chart_min_indicators:
             chart_h = 16 + 15 * len(d.indicators) + 16 + 16
             w.ensure(chart_h + 8)
             w.y -= 6
             w.y -= _ratio_chart(w, d.indicators, st)
             w.paragraph(d.headings["chart_caption"], st.small, st.small * 1.4, align="center", colour=GREY)
-        w.y -= 3
+        w.y -= 2
         _small_paragraphs(w, d.score_notes, st)
         if d.method:
-            w.paragraph(d.headings["heading_method"] + "：", st.small, st.small * 1.45, font=_title_font(fonts))
-            _small_paragraphs(w, d.method, st, numbered=True)
-        w.y -= 2
-        _heading(w, d.headings["heading_policies"], st, keep=st.leading)
-        if d.policies:
-            w.paragraph(d.policies_intro + d.policies, st.body, st.leading, indent=2 * st.body)
-        else:
-            w.paragraph("本等级未规定差别化政策。", st.body, st.leading, indent=2 * st.body)
-        _heading(w, d.headings["heading_appeal"], st, keep=st.leading)
-        for p in d.appeal:
-            w.paragraph(p, st.body, st.leading, indent=2 * st.body)
+            w.paragraph(d.headings["heading_method"] + "：" + "".join(f"{i}.{t}" for i, t in enumerate(d.method, 1)),
+                        st.small, st.small * 1.35, colour=INK)
+        policy = d.policies_intro + d.policies if d.policies else "本等级未规定差别化政策。"
+        _section(w, d.headings["heading_policies"], [policy], st)
+        _section(w, d.headings["heading_appeal"], list(d.appeal), st)
     _signature(w, d, st)
 
 
@@ -246,7 +264,7 @@ def _signature(w: Writer, d: LetterData, st: LetterStyle) -> None:
     GB/T 9704 7.3.5.1: the date in Arabic numerals four characters in from the right, the
     authority centred above the date, the seal pressing both, its top within one line of the
     text above; so one blank line is left and the seal overlaps the two lines."""
-    lines = (1 if d.closing else 0) + (3 if st.gb_signature else 2)
+    lines = (1 if d.closing else 0) + 2
     seal_room = st.leading if st.gb_signature else 16 * mm
     w.ensure(lines * st.leading + seal_room)
     if d.closing:

@@ -75,7 +75,7 @@ def missing_rule(rule: IndicatorRule, pop_label: str) -> str:
 
 def tier_rule(t: TierRules) -> str:
     """`按综合得分由高到低排序，前 20% 为 A类（优先发展类），20%至70% 为 B类…，其余为 D类…`."""
-    names = [t.full_name(lab) for lab in t.labels]
+    names = [f"{lab}类" for lab in t.labels]
     if t.method == "score":
         parts = [f"{_g(t.thresholds[0])} 分及以上为{names[0]}"]
         for i in range(1, len(names) - 1):
@@ -143,14 +143,14 @@ def method_sentences(pop: Population) -> list[str]:
     else:
         zero = [r.label for r in rules if r.missing == "zero"]
         avg = [r.label for r in rules if r.missing == "average"]
-        if avg:
-            out.append(f"{'、'.join(avg)}缺少数据的，按有数据的参评{pop.label}该项平均得分计")
-        if zero:
-            out.append("其余指标缺少数据的，该项得 0 分")
+        text = f"{'、'.join(avg)}缺少数据的，按有数据的参评{pop.label}该项平均得分计"
+        out.append(text + ("；其余指标缺少数据的，该项得 0 分" if zero else ""))
     out.extend(points_rule(pop))
     out.append(tier_rule(pop.tiers))
-    out.extend(move_rules(pop.tiers))
-    return [s + "。" for s in out]
+    moves = move_rules(pop.tiers)
+    if moves:
+        out.append("；".join(moves))
+    return [s.replace(" ", "") + "。" for s in out]
 
 
 def _generic_benchmark(b: Benchmark, pop_label: str) -> str:
