@@ -105,7 +105,7 @@ def cmd_report(args: argparse.Namespace, print_: PrintFn) -> int:
                err=True)
     if args.json and outputs_cli.write_one(lambda: write_json(result, args.json), f"已写出结果：{args.json}", print_):
         return EXIT_INPUT
-    return max(status, outputs_cli.write_outputs(result, args, print_))
+    return max(status, outputs_cli.write_outputs(result, args, print_, project, args.project))
 
 
 def cmd_audit(args: argparse.Namespace, print_: PrintFn) -> int:

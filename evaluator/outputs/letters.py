@@ -116,6 +116,15 @@ def default_workers() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
+def issued_keys(result: RunResult, keys: Sequence[str] | None, notices: bool) -> list[str]:
+    """The firms of a batch that get a letter, in `letter_order` (the order 文号 are given in):
+    every selected firm that was evaluated, and the others only when notices are asked for."""
+    order = letter_order(result.table, list(result.scheme.populations))
+    wanted = None if keys is None else {str(k) for k in keys}
+    evaluated = dict(zip(result.table.index.astype(str), result.table["population"].notna()))
+    return [k for k in order if (wanted is None or k in wanted) and (evaluated[k] or notices)]
+
+
 def write_letters(result: RunResult, out_dir: str | Path, settings: Settings | None = None,
                   keys: Sequence[str] | None = None, combined_path: str | Path | None = None,
                   progress: ProgressFn | None = None, cancel: CancelFn | None = None, *,

@@ -34,7 +34,7 @@ from ..method.evaluate import STATUS_LABELS
 from ..method.indicators import INDICATOR_BY_ID, INDICATORS, format_number
 from ..method.scheme import Population
 from ..pipeline.run import RunResult
-from .fingerprint import data_fingerprint
+from .fingerprint import data_fingerprint, verification_code
 from .fonts import PdfFonts, find_cjk_font, pdf_fonts
 from .letter_data import date_text
 from .pdf_common import (
@@ -280,8 +280,7 @@ def _mean_score(result: RunResult, pid: str) -> float | None:
     return float(v.mean()) if len(v) else None
 
 
-def write_summary_pdf(result: RunResult, path: str | Path, settings: Settings | None = None,
-                      fingerprint: str | None = None) -> Path:
+def write_summary_pdf(result: RunResult, path: str | Path, settings: Settings | None = None) -> Path:
     """Write the summary report PDF; raises `InputError` for a missing font or an unwritable file."""
     settings = settings or load_settings()
     fonts = pdf_fonts(find_cjk_font(settings))
@@ -291,8 +290,9 @@ def write_summary_pdf(result: RunResult, path: str | Path, settings: Settings | 
     except OSError as exc:
         raise InputError(f"无法创建文件夹 {out.parent}（{exc.strerror or exc}）") from exc
     s = result.scheme
+    fp = data_fingerprint(result)
     footer = (f"评价方案：{s.name}（编号 {s.id}，版本 {s.version}，方案指纹 {s.fingerprint}）",
-              f"数据指纹：{fingerprint or data_fingerprint(result)}　生成时间：{dt.datetime.now():%Y-%m-%d %H:%M}")
+              f"核验码：{verification_code(fp)}（数据指纹 {fp}）　生成时间：{dt.datetime.now():%Y-%m-%d %H:%M}")
     tmp = out.with_name(out.name + ".part")
     doc = SimpleDocTemplate(str(tmp), pagesize=(PAGE_W, PAGE_H), leftMargin=MARGIN_L, rightMargin=MARGIN_R,
                             topMargin=MARGIN_T, bottomMargin=MARGIN_B,

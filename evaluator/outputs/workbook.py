@@ -33,7 +33,7 @@ from ..method.evaluate import STATUS_LABELS
 from ..method.indicators import INDICATOR_BY_ID, INDICATORS, decimals_for, excel_format
 from ..method.scheme import TierRules
 from ..pipeline.run import RunResult
-from .fingerprint import data_fingerprint
+from .fingerprint import data_fingerprint, verification_code
 from .json_result import finite_or_none
 from .letter_data import letter_order
 from .settings import Settings, load_settings
@@ -326,7 +326,7 @@ def write_workbook(result: RunResult, path: str | Path, settings: Settings | Non
     s = result.scheme
     fp = data_fingerprint(result)
     stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
-    subtitle = (f"评价方案：{s.name}（{s.id}，版本 {s.version}，方案指纹 {s.fingerprint}）　数据指纹：{fp}　"
+    subtitle = (f"评价方案：{s.name}（{s.version} 版）　核验码：{verification_code(fp)}　"
                 f"评价机关：{settings.authority}　生成时间：{stamp}")
     head = f"{settings.county}{result.year}年度工业企业亩均效益综合评价"
     # constant_memory: each row goes to a temporary file as soon as the next one starts. Kept in
@@ -449,7 +449,8 @@ def _about_sheet(wb: xlsxwriter.Workbook, fmt: Formats, ctx: _Context, head: str
     ws.write_string(0, 0, clean_text(head + "分类名单说明"), fmt.title)
     rows: list[tuple[str, str]] = [
         ("评价年度", f"{ctx.result.year}年度"), ("评价机关", ctx.settings.authority),
-        ("评价方案", f"{s.name}（编号 {s.id}，版本 {s.version}）"), ("方案指纹", s.fingerprint), ("数据指纹", fp),
+        ("评价方案", f"{s.name}（编号 {s.id}，版本 {s.version}）"), ("方案指纹", s.fingerprint),
+        ("核验码", f"{verification_code(fp)}（与告知书、汇总报告上的核验码一致，即由同一批数据得出）"), ("数据指纹", fp),
         ("生成时间", stamp),
     ]
     for f in ctx.result.imported.files:

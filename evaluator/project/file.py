@@ -19,6 +19,8 @@ Schema history (`SCHEMA_VERSION`; each step has a migration in `MIGRATIONS`):
   2  all three stored zlib-compressed (`sheets.grid`, `results.doc`, `project.prior_doc` BLOB +
      `codec`): a 10 000-firm county's file shrinks from about 10 MB to 3 MB, which matters for
      files mailed or carried on USB sticks.
+  3  `doc_numbers`: the 文号 given to letters (`outputs.doc_numbers.DocNumber`, one JSON row each),
+     so a later batch or a re-issue continues the same register; older files get an empty one.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from ..core.issues import InputError, Issue
 from ..core.userdirs import autosave_dir, ensure_dir
 from ..merge.corrections import Correction
 from ..method.evaluate import TierOverride
+from ..outputs.doc_numbers import DocNumber
 from ..read.files import RawFile, RawSheet
 from ..read.mapping import mapping_from_dict
 from . import jsonblocks
@@ -54,7 +57,7 @@ __all__ = [
     "recover", "save_project", "write_autosave",
 ]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 FORMAT_ID = "mujun-project"
 SUFFIX = ".mujun"
 AUTOSAVE_SUFFIX = ".autosave"
@@ -135,7 +138,11 @@ CREATE TABLE results (
 );
 """
 
-SCHEMA_SQL = _TABLES_COMMON + _COMPRESSED_V2
+_DOC_NUMBERS_V3 = """
+CREATE TABLE doc_numbers (seq INTEGER PRIMARY KEY, entry TEXT NOT NULL);  -- DocNumber.to_dict() as JSON
+"""
+
+SCHEMA_SQL = _TABLES_COMMON + _COMPRESSED_V2 + _DOC_NUMBERS_V3
 
 
 def _migrate_v1_to_v2(con: sqlite3.Connection) -> None:
@@ -148,7 +155,12 @@ def _migrate_v1_to_v2(con: sqlite3.Connection) -> None:
         con.execute(f"ALTER TABLE {table} DROP COLUMN {old}")
 
 
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _migrate_v1_to_v2}
+def _migrate_v2_to_v3(con: sqlite3.Connection) -> None:
+    """v3 adds the 文号 register; a project saved before it has given no numbers."""
+    con.execute(_DOC_NUMBERS_V3.split("--")[0].strip().rstrip(";"))
+
+
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _migrate_v1_to_v2, 2: _migrate_v2_to_v3}
 
 
 # --- cell values ----------------------------------------------------------------------------------
@@ -315,6 +327,8 @@ def _insert_all(con: sqlite3.Connection, project: Project, result_doc: dict[str,
                      for i, c in enumerate(project.corrections)])
     con.executemany("INSERT INTO overrides VALUES (?, ?, ?, ?, ?, ?)",
                     [(i, o.key, o.tier, o.reason, o.user, o.time) for i, o in enumerate(project.overrides)])
+    con.executemany("INSERT INTO doc_numbers VALUES (?, ?)",
+                    [(i, json.dumps(d.to_dict(), ensure_ascii=False)) for i, d in enumerate(project.doc_numbers)])
     con.executemany("INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [(i, a.time, a.user, a.action, a.target, a.field, a.before, a.after, a.reason)
                      for i, a in enumerate(project.audit)])
@@ -497,8 +511,11 @@ def _read_project(con: sqlite3.Connection) -> Project:
     audit = [AuditEntry(*r) for r in con.execute(
         "SELECT at_time, user_name, action, target, field_id, old_value, new_value, reason FROM audit ORDER BY seq"
     ).fetchall()]
+    doc_numbers = [DocNumber.from_dict(json.loads(e)) for (e,) in con.execute(
+        "SELECT entry FROM doc_numbers ORDER BY seq").fetchall()]
     return Project(year=int(year), scheme_text=scheme_text, scheme_source=scheme_source, files=files,
                    mapping=mapping, corrections=corrections, overrides=overrides, audit=audit,
+                   doc_numbers=doc_numbers,
                    prior=None if prior_blob is None else json.loads(_decompress(prior_blob, codec)),
                    read_issues=read_issues)
 

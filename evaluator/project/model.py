@@ -18,6 +18,7 @@ from ..core.progress import CancelFn, ProgressFn, Steps
 from ..merge.corrections import Correction
 from ..method.evaluate import TierOverride
 from ..method.scheme import Scheme, parse_scheme
+from ..outputs.doc_numbers import Allocation, DocNumber
 from ..pipeline.fingerprint import fingerprint_of
 from ..pipeline.run import Imported, RunResult, evaluate_tables, parse_files, read_files
 from ..read.files import RawFile
@@ -42,7 +43,7 @@ class AuditEntry:
     time: str
     user: str
     action: str  # import / remove_file / mapping / scheme / correction / override / clear_override / year /
-    # evaluate / prior / clear_prior / recover (labels: `audit.ACTION_LABELS`)
+    # evaluate / prior / clear_prior / recover / doc_numbers (labels: `audit.ACTION_LABELS`)
     target: str = ""  # enterprise key or file name
     field: str = ""
     before: str = ""
@@ -62,6 +63,7 @@ class Project:
     audit: list[AuditEntry] = field(default_factory=list)
     prior: dict[str, object] | None = None  # prior-year result (a `--json` document), if attached
     read_issues: list[Issue] = field(default_factory=list)
+    doc_numbers: list[DocNumber] = field(default_factory=list)  # 文号 given to letters (`outputs.doc_numbers`)
     user: str = field(default_factory=current_user)
 
     # --- derived -----------------------------------------------------------------------------
@@ -171,9 +173,19 @@ class Project:
         self._log("clear_prior", str(self.prior.get("source") or ""), before=_prior_text(self.prior))
         self.prior = None
 
+    def record_doc_numbers(self, allocation: Allocation, target: str = "") -> None:
+        """Keep the register after a batch of letters, with one audit entry for the batch."""
+        if not allocation.serials:
+            return
+        self.doc_numbers = list(allocation.records)
+        numbers = sorted(allocation.serials.values())
+        self._log("doc_numbers", target, after=f"{len(numbers)} 份告知书，文号序号 {numbers[0]}–{numbers[-1]}；"
+                                               f"{allocation.summary()}")
+
     def copy(self) -> Project:
         return replace(self, files=list(self.files), corrections=list(self.corrections),
-                       overrides=list(self.overrides), audit=list(self.audit), read_issues=list(self.read_issues))
+                       overrides=list(self.overrides), audit=list(self.audit), read_issues=list(self.read_issues),
+                       doc_numbers=list(self.doc_numbers))
 
 
 def _s(v: object) -> str:
