@@ -13,7 +13,11 @@ import openpyxl
 import pytest
 
 from evaluator.app.cli import main
-from evaluator.pipeline.fingerprint import data_fingerprint, fingerprint_of, verification_code
+from evaluator.pipeline.fingerprint import (
+    data_fingerprint,
+    fingerprint_of,
+    verification_code,
+)
 from evaluator.project.file import load_project
 from evaluator.read.mapping import Mapping, SheetMapping
 
@@ -24,7 +28,7 @@ TIMEOUT = 120_000
 
 
 def _letter_code(folder: Path) -> str:
-    pdf = sorted(folder.glob("0*.pdf"))[0]
+    pdf = min(folder.glob("0*.pdf"))
     found = set(CODE.findall(flat(pdf_text(pdf))))
     assert len(found) == 1, found
     return found.pop()
@@ -94,7 +98,8 @@ def test_report_and_the_apps_export_print_the_same_code(cli_run, qtbot, monkeypa
 
 
 def test_the_fingerprint_covers_the_mapping_and_every_input():
-    base = dict(year=2025, scheme_text="x", file_digests=["a", "b"], mapping=Mapping(), corrections=[], overrides=[])
+    base = {"year": 2025, "scheme_text": "x", "file_digests": ["a", "b"], "mapping": Mapping(), "corrections": [],
+            "overrides": []}
     fp = fingerprint_of(**base)  # type: ignore[arg-type]
     assert fp == fingerprint_of(**{**base, "mapping": None})  # type: ignore[arg-type]
     changed = [

@@ -3,7 +3,6 @@ official notice: 规下 letters on one page, industries by name, figures a reade
 
 from __future__ import annotations
 
-
 import pytest
 from pypdf import PdfReader
 
@@ -155,7 +154,7 @@ class _Recorder(letter_pdf._NullCanvas):
     def __init__(self) -> None:
         self.fills: list[object] = []
 
-    def setFillColor(self, c: object) -> None:  # noqa: N802 - reportlab's name
+    def setFillColor(self, c: object) -> None:
         self.fills.append(c)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -279,32 +280,19 @@ class LetterBuilder:
         return ("贵单位" + "，".join(lines) + "。",) if lines else ()
 
     def _tier_sentences(self, r: dict[str, Any], pop: Population, key: str) -> list[str]:
-        """Why the final tier differs from the initial one, in plain words (veto, protection,
-        manual adjustment with its reason), worked out from the flags and the scheme's rules."""
-        t = pop.tiers
-        labels = list(t.labels)
-        tier, initial = _s(r["tier"]), _s(r["initial_tier"])
-        if not initial or initial not in labels:
-            return []
+        """Why the final tier differs from the initial one, in plain words."""
         out = []
-        cur = initial
-        veto = [FLAG_FIELDS[f] for f in t.veto_flags if _f(r.get(f)) == 1]
-        if veto and labels.index(cur) < labels.index(t.veto_max):
-            out.append(f"贵单位按得分排序初评为{_tier(cur)}，因本年度发生{'、'.join(veto)}，"
-                       f"按评价方案等级最高为{_tier(t.veto_max)}，调整为{_tier(t.veto_max)}。")
-            cur = t.veto_max
-        protect = [FLAG_FIELDS[f] for f in t.protect_flags if _f(r.get(f)) == 1]
-        if protect and labels.index(cur) > labels.index(t.protect_min):
-            out.append(f"贵单位按得分排序初评为{_tier(cur)}，因属{'、'.join(protect)}企业，"
-                       f"按评价方案等级不低于{_tier(t.protect_min)}，调整为{_tier(t.protect_min)}。")
-            cur = t.protect_min
-        o = self.overrides.get(key)
-        if o is not None and tier != cur:
-            reason = o.reason.strip().rstrip("。；;，,.") + "。"
-            out.append(f"经复核，贵单位等级由{_tier(cur)}调整为{_tier(tier)}，理由：{reason}")
-            cur = tier
-        if cur != tier:  # a rule this builder does not know moved the tier: say so rather than nothing
-            out.append(f"贵单位初评为{_tier(initial)}，按评价方案规定调整为{_tier(tier)}。")
+        for m in tier_moves(r, pop, self.overrides.get(key)):
+            if m.kind == "veto":
+                out.append(f"贵单位按得分排序初评为{_tier(m.before)}，因本年度发生{m.detail}，"
+                           f"按评价方案等级最高为{_tier(m.after)}，调整为{_tier(m.after)}。")
+            elif m.kind == "protect":
+                out.append(f"贵单位按得分排序初评为{_tier(m.before)}，因属{m.detail}企业，"
+                           f"按评价方案等级不低于{_tier(m.after)}，调整为{_tier(m.after)}。")
+            elif m.kind == "override":
+                out.append(f"经复核，贵单位等级由{_tier(m.before)}调整为{_tier(m.after)}，理由：{m.detail}")
+            else:  # a rule this builder does not know moved the tier: say so rather than nothing
+                out.append(f"贵单位初评为{_tier(m.before)}，按评价方案规定调整为{_tier(m.after)}。")
         return out
 
     def _prior_sentences(self, r: dict[str, Any], pop: Population) -> list[str]:
@@ -320,6 +308,50 @@ class LetterBuilder:
         if d_years and d_years >= 2 and tier == pop.tiers.labels[-1]:
             out.append(f"贵单位已连续{int(d_years)}年被评为{_tier(tier)}。")
         return out
+
+
+@dataclass(frozen=True)
+class TierMove:
+    kind: str  # veto / protect / override / other
+    before: str
+    after: str
+    detail: str  # the flags, or the override's reason ending with 。
+
+
+def tier_moves(r: dict[str, Any], pop: Population, override: Any = None) -> list[TierMove]:
+    """The steps from the initial to the final tier, worked out from the firm's flags and the
+    scheme's rules (veto caps, then protection floors, then a manual adjustment), so the letter
+    and the graded list explain a tier in the same words and never print the engine's notes."""
+    t = pop.tiers
+    labels = list(t.labels)
+    tier, cur = _s(r.get("tier")), _s(r.get("initial_tier"))
+    if not cur or cur not in labels or tier not in labels:
+        return []
+    out = []
+    veto = [FLAG_FIELDS[f] for f in t.veto_flags if _f(r.get(f)) == 1]
+    if veto and labels.index(cur) < labels.index(t.veto_max):
+        out.append(TierMove("veto", cur, t.veto_max, "、".join(veto)))
+        cur = t.veto_max
+    protect = [FLAG_FIELDS[f] for f in t.protect_flags if _f(r.get(f)) == 1]
+    if protect and labels.index(cur) > labels.index(t.protect_min):
+        out.append(TierMove("protect", cur, t.protect_min, "、".join(protect)))
+        cur = t.protect_min
+    if override is not None and tier != cur:
+        out.append(TierMove("override", cur, tier, override.reason.strip().rstrip("。；;，,.") + "。"))
+        cur = tier
+    if cur != tier:
+        out.append(TierMove("other", cur, tier, ""))
+    return out
+
+
+def moves_text(moves: Sequence[TierMove]) -> str:
+    """The same steps in a few words for the graded list: `发生安全生产事故，由A类调整为C类`."""
+    parts = []
+    for m in moves:
+        head = {"veto": f"发生{m.detail}，", "protect": f"属{m.detail}企业，", "override": "复核调整，"}.get(m.kind, "")
+        parts.append(f"{head}由{m.before}类调整为{m.after}类" + (f"，理由：{m.detail}" if m.kind == "override" else ""))
+    text = "；".join(parts)
+    return text if not text or text.endswith("。") else text + "。"
 
 
 def status_sentence(r: dict[str, Any], scheme: Scheme, year: int) -> str:
