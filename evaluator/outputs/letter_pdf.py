@@ -237,7 +237,7 @@ def draw_letter(w: Writer, d: LetterData, st: LetterStyle) -> None:
     else:
         w.y -= st.leading * 0.4
     q = st.width / 4
-    w.table(_identity_rows(d, st), [q * 1.1, q * 0.9, q * 1.1, q * 0.9], header_rows=0, pad_y=2.2)
+    w.table(_identity_rows(d, st), [q * 0.95, q * 1.1, q * 0.95, q * 1.0], header_rows=0, pad_y=2.2)
     if d.kind == "letter":
         w.y -= 4
         w.table(_score_rows(w, d, st, fonts), _score_widths(st), header_rows=1, pad_y=2.2)
