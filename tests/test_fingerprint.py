@@ -109,3 +109,19 @@ def test_the_fingerprint_covers_the_mapping_and_every_input():
     for change in changed:
         assert fingerprint_of(**{**base, **change}) != fp, change  # type: ignore[arg-type]
     assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}", verification_code(fp))
+
+
+def test_reissue_after_review_supersedes_numbers_explicitly_and_prints_the_stage(cli_run, tmp_path):
+    proj = tmp_path / "县.mujun"
+    shutil.copy(cli_run / "县.mujun", proj)
+    before = {d.key: d.serial for d in load_project(proj).doc_numbers}
+    assert main(["report", str(proj), "--letters", str(tmp_path / "复核"), "--letters-tier", "A", "--reissue",
+                 "supersede", "--stage", "复核后结果", "--settings", str(cli_run / "settings.toml")]) == 0
+    reg = load_project(proj).doc_numbers
+    old = [d for d in reg if d.replaced_by]
+    new = {d.key: d.serial for d in reg if not d.replaced_by}
+    assert len(old) == len(before) and set(new) == set(before)
+    assert min(new.values()) == max(before.values()) + 1  # new numbers continue the register
+    text = flat(pdf_text(min((tmp_path / "复核").glob("0*.pdf"))))
+    assert "（复核后结果）" in text
+    assert load_project(proj).audit[-1].action == "doc_numbers"

@@ -31,8 +31,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--letters-codes", metavar="代码,…", help="只生成这些统一社会信用代码企业的告知书（逗号分隔）")
     g.add_argument("--letters-notices", action="store_true", default=None,
                    help="同时为未参评企业（免评、数据不全、不在评价范围）生成情况告知书")
-    g.add_argument("--letters-stage", metavar="文字", default="",
-                   help="印在告知书标题下的阶段说明，如 初评结果（不给则为正式结果）")
+    g.add_argument("--stage", metavar="文字", default="",
+                   help="印在告知书标题下和分类名单页眉中的阶段说明，如 初评结果（不给则为正式结果）")
     g.add_argument("--reissue", choices=("keep", "supersede"), default="keep",
                    help="项目中已登记文号的企业再次生成告知书时：keep 沿用原文号（默认，重印同一份告知书）；"
                         "supersede 作废原文号并重新编号（复核后更正的告知书）")
@@ -120,7 +120,8 @@ def write_outputs(result: RunResult, args: argparse.Namespace, print_fn: PrintFn
     if args.xlsx:
         from ..outputs.workbook import write_workbook
 
-        status = max(status, write_one(lambda: write_workbook(result, args.xlsx, settings),
+        status = max(status, write_one(lambda: write_workbook(result, args.xlsx, settings,
+                                                              stage=getattr(args, "stage", "") or ""),
                                         f"已写出分类名单：{args.xlsx}", print_fn))
     if args.letters:
         status = max(status, _write_letters(result, args, settings, print_fn, project, project_path))
@@ -181,7 +182,7 @@ def _write_letters(result: RunResult, args: argparse.Namespace, settings: Any, p
     try:
         batch = write_letters(result, args.letters, settings, keys=keys, combined_path=combined,
                               notices=args.letters_notices, numbers=allocation.serials if allocation else None,
-                              stage=getattr(args, "letters_stage", "") or "")
+                              stage=getattr(args, "stage", "") or "")
     except InputError as exc:
         print_fn(f"错误：{exc}", err=True)
         return EXIT_INPUT
