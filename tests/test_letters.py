@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from evaluator.core.divisions import DIVISION_NAMES
 from evaluator.core.issues import Cancelled, InputError
 from evaluator.method.indicators import format_number
 from evaluator.outputs import fonts as fonts_mod
@@ -20,6 +21,7 @@ from evaluator.outputs.letter_template import (
 from evaluator.outputs.letters import PARALLEL_MIN, select_keys, write_letters
 from evaluator.outputs.names import letter_filename, path_inside, safe_filename_part
 from evaluator.outputs.pdf_layout import NO_LINE_START, metrics_for, wrap_text
+from evaluator.pipeline.fingerprint import data_fingerprint, verification_code
 
 from .outputs_fixtures import (
     HOSTILE,
@@ -56,37 +58,41 @@ def test_letter_of_an_a_firm_with_bonus_says_what_the_result_says(sample_result,
     assert fonts and all(embedded for _name, embedded in fonts), fonts
     assert all(SUBSET.match(name) for name, _ in fonts), fonts
     n_above = int((t["population"] == "above").sum())
+    code = verification_code(data_fingerprint(sample_result))
     for needle in (row["name"], row["credit_code"], "A类（优先发展类）", format_number(row["total_score"], "分"),
-                   f"全县规上企业第{int(row['rank'])}名/共{n_above}家", "加分项", "示工信〔2026〕",
-                   "示范县经济和信息化局", "2026年3月1日", "2026年3月16日", sample_result.scheme.fingerprint):
+                   f"在全县{n_above}家规上企业中排第{int(row['rank'])}名", "加分", "示工信〔2026〕1号",
+                   "示范县经济和信息化局", "2026年3月1日", "2026年3月16日", f"核验码：{code}", "—1—"):
         assert flat(needle) in text, needle
+    # no hashes, ids or software words in what a firm receives
+    for word in (sample_result.scheme.fingerprint, data_fingerprint(sample_result), "指纹", "reference", "第 1 页"):
+        assert word not in text, word
     pop = sample_result.scheme.populations["above"]
     assert flat(pop.tiers.policies["A"]) in text
     for rule in pop.indicators:
         assert rule.label in text
         assert format_number(row[f"s_{rule.id}"], "分") in text
-        assert format_number(row[f"b_{rule.id}"], "万元/亩" if rule.id.endswith("_mu") else "%") in text
     assert path.name == f"{path.name[:3]}_{row['name']}.pdf"
 
 
-def test_vetoed_firm_shows_initial_and_final_tier_with_the_reason(sample_result, tmp_path):
+def test_vetoed_firm_says_plainly_why_its_tier_was_lowered(sample_result, tmp_path):
     t = sample_result.table
-    key = _pick(sample_result, t["tier_reason"].str.contains("一票否决") & (t["initial_tier"] == "A"))
+    key = _pick(sample_result, (t["safety_accident"] == 1) & (t["initial_tier"] == "A") & (t["tier"] == "C"))
     _path, text = _one(sample_result, tmp_path, key)
-    assert "初评等级A类（优先发展类）" in text
-    assert "评价等级C类（帮扶转型类）" in text
-    assert flat(t.at[key, "tier_reason"]) in text
+    assert "评价等级为C类（帮扶转型类）" in text
+    assert "初评为A类，因本年度发生安全生产事故，按评价方案等级最高为C类，调整为C类。" in text
+    for jargon in ("一票否决", "（保护", "最高C类）", "A 类"):
+        assert jargon not in text, jargon
 
 
-def test_protected_firm_shows_the_protection(sample_result, tmp_path):
+def test_protected_firm_says_plainly_why_its_tier_was_raised(sample_result, tmp_path):
     t = sample_result.table
-    key = _pick(sample_result, t["tier_reason"].str.contains("保护"))
+    key = _pick(sample_result, (t["newly_above"] == 1) & (t["initial_tier"] == "D") & (t["tier"] == "C"))
     _path, text = _one(sample_result, tmp_path, key)
-    assert "初评等级D类（倒逼整治类）" in text and "评价等级C类（帮扶转型类）" in text
-    assert "新升规" in text
+    assert "初评为D类，因属新升规企业，按评价方案等级不低于C类，调整为C类。" in text
+    assert "保护" not in text and "评价等级为C类（帮扶转型类）" in text
 
 
-def test_manual_override_is_shown_with_its_reason(tmp_path):
+def test_manual_override_is_shown_with_its_reason_in_plain_words(tmp_path):
     from evaluator.method.evaluate import TierOverride
     from evaluator.method.scheme import load_scheme
     from evaluator.pipeline.run import run
@@ -101,21 +107,27 @@ def test_manual_override_is_shown_with_its_reason(tmp_path):
     result = run([data], load_scheme("reference"), 2025, overrides=[TierOverride(key, "D", "经核实存在违法占地")])
     path = write_letters(result, tmp_path / "out", settings(), keys=[key], workers=1)[0]
     text = flat(pdf_text(path))
-    assert "评价等级D类（倒逼整治类）" in text and f"初评等级{before}类" in text
-    assert "手动调档" in text and "经核实存在违法占地" in text
+    assert "评价等级为D类（倒逼整治类）" in text
+    assert f"经复核，贵单位等级由{before}类调整为D类，理由：经核实存在违法占地。" in text
+    assert "手动调档" not in text
 
 
 def test_non_evaluated_firms_get_no_letter_unless_notices_are_asked_for(sample_result, tmp_path):
     t = sample_result.table
-    exempt = _pick(sample_result, t["status"] == "exempt")
+    exempt = _pick(sample_result, (t["status"] == "exempt") & t["division"].isin(["44", "45", "46"]))
     evaluated = _pick(sample_result, t["status"] == "evaluated")
     batch = write_letters(sample_result, tmp_path / "a", settings(), keys=[exempt, evaluated], workers=1)
     assert len(batch) == 1 and batch.skipped == [exempt]
     batch = write_letters(sample_result, tmp_path / "b", settings(), keys=[exempt], workers=1, notices=True)
     assert len(batch) == 1
     text = flat(pdf_text(batch[0]))
-    assert "情况告知书" in text and "免评" in text and flat(t.at[exempt, "status_reason"]) in text
-    assert "综合得分" not in text
+    div = t.at[exempt, "division"]
+    assert "情况告知书" in text and f"贵单位所属行业（{div}{DIVISION_NAMES[div]}）按评价方案不参加评价。" in text
+    assert "综合得分" not in text and "属免评行业" not in text and "行业大类" not in text
+    incomplete = _pick(sample_result, t["status"] == "incomplete")
+    text = flat(pdf_text(write_letters(sample_result, tmp_path / "c", settings(), keys=[incomplete], workers=1,
+                                       notices=True)[0]))
+    assert "不大于" not in text and "用地面积" in text
 
 
 def test_hostile_names_print_literally_and_file_names_stay_inside_the_folder(tmp_path):
@@ -128,7 +140,7 @@ def test_hostile_names_print_literally_and_file_names_stay_inside_the_folder(tmp
         assert p.parent == out.resolve() and p.exists()
         assert not set(p.name) & set('/\\:*?"<>|') and ".." not in p.name
     assert any(n.endswith("__CON.pdf") for n in names)  # CON is a device name on Windows
-    assert not any(re.match(r"^\d+_CON\.pdf$", n, re.I) for n in names)
+    assert not any(re.match(r"^\d+_CON\.pdf$", n, re.IGNORECASE) for n in names)
     assert any(n.endswith("_A_B公司.pdf") for n in names) and any(n.endswith("_x.pdf") for n in names)
     assert not list(tmp_path.glob("x*")) and not (tmp_path.parent / "x.pdf").exists()
     by_key = {p.name.split("_", 1)[0]: p for p in batch}
@@ -177,15 +189,35 @@ def test_path_inside_refuses_escapes(tmp_path):
         path_inside(tmp_path, "../x.pdf")
 
 
-def test_serial_numbers_do_not_depend_on_the_selection(sample_result, tmp_path):
+def test_numbers_go_only_to_letters_issued_and_continue_in_a_register(sample_result, tmp_path):
+    from evaluator.outputs.doc_numbers import allocate
+
     t = sample_result.table
-    town = t.loc[t["population"].notna(), "township"].value_counts().index[-1]
-    some = select_keys(sample_result, township=town)
-    assert some and all(t.at[k, "township"] == town for k in some)
-    part = write_letters(sample_result, tmp_path / "part", settings(), keys=some, workers=1)
-    full_names = {p.name for p in write_letters(sample_result, tmp_path / "all", settings(), keys=None, workers=1)
-                  if p.name in {q.name for q in part}}
-    assert {p.name for p in part} == full_names and len(part) + len(part.skipped) == len(some)
+    some = select_keys(sample_result, tier="A")
+    part = write_letters(sample_result, tmp_path / "part", settings(first_serial=7), keys=some, workers=1)
+    assert sorted(part.numbers.values()) == list(range(7, 7 + len(some)))  # no gaps for a tier's batch
+    assert sorted(p.name[:3] for p in part) == [f"{n:03d}" for n in range(7, 7 + len(some))]
+    order = [k for k in builder_order(sample_result) if k in set(some)]
+    assert [part.numbers[k] for k in order] == sorted(part.numbers.values())  # in county-rank order
+    # a register: the next batch continues, a reprint keeps, a re-issue supersedes explicitly
+    st = settings(first_serial=1)
+    first = allocate([], order[:3], st, "fp1", "t1")
+    assert first.serials == {k: i + 1 for i, k in enumerate(order[:3])} and first.new == 3
+    second = allocate(first.records, order[2:5], st, "fp2", "t2")
+    assert second.serials[order[2]] == 3 and second.kept == 1
+    assert [second.serials[k] for k in order[3:5]] == [4, 5]
+    third = allocate(second.records, [order[0]], st, "fp3", "t3", reissue="supersede")
+    assert third.serials == {order[0]: 6} and third.superseded == 1
+    old = next(r for r in third.records if r.key == order[0] and r.serial == 1)
+    assert old.replaced_by == "示工信〔2026〕6号"
+    assert allocate(third.records, [order[0]], st, "fp4", "t4").serials == {order[0]: 6}
+    assert len(t) > len(some)
+
+
+def builder_order(result):  # type: ignore[no-untyped-def]
+    from evaluator.outputs.letter_data import letter_order
+
+    return letter_order(result.table, list(result.scheme.populations))
 
 
 def test_select_keys_by_tier_and_codes(sample_result):
@@ -208,8 +240,9 @@ def test_parallel_batch_with_combined_pdf_matches_the_serial_one(sample_result, 
     assert [p.name for p in par] == [p.name for p in ser] and len(par) == len(keys)
     assert seen and seen[-1] == 1.0 and seen == sorted(seen)
     assert pdf_text(par[3]) == pdf_text(ser[3])
-    pages = sum(len(PdfReader(str(p)).pages) for p in ser)
-    assert len(PdfReader(str(combined)).pages) == pages
+    pages = [len(PdfReader(str(p)).pages) for p in ser]
+    # each letter starts on an odd page: printed on both sides, no two letters share a sheet
+    assert len(PdfReader(str(combined)).pages) == sum(n + n % 2 for n in pages)
     text = flat(pdf_text(combined))
     assert all(flat(t.at[k, "name"]) in text for k in keys)
     assert not list(tmp_path.glob("*.part"))
@@ -249,7 +282,7 @@ def test_font_in_settings_must_work(tmp_path):
 
 
 def test_no_chinese_font_is_a_fix_it_error(monkeypatch, tmp_path):
-    monkeypatch.setattr(fonts_mod, "_system_candidates", lambda: [])
+    monkeypatch.setattr(fonts_mod, "_system_candidates", list)
     monkeypatch.setenv("MUJUN_HOME", str(tmp_path))
     with pytest.raises(InputError) as exc:
         find_cjk_font(settings())

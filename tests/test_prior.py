@@ -106,8 +106,8 @@ def test_letters_show_last_years_tier(small, tmp_path):
     texts = {p: flat(pdf_text(p)) for p in paths}
     up = next(v for v in texts.values() if "企业1" in v)
     stuck = next(v for v in texts.values() if "企业4" in v)
-    assert "上年等级B类（鼓励提升类）（本年升档）" in up
-    assert "上年等级D类（倒逼整治类）（本年持平）" in stuck and "连续D类年数3年" in stuck
+    assert "贵单位上年度评价等级为B类（鼓励提升类），本年度等级上升。" in up
+    assert "贵单位上年度评价等级为D类（倒逼整治类），本年度等级不变。" in stuck and "贵单位已连续3年被评为D类。" in stuck
 
 
 def test_bad_prior_files_are_input_errors(tmp_path):

@@ -174,12 +174,12 @@ def test_a_v3_project_opens_with_an_empty_review_cycle(county, tmp_path):
 
     save_project(county, tmp_path / "v3.mujun")
     con = sqlite3.connect(tmp_path / "v3.mujun")  # make it what a v3 release wrote: no review tables
-    for table in ("resolutions", "stages", "evidence", "objections", "confirmations"):
+    for table in ("resolutions", "stages", "evidence", "objections", "confirmations", "doc_numbers"):
         con.execute(f"DROP TABLE {table}")
     con.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
     con.commit()
     con.close()
-    assert SCHEMA_VERSION == 4
+    assert SCHEMA_VERSION == 5  # v3 → v4 (review cycle) → v5 (文号 register)
     p = load_project(tmp_path / "v3.mujun")
-    assert (p.resolutions, p.stages, p.objections, p.confirmations) == ([], [], [], {})
+    assert (p.resolutions, p.stages, p.objections, p.confirmations, p.doc_numbers) == ([], [], [], {}, [])
     assert p.fingerprint() == county.fingerprint()  # no resolutions: the fingerprint is what it was

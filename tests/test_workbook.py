@@ -35,36 +35,58 @@ def sample_book(sample_result, tmp_path_factory):
 
 def test_sheets_and_every_firm_once(sample_result, sample_book):
     _path, wb = sample_book
-    assert wb.sheetnames == ["全部企业", "A类", "B类", "C类", "D类", "按乡镇汇总", "按行业汇总", "数据核查", "说明"]
-    ws = wb["全部企业"]
-    cols = _columns(ws)
+    assert wb.sheetnames == ["全部企业", "全部数据", "规上A类", "规上B类", "规上C类", "规上D类", "规下A类", "规下B类",
+                             "规下C类", "规下D类", "按乡镇汇总", "按行业汇总", "数据核查", "说明"]
     t = sample_result.table
-    rows = _rows(ws)
-    assert len(rows) == len(t) == 303
-    codes = [r[cols["统一社会信用代码"] - 1].value for r in rows]
-    assert set(c for c in codes if c) == set(t["credit_code"].dropna()) - {None}
-    assert [r[cols["序号"] - 1].value for r in rows] == list(range(1, len(t) + 1))
-    status = {r[cols["统一社会信用代码"] - 1].value: r[cols["评价状态"] - 1].value for r in rows}
+    for name in ("全部企业", "全部数据"):
+        ws = wb[name]
+        cols = _columns(ws)
+        rows = _rows(ws)
+        assert len(rows) == len(t) == 303
+        codes = [r[cols["统一社会信用代码"] - 1].value for r in rows]
+        assert set(c for c in codes if c) == set(t["credit_code"].dropna()) - {None}
+        assert [r[cols["序号"] - 1].value for r in rows] == list(range(1, len(t) + 1))
+    ws = wb["全部数据"]
+    cols = _columns(ws)
+    status = {r[cols["统一社会信用代码"] - 1].value: r[cols["评价状态"] - 1].value for r in _rows(ws)}
     assert sum(1 for v in status.values() if v == "参评") == int(t["population"].notna().sum())
 
 
-def test_tier_sheets_hold_exactly_the_firms_of_that_final_tier(sample_result, sample_book):
+def test_printed_list_has_readable_columns_and_plain_words(sample_book):
+    _path, wb = sample_book
+    ws = wb["全部企业"]
+    cols = _columns(ws)
+    assert len(cols) <= 16  # 53 columns fitted to one page printed ~1.8 pt high
+    assert sum(ws.column_dimensions[openpyxl.utils.get_column_letter(c)].width for c in cols.values()) < 200
+    industries = {r[cols["所属行业"] - 1].value for r in _rows(ws)}
+    assert "3311 金属结构制造" in industries and not any(str(v).startswith("C") for v in industries if v)
+    text = " ".join(str(c.value) for row in ws.iter_rows() for c in row if c.value is not None)
+    for word in ("一票否决", "（保护", "名称:", "不大于", "属免评行业"):
+        assert word not in text, word
+    assert "发生安全生产事故，由A类调整为C类。" in text
+    head = ws.oddHeader.left.text or ""
+    assert "示范县2025年度亩均效益综合评价" in head
+
+
+def test_tier_sheets_are_split_by_population_and_ranked_within_it(sample_result, sample_book):
     _path, wb = sample_book
     t = sample_result.table
-    for label in "ABCD":
-        ws = wb[f"{label}类"]
-        cols = _columns(ws)
-        got = sorted(r[cols["统一社会信用代码"] - 1].value for r in _rows(ws))
-        want = sorted(t.loc[t["tier"] == label, "credit_code"])
-        assert got == want and len(got) > 0, label
-        assert all(r[cols["最终等级"] - 1].value == label for r in _rows(ws))
-        pops = {r[cols["参评群体"] - 1].value for r in _rows(ws)}
-        assert pops == {"规上企业", "规下企业"}
+    for pid, short in (("above", "规上"), ("below", "规下")):
+        ranks = []
+        for label in "ABCD":
+            ws = wb[f"{short}{label}类"]
+            cols = _columns(ws)
+            got = sorted(r[cols["统一社会信用代码"] - 1].value for r in _rows(ws))
+            want = sorted(t.loc[(t["tier"] == label) & (t["population"] == pid), "credit_code"])
+            assert got == want and len(got) > 0, (pid, label)
+            assert all(r[cols["最终等级"] - 1].value == label for r in _rows(ws))
+            ranks += [r[cols["全县排名"] - 1].value for r in _rows(ws) if r[cols["初评等级"] - 1].value == label]
+        assert ranks == sorted(ranks) and ranks[0] == 1  # one ranking per population, never restarting
 
 
 def test_numbers_are_numbers_with_unit_formats_and_missing_is_blank(sample_result, sample_book):
     _path, wb = sample_book
-    ws = wb["全部企业"]
+    ws = wb["全部数据"]
     cols = _columns(ws)
     t = sample_result.table
     col = cols["亩均税收（万元/亩）"]
@@ -92,6 +114,8 @@ def test_numbers_are_numbers_with_unit_formats_and_missing_is_blank(sample_resul
 
 def test_print_setup_and_frozen_header(sample_book):
     _path, wb = sample_book
+    full = wb["全部数据"]
+    assert not full.sheet_properties.pageSetUpPr or not full.sheet_properties.pageSetUpPr.fitToPage
     ws = wb["全部企业"]
     assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == 9
     assert ws.freeze_panes == "D4"
@@ -111,12 +135,42 @@ def test_summaries_and_data_check_list(sample_result, sample_book):
     assert any(str(r[1].value).startswith("33 金属制品业") for r in _rows(ws))
     ws = wb["数据核查"]
     assert len(_rows(ws)) == len(sample_result.issues)
+    assert not any(str(c.value).startswith("名称:") for row in ws.iter_rows() for c in row if c.value)
     levels = [r[1].value for r in _rows(ws)]
     assert levels.index("错误") < levels.index("警告") < levels.index("提示")
     # calamine (what WPS-like readers and our own importer use) reads every sheet
     cwb = CalamineWorkbook.from_path(str(path))
     for name in cwb.sheet_names:
         assert cwb.get_sheet_by_name(name).to_python()
+
+
+@pytest.mark.parametrize("sheet, group", [("按乡镇汇总", "乡镇（街道）"), ("按行业汇总", "行业大类")])
+def test_totals_add_up_and_sit_outside_the_filter(sample_result, sample_book, sheet, group):
+    _path, wb = sample_book
+    ws = wb[sheet]
+    cols = _columns(ws)
+    rows = [[c.value for c in r] for r in _rows(ws)]
+    data = [r for r in rows if r[cols[group] - 1] != "合计"]
+    totals = [r for r in rows if r[cols[group] - 1] == "合计"]
+    assert rows[len(data):] == totals  # every 合计 after all data rows
+    for tot in totals:
+        pop = tot[cols["参评群体"] - 1]
+        part = [r for r in data if r[cols["参评群体"] - 1] == pop]
+        for name in ("企业数", "参评企业数", "A类", "B类", "C类", "D类"):
+            assert tot[cols[name] - 1] == sum(r[cols[name] - 1] for r in part), (pop, name)
+    assert sum(t[cols["企业数"] - 1] for t in totals) == len(sample_result.table)
+    last = int(ws.auto_filter.ref.split(":")[1].lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+    assert last == HEADER_ROW + len(data)
+
+
+def test_wrapped_rows_get_a_height_and_the_method_is_described_in_words(sample_book):
+    _path, wb = sample_book
+    ws = wb["说明"]
+    text = " ".join(str(c.value) for row in ws.iter_rows() for c in row if c.value is not None)
+    assert "1224" not in text and "其后的名次顺延" in text and "最高为权重的2倍" in text
+    tall = [r for r, d in ws.row_dimensions.items() if d.height and d.height > 14]
+    assert tall  # long explanations do not run into the next row in LibreOffice or WPS
+    assert any("A1" in str(r) for r in ws.merged_cells.ranges)
 
 
 def test_hostile_names_stay_text_in_every_reader(tmp_path):
@@ -137,9 +191,9 @@ def test_hostile_names_stay_text_in_every_reader(tmp_path):
                     seen.add(cell.value)
     assert seen == set(HOSTILE.values())
     cwb = CalamineWorkbook.from_path(str(path))
-    names = {r[2] for r in cwb.get_sheet_by_name("全部企业").to_python()[HEADER_ROW:]}
+    names = {r[2] for r in cwb.get_sheet_by_name("全部数据").to_python()[HEADER_ROW:]}
     assert set(HOSTILE.values()) <= names
-    towns = {r[3] for r in cwb.get_sheet_by_name("全部企业").to_python()[HEADER_ROW:]}
+    towns = {r[3] for r in cwb.get_sheet_by_name("全部数据").to_python()[HEADER_ROW:]}
     assert "A&B<i>镇</i>" in towns
 
 

@@ -106,7 +106,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         return EXIT_INPUT
     if project is not None:
         status = max(status, project_commands.save_evaluated(project, result, args, _print))
-    return max(status, outputs_cli.write_outputs(result, args, _print))
+    return max(status, outputs_cli.write_outputs(result, args, _print, project, args.project if project else None))
 
 
 def _report(result, min_level: str) -> None:

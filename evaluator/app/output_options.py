@@ -28,6 +28,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--letters-codes", metavar="代码,…", help="只生成这些统一社会信用代码企业的告知书（逗号分隔）")
     g.add_argument("--letters-notices", action="store_true", default=None,
                    help="同时为未参评企业（免评、数据不全、不在评价范围）生成情况告知书")
+    g.add_argument("--stage", metavar="文字", default="",
+                   help="印在告知书标题下和分类名单页眉中的阶段说明，如 初评结果（不给则为正式结果）")
+    g.add_argument("--reissue", choices=("keep", "supersede"), default="keep",
+                   help="项目中已登记文号的企业再次生成告知书时：keep 沿用原文号（默认，重印同一份告知书）；"
+                        "supersede 作废原文号并重新编号（复核后更正的告知书）")
     g.add_argument("--summary-pdf", metavar="PATH", help="写出汇总报告（PDF）")
     g.add_argument("--prior", metavar="FILE", help="上年评价结果（本软件输出的 .json 或分类名单 .xlsx），用于上年等级、等级变化和连续 D 类年数")
     g.add_argument("--settings", metavar="PATH", help="输出设置文件（TOML：评价机关、文号、申诉方式、字体等），默认用已保存的设置")
@@ -95,8 +100,10 @@ def _letter_keys(result: RunResult, args: argparse.Namespace, print_fn: PrintFn)
     return select_keys(result, tier, town, codes)
 
 
-def write_outputs(result: RunResult, args: argparse.Namespace, print_fn: PrintFn) -> int:
-    """Write every output asked for; returns the worst exit status."""
+def write_outputs(result: RunResult, args: argparse.Namespace, print_fn: PrintFn, project: Any = None,
+                  project_path: str | None = None) -> int:
+    """Write every output asked for; returns the worst exit status. With a `project`, the 文号 of
+    the letters are allocated against its register and the project is saved to `project_path`."""
     status = EXIT_OK
     letter_options = (any(getattr(args, a, None) for a in ("letters_tier", "letters_township", "letters_codes",
                                                           "letters_notices"))
@@ -111,11 +118,11 @@ def write_outputs(result: RunResult, args: argparse.Namespace, print_fn: PrintFn
     except InputError as exc:
         print_fn(f"错误：{exc}", err=True)
         return max(status, EXIT_INPUT)
-    fingerprint = None
     if args.xlsx:
         from ..outputs.workbook import write_workbook
 
-        status = max(status, write_one(lambda: write_workbook(result, args.xlsx, settings),
+        status = max(status, write_one(lambda: write_workbook(result, args.xlsx, settings,
+                                                              stage=_stage_label(result, args)),
                                         f"已写出分类名单：{args.xlsx}", print_fn))
     if (args.letters or args.summary_pdf) and not _font_usable(settings, print_fn):
         return EXIT_INPUT  # the PDFs cannot be made; said once, not once per PDF
@@ -128,13 +135,20 @@ def write_outputs(result: RunResult, args: argparse.Namespace, print_fn: PrintFn
         if forced:
             print_fn(f"警告：已强制放行 {len(forced)} 家数据问题尚未处理的企业，理由：{forced[0].reason}", err=True)
         args._mujun_forced = forced
-        status = max(status, _write_letters(result, args, settings, fingerprint, print_fn))
+        status = max(status, _write_letters(result, args, settings, print_fn, project, project_path))
     if args.summary_pdf:
         from ..outputs.summary_pdf import write_summary_pdf
 
         status = max(status, write_one(lambda: write_summary_pdf(result, args.summary_pdf, settings),
                                         f"已写出汇总报告：{args.summary_pdf}", print_fn))
     return status
+
+
+def _stage_label(result: RunResult, args: argparse.Namespace) -> str:
+    """`--stage` as given, else what the project's current stage prints ("" for the final result)."""
+    from ..project.review import stage_print_label
+
+    return getattr(args, "stage", "") or stage_print_label(result.stage)
 
 
 def _font_usable(settings: Any, print_fn: PrintFn) -> bool:
@@ -190,8 +204,23 @@ def write_one(write: Callable[[], object], done: str, print_fn: PrintFn) -> int:
     return EXIT_OK
 
 
-def _write_letters(result: RunResult, args: argparse.Namespace, settings: Any, fingerprint: str | None,
-                   print_fn: PrintFn) -> int:
+def _allocate(result: RunResult, args: argparse.Namespace, settings: Any, keys: list[str] | None, project: Any
+              ) -> Any:
+    """The 文号 of this batch against the project's register (None without a project)."""
+    if project is None:
+        return None
+    from ..outputs.doc_numbers import allocate
+    from ..outputs.letters import issued_keys
+    from ..pipeline.fingerprint import data_fingerprint
+    from ..project.model import now_text
+
+    issued = issued_keys(result, keys, settings.status_notices if args.letters_notices is None else args.letters_notices)
+    return allocate(project.doc_numbers, issued, settings, data_fingerprint(result), now_text(),
+                    getattr(args, "reissue", "keep") or "keep")
+
+
+def _write_letters(result: RunResult, args: argparse.Namespace, settings: Any, print_fn: PrintFn,
+                   project: Any = None, project_path: str | None = None) -> int:
     from pathlib import Path
 
     from ..outputs.letters import write_letters
@@ -208,12 +237,24 @@ def _write_letters(result: RunResult, args: argparse.Namespace, settings: Any, f
     if args.letters_combined is not None:
         combined = Path(args.letters_combined) if args.letters_combined else Path(args.letters) / "评价结果告知书（合订本）.pdf"
     started = time.perf_counter()
+    allocation = _allocate(result, args, settings, keys, project)
     try:
         batch = write_letters(result, args.letters, settings, keys=keys, combined_path=combined,
-                              fingerprint=fingerprint, notices=args.letters_notices)
+                              notices=args.letters_notices, numbers=allocation.serials if allocation else None,
+                              stage=_stage_label(result, args))
     except InputError as exc:
         print_fn(f"错误：{exc}", err=True)
         return EXIT_INPUT
+    if allocation is not None and project_path:
+        from ..project.file import save_project
+
+        project.record_doc_numbers(allocation, str(args.letters))
+        try:
+            save_project(project, project_path, result)
+        except InputError as exc:
+            print_fn(f"错误：告知书已生成，但文号未能登记到项目文件：{exc}", err=True)
+            return EXIT_INPUT
+        print_fn(f"已在项目中登记文号：{allocation.summary()}")
     elapsed = time.perf_counter() - started
     print_fn(f"已生成告知书 {len(batch)} 份（用时 {elapsed:.1f} 秒）：{args.letters}")
     report_held(result, batch.held, "告知书", print_fn)

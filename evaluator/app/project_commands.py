@@ -104,7 +104,7 @@ def cmd_report(args: argparse.Namespace, print_: PrintFn) -> int:
     if args.json and outputs_cli.write_one(lambda: write_json(result, args.json), f"已写出结果：{args.json}", print_):
         return EXIT_INPUT
     args._mujun_who = (project.user, now_text())
-    status = max(status, outputs_cli.write_outputs(result, args, print_))
+    status = max(status, outputs_cli.write_outputs(result, args, print_, project, args.project))
     return max(status, _record_forced(project, args, result, print_))
 
 

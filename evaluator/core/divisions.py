@@ -30,3 +30,26 @@ def division_label(code: str | None) -> str:
         return ""
     name = DIVISION_NAMES.get(str(code))
     return f"{code} {name}" if name else str(code)
+
+
+def industry_code(raw: str | None) -> str:
+    """The 4-digit class code as printed: `C3311`, ` 3311 ` and `3311.0` all become `3311`."""
+    t = str(raw or "").strip().upper()
+    t = t[1:] if t[:1].isalpha() else t
+    t = t.removesuffix(".0")
+    return t
+
+
+def industry_label(raw: str | None) -> str:
+    """`3311 金属结构制造`; for a class not in GB/T 4754-2017, the code and its division
+    (`1810（18 纺织服装、服饰业）`); "" for none."""
+    from .industry_classes import CLASS_NAMES
+
+    code = industry_code(raw)
+    if not code:
+        return ""
+    name = CLASS_NAMES.get(code)
+    if name:
+        return f"{code} {name}"
+    div = code[:2]
+    return f"{code}（{division_label(div)}）" if div in DIVISION_NAMES else code

@@ -317,7 +317,8 @@ def evaluate(ent: pd.DataFrame, scheme: Scheme, year: int,
             bench, pop_b = _benchmark_values(rule, num, den, v, ok, divisions[m])
             benchmarks[pid][rule.id] = pop_b
             if k and not ok.any():
-                issues.append(Issue("warning", f"{pop.label}中没有一家企业可以计算“{info.label}”（缺少{info.formula()}所需数据），该指标全部按缺失规则计分",
+                done = ("无法取平均得分，该指标全部按 0 分计" if rule.missing == "average" else "该指标全部按 0 分计")
+                issues.append(Issue("warning", f"{pop.label}中没有一家企业可以计算“{info.label}”（缺少{info.formula()}所需数据），{done}",
                                     code="indicator_not_computable"))
             elif k and rule.normalise == "ratio" and not (np.isfinite(pop_b) and pop_b > 0):
                 issues.append(Issue("warning", f"{pop.label}“{info.label}”的基准值不大于 0（{pop_b:g}），该指标全部得 0 分",

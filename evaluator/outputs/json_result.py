@@ -14,6 +14,7 @@ from ..core.issues import InputError, Issue
 from ..core.values import finite_or_none
 from ..merge.tables import NAME_KEY_PREFIX
 from ..method.indicators import INDICATOR_IDS
+from ..pipeline.fingerprint import data_fingerprint
 from ..pipeline.run import RunResult
 
 
@@ -94,6 +95,7 @@ def to_json_dict(result: RunResult, lazy: bool = False) -> dict[str, Any]:
         "scheme_version": s.version,
         "scheme_fingerprint": s.fingerprint,
         "year": result.year,
+        "data_fingerprint": data_fingerprint(result),
         "summary": _clean(result.evaluation.summary),
         "enterprises": enterprises,
         "issues": issues,

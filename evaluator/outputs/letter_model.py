@@ -19,6 +19,7 @@ class IndicatorLine:
     note: str
     ratio: float | None  # value / benchmark, for the chart
     cap: float | None = None  # the ratio at which the score stops growing
+    ratio_text: str = ""  # value / benchmark as printed in the table (enough digits to reproduce the score)
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,9 @@ class LetterData:
     addressee: str
     body: tuple[str, ...]
     identity: tuple[tuple[str, str], ...]
+    layout: str = "official"  # `official` (GB/T 9704) or `compact`
+    stage: str = ""  # e.g. "初评结果", printed under the title; "" for the final result
+    result: tuple[str, ...] = ()  # the result in sentences: score, rank, tier, any adjustment, prior year
     tier_label: str = ""
     tier_index: int = 0  # 0 for the best tier; picks the tier colour
     indicators: tuple[IndicatorLine, ...] = ()
@@ -43,6 +47,8 @@ class LetterData:
     penalty_total: str = ""
     penalty: tuple[tuple[str, str], ...] = ()
     total: str = ""
+    score_notes: tuple[str, ...] = ()  # what was done where the rule alone does not explain a figure
+    method: tuple[str, ...] = ()  # the scoring rules of the scheme in force, in sentences
     ranks: tuple[str, ...] = ()
     tier_lines: tuple[tuple[str, str], ...] = ()
     policies: str = ""
@@ -57,9 +63,11 @@ class LetterData:
 
     def text(self) -> str:
         """Everything printed, for glyph checks."""
-        parts = [self.doc_number, self.title, self.addressee, *self.body, *(a + b for a, b in self.identity),
-                 *(i.label + i.unit + i.value + i.benchmark + i.note for i in self.indicators),
-                 *(a + b for a, b in self.bonus + self.penalty), self.bonus_note, *self.ranks,
-                 *(a + b for a, b in self.tier_lines), self.policies, *self.headings.values(),
-                 self.policies_intro, *self.appeal, self.closing, self.authority, self.date, self.footer]
+        parts = [self.doc_number, self.title, self.stage, self.addressee, *self.body, *self.result,
+                 *(a + b for a, b in self.identity),
+                 *(i.label + i.unit + i.value + i.benchmark + i.ratio_text + i.note for i in self.indicators),
+                 *(a + b for a, b in self.bonus + self.penalty), self.bonus_note, *self.ranks, *self.score_notes,
+                 *self.method, *(a + b for a, b in self.tier_lines), self.policies, *self.headings.values(),
+                 self.policies_intro, *self.appeal, self.closing, self.authority, self.date, self.footer,
+                 "—0123456789"]
         return "".join(parts)

@@ -41,27 +41,35 @@ PLACEHOLDERS: dict[str, str] = {
     "申诉地址": "设置中的申诉地址",
     "联系电话": "设置中的联系电话",
     "评价状态": "参评 / 免评 / 数据不全 / 不在评价范围",
-    "状态原因": "未参评的原因，如“用地面积不足 5 亩”",
+    "状态原因": "未参评的原因（一句话），如“贵单位为规下企业，用地面积 2.00 亩，不足评价方案规定的 5 亩，不在本年度评价范围”",
 }
+
+
+LAYOUTS = {"official": "公文版式（GB/T 9704：正文 3 号字，版心 156 × 225 毫米）", "compact": "紧凑版式（正文小四号字）"}
 
 
 @dataclass(frozen=True)
 class LetterTemplate:
+    layout: str = "official"
     title: str = "{评价年度}年度亩均效益综合评价结果告知书"
     addressee: str = "{企业名称}："
-    body: str = "根据《{方案名称}》，{评价机关}对{县名}工业企业{评价年度}年度亩均效益情况进行了综合评价。现将贵单位的评价结果告知如下。"
-    heading_scores: str = "一、评价指标及得分"
-    chart_caption: str = "各项评价指标与基准值之比（虚线为基准值 1.0 倍）"
-    heading_result: str = "二、综合得分、排名及分类"
+    body: str = ("根据《{方案名称}》，{评价机关}依据统计、税务、自然资源和供电等单位提供的数据，"
+                 "对贵单位{评价年度}年度亩均效益进行了综合评价，结果如下：")
+    heading_result: str = "一、评价结果"
+    result: str = "贵单位综合得分{综合得分}分，在{排名范围}{参评企业数}家{参评群体}中排第{排名}名，评价等级为{等级全称}。"
+    heading_scores: str = "二、评价指标及得分"
+    chart_caption: str = "各项指标与基准值之比（虚线为基准值）"
+    heading_method: str = "计分办法"
     heading_policies: str = "三、适用政策"
     heading_appeal: str = "四、异议复核"
-    policies_intro: str = "根据评价结果，贵单位适用以下差别化政策："
-    appeal: str = ("如对评价结果有异议，请自本告知书发文之日起{申诉期限}日内（即{申诉截止日期}前），向{申诉受理部门}提出书面复核申请。"
-                   "受理地址：{申诉地址}；联系电话：{联系电话}。")
+    policies_intro: str = "贵单位适用以下政策："
+    appeal: str = ("如对评价结果有异议，请于{申诉截止日期}前向{申诉受理部门}提出书面复核申请，并附相关证明材料；"
+                   "逾期未提出的，视为无异议。地址：{申诉地址}；电话：{联系电话}。")
     closing: str = "特此告知。"
     notice_title: str = "{评价年度}年度亩均效益综合评价情况告知书"
-    notice_body: str = ("经核查，贵单位未参加{评价年度}年度亩均效益综合评价，情况为：{评价状态}（{状态原因}）。"
-                        "如有异议，请自本告知书发文之日起{申诉期限}日内向{申诉受理部门}提出。联系电话：{联系电话}。")
+    notice_body: str = ("根据《{方案名称}》，{评价机关}对{县名}工业企业{评价年度}年度亩均效益情况进行了综合评价。"
+                        "经核查，{状态原因}。\n\n如对上述情况有异议，或有需要补充、更正的数据，请于{申诉截止日期}前向"
+                        "{申诉受理部门}提出，并附相关证明材料。受理地址：{申诉地址}；联系电话：{联系电话}。")
     source: str = ""
 
     def fill(self, key: str, values: dict[str, str]) -> str:
@@ -104,6 +112,9 @@ def parse_letter_template(text: str, source: str = "模板") -> LetterTemplate:
             raise InputError(f"告知书模板 {source}：“{k}”应为文字（用英文引号或三引号括起）")
         _check_text(v, k, source)
         changes[k] = v
+    if "layout" in changes and changes["layout"] not in LAYOUTS:
+        raise InputError(f"告知书模板 {source}：“layout”应为 {' 或 '.join(LAYOUTS)}"
+                         f"（{'；'.join(f'{k}：{v}' for k, v in LAYOUTS.items())}），实际为“{changes['layout']}”")
     tpl = replace(LetterTemplate(), source=source, **changes)
     for k in TEMPLATE_KEYS:
         _check_text(getattr(tpl, k), k, source)

@@ -3,8 +3,9 @@ combined PDF for printing, using all cores for large batches.
 
 Only evaluated firms get a letter by default; exempt, incomplete and out-of-scope firms get a
 short status notice (情况告知书) only when asked for (`notices=True` or the settings' `status_notices`).
-Serial numbers (文号 and the file-name prefix) are fixed by the firm's place in the whole result,
-so regenerating the letters of one township gives them the same numbers as the full batch.
+A 文号 (and the file-name prefix) is given only to a letter actually issued: a batch is numbered
+in `letter_order` (population, county rank, then credit code), and a project records the numbers
+(`doc_numbers`) so a later batch or a re-issue after 复核 continues or keeps them explicitly.
 """
 
 from __future__ import annotations
@@ -26,10 +27,9 @@ from ..clean.codes import normalise_codes
 from ..core.issues import Cancelled, InputError
 from ..core.progress import CancelFn, ProgressFn
 from ..pipeline.run import RunResult
-from .fingerprint import data_fingerprint
 from .fonts import PdfFonts, find_cjk_font, pdf_fonts
 from .gate import release_gate
-from .letter_data import LetterBuilder
+from .letter_data import LetterBuilder, letter_order
 from .letter_model import LetterData
 from .letter_pdf import (
     init_worker,
@@ -55,6 +55,7 @@ class LetterBatch(list[Path]):
         self.held: list[str] = []  # keys held back by the release gate (`gate.release_gate`)
         self.warnings: list[str] = []
         self.combined: Path | None = None
+        self.numbers: dict[str, int] = {}  # the 文号 serial of each letter written, by enterprise key
 
 
 def select_keys(result: RunResult, tier: str | None = None, township: str | None = None,
@@ -117,15 +118,31 @@ def default_workers() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
+def issued_keys(result: RunResult, keys: Sequence[str] | None, notices: bool) -> list[str]:
+    """The firms of a batch that get a letter, in `letter_order` (the order 文号 are given in):
+    every selected firm that was evaluated, and the others only when notices are asked for; never a
+    firm the release gate holds."""
+    order = letter_order(result.table, list(result.scheme.populations))
+    wanted = None if keys is None else {str(k) for k in keys}
+    evaluated = dict(zip(result.table.index.astype(str), result.table["population"].notna()))
+    held = release_gate(result).held  # a held firm gets no letter, so it takes no number
+    return [k for k in order if (wanted is None or k in wanted) and (evaluated[k] or notices) and k not in held]
+
+
 def write_letters(result: RunResult, out_dir: str | Path, settings: Settings | None = None,
                   keys: Sequence[str] | None = None, combined_path: str | Path | None = None,
-                  fingerprint: str | None = None, progress: ProgressFn | None = None,
-                  cancel: CancelFn | None = None, *, notices: bool | None = None,
-                  workers: int | None = None) -> LetterBatch:
+                  progress: ProgressFn | None = None, cancel: CancelFn | None = None, *,
+                  notices: bool | None = None, workers: int | None = None,
+                  numbers: dict[str, int] | None = None, stage: str = "") -> LetterBatch:
     """Write one PDF per selected firm into `out_dir` (all firms when `keys` is None).
 
+    `numbers`: the 文号 serial of each firm (from `doc_numbers.allocate`, which records them in the
+    project); without it the letters issued are numbered consecutively from the settings' first
+    serial in `letter_order`, and firms not issued a letter take no number. `stage`: a label
+    printed under the title, e.g. "初评结果" ("" for the final result).
+
     Returns the paths written (a `LetterBatch`, which is a list of paths that also carries the
-    skipped firms and warnings). Raises `InputError` for a missing font, a bad template or an
+    skipped firms, warnings and the serial given to each letter). Raises `InputError` for a missing font, a bad template or an
     unwritable folder, and `Cancelled` when `cancel()` turns true (letters already written stay).
     """
     settings = settings or load_settings()
@@ -133,23 +150,31 @@ def write_letters(result: RunResult, out_dir: str | Path, settings: Settings | N
     fonts = pdf_fonts(choice)
     template = load_letter_template(settings.letter_template)
     notices = settings.status_notices if notices is None else notices
-    asked = None if keys is None else {str(k) for k in keys}
-    builder = LetterBuilder(result, settings, template, fingerprint or data_fingerprint(result), only=asked)
+    order = letter_order(result.table, list(result.scheme.populations))
+    known = set(order)
+    wanted = known if keys is None else {str(k) for k in keys}
     batch = LetterBatch()
-    wanted = set(builder.order) if asked is None else asked
-    batch.unknown = sorted(wanted - set(builder.order))
-    items: list[LetterData] = []
+    batch.unknown = sorted(wanted - known)
+    evaluated = dict(zip(result.table.index.astype(str), result.table["population"].notna()))
     held = release_gate(result).held  # no letter over a finding left open
-    for key in builder.order:
+    issued = []
+    for key in order:
         if key not in wanted:
             continue
         if key in held:
             batch.held.append(key)
             continue
-        if not builder.evaluated(key) and not notices:
+        if not evaluated[key] and not notices:
             batch.skipped.append(key)
             continue
-        items.append(builder.build(key))
+        issued.append(key)
+    if numbers is not None:
+        missing = [k for k in issued if k not in numbers]
+        if missing:
+            raise InputError(f"有 {len(missing)} 家企业尚未分配文号，未生成告知书")
+    builder = LetterBuilder(result, settings, template, only=issued, numbers=numbers, stage=stage)
+    batch.numbers = {k: builder.serial[k] for k in issued}
+    items: list[LetterData] = [builder.build(key) for key in issued]
     texts = [d.text() for d in items]
     prelude = common_characters(texts, fonts)
     items = [replace(d, prelude=prelude) for d in items]

@@ -8,6 +8,7 @@ letter starts and which footer it carries.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from reportlab.lib import colors
@@ -118,8 +119,26 @@ class SectionMark(Flowable):
         self.canv.mark_section(self.footer)  # type: ignore[attr-defined]
 
 
-def footer_canvas(fonts: PdfFonts, default_footer: tuple[str, ...] = ()) -> type[Canvas]:
-    """A canvas class that draws footers and per-section page numbers when the file is saved."""
+@dataclass(frozen=True)
+class PageStyle:
+    """Where a document's footer goes and how its pages are numbered.
+
+    `count`: "第 1 页 共 2 页" at the right (reports, the compact letter). `dash`: GB/T 9704's
+    "— 1 —" in 4号 figures 7 mm below the text block, odd pages at the right and even pages at the
+    left, each one character in from the edge of the block."""
+
+    margin_l: float = MARGIN_L
+    margin_r: float = MARGIN_R
+    margin_b: float = MARGIN_B
+    numbers: str = "count"
+
+
+def footer_canvas(fonts: PdfFonts, default_footer: tuple[str, ...] = (), style: PageStyle | None = None) -> type[Canvas]:
+    """A canvas class that draws footers and per-section page numbers when the file is saved.
+
+    `blank_page()` adds a page with nothing on it (no number, no footer), so that in a combined
+    PDF printed on both sides every letter starts on a new sheet."""
+    st = style or PageStyle()
 
     class FooterCanvas(Canvas):
         def __init__(self, *args: Any, **kwargs: Any):
@@ -129,9 +148,17 @@ def footer_canvas(fonts: PdfFonts, default_footer: tuple[str, ...] = ()) -> type
             super().__init__(*args, **kwargs)
             self._pages: list[dict[str, Any]] = []
             self._starts: dict[int, tuple[str, ...]] = {}
+            self._blank: set[int] = set()
 
         def mark_section(self, footer: tuple[str, ...]) -> None:
             self._starts[len(self._pages) + 1] = footer
+
+        def pages_so_far(self) -> int:
+            return len(self._pages)
+
+        def blank_page(self) -> None:
+            self._blank.add(len(self._pages) + 1)
+            self.showPage()
 
         def showPage(self) -> None:
             self._pages.append(dict(self.__dict__))
@@ -147,9 +174,11 @@ def footer_canvas(fonts: PdfFonts, default_footer: tuple[str, ...] = ()) -> type
             for page_state in self._pages:
                 self.__dict__.update(page_state)
                 page = self._pageNumber
-                i = max(j for j, s in enumerate(starts) if s <= page)
-                first, end = bounds[i], bounds[i + 1] - 1
-                self._draw_footer(self._starts.get(first, default_footer), page - first + 1, end - first + 1)
+                if page not in self._blank:
+                    i = max(j for j, s in enumerate(starts) if s <= page)
+                    first, end = bounds[i], bounds[i + 1] - 1
+                    shown = sum(1 for p in range(first, end + 1) if p not in self._blank)
+                    self._draw_footer(self._starts.get(first, default_footer), page - first + 1, shown)
                 Canvas.showPage(self)
             Canvas.save(self)
 
@@ -158,14 +187,29 @@ def footer_canvas(fonts: PdfFonts, default_footer: tuple[str, ...] = ()) -> type
             self.setFillColor(GREY)
             self.setStrokeColor(RULE)
             self.setLineWidth(0.4)
-            top = MARGIN_B - 7 * mm
-            self.line(MARGIN_L, top + 9, PAGE_W - MARGIN_R, top + 9)
-            y = top
-            for line in lines:
-                fonts.draw(self, MARGIN_L, y, line, 7)
-                y -= 9
-            fonts.draw(self, PAGE_W - MARGIN_R, top - 9 * (max(len(lines), 1) - 1), f"第 {page} 页 共 {pages} 页", 8,
-                       align="right")
+            right = PAGE_W - st.margin_r
+            if st.numbers == "dash":
+                y = st.margin_b - 7 * mm - 14 * 0.8
+                text = f"— {page} —"
+                self.setFillColor(INK)
+                if page % 2:
+                    fonts.draw(self, right - 14, y, text, 14, align="right")
+                else:
+                    fonts.draw(self, st.margin_l + 14, y, text, 14)
+                self.setFillColor(GREY)
+                y -= 16
+                for line in lines:
+                    fonts.draw(self, st.margin_l, y, line, 7.5)
+                    y -= 9
+            else:
+                top = st.margin_b - 7 * mm
+                self.line(st.margin_l, top + 9, right, top + 9)
+                y = top
+                for line in lines:
+                    fonts.draw(self, st.margin_l, y, line, 7)
+                    y -= 9
+                fonts.draw(self, right, top - 9 * (max(len(lines), 1) - 1), f"第 {page} 页 共 {pages} 页", 8,
+                           align="right")
             self.restoreState()
 
     return FooterCanvas

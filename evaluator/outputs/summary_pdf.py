@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
@@ -29,12 +30,13 @@ from reportlab.platypus import (
 )
 
 from ..core.divisions import division_label
-from ..core.issues import InputError
+from ..core.issues import LEVEL_LABELS, InputError
+from ..merge.tables import NAME_KEY_PREFIX
 from ..method.evaluate import STATUS_LABELS
 from ..method.indicators import INDICATOR_BY_ID, INDICATORS, format_number
 from ..method.scheme import Population
+from ..pipeline.fingerprint import data_fingerprint, verification_code
 from ..pipeline.run import RunResult
-from .fingerprint import data_fingerprint
 from .fonts import PdfFonts, find_cjk_font, pdf_fonts
 from .letter_data import date_text
 from .pdf_common import (
@@ -173,27 +175,34 @@ class _Report:
             self.p(f"{s.county}{r.year}年度工业企业亩均效益综合评价汇总报告", "report_title"),
             self.p(f"{s.authority}　{date_text(s.issue_day())}", "docnum"),
         ]
-        total = sum(e["total"] for e in summary.values())
-        evaluated = sum(e["evaluated"] for e in summary.values())
-        parts = "、".join(f"{e['label']} {e['total']} 家" for e in summary.values() if e["total"])
-        out.append(self.p(f"本次评价依据《{r.scheme.name}》（编号 {r.scheme.id}，版本 {r.scheme.version}），"
-                          f"对{s.county}{r.year}年度工业企业亩均效益情况进行综合评价。共涉及工业企业 {total} 家"
-                          f"（{parts or '无'}），其中参评 {evaluated} 家。各项指标的“全县平均”为参评企业"
-                          "合计值之比（Σ分子 ÷ Σ分母）。"))
+        self.skip = artefacts(r)
+        self.counted = _counted(r, set(self.skip))
+        c = self.counted
+        total = len(c)
+        evaluated = int(c["population"].notna().sum())
+        parts = "、".join(f"{p.label}{int((c['_member'] == pid).sum())}家" for pid, p in pops.items())
+        out.append(self.p(f"本次评价依据《{r.scheme.name}》（{r.scheme.version} 版），对{s.county}{r.year}年度工业企业"
+                          f"亩均效益情况进行综合评价。共涉及工业企业{total}家（{parts or '无'}），其中参评{evaluated}家。"
+                          "各项指标的“全县平均”为参评企业合计数之比（如亩均税收 = 实缴税金合计 ÷ 用地面积合计）。"
+                          + (f"另有{len(self.skip)}条记录只见于一个部门的数据且无法与其他数据对应，"
+                             "未计入企业数，列于第七部分待核实。" if self.skip else "")))
         out += self._status_section(summary)
         out += self._tier_section(summary, pops)
         out += self._benchmark_section(summary, pops)
         out += self._group_section(summary, pops, "by_township", "四、分乡镇（街道）情况", "乡镇（街道）")
         out += self._group_section(summary, pops, "by_industry", "五、分行业（大类）情况", "行业大类")
+        out += self._prior_section(pops)
+        out += self._errors_section()
         return out
 
     def _status_section(self, summary: dict[str, Any]) -> list[Flowable]:
         head = ["企业类别", "企业总数", *STATUS_LABELS.values()]
         rows = [head]
-        for e in summary.values():
-            rows.append([e["label"], str(e["total"]), *(str(e.get(k, 0)) for k in STATUS_LABELS)])
-        rows.append(["合计", str(sum(e["total"] for e in summary.values())),
-                     *(str(sum(e.get(k, 0) for e in summary.values())) for k in STATUS_LABELS)])
+        c = self.counted
+        for pid, pop in self.r.scheme.populations.items():
+            m = c[c["_member"] == pid]
+            rows.append([pop.label, str(len(m)), *(str(int((m["status"] == k).sum())) for k in STATUS_LABELS)])
+        rows.append(["合计", str(len(c)), *(str(int((c["status"] == k).sum())) for k in STATUS_LABELS)])
         w = FRAME_W / len(head)
         return [self.p("一、参评情况", "heading"),
                 self.table(rows, [w] * len(head), number_cols=range(1, len(head)),
@@ -245,32 +254,109 @@ class _Report:
 
     def _group_section(self, summary: dict[str, Any], pops: dict[str, Population], key: str, title: str,
                        group_label: str) -> list[Flowable]:
+        """Counts per township (in the order of the input) or industry, then the indicators in a
+        table of their own so that no header wraps to more than two lines."""
         out: list[Flowable] = [CondPageBreak(60 * mm), self.p(title, "heading")]
+        t = self.r.table
+        column = "township" if key == "by_township" else "division"
+        seen = list(dict.fromkeys(str(g) for g in t[column].dropna().tolist()))
         for pid, pop in pops.items():
             e = summary.get(pid)
             if not e or not e.get(key):
                 continue
+            groups = e[key]
+            order = [g for g in seen if g in groups] if key == "by_township" else sorted(groups)
+            order += [g for g in groups if g not in order]
             labels = list(pop.tiers.labels)
             inds = [r.id for r in pop.indicators]
-            head = [group_label, "参评", *(f"{lab}类" for lab in labels), "平均得分",
-                    *(f"{INDICATOR_BY_ID[i].label}\n（{INDICATOR_BY_ID[i].unit}）" for i in inds)]
-            rows = [head]
-            for g, row in e[key].items():
-                rows.append([division_label(g) if key == "by_industry" else g, str(row["evaluated"]), *(str(row["tiers"].get(lab, 0)) for lab in labels),
-                             format_number(row["mean_score"], "分"),
-                             *(format_number((row["aggregates"] or {}).get(i), INDICATOR_BY_ID[i].unit) for i in inds)])
+            name = (lambda g: division_label(g)) if key == "by_industry" else (lambda g: g)
+            first_w = 120.0 if key == "by_industry" else 80.0
+            rows = [[group_label, "参评企业", *(f"{lab}类" for lab in labels), "平均得分"]]
+            for g in order:
+                row = groups[g]
+                rows.append([name(g), str(row["evaluated"]), *(str(row["tiers"].get(lab, 0)) for lab in labels),
+                             format_number(row["mean_score"], "分")])
             rows.append(["全县", str(e["evaluated"]), *(str(e["tiers"].get(lab, 0)) for lab in labels),
-                         format_number(_mean_score(self.r, pid), "分"),
-                         *(format_number(e["aggregates"].get(i), INDICATOR_BY_ID[i].unit) for i in inds)])
-            first_w = 96.0 if key == "by_industry" else 62.0
-            small_w = 24.0
-            rest = FRAME_W - first_w - small_w * (1 + len(labels)) - 36
-            ind_w = rest / max(len(inds), 1)
-            widths = [first_w, small_w, *([small_w] * len(labels)), 36, *([ind_w] * len(inds))]
-            out += [self.p(f"{pop.label}（指标为合计值之比）", "plain"),
-                    self.table(rows, widths, number_cols=range(1, len(head)), size=7.5,
-                               extra=[("BACKGROUND", (0, -1), (-1, -1), colors.HexColor("#F2F2F2"))]),
-                    Spacer(1, 6)]
+                         format_number(_mean_score(self.r, pid), "分")])
+            w = (FRAME_W - first_w) / (len(labels) + 2)
+            grey = [("BACKGROUND", (0, -1), (-1, -1), colors.HexColor("#F2F2F2"))]
+            out += [self.p(f"{pop.label}：企业分类", "plain"),
+                    self.table(rows, [first_w, *([w] * (len(labels) + 2))], number_cols=range(1, len(labels) + 3),
+                               size=8, extra=grey), Spacer(1, 6)]
+            head = [group_label, *(f"{INDICATOR_BY_ID[i].label}\n（{INDICATOR_BY_ID[i].unit}）" for i in inds)]
+            rows = [head]
+            for g in order:
+                agg = groups[g]["aggregates"] or {}
+                rows.append([name(g), *(format_number(agg.get(i), INDICATOR_BY_ID[i].unit) for i in inds)])
+            rows.append(["全县", *(format_number(e["aggregates"].get(i), INDICATOR_BY_ID[i].unit) for i in inds)])
+            iw = (FRAME_W - first_w) / max(len(inds), 1)
+            out += [self.p(f"{pop.label}：主要指标（合计数之比）", "plain"),
+                    self.table(rows, [first_w, *([iw] * len(inds))], number_cols=range(1, len(inds) + 1), size=8,
+                               extra=grey), Spacer(1, 6)]
+        return out
+
+    def _prior_section(self, pops: dict[str, Population]) -> list[Flowable]:
+        """Year-on-year: tier transitions, 升档/降档, firms in the bottom tier for two years or more."""
+        t = self.r.table
+        if "prior_tier" not in t.columns:
+            return []
+        out: list[Flowable] = [CondPageBreak(60 * mm), self.p("六、与上年比较", "heading")]
+        for pid, pop in pops.items():
+            ev = t[t["population"] == pid]
+            if ev.empty:
+                continue
+            labels = list(pop.tiers.labels)
+            changes = ev["tier_change"].value_counts()
+            counts = "，".join(f"{k}{int(changes.get(k, 0))}家" for k in ("升档", "降档", "持平", "新参评"))
+            bottom = labels[-1]
+            stuck = ev[(ev["tier"] == bottom) & (pd.to_numeric(ev["d_years"], errors="coerce") >= 2)]
+            text = f"{pop.label}参评{len(ev)}家，与上年相比：{counts}。"
+            text += (f"连续两年及以上为{bottom}类的企业{len(stuck)}家。" if len(stuck) else f"没有连续两年为{bottom}类的企业。")
+            rows = [["上年等级＼本年等级", *(f"{lab}类" for lab in labels), "合计"]]
+            prior = ev["prior_tier"].astype(object).where(ev["prior_tier"].notna(), "")
+            for before in [*labels, ""]:
+                part = ev[prior == before]
+                rows.append([f"{before}类" if before else "上年未参评",
+                             *(str(int((part["tier"] == lab).sum())) for lab in labels), str(len(part))])
+            w = (FRAME_W - 90) / (len(labels) + 1)
+            out += [self.p(text, "plain"),
+                    self.table(rows, [90, *([w] * (len(labels) + 1))], number_cols=range(1, len(labels) + 2)),
+                    Spacer(1, 4)]
+            if len(stuck):
+                names = "、".join(f"{n}（{int(d)}年）" for n, d in
+                                 zip(stuck["name"].astype(str), pd.to_numeric(stuck["d_years"], errors="coerce")))
+                out.append(self.p(f"连续{bottom}类企业：{names}。", "small"))
+        return out
+
+    def _errors_section(self) -> list[Flowable]:
+        """Open data errors (to be resolved before the results are final) and the artefacts."""
+        issues = self.r.issues
+        errors = [i for i in issues if i.level == "error"]
+        counts = "，".join(f"{LEVEL_LABELS[lv]}{sum(1 for i in issues if i.level == lv)}条"
+                           for lv in ("error", "warning", "info"))
+        out: list[Flowable] = [CondPageBreak(50 * mm), self.p("七、待核实的数据问题", "heading"),
+                               self.p(f"数据核查共发现问题：{counts}（明细见分类名单“数据核查”工作表）。"
+                                      + ("以下错误尚未处理，相关企业的结果可能受影响，定稿前应逐条核实。" if errors else
+                                         "没有未处理的错误。"))]
+        if errors:
+            rows = [["序号", "文件", "位置", "问题"]]
+            for n, it in enumerate(errors[:40], 1):
+                where = "、".join(x for x in (it.sheet or "", f"第{it.row}行" if it.row else "", it.column or "") if x)
+                rows.append([str(n), it.file or "", where, it.message])
+            out.append(self.table(rows, [28, 110, 80, FRAME_W - 218], number_cols=(0,), size=7.5))
+            if len(errors) > 40:
+                out.append(self.p(f"另有{len(errors) - 40}条错误，见分类名单“数据核查”工作表。", "small"))
+        if self.skip:
+            recs = self.r.table.loc[self.skip]
+            rows = [["记录", "来源文件", "情况"]]
+            for k, rec in recs.iterrows():
+                k = str(k)
+                name = str(rec["name"]) if isinstance(rec["name"], str) else k.removeprefix(NAME_KEY_PREFIX)
+                why = "无信用代码，按名称未能对应到其他数据中的企业" if k.startswith(NAME_KEY_PREFIX) else \
+                    f"信用代码 {k} 校验不通过，未能与其他数据合并"
+                rows.append([name, str(rec["sources"]), why])
+            out += [Spacer(1, 6), self.p(f"未计入企业数的记录（{len(self.skip)}条）", "plain"),
+                    self.table(rows, [150, 130, FRAME_W - 280], size=7.5)]
         return out
 
 
@@ -280,8 +366,7 @@ def _mean_score(result: RunResult, pid: str) -> float | None:
     return float(v.mean()) if len(v) else None
 
 
-def write_summary_pdf(result: RunResult, path: str | Path, settings: Settings | None = None,
-                      fingerprint: str | None = None) -> Path:
+def write_summary_pdf(result: RunResult, path: str | Path, settings: Settings | None = None) -> Path:
     """Write the summary report PDF; raises `InputError` for a missing font or an unwritable file."""
     settings = settings or load_settings()
     fonts = pdf_fonts(find_cjk_font(settings))
@@ -291,8 +376,9 @@ def write_summary_pdf(result: RunResult, path: str | Path, settings: Settings | 
     except OSError as exc:
         raise InputError(f"无法创建文件夹 {out.parent}（{exc.strerror or exc}）") from exc
     s = result.scheme
+    fp = data_fingerprint(result)
     footer = (f"评价方案：{s.name}（编号 {s.id}，版本 {s.version}，方案指纹 {s.fingerprint}）",
-              f"数据指纹：{fingerprint or data_fingerprint(result)}　生成时间：{dt.datetime.now():%Y-%m-%d %H:%M}")
+              f"核验码：{verification_code(fp)}（数据指纹 {fp}）　生成时间：{dt.datetime.now():%Y-%m-%d %H:%M}")
     tmp = out.with_name(out.name + ".part")
     doc = SimpleDocTemplate(str(tmp), pagesize=(PAGE_W, PAGE_H), leftMargin=MARGIN_L, rightMargin=MARGIN_R,
                             topMargin=MARGIN_T, bottomMargin=MARGIN_B,
@@ -306,3 +392,26 @@ def write_summary_pdf(result: RunResult, path: str | Path, settings: Settings | 
     finally:
         tmp.unlink(missing_ok=True)
     return out
+
+
+def artefacts(result: RunResult) -> list[str]:
+    """Keys of records that are data artefacts rather than firms: a row seen in one file only whose
+    code fails the check or which had no code and matched no firm by name. They are listed in the
+    report (and stay in the graded list with their status), but not counted as firms."""
+    t = result.table
+    one_file = ~t["sources"].astype(str).str.contains("；", regex=False)
+    unmatched = pd.Series(t.index.astype(str).str.startswith(NAME_KEY_PREFIX), index=t.index) | (
+        t["code_valid"].astype("boolean").fillna(False) == False)
+    mask = one_file & unmatched & t["population"].isna()
+    return [str(k) for k in t.index[mask.to_numpy(dtype=bool)]]
+
+
+def _counted(result: RunResult, skip: set[str]) -> pd.DataFrame:
+    """The firm list without the artefacts, with the population each firm is counted in."""
+    t = result.table
+    t = t[~t.index.astype(str).isin(list(skip))]
+    scale = t["above_scale"].to_numpy(dtype=float, na_value=float("nan"))
+    pops = list(result.scheme.populations)
+    by_scale = ["above" if x == 1 and "above" in pops else "below" if "below" in pops else pops[0] for x in scale]
+    member = t["population"].where(t["population"].notna(), pd.Series(by_scale, index=t.index, dtype=object))
+    return t.assign(_member=member.astype(str))

@@ -1,10 +1,11 @@
 """The graded list (分类名单) workbook that officials print, circulate and publish.
 
-Sheets: 全部企业 (every firm with inputs, indicators, scores, tiers, ranks, status and issues), one
-sheet per tier (A类…, by final tier, with a population column), 按乡镇汇总, 按行业汇总, 数据核查
-(every issue) and 说明 (scheme, fingerprints, input files). Print-ready: title row, frozen
-header, widths, number formats per unit (the ones the letters use), tier colours, landscape A4
-fitted to the page width with the header repeated.
+Sheets: 全部企业 (every firm with the columns an official reads: A4 landscape at a readable size),
+全部数据 (every input, indicator, score, rank and issue: for the screen and for checking, printed
+across as many pages as it needs, never shrunk to one page width), one sheet per population and
+tier (规上A类…, ranked within the population), 按乡镇汇总 and 按行业汇总 (合计 rows that add up to the
+rows above them, below the filter range), 数据核查 (every issue) and 说明 (scheme, verification
+code, input files). Every printed page is headed with the county, the year and the stage.
 
 Every text cell is written with `write_string`, so a firm called `=HYPERLINK(...)` or `+1` stays
 text and never becomes a formula in Excel or WPS; numbers with `write_number`; missing as blank.
@@ -24,7 +25,7 @@ from typing import Any
 import pandas as pd
 import xlsxwriter
 
-from ..core.divisions import division_label
+from ..core.divisions import division_label, industry_label
 from ..core.fields import FIELD_BY_ID, FLAG_FIELDS
 from ..core.issues import LEVEL_LABELS, InputError
 from ..core.progress import CancelFn, ProgressFn, Steps
@@ -33,9 +34,10 @@ from ..merge.tables import NAME_KEY_PREFIX
 from ..method.evaluate import STATUS_LABELS
 from ..method.indicators import INDICATOR_BY_ID, INDICATORS, decimals_for, excel_format
 from ..method.scheme import TierRules
+from ..pipeline.fingerprint import data_fingerprint, verification_code
 from ..pipeline.run import RunResult
-from .fingerprint import data_fingerprint
-from .letter_data import letter_order
+from .letter_data import letter_order, moves_text, status_sentence, tier_moves
+from .method_text import method_sentences
 from .settings import Settings, load_settings
 
 INPUT_FIELDS = ("land", "tax", "value_added", "revenue", "electricity", "energy", "employees", "rd_expense", "emissions")
@@ -103,7 +105,7 @@ class _Sheet:
     """One printable list: title, subtitle, header row, typed cells, print set-up."""
 
     def __init__(self, wb: xlsxwriter.Workbook, fmt: Formats, name: str, title: str, subtitle: str,
-                 columns: Sequence[Column], freeze_cols: int = 0):
+                 columns: Sequence[Column], freeze_cols: int = 0, page_head: str = "", fit_width: bool = True):
         self.ws = wb.add_worksheet(name)
         self.fmt = fmt
         self.columns = list(columns)
@@ -125,13 +127,25 @@ class _Sheet:
         ws.repeat_rows(2)
         ws.set_landscape()
         ws.set_paper(9)
-        ws.fit_to_pages(1, 0)
-        ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+        if fit_width:
+            ws.fit_to_pages(1, 0)
+        else:  # the full data: as many pages across as needed, the firm's name repeated on each
+            ws.repeat_columns(0, max(freeze_cols - 1, 0))
+        ws.set_margins(left=0.4, right=0.4, top=0.7, bottom=0.6)
+        if page_head:
+            ws.set_header(f"&L&9{_header_text(page_head)}&R&9{_header_text(name)}")
         ws.set_footer("&C第 &P 页，共 &N 页")
         ws.hide_gridlines(0)
+        self.data_end = 2  # last row inside the autofilter
 
     def write(self, key: str, rec: dict[str, Any], tier_rules: TierRules | None = None, total: bool = False) -> None:
         ws, fmt, r = self.ws, self.fmt, self.row
+        lines = 1
+        for c in self.columns:
+            if c.kind == "wrap":
+                lines = max(lines, wrapped_lines(_s(c.get(key, rec)), c.width))
+        if lines > 1:  # an explicit height: LibreOffice and WPS do not grow a row for wrapped text
+            ws.set_row(r, min(409.0, 13.5 * lines))
         for j, c in enumerate(self.columns):
             v = c.get(key, rec)
             if c.kind in ("number", "int", "year"):
@@ -156,10 +170,29 @@ class _Sheet:
             else:
                 ws.write_blank(r, j, None, style)
         self.row += 1
+        if not total:
+            self.data_end = self.row - 1
 
     def finish(self) -> None:
-        if self.row > 3:
-            self.ws.autofilter(2, 0, self.row - 1, len(self.columns) - 1)
+        """The autofilter covers the header and the data rows only: sorting never moves a 合计 row."""
+        if self.data_end > 2:
+            self.ws.autofilter(2, 0, self.data_end, len(self.columns) - 1)
+
+
+def _header_text(t: str) -> str:
+    return clean_text(t).replace("&", "&&")
+
+
+def wrapped_lines(text: str, width: float) -> int:
+    """Lines a wrapped cell needs at column width `width` (in characters; CJK count double)."""
+    if not text:
+        return 1
+    per_line = max(width * 0.92, 1.0)
+    total = 0
+    for part in text.split("\n"):
+        w = sum(2 if ord(ch) > 0x2E7F else 1 for ch in part)
+        total += max(1, math.ceil(w / per_line))
+    return total
 
 
 def _s(v: Any) -> str:
@@ -183,9 +216,11 @@ def _code(key: str, rec: dict[str, Any]) -> str:
 
 
 class _Context:
-    def __init__(self, result: RunResult, settings: Settings):
+    def __init__(self, result: RunResult, settings: Settings, stage: str = ""):
         self.result = result
         self.settings = settings
+        self.page_head = f"{settings.county}{result.year}年度亩均效益综合评价" + (f"（{stage}）" if stage else "")
+        self.overrides = {o.key: o for o in result.overrides}
         t = result.table
         self.records = dict(zip((str(k) for k in t.index), t.to_dict("records")))
         self.order = letter_order(t, list(result.scheme.populations))
@@ -201,9 +236,53 @@ class _Context:
         pid = rec.get("population")
         return self.result.scheme.populations[pid].tiers if pid in self.result.scheme.populations else None
 
+    def moves(self, key: str, rec: dict[str, Any]) -> str:
+        pid = rec.get("population")
+        if pid not in self.result.scheme.populations:
+            return ""
+        return moves_text(tier_moves(rec, self.result.scheme.populations[pid], self.overrides.get(key)))
+
     def full_name(self, rec: dict[str, Any], label: Any) -> str:
         r = self.rules(rec)
         return r.full_name(label) if r and label else _s(label)
+
+
+def _name(k: str, r: dict[str, Any]) -> str:
+    return _s(r["name"]) or (k[len(NAME_KEY_PREFIX):] if k.startswith(NAME_KEY_PREFIX) else "")
+
+
+def _standing(ctx: _Context, r: dict[str, Any]) -> str:
+    """`规上企业` / `规下企业` for an evaluated firm, else why it was not evaluated."""
+    pops = ctx.result.scheme.populations
+    if r["population"] in pops:
+        return pops[r["population"]].label
+    return STATUS_LABELS.get(r["status"], _s(r["status"]))
+
+
+def _print_columns(ctx: _Context) -> list[Column]:
+    """The printed list: what an official reads, on A4 landscape at a readable size."""
+    cols = [
+        Column("序号", lambda k, r: ctx.seq.get(k), "int", width=5),
+        Column("企业名称", _name, "wrap", width=24),
+        Column("统一社会信用代码", lambda k, r: _code(k, r), width=19.5),
+        Column("所属乡镇", lambda k, r: _s(r["township"]), width=9),
+        Column("所属行业", lambda k, r: industry_label(_s(r["industry"])), "wrap", width=16),
+        Column("参评情况", lambda k, r: _standing(ctx, r), width=9),
+        Column("用地面积（亩）", lambda k, r: r["land"], "number", "亩", 8.5),
+        Column("实缴税金（万元）", lambda k, r: r["tax"], "number", "万元", 9),
+        Column("亩均税收（万元/亩）", lambda k, r: r["v_tax_per_mu"], "number", "万元/亩", 9),
+        Column("综合得分", lambda k, r: r["total_score"], "number", "分", 7.5),
+        Column("全县排名", lambda k, r: r["rank"], "int", width=6),
+        Column("最终等级", lambda k, r: _s(r["tier"]), "tier", width=6),
+    ]
+    if ctx.has_prior:
+        cols += [Column("上年等级", lambda k, r: _s(r.get("prior_tier")), "tier", width=6),
+                 Column("等级变化", lambda k, r: _s(r.get("tier_change")), width=7),
+                 Column(f"连续{ctx.bottom}类年数", lambda k, r: r.get("d_years"), "int", width=6)]
+    cols.append(Column("说明", lambda k, r: ctx.moves(k, r) or (
+        "" if r["population"] is not None else status_sentence(r, ctx.result.scheme, ctx.result.year) + "。"),
+        "wrap", width=22))
+    return cols
 
 
 def _all_columns(ctx: _Context) -> list[Column]:
@@ -211,14 +290,14 @@ def _all_columns(ctx: _Context) -> list[Column]:
     cols = [
         Column("序号", lambda k, r: ctx.seq.get(k), "int", width=6),
         Column("统一社会信用代码", lambda k, r: _code(k, r), width=21),
-        Column("企业名称", lambda k, r: _s(r["name"]) or (k[len(NAME_KEY_PREFIX):] if k.startswith(NAME_KEY_PREFIX) else ""),
-               width=30),
+        Column("企业名称", _name, width=30),
         Column("所属乡镇", lambda k, r: _s(r["township"]), width=11),
-        Column("行业代码", lambda k, r: _s(r["industry"]), width=8),
+        Column("所属行业", lambda k, r: industry_label(_s(r["industry"])), width=20),
         Column("行业大类", lambda k, r: division_label(_s(r["division"])), width=16),
         Column("企业规模", lambda k, r: _scale(r["above_scale"]), width=6),
         Column("评价状态", lambda k, r: STATUS_LABELS.get(r["status"], _s(r["status"])), width=8),
-        Column("状态说明", lambda k, r: _s(r["status_reason"]), width=18),
+        Column("状态说明", lambda k, r: "" if r["population"] is not None else
+               status_sentence(r, scheme, ctx.result.year), "wrap", width=30),
         Column("参评群体", lambda k, r: scheme.populations[r["population"]].label if r["population"] in scheme.populations
                else "", width=9),
     ]
@@ -240,7 +319,7 @@ def _all_columns(ctx: _Context) -> list[Column]:
         Column("初评等级", lambda k, r: _s(r["initial_tier"]), "tier", width=7),
         Column("最终等级", lambda k, r: _s(r["tier"]), "tier", width=7),
         Column("等级名称", lambda k, r: ctx.full_name(r, r["tier"]), width=17),
-        Column("等级调整说明", lambda k, r: _s(r["tier_reason"]), "wrap", width=30),
+        Column("等级调整说明", lambda k, r: ctx.moves(k, r), "wrap", width=30),
         Column("全县排名", lambda k, r: r["rank"], "int", width=7),
         Column("乡镇排名", lambda k, r: r["township_rank"], "int", width=7),
         Column("行业排名", lambda k, r: r["industry_rank"], "int", width=7),
@@ -254,28 +333,26 @@ def _all_columns(ctx: _Context) -> list[Column]:
     return cols
 
 
-def _tier_columns(ctx: _Context) -> list[Column]:
-    scheme = ctx.result.scheme
+def _tier_columns(ctx: _Context, pid: str) -> list[Column]:
     cols = [
-        Column("序号", lambda k, r: r["_n"], "int", width=6),
-        Column("参评群体", lambda k, r: scheme.populations[r["population"]].label, width=9),
-        Column("统一社会信用代码", lambda k, r: _code(k, r), width=21),
-        Column("企业名称", lambda k, r: _s(r["name"]) or k, width=30),
-        Column("所属乡镇", lambda k, r: _s(r["township"]), width=11),
-        Column("行业代码", lambda k, r: _s(r["industry"]), width=8),
-        Column("综合得分", lambda k, r: r["total_score"], "number", "分", 9),
-        Column("全县排名", lambda k, r: r["rank"], "int", width=7),
-        Column("初评等级", lambda k, r: _s(r["initial_tier"]), "tier", width=7),
-        Column("最终等级", lambda k, r: _s(r["tier"]), "tier", width=7),
-        Column("等级调整说明", lambda k, r: _s(r["tier_reason"]), "wrap", width=30),
+        Column("序号", lambda k, r: r["_n"], "int", width=5),
+        Column("统一社会信用代码", lambda k, r: _code(k, r), width=19.5),
+        Column("企业名称", _name, "wrap", width=24),
+        Column("所属乡镇", lambda k, r: _s(r["township"]), width=9),
+        Column("所属行业", lambda k, r: industry_label(_s(r["industry"])), "wrap", width=16),
+        Column("综合得分", lambda k, r: r["total_score"], "number", "分", 7.5),
+        Column("全县排名", lambda k, r: r["rank"], "int", width=6),
+        Column("初评等级", lambda k, r: _s(r["initial_tier"]), "tier", width=6),
+        Column("最终等级", lambda k, r: _s(r["tier"]), "tier", width=6),
+        Column("等级调整说明", lambda k, r: ctx.moves(k, r), "wrap", width=24),
     ]
     if ctx.has_prior:
         cols += [Column("上年等级", lambda k, r: _s(r.get("prior_tier")), "tier", width=7),
                  Column("等级变化", lambda k, r: _s(r.get("tier_change")), width=8),
                  Column(f"连续{ctx.bottom}类年数", lambda k, r: r.get("d_years"), "int", width=8)]
-    for iid in ctx.scored:
-        ind = INDICATOR_BY_ID[iid]
-        cols.append(Column(f"{ind.label}（{ind.unit}）", lambda k, r, i=iid: r[f"v_{i}"], "number", ind.unit, 12))
+    for rule in ctx.result.scheme.populations[pid].indicators:
+        ind = INDICATOR_BY_ID[rule.id]
+        cols.append(Column(f"{ind.label}（{ind.unit}）", lambda k, r, i=rule.id: r[f"v_{i}"], "number", ind.unit, 10))
     return cols
 
 
@@ -304,8 +381,9 @@ def _safe_sheet_name(name: str, used: set[str]) -> str:
 
 
 def write_workbook(result: RunResult, path: str | Path, settings: Settings | None = None,
-                   progress: ProgressFn | None = None, cancel: CancelFn | None = None) -> Path:
-    """Write the graded-list workbook to `path` (.xlsx); returns the path.
+                   progress: ProgressFn | None = None, cancel: CancelFn | None = None, stage: str = "") -> Path:
+    """Write the graded-list workbook to `path` (.xlsx); returns the path. `stage` (e.g. "初评结果")
+    goes into every page header.
 
     Raises `InputError` when the file cannot be written (e.g. it is open in Excel) and
     `Cancelled` when `cancel()` turns true (nothing is left behind)."""
@@ -317,11 +395,11 @@ def write_workbook(result: RunResult, path: str | Path, settings: Settings | Non
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"无法创建文件夹 {out.parent}（{exc.strerror or exc}）") from exc
-    ctx = _Context(result, settings)
+    ctx = _Context(result, settings, stage)
     s = result.scheme
     fp = data_fingerprint(result)
     stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
-    subtitle = (f"评价方案：{s.name}（{s.id}，版本 {s.version}，方案指纹 {s.fingerprint}）　数据指纹：{fp}　"
+    subtitle = (f"评价方案：{s.name}（{s.version} 版）　核验码：{verification_code(fp)}　"
                 f"评价机关：{settings.authority}　生成时间：{stamp}")
     head = f"{settings.county}{result.year}年度工业企业亩均效益综合评价"
     # constant_memory: each row goes to a temporary file as soon as the next one starts. Kept in
@@ -338,13 +416,18 @@ def write_workbook(result: RunResult, path: str | Path, settings: Settings | Non
     try:
         fmt = Formats(wb)
         steps.report(0.05, "写出全部企业")
-        sh = _Sheet(wb, fmt, _safe_sheet_name("全部企业", used), head + "分类名单（全部企业）", subtitle, _all_columns(ctx), 3)
+        printed = _Sheet(wb, fmt, _safe_sheet_name("全部企业", used), head + "分类名单（全部企业）", subtitle,
+                         _print_columns(ctx), 3, ctx.page_head)
+        full = _Sheet(wb, fmt, _safe_sheet_name("全部数据", used), head + "全部数据（含基础数据、指标、得分与数据问题）",
+                      subtitle, _all_columns(ctx), 3, ctx.page_head, fit_width=False)
         for i, k in enumerate(ctx.order):
             if i % 200 == 0:
                 steps.report(0.05 + 0.45 * i / max(len(ctx.order), 1), "写出全部企业")
             rec = ctx.records[k]
-            sh.write(k, rec, ctx.rules(rec))
-        sh.finish()
+            printed.write(k, rec, ctx.rules(rec))
+            full.write(k, rec, ctx.rules(rec))
+        printed.finish()
+        full.finish()
         _tier_sheets(wb, fmt, ctx, head, subtitle, used, steps)
         steps.report(0.75, "写出汇总表")
         _group_sheet(wb, fmt, ctx, "按乡镇汇总", "乡镇（街道）", "by_township", "township", head, subtitle, used)
@@ -373,45 +456,82 @@ def write_workbook(result: RunResult, path: str | Path, settings: Settings | Non
 
 def _tier_sheets(wb: xlsxwriter.Workbook, fmt: Formats, ctx: _Context, head: str, subtitle: str,
                  used: set[str], steps: Steps) -> None:
-    labels: list[str] = []
-    for p in ctx.result.scheme.populations.values():
-        labels += [lab for lab in p.tiers.labels if lab not in labels]
-    cols = _tier_columns(ctx)
-    for li, lab in enumerate(labels):
-        steps.report(0.5 + 0.25 * li / max(len(labels), 1), f"写出 {lab} 类名单")
-        keys = [k for k in ctx.order if ctx.records[k]["population"] is not None and ctx.records[k]["tier"] == lab]
-        name = ctx.first_rules.full_name(lab) if lab in ctx.first_rules.labels else f"{lab}类"
-        sh = _Sheet(wb, fmt, _safe_sheet_name(f"{lab}类", used), f"{head}{name}企业名单（共 {len(keys)} 家）",
-                    subtitle, cols, 4)
+    """One sheet per population and final tier (规上A类, …, 规下D类), ranked within the population."""
+    pops = ctx.result.scheme.populations
+    jobs = [(pid, lab) for pid, p in pops.items() for lab in p.tiers.labels]
+    for n_job, (pid, lab) in enumerate(jobs):
+        pop = pops[pid]
+        steps.report(0.5 + 0.25 * n_job / max(len(jobs), 1), f"写出{pop.label}{lab}类名单")
+        keys = [k for k in ctx.order if ctx.records[k]["population"] == pid and ctx.records[k]["tier"] == lab]
+        short = pop.label.removesuffix("企业")
+        sh = _Sheet(wb, fmt, _safe_sheet_name(f"{short}{lab}类", used),
+                    f"{head}{pop.label}{pop.tiers.full_name(lab)}名单（共 {len(keys)} 家）", subtitle,
+                    _tier_columns(ctx, pid), 3, ctx.page_head)
         for n, k in enumerate(keys, 1):
             rec = dict(ctx.records[k])
             rec["_n"] = n
-            sh.write(k, rec, ctx.rules(rec))
+            sh.write(k, rec, pop.tiers)
         sh.finish()
+
+
+def _member(t: pd.DataFrame, pops: Sequence[str]) -> pd.Series:
+    """The population a firm is counted in: its evaluated population, else its size (规上/规下),
+    else "" (size unknown: listed in a block of its own, never dropped)."""
+    scale = t["above_scale"].to_numpy(dtype=float, na_value=float("nan"))
+    by_scale = pd.Series(["above" if x == 1 else "below" if x == 0 else "" for x in scale], index=t.index)
+    by_scale = by_scale.where(by_scale.isin(list(pops)), "")
+    return t["population"].where(t["population"].notna(), by_scale).astype(str)
 
 
 def _group_sheet(wb: xlsxwriter.Workbook, fmt: Formats, ctx: _Context, sheet: str, group_label: str,
                  summary_key: str, column: str, head: str, subtitle: str, used: set[str]) -> None:
+    """Counts per township or industry for each population, built from the firm list itself so
+    every 合计 is the sum of the rows above it; the 合计 rows follow all data rows, outside the
+    filter, so sorting the list never moves them."""
     summary = ctx.result.evaluation.summary
     t = ctx.result.table
+    pops = ctx.result.scheme.populations
     labels: list[str] = []
-    for p in ctx.result.scheme.populations.values():
+    for p in pops.values():
         labels += [lab for lab in p.tiers.labels if lab not in labels]
-    sh = _Sheet(wb, fmt, _safe_sheet_name(sheet, used), f"{head}{sheet}", subtitle + "　（指标为合计值之比 Σ分子/Σ分母）",
-                _group_columns(group_label, labels), 2)
-    scale = t["above_scale"].to_numpy(dtype=float, na_value=float("nan"))
-    for pid in ctx.result.scheme.populations:
-        entry = summary.get(pid)
-        if not entry:
+    sh = _Sheet(wb, fmt, _safe_sheet_name(sheet, used), f"{head}{sheet}",
+                subtitle + "　（指标为各企业合计数之比，如亩均税收 = 实缴税金合计 ÷ 用地面积合计）",
+                _group_columns(group_label, labels), 2, ctx.page_head)
+    member = _member(t, list(pops))
+    group = t[column].astype(object).where(t[column].notna(), "（未填）").astype(str)
+    if column == "township":  # townships in the order of the input, not alphabetically
+        order = list(dict.fromkeys(group.tolist()))
+    else:
+        order = sorted(set(group.tolist()))
+    totals = []
+    for pid in [*pops, ""]:
+        in_pop = member == pid
+        if not in_pop.any():
             continue
-        of_pop = t[(scale == 1) == (pid == "above")]
-        firms = of_pop[column].fillna("（未填）").astype(str).value_counts().to_dict()
-        for g, row in entry.get(summary_key, {}).items():
-            shown = division_label(g) if summary_key == "by_industry" else g
-            sh.write(g, {"pop_label": entry["label"], "group": shown, "firms": firms.get(g, 0), **row})
-        sh.write("", {"pop_label": entry["label"], "group": "合计", "firms": entry["total"], "evaluated": entry["evaluated"],
-                      "tiers": entry["tiers"], "aggregates": entry["aggregates"],
-                      "mean_score": t.loc[t["population"] == pid, "total_score"].mean()}, total=True)
+        label = pops[pid].label if pid else "规模不明"
+        entry = summary.get(pid, {}) if pid else {}
+        groups = entry.get(summary_key, {})
+        sums = {"firms": 0, "evaluated": 0, "tiers": dict.fromkeys(labels, 0)}
+        for g in order:
+            rows = t[in_pop & (group == g)]
+            if rows.empty:
+                continue
+            ev = rows[rows["population"].notna()]
+            tiers = {lab: int((ev["tier"] == lab).sum()) for lab in labels}
+            shown = division_label(g) if column == "division" and g != "（未填）" else g
+            sh.write(g, {"pop_label": label, "group": shown, "firms": len(rows), "evaluated": len(ev), "tiers": tiers,
+                         "mean_score": ev["total_score"].mean() if len(ev) else None,
+                         "aggregates": (groups.get(g) or {}).get("aggregates")})
+            sums["firms"] += len(rows)
+            sums["evaluated"] += len(ev)
+            for lab in labels:
+                sums["tiers"][lab] += tiers[lab]
+        ev_all = t[in_pop & t["population"].notna()]
+        totals.append({"pop_label": label, "group": "合计", **sums,
+                       "mean_score": ev_all["total_score"].mean() if len(ev_all) else None,
+                       "aggregates": entry.get("aggregates")})
+    for row in totals:
+        sh.write("", row, total=True)
     sh.finish()
 
 
@@ -423,13 +543,15 @@ def _issues_sheet(wb: xlsxwriter.Workbook, fmt: Formats, ctx: _Context, head: st
             Column("行", lambda k, r: r["it"].row, "int", width=6),
             Column("列", lambda k, r: r["it"].column, width=14),
             Column("问题说明", lambda k, r: r["it"].message, "wrap", width=60),
-            Column("企业（信用代码）", lambda k, r: r["it"].key, width=21),
-            Column("企业名称", lambda k, r: _s(ctx.records[r["it"].key]["name"]) if r["it"].key in ctx.records else "",
-                   width=26)]
+            Column("统一社会信用代码", lambda k, r: "" if (r["it"].key or "").startswith(NAME_KEY_PREFIX) else r["it"].key,
+                   width=21),
+            Column("企业名称", lambda k, r: _name(r["it"].key, ctx.records[r["it"].key]) if r["it"].key in ctx.records
+                   else "", "wrap", width=26)]
     order = {"error": 0, "warning": 1, "info": 2}
     issues = sorted(ctx.result.issues, key=lambda i: order.get(i.level, 3))
     counts = "，".join(f"{LEVEL_LABELS[lv]} {sum(1 for i in issues if i.level == lv)} 条" for lv in order)
-    sh = _Sheet(wb, fmt, _safe_sheet_name("数据核查", used), f"{head}数据核查清单（{counts}）", subtitle, cols, 2)
+    sh = _Sheet(wb, fmt, _safe_sheet_name("数据核查", used), f"{head}数据核查清单（{counts}）", subtitle, cols, 2,
+                ctx.page_head)
     for n, it in enumerate(issues, 1):
         sh.write("", {"n": n, "it": it})
     sh.finish()
@@ -441,24 +563,32 @@ def _about_sheet(wb: xlsxwriter.Workbook, fmt: Formats, ctx: _Context, head: str
     ws = wb.add_worksheet(_safe_sheet_name("说明", used))
     ws.set_column(0, 0, 18)
     ws.set_column(1, 1, 90)
+    ws.merge_range(0, 0, 0, 1, "", fmt.title)
     ws.write_string(0, 0, clean_text(head + "分类名单说明"), fmt.title)
+    ws.set_row(0, 26)
     rows: list[tuple[str, str]] = [
         ("评价年度", f"{ctx.result.year}年度"), ("评价机关", ctx.settings.authority),
-        ("评价方案", f"{s.name}（编号 {s.id}，版本 {s.version}）"), ("方案指纹", s.fingerprint), ("数据指纹", fp),
+        ("评价方案", f"{s.name}（编号 {s.id}，版本 {s.version}）"), ("方案指纹", s.fingerprint),
+        ("核验码", f"{verification_code(fp)}（与告知书、汇总报告上的核验码一致，即由同一批数据得出）"), ("数据指纹", fp),
         ("生成时间", stamp),
     ]
     for f in ctx.result.imported.files:
-        rows.append(("输入文件", f"{f.name}（sha256 {f.sha256}）"))
+        rows.append(("输入文件", f"{f.name}（SHA-256 {f.sha256}）"))
     for pid, p in s.populations.items():
         for lab in p.tiers.labels:
             policy = p.tiers.policies.get(lab, "")
             rows.append((f"{p.label}{lab}类", p.tiers.full_name(lab) + (f"：{policy}" if policy else "")))
-    rows.append(("说明", "指标值为标准单位下的原始计算值；综合得分保留两位小数；排名为并列同名次（1224）方式。"
-                        "分档、否决与保护规则以评价方案为准。"))
+        rows.append((f"{p.label}计分办法", "".join(f"{i}.{t}" for i, t in enumerate(method_sentences(p), 1))))
+    rows.append(("说明", "指标值为标准单位下的计算值；综合得分保留两位小数。得分相同的企业名次相同，其后的名次顺延"
+                        "（如两家并列第 2 名，下一家为第 4 名）。分档、等级调整规则以评价方案为准。"
+                        "“全部企业”为打印用名单，“全部数据”列出每家企业的全部基础数据、指标、得分和数据问题。"))
     for i, (a, b) in enumerate(rows, 2):
+        lines = wrapped_lines(clean_text(b), 90)
+        if lines > 1:
+            ws.set_row(i, 13.5 * lines)
         ws.write_string(i, 0, clean_text(a), fmt.header)
         ws.write_string(i, 1, clean_text(b), fmt.wrap)
     ws.set_landscape()
     ws.set_paper(9)
     ws.fit_to_pages(1, 0)
-
+    ws.set_header(f"&L&9{_header_text(ctx.page_head)}&R&9说明")

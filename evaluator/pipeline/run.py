@@ -41,6 +41,7 @@ class Imported:
     tables: list[SheetTable]
     issues: list[Issue]
     failed: list[str] = field(default_factory=list)  # one-line messages for files that could not be read
+    mapping: Mapping | None = None  # the column-mapping rules the tables were parsed with (for the fingerprint)
 
 
 def read_files(paths: Sequence[str | Path], mapping: Mapping | None = None, steps: Steps | None = None
@@ -83,7 +84,7 @@ def import_files(paths: Sequence[str | Path], mapping: Mapping | None = None, st
     steps = steps or Steps()
     files, issues, failed = read_files(paths, mapping, steps)
     tables, more = parse_files(files, mapping, steps)
-    return Imported(files, tables, issues + more, failed)
+    return Imported(files, tables, issues + more, failed, mapping)
 
 
 @dataclass

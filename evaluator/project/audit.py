@@ -21,6 +21,7 @@ from xlsxwriter.exceptions import FileCreateError
 from ..core.fields import FIELD_BY_ID
 from ..core.issues import InputError
 from ..merge.resolutions import RESOLUTION_KINDS
+from ..pipeline.fingerprint import verification_code
 from .model import Project
 
 HEADERS = ("时间", "操作人", "操作", "对象", "字段", "原值", "新值", "理由")
@@ -47,6 +48,7 @@ ACTION_LABELS: dict[str, str] = {
     "objection_decision": "异议复核意见",
     "objection_answer": "答复异议企业",
     "confirmation": "数据确认单",
+    "doc_numbers": "登记告知书文号",
 }
 
 OTHER_FIELD_LABELS = {"tier": "最终分类", **RESOLUTION_KINDS}
@@ -109,10 +111,10 @@ def write_audit_xlsx(project: Project, path: str | Path, names: Mapping[str, str
     scheme = project.scheme
     info = [("评价年度", str(project.year), "", ""),
             ("评价方案", f"{scheme.name}（{scheme.id} 版本 {scheme.version}）", "方案指纹", scheme.fingerprint),
-            ("项目指纹", project.fingerprint(), "", "")]
+            ("数据指纹", project.fingerprint(), "核验码", verification_code(project.fingerprint()))]
     info += [("数据文件", f.name, "SHA-256", f.sha256) for f in project.files]
     _sheet(wb, "项目与数据文件", ("项目", "内容", "校验", "值"), info, (12, 48, 10, 68), head, cell,
-           "项目信息（告知书上的指纹可据此核对所用数据）")
+           "项目信息（告知书、分类名单和汇总报告上的核验码与此一致，即由这些数据得出）")
     try:
         wb.close()
     except (OSError, FileCreateError) as exc:

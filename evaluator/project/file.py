@@ -24,6 +24,8 @@ Schema history (`SCHEMA_VERSION`; each step has a migration in `MIGRATIONS`):
   4  the review cycle: `resolutions` (links, code corrections, not-an-enterprise, accepted findings,
      releases), `stages` (snapshots 初评/公示/复核/定稿), `objections` + `evidence` (异议登记 with the
      firms' files), `confirmations` (一企一单 tracking); older files get empty tables.
+  5  `doc_numbers`: the 文号 given to letters (`outputs.doc_numbers.DocNumber`, one JSON row each),
+     so a later batch or a re-issue continues the same register; older files get an empty one.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ from ..core.userdirs import autosave_dir, ensure_dir
 from ..merge.corrections import Correction
 from ..merge.resolutions import Resolution
 from ..method.evaluate import TierOverride
+from ..outputs.doc_numbers import DocNumber
 from ..read.files import RawFile, RawSheet
 from ..read.mapping import mapping_from_dict
 from . import jsonblocks
@@ -61,7 +64,7 @@ __all__ = [
     "recover", "save_project", "write_autosave",
 ]
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 FORMAT_ID = "mujun-project"
 SUFFIX = ".mujun"
 AUTOSAVE_SUFFIX = ".autosave"
@@ -170,7 +173,11 @@ CREATE TABLE confirmations (
 );
 """
 
-SCHEMA_SQL = _TABLES_COMMON + _COMPRESSED_V2 + _REVIEW_V4
+_DOC_NUMBERS_V5 = """
+CREATE TABLE doc_numbers (seq INTEGER PRIMARY KEY, entry TEXT NOT NULL);  -- DocNumber.to_dict() as JSON
+"""
+
+SCHEMA_SQL = _TABLES_COMMON + _COMPRESSED_V2 + _REVIEW_V4 + _DOC_NUMBERS_V5
 
 
 def _migrate_v1_to_v2(con: sqlite3.Connection) -> None:
@@ -195,8 +202,13 @@ def _migrate_v3_to_v4(con: sqlite3.Connection) -> None:
             con.execute(stmt)
 
 
+def _migrate_v4_to_v5(con: sqlite3.Connection) -> None:
+    """v5 adds the 文号 register; a project saved before it has given no numbers."""
+    con.execute(_DOC_NUMBERS_V5.split("--")[0].strip().rstrip(";"))
+
+
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
-    1: _migrate_v1_to_v2, 2: _migrate_v2_to_v3, 3: _migrate_v3_to_v4}
+    1: _migrate_v1_to_v2, 2: _migrate_v2_to_v3, 3: _migrate_v3_to_v4, 4: _migrate_v4_to_v5}
 
 
 # --- cell values ----------------------------------------------------------------------------------
@@ -363,6 +375,8 @@ def _insert_all(con: sqlite3.Connection, project: Project, result_doc: dict[str,
                      for i, c in enumerate(project.corrections)])
     con.executemany("INSERT INTO overrides VALUES (?, ?, ?, ?, ?, ?)",
                     [(i, o.key, o.tier, o.reason, o.user, o.time) for i, o in enumerate(project.overrides)])
+    con.executemany("INSERT INTO doc_numbers VALUES (?, ?)",
+                    [(i, json.dumps(d.to_dict(), ensure_ascii=False)) for i, d in enumerate(project.doc_numbers)])
     con.executemany("INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [(i, a.time, a.user, a.action, a.target, a.field, a.before, a.after, a.reason)
                      for i, a in enumerate(project.audit)])
@@ -592,8 +606,11 @@ def _read_project(con: sqlite3.Connection) -> Project:
     audit = [AuditEntry(*r) for r in con.execute(
         "SELECT at_time, user_name, action, target, field_id, old_value, new_value, reason FROM audit ORDER BY seq"
     ).fetchall()]
+    doc_numbers = [DocNumber.from_dict(json.loads(e)) for (e,) in con.execute(
+        "SELECT entry FROM doc_numbers ORDER BY seq").fetchall()]
     return Project(year=int(year), scheme_text=scheme_text, scheme_source=scheme_source, files=files,
                    mapping=mapping, corrections=corrections, overrides=overrides, audit=audit,
+                   doc_numbers=doc_numbers,
                    prior=None if prior_blob is None else json.loads(_decompress(prior_blob, codec)),
                    read_issues=read_issues, **_read_review(con))
 

@@ -21,11 +21,12 @@ from ..merge.resolutions import (
     RESOLUTION_KINDS,
     Resolution,
     check_resolution,
-    data_resolutions,
     normalise_target,
 )
 from ..method.evaluate import TierOverride
 from ..method.scheme import Scheme, parse_scheme
+from ..outputs.doc_numbers import Allocation, DocNumber
+from ..pipeline.fingerprint import fingerprint_of
 from ..pipeline.run import Imported, RunResult, evaluate_tables, parse_files, read_files
 from ..read.files import RawFile
 from ..read.mapping import Mapping, SheetMapping
@@ -50,7 +51,7 @@ class AuditEntry:
     time: str
     user: str
     action: str  # import / remove_file / mapping / scheme / correction / override / clear_override / year /
-    # evaluate / prior / clear_prior / recover (labels: `audit.ACTION_LABELS`)
+    # evaluate / prior / clear_prior / recover / doc_numbers (labels: `audit.ACTION_LABELS`)
     target: str = ""  # enterprise key or file name
     field: str = ""
     before: str = ""
@@ -70,6 +71,7 @@ class Project:
     audit: list[AuditEntry] = field(default_factory=list)
     prior: dict[str, object] | None = None  # prior-year result (a `--json` document), if attached
     read_issues: list[Issue] = field(default_factory=list)
+    doc_numbers: list[DocNumber] = field(default_factory=list)  # 文号 given to letters (`outputs.doc_numbers`)
     user: str = field(default_factory=current_user)
     # the review cycle (evaluator/project/review.py)
     resolutions: list[Resolution] = field(default_factory=list)
@@ -83,19 +85,10 @@ class Project:
         return parse_scheme(self.scheme_text, self.scheme_source or "方案")
 
     def fingerprint(self) -> str:
-        """Ties a printed letter to this exact state: files, mapping, scheme, edits, year."""
-        h = hashlib.sha256()
-        h.update(str(self.year).encode())
-        h.update(self.scheme_text.encode("utf-8"))
-        for f in self.files:
-            h.update(f.sha256.encode())
-        h.update(repr([m.to_dict() for m in self.mapping.sheets]).encode("utf-8"))
-        h.update(repr([(c.key, c.field, c.value) for c in self.corrections]).encode("utf-8"))
-        h.update(repr([(o.key, o.tier) for o in self.overrides]).encode("utf-8"))
-        data = data_resolutions(self.resolutions)
-        if data:  # none before the review cycle, so older fingerprints stay as they were
-            h.update(repr(data).encode("utf-8"))
-        return h.hexdigest()[:16]
+        """Ties a printed letter to this exact state: the same function as every output uses, so it
+        equals `data_fingerprint(self.run())`."""
+        return fingerprint_of(self.year, self.scheme_text, (f.sha256 for f in self.files), self.mapping,
+                              self.corrections, self.overrides, self.resolutions)
 
     def current_stage(self) -> str:
         """The stage the outputs say they are: `final` only while the data are exactly those
@@ -109,7 +102,7 @@ class Project:
 
     def imported(self, steps: Steps | None = None) -> Imported:
         tables, issues = parse_files(self.files, self.mapping, steps)
-        return Imported(list(self.files), tables, list(self.read_issues) + issues)
+        return Imported(list(self.files), tables, list(self.read_issues) + issues, mapping=self.mapping)
 
     def run(self, progress: ProgressFn | None = None, cancel: CancelFn | None = None) -> RunResult:
         """Everything derived from this state: the result `mujun report` and the app both show."""
@@ -313,11 +306,21 @@ class Project:
         self._log("confirmation", key, ",".join(c.fields), "", CONFIRM_STATUS[status], c.note)
         return c
 
+    def record_doc_numbers(self, allocation: Allocation, target: str = "") -> None:
+        """Keep the register after a batch of letters, with one audit entry for the batch."""
+        if not allocation.serials:
+            return
+        self.doc_numbers = list(allocation.records)
+        numbers = sorted(allocation.serials.values())
+        self._log("doc_numbers", target, after=f"{len(numbers)} 份告知书，文号序号 {numbers[0]}–{numbers[-1]}；"
+                                               f"{allocation.summary()}")
+
     def copy(self) -> Project:
         return replace(self, files=list(self.files), corrections=list(self.corrections),
                        overrides=list(self.overrides), audit=list(self.audit), read_issues=list(self.read_issues),
                        resolutions=list(self.resolutions), stages=list(self.stages),
-                       objections=list(self.objections), confirmations=dict(self.confirmations))
+                       objections=list(self.objections), confirmations=dict(self.confirmations),
+                       doc_numbers=list(self.doc_numbers))
 
 
 _IDENTITY_KINDS = ("link", "recode", "not_enterprise")

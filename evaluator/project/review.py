@@ -24,6 +24,13 @@ from ..outputs.publicity import objection_deadline  # noqa: F401 (the register u
 from ..pipeline.run import RunResult
 
 STAGES: dict[str, str] = {"initial": "初评", "publicity": "公示", "review": "复核", "final": "定稿"}
+# What a letter or list printed at each stage says under its title; the final result says nothing.
+STAGE_PRINT_LABELS: dict[str, str] = {"initial": "初评结果", "publicity": "初评结果", "review": "复核结果", "final": ""}
+
+
+def stage_print_label(stage: str) -> str:
+    """The label outputs print for a result at `stage` (a `STAGES` id, or "" before any stage)."""
+    return STAGE_PRINT_LABELS.get(stage, "")
 SNAPSHOT_FIELDS: tuple[str, ...] = ("land", "tax", "value_added", "revenue", "electricity", "energy", "employees",
                                     "rd_expense", "emissions")
 DECISIONS: dict[str, str] = {"accepted": "采纳", "partly": "部分采纳", "rejected": "不予采纳"}

@@ -3,7 +3,8 @@
 All outputs are written by `evaluator.outputs` (the same code the CLI runs) in a worker, from the
 result on screen, with a progress dialog and 取消 for the letters (hundreds of PDFs). Letters can
 be made for every firm, the rows selected on the results page, the rows currently filtered, a
-tier or a township. Each letter carries the project fingerprint so it can be traced to its inputs.
+tier or a township. Each letter carries the data verification code so it can be traced to its inputs;
+the 文号 given are recorded in the project.
 """
 
 from __future__ import annotations
@@ -307,6 +308,10 @@ class ExportPage(Page):
 
     def _done(self, title: str, out: Any) -> None:
         self._close_dialog()
+        allocation = getattr(out, "allocation", None)
+        if allocation is not None:  # the 文号 of these letters go into the project's register
+            self.session.project.record_doc_numbers(allocation, title)
+            self.session.dirty = True
         paths: list[Path] = [Path(p) for p in (out if isinstance(out, list) else [out])]
         combined = getattr(out, "combined", None)
         warnings = list(getattr(out, "warnings", []) or [])
@@ -360,13 +365,12 @@ class ExportPage(Page):
         from evaluator.outputs.summary_pdf import write_summary_pdf  # type: ignore[import-not-found]
 
         result, settings = self.session.result, load_output_settings()
-        fingerprint = self.session.project.fingerprint()
         target = Path(path) if path else self.out_dir() / f"{self._base_name('汇总报告')}.pdf"
 
         def job(progress: ProgressFn, cancel: CancelFn) -> Path:
             target.parent.mkdir(parents=True, exist_ok=True)
             progress(0.1, "正在生成汇总报告")
-            write_summary_pdf(result, target, settings=settings, fingerprint=fingerprint)
+            write_summary_pdf(result, target, settings=settings)
             return target
 
         return self._start("导出汇总报告", job)
@@ -411,14 +415,23 @@ class ExportPage(Page):
             self.status.setText("所选范围内没有企业。")
             return False
         result, settings = self.session.result, load_output_settings()
-        fingerprint = self.session.project.fingerprint()
+        register = list(self.session.project.doc_numbers)  # 文号 already given (read on the GUI thread)
         folder = Path(out_dir) if out_dir else self.out_dir() / "告知书"
         want_combined = self.combined.isChecked() if combined is None else combined
         combined_path = (folder.parent / f"{self._base_name('告知书合订本')}_{safe_filename_part(scope_name or '全部')}.pdf"
                          if want_combined else None)
 
         def job(progress: ProgressFn, cancel: CancelFn) -> Any:
-            return write_letters(result, folder, settings=settings, keys=keys, combined_path=combined_path,  # type: ignore[arg-type]
-                                 fingerprint=fingerprint, progress=progress, cancel=cancel)
+            from evaluator.outputs.doc_numbers import allocate
+            from evaluator.outputs.letters import issued_keys
+            from evaluator.pipeline.fingerprint import data_fingerprint
+            from evaluator.project.model import now_text
+
+            allocation = allocate(register, issued_keys(result, keys, settings.status_notices),  # type: ignore[arg-type]
+                                  settings, data_fingerprint(result), now_text())  # type: ignore[arg-type]
+            batch = write_letters(result, folder, settings=settings, keys=keys, combined_path=combined_path,  # type: ignore[arg-type]
+                                  progress=progress, cancel=cancel, numbers=allocation.serials)
+            batch.allocation = allocation  # recorded in the project by `_done`, on the GUI thread
+            return batch
 
         return self._start("生成告知书", job, cancellable=True)
