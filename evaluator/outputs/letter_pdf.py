@@ -198,7 +198,7 @@ def _score_rows(w: Writer, d: LetterData, st: LetterStyle, fonts: PdfFonts) -> l
                      Cell(total, "right", size=c), Cell("", size=sm)])
     fill = tier_fill(d.tier_index)
     rows.append([Cell("综合得分", "center", size=c + 0.5, fill=fill, span=5, font=_title_font(fonts)),
-                 Cell(d.total, "right", size=c + 0.5, fill=fill, font=_title_font(fonts)), Cell("", fill=fill)])
+                 Cell(d.total, "left", size=c + 0.5, fill=fill, span=2, font=_title_font(fonts))])  # never wraps
     return rows
 
 
