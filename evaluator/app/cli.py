@@ -89,9 +89,15 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     missing = [f for f in args.files if not Path(f).exists()]
     project = None
     if args.project:  # run through a Project so that what is saved is exactly what was run
-        project, result = project_commands.evaluate_into_project(args.files, args.scheme, args.year, mapping)
+        project, result = project_commands.evaluate_into_project(args.files, args.scheme, args.year, mapping,
+                                                                 getattr(args, "prior", None))
     else:
-        result = run([f for f in args.files], scheme, args.year, mapping)
+        prior = None
+        if scheme.uses_prior and getattr(args, "prior", None):  # benchmarks from last year's figures
+            from ..pipeline.prior import load_prior, prior_figures
+
+            prior = prior_figures(load_prior(args.prior))
+        result = run([f for f in args.files], scheme, args.year, mapping, prior=prior)
     for msg in result.imported.failed:
         _print(f"错误：{msg}", err=True)
     status = EXIT_INPUT if result.imported.failed or missing else EXIT_OK
@@ -110,13 +116,13 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def _report(result, min_level: str) -> None:
     from ..core.issues import LEVEL_LABELS
-    from ..method.evaluate import STATUS_LABELS
+    from ..method.evaluate import STATUS_LABELS, status_label
 
     t = result.table
     _print(f"方案：{result.scheme.name}（{result.scheme.id} 版本 {result.scheme.version}），评价年度 {result.year}")
     _print(f"读取文件 {len(result.imported.files)} 个，识别数据表 {len(result.imported.tables)} 张，企业 {len(t)} 家")
     for pid, s in result.evaluation.summary.items():
-        counts = "，".join(f"{STATUS_LABELS[k]} {s[k]}" for k in STATUS_LABELS if s.get(k))
+        counts = "，".join(f"{status_label(k, result.scheme)} {s[k]}" for k in STATUS_LABELS if s.get(k))
         tiers = " ".join(f"{k}:{v}" for k, v in s["tiers"].items())
         _print(f"  {s['label']}：共 {s['total']} 家（{counts or '无'}）；分类 {tiers}")
     levels = ["error", "warning", "info"]

@@ -43,8 +43,8 @@ def add_commands(sub: argparse._SubParsersAction, common: argparse.ArgumentParse
     a.add_argument("--xlsx", metavar="OUT", required=True, help="审计日志工作簿（.xlsx）")
 
 
-def evaluate_into_project(paths: Sequence[str | Path], scheme_ref: str, year: int, mapping: Mapping | None
-                          ) -> tuple[Project, RunResult]:
+def evaluate_into_project(paths: Sequence[str | Path], scheme_ref: str, year: int, mapping: Mapping | None,
+                          prior_path: str | None = None) -> tuple[Project, RunResult]:
     """Run the CLI's evaluation through a `Project`, so what is saved is exactly what was run.
 
     The result equals `pipeline.run` on the same files; unreadable files are in `imported.failed`.
@@ -53,6 +53,8 @@ def evaluate_into_project(paths: Sequence[str | Path], scheme_ref: str, year: in
     for rule in reversed(mapping.sheets if mapping else []):
         project.set_sheet_mapping(rule)  # each rule goes in front: reversed keeps the file's order
     failed = project.add_files(list(paths))
+    if prior_path and project.scheme.uses_prior:  # its benchmarks need last year's figures before the run
+        project.set_prior(prior_document(load_prior(prior_path)), Path(prior_path).name)
     result = project.run()
     result.imported.failed = failed
     s = result.scheme

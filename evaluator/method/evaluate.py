@@ -5,9 +5,11 @@ Everything is vectorised over the enterprise table. Column names of the result:
 the benchmark a firm was scored against, `s_<indicator>` its score, then `bonus`, `penalty`,
 `total_score`, `initial_tier`, `tier`, `tier_reason`, `rank`, `township_rank`, `industry_rank`.
 
-Rounding, written down because ties depend on it: indicator scores are kept unrounded; the total
-is rounded half-up to 2 decimals (the figure printed and published), and ordering, tier
-positions and ranks use that rounded total, so firms printed with equal totals share a rank.
+Rounding is scheme data (`[rounding]`), because ties depend on it: without it (the reference
+scheme, METHOD §4) nothing is rounded and ordering, tiers and ranks use the exact total; with
+`total_decimals` the total is rounded half-up and ordering, tiers and ranks use the rounded total,
+so firms published with equal totals share a rank; `score_decimals` / an indicator's `decimals`
+round each indicator score before it is summed.
 """
 
 from __future__ import annotations
@@ -22,16 +24,40 @@ import numpy as np
 import pandas as pd
 
 from ..core.fields import FLAG_FIELDS
-from ..core.issues import Issue
+from ..core.issues import InputError, Issue
 from .indicators import INDICATOR_BY_ID, INDICATORS, computable, compute_indicators
-from .scheme import POPULATIONS, IndicatorRule, Population, Scheme, TierRules
+from .scheme import (MOVE_ACTIONS, POPULATIONS, PRIOR_METHODS, IndicatorRule, Population, Scheme, TierGrouping,
+                     TierMove, TierRules)
 
 STATUS_LABELS: dict[str, str] = {
     "evaluated": "参评",
     "incomplete": "数据不全",
     "exempt": "免评",
     "out_of_scope": "不在评价范围",
+    "not_graded": "暂不评价",
 }
+
+
+def status_label(status: str, scheme: Scheme | None = None) -> str:
+    """The status as printed; the not-graded class by the scheme's own code and name (`T类（暂不评价）`)."""
+    if status == "not_graded" and scheme is not None and scheme.not_graded is not None:
+        return scheme.not_graded.full_name()
+    return STATUS_LABELS.get(status, status)
+
+
+@dataclass(frozen=True)
+class PriorFigures:
+    """What a scheme may take from last year's result: per population the county figures
+    (`aggregates`: Σ/Σ, `means`: mean of firm values) of the summary of a `--json` result."""
+
+    year: int | None
+    source: str
+    summary: dict[str, dict[str, Any]]
+
+    def figure(self, pid: str, stat: str, indicator: str) -> float | None:
+        v = (self.summary.get(pid) or {}).get(stat, {}) or {}
+        x = v.get(indicator)
+        return float(x) if isinstance(x, (int, float)) and math.isfinite(x) else None
 
 
 @dataclass(frozen=True)
@@ -125,8 +151,49 @@ def assign_status(ent: pd.DataFrame, scheme: Scheme, year: int) -> tuple[pd.Seri
             pd.Series(reason, index=ent.index))
 
 
+def apply_not_graded(ent: pd.DataFrame, scheme: Scheme, status: np.ndarray, population: np.ndarray,
+                     reason: np.ndarray) -> None:
+    """Move firms into the scheme's not-graded class (in place): those whose status the class takes
+    and evaluated firms with one of its flags. They keep their reason and are never ranked."""
+    ng = scheme.not_graded
+    if ng is None:
+        return
+    take = np.isin(status, list(ng.statuses))
+    for flag in ng.flags:
+        hit = (ent[flag].to_numpy(dtype=float, na_value=0.0) == 1) & (status == "evaluated")
+        reason[hit] = f"属{FLAG_FIELDS[flag]}"
+        take |= hit
+    status[take] = "not_graded"
+    population[take] = None
+    if ng.managed_as:
+        pop = next(iter(scheme.populations.values()))
+        note = f"政策上按{pop.tiers.full_name(ng.managed_as)}企业管理"
+        reason[take] = [f"{r}；{note}" if r else note for r in reason[take]]
+
+
+def prior_benchmark(rule: IndicatorRule, pid: str, label: str, prior: PriorFigures | None, scheme: Scheme) -> float:
+    """淮安's "2 × last year's county mean": the figure from the attached prior-year result × factor."""
+    b = rule.benchmark
+    stat = "means" if b.method == "prior_mean" else "aggregates"
+    ind = INDICATOR_BY_ID[rule.id]
+    what = "平均值" if stat == "means" else "合计值之比"
+    if prior is None:
+        raise InputError(f"评价方案“{scheme.name}”中{label}“{ind.label}”的基准值取上年度参评企业{what}，"
+                         "需要附上上年度评价结果（本软件输出的 .json 结果或保存的项目）后再评价")
+    v = prior.figure(pid, stat, rule.id)
+    if v is None and not prior.summary:
+        raise InputError(f"上年度评价结果 {prior.source} 不含各群体的汇总数据（分类名单工作簿不含），无法按评价方案"
+                         f"“{scheme.name}”计算{label}“{ind.label}”的基准值；请附上本软件输出的上年度 .json 结果")
+    if v is None:
+        year = f"{prior.year} 年度" if prior.year else "上年度"
+        raise InputError(f"上年度评价结果 {prior.source}（{year}）中没有{label}“{ind.label}”的{what}，"
+                         f"无法按评价方案“{scheme.name}”计算基准值；请附上含该群体该指标的上年结果")
+    return v * b.factor
+
+
 def _benchmark_values(rule: IndicatorRule, num: np.ndarray, den: np.ndarray, values: np.ndarray,
-                      ok: np.ndarray, divisions: np.ndarray) -> tuple[np.ndarray, float]:
+                      ok: np.ndarray, divisions: np.ndarray, prior_value: float | None = None
+                      ) -> tuple[np.ndarray, float]:
     """Per-firm benchmark (array) and the population-level figure, per the rule's method."""
     b = rule.benchmark
     mult = INDICATOR_BY_ID[rule.id].multiplier
@@ -134,6 +201,8 @@ def _benchmark_values(rule: IndicatorRule, num: np.ndarray, den: np.ndarray, val
     def one(mask: np.ndarray) -> float:
         if b.method == "fixed":
             return float(b.value or 0.0)
+        if b.method in PRIOR_METHODS:
+            return float(prior_value if prior_value is not None else np.nan)
         if not mask.any():
             return float("nan")
         if b.method == "aggregate":
@@ -147,7 +216,7 @@ def _benchmark_values(rule: IndicatorRule, num: np.ndarray, den: np.ndarray, val
 
     pop_value = one(ok)
     per_firm = np.full(len(values), pop_value)
-    if b.by_division and b.method != "fixed":
+    if b.by_division and b.method == "aggregate" or b.by_division and b.method in ("mean", "median"):
         for d in pd.unique(divisions[ok]):
             m = ok & (divisions == d)
             if m.sum() >= b.min_firms:
@@ -185,15 +254,9 @@ def _points(flags: dict[str, np.ndarray], items: Sequence[Any], cap: float | Non
     return np.minimum(total, cap) if cap is not None else total
 
 
-def _initial_tiers(total: np.ndarray, tie: np.ndarray, keys: np.ndarray, rules: TierRules) -> np.ndarray:
-    """Tier per firm of one population: by rank share or by score threshold."""
-    n = len(total)
-    out = np.empty(n, dtype=object)
-    if n == 0:
-        return out
-    if rules.method == "score":
-        idx = np.searchsorted(-np.asarray(rules.thresholds), -total, side="left")  # a score on the line reaches the tier
-        return np.asarray(rules.labels, dtype=object)[idx]
+def _order(total: np.ndarray, tie: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Firms by total descending, then the tie-break indicator descending (not computable last),
+    then credit code ascending."""
     tie_key = np.where(np.isfinite(tie), -tie, np.inf)
     order = np.lexsort((tie_key, -total))  # last key is primary
     # Full ties on score and tie-break indicator are rare: order those runs by credit code only.
@@ -205,18 +268,89 @@ def _initial_tiers(total: np.ndarray, tie: np.ndarray, keys: np.ndarray, rules: 
         for a, b in zip(starts, ends):
             run = order[a:b]
             order[a:b] = run[np.argsort(keys[run].astype(str), kind="stable")]
+    return order
+
+
+def _cut(order: np.ndarray, shares: Sequence[float], labels: Sequence[str]) -> np.ndarray:
+    """Labels by position: 1..⌈s₁n⌉ the first tier, up to ⌈s₂n⌉ the second, …"""
+    n = len(order)
     positions = np.empty(n, dtype=np.int64)
     positions[order] = np.arange(1, n + 1)
-    bounds = [math.ceil(round(share * n, 9)) for share in rules.shares]
+    bounds = [math.ceil(round(share * n, 9)) for share in shares]
     idx = np.searchsorted(np.asarray(bounds), positions, side="left")
-    return np.asarray(rules.labels, dtype=object)[idx]
+    return np.asarray(labels, dtype=object)[idx]
 
 
-def _final_tiers(flags: dict[str, np.ndarray], initial: np.ndarray, rules: TierRules) -> tuple[np.ndarray, np.ndarray]:
-    """Veto caps, then protection floors, each with the reason printed on the letter."""
+def tier_groups(grouping: TierGrouping, values: np.ndarray
+                ) -> tuple[np.ndarray, list[str], list[tuple[float, ...] | None]]:
+    """Group code per firm (−1: the rest), names and shares; a group with fewer than `min_firms`
+    firms joins the rest, which is cut with the population's shares."""
+    code = np.full(len(values), -1, dtype=np.int64)
+    names: list[str] = []
+    shares: list[tuple[float, ...] | None] = []
+    for g in grouping.groups:
+        m = np.isin(values, list(g.members))
+        if m.sum() >= grouping.min_firms:
+            code[m] = len(names)
+            names.append(g.name)
+            shares.append(g.shares)
+    return code, names, shares
+
+
+def _initial_tiers(total: np.ndarray, tie: np.ndarray, keys: np.ndarray, rules: TierRules,
+                   group_values: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Tier per firm of one population (by rank share, per group when the scheme groups, or by
+    score threshold) and the name of the group each firm was cut in ("" without groups)."""
+    n = len(total)
+    out = np.empty(n, dtype=object)
+    group_name = np.full(n, "", dtype=object)
+    if n == 0:
+        return out, group_name
+    if rules.method == "score":
+        idx = np.searchsorted(-np.asarray(rules.thresholds), -total, side="left")  # a score on the line reaches the tier
+        return np.asarray(rules.labels, dtype=object)[idx], group_name
+    if rules.grouping is None or group_values is None:
+        return _cut(_order(total, tie, keys), rules.shares, rules.labels), group_name
+    code, names, shares = tier_groups(rules.grouping, group_values)
+    for g in range(-1, len(names)):
+        m = np.flatnonzero(code == g)
+        if not len(m):
+            continue
+        sh = rules.shares if g < 0 or shares[g] is None else shares[g]
+        out[m] = _cut(_order(total[m], tie[m], keys[m]), sh, rules.labels)  # type: ignore[arg-type]
+        group_name[m] = rules.grouping.rest_name if g < 0 else names[g]
+    return out, group_name
+
+
+def _move_hits(move: TierMove, flags: dict[str, np.ndarray], values: dict[str, np.ndarray]) -> np.ndarray:
+    if move.flag is not None:
+        return flags[move.flag] == 1
+    c = move.condition
+    assert c is not None
+    v = values[c.source]
+    with np.errstate(invalid="ignore"):
+        return np.isfinite(v) & ((v < c.value) if c.op == "below" else (v >= c.value))
+
+
+def _final_tiers(flags: dict[str, np.ndarray], initial: np.ndarray, rules: TierRules,
+                 values: dict[str, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Tier moves in the order the scheme declares them (定档, 提档, 降档), then veto caps, then
+    protection floors, each with the reason printed on the letter. Manual overrides come after."""
     rank = {lab: i for i, lab in enumerate(rules.labels)}
     final = initial.copy()
     reasons: dict[int, list[str]] = {}
+    bottom = len(rules.labels) - 1
+    for move in rules.moves:
+        word = MOVE_ACTIONS[move.action]
+        for i in np.flatnonzero(_move_hits(move, flags, values or {})):
+            now = rank[final[i]]
+            to = (rank[move.tier] if move.action == "fix" and move.tier else
+                  max(now - 1, 0) if move.action == "up" else min(now + 1, bottom))
+            if to == now:
+                reasons.setdefault(i, []).append(f"{move.reason}（{word}，已为 {final[i]} 类，等级不变）")
+                continue
+            reasons.setdefault(i, []).append(f"{move.reason}，等级由 {final[i]} 类调整为 {rules.labels[to]} 类（{word}）")
+            final[i] = rules.labels[to]
     if rules.veto_flags:
         vmax = rank[rules.veto_max]
         for flag in rules.veto_flags:
@@ -273,18 +407,26 @@ def competition_rank(score: np.ndarray, *groups: np.ndarray) -> np.ndarray:
     return ranks
 
 
-def evaluate(ent: pd.DataFrame, scheme: Scheme, year: int,
-             overrides: Sequence[TierOverride] = ()) -> Evaluation:
+def _round_scores(x: np.ndarray, decimals: int | None) -> np.ndarray:
+    return x if decimals is None else round_half_up(x, decimals)
+
+
+def evaluate(ent: pd.DataFrame, scheme: Scheme, year: int, overrides: Sequence[TierOverride] = (),
+             prior: PriorFigures | None = None) -> Evaluation:
     """Score and grade a merged enterprise table (indexed by key) under `scheme` for year `year`.
 
-    Works on column arrays and assembles the result frame once: sub-frames per population would
-    copy every column.
+    `prior`: last year's county figures, needed when a benchmark is taken from the prior year
+    (an `InputError` saying so when it is missing). Works on column arrays and assembles the
+    result frame once: sub-frames per population would copy every column.
     """
     n = len(ent)
-    status, population, reason = assign_status(ent, scheme, year)
+    status_s, population_s, reason_s = assign_status(ent, scheme, year)
+    status, population = status_s.to_numpy(dtype=object, copy=True), population_s.to_numpy(dtype=object, copy=True)
+    reason = reason_s.to_numpy(dtype=object, copy=True)
+    apply_not_graded(ent, scheme, status, population, reason)
     division = division_of(ent["industry"])
-    cols: dict[str, Any] = {"status": status.to_numpy(dtype=object), "population": population.to_numpy(dtype=object),
-                            "status_reason": reason.to_numpy(dtype=object), "division": division.to_numpy(dtype=object)}
+    cols: dict[str, Any] = {"status": status, "population": population,
+                            "status_reason": reason, "division": division.to_numpy(dtype=object)}
     ind = compute_indicators(ent)
     for i in INDICATORS:
         cols[f"v_{i.id}"] = ind[i.id].to_numpy()
@@ -296,13 +438,18 @@ def evaluate(ent: pd.DataFrame, scheme: Scheme, year: int,
     cols["initial_tier"] = np.full(n, None, dtype=object)
     cols["tier"] = np.full(n, None, dtype=object)
     cols["tier_reason"] = np.full(n, "", dtype=object)
+    grouped = any(p.tiers.grouping is not None for p in scheme.populations.values())
+    if grouped:
+        cols["tier_group"] = np.full(n, "", dtype=object)
     benchmarks: dict[str, dict[str, float]] = {}
-    issues: list[Issue] = []
+    issues: list[Issue] = [Issue("warning", w, scheme.path and scheme.path.rsplit("/", 1)[-1] or None)
+                           for w in scheme.warnings]
     keys = np.asarray(ent.index.to_numpy(dtype=object), dtype=object)
     divisions = np.array([d or "" for d in cols["division"]], dtype=object)
     numeric = {f: ent[f].to_numpy(dtype=float, na_value=np.nan) for f in set(
         [i.numerator for i in INDICATORS] + [i.denominator for i in INDICATORS])}
     all_flags = {f: ent[f].to_numpy(dtype=float, na_value=0.0) for f in FLAG_FIELDS}
+    numeric_all = _numeric_fields(ent)
     for pid, pop in scheme.populations.items():
         m = cols["population"] == pid
         k = int(m.sum())
@@ -314,28 +461,43 @@ def evaluate(ent: pd.DataFrame, scheme: Scheme, year: int,
             den = numeric[info.denominator][m]
             v = cols[f"v_{rule.id}"][m]
             ok = computable(num, den)
-            bench, pop_b = _benchmark_values(rule, num, den, v, ok, divisions[m])
+            prior_b = (prior_benchmark(rule, pid, pop.label, prior, scheme)
+                       if rule.benchmark.method in PRIOR_METHODS else None)
+            bench, pop_b = _benchmark_values(rule, num, den, v, ok, divisions[m], prior_b)
             benchmarks[pid][rule.id] = pop_b
             if k and not ok.any():
                 issues.append(Issue("warning", f"{pop.label}中没有一家企业可以计算“{info.label}”（缺少{info.formula()}所需数据），该指标全部按缺失规则计分"))
             elif k and rule.normalise == "ratio" and not (np.isfinite(pop_b) and pop_b > 0):
                 issues.append(Issue("warning", f"{pop.label}“{info.label}”的基准值不大于 0（{pop_b:g}），该指标全部得 0 分"))
-            sc = _scores(rule, v, bench, ok)
+            decimals = rule.decimals if rule.decimals is not None else scheme.rounding.score_decimals
+            sc = _round_scores(_scores(rule, v, bench, ok), decimals)
             fill = float(np.mean(sc[ok])) if rule.missing == "average" and ok.any() else 0.0
-            sc = np.where(ok, sc, fill)
+            sc = np.where(ok, sc, _round_scores(np.asarray(fill), decimals))
             cols[f"b_{rule.id}"][m] = bench
             cols[f"s_{rule.id}"][m] = sc
             total += sc
         flags = {f: a[m] for f, a in all_flags.items()}
         bonus = _points(flags, pop.bonus, pop.bonus_cap, k)
         penalty = _points(flags, pop.penalties, pop.penalty_cap, k)
-        total_score = round_half_up(total + bonus - penalty)
+        total_score = total + bonus - penalty
+        if scheme.rounding.total_decimals is not None:
+            total_score = round_half_up(total_score, scheme.rounding.total_decimals)
         cols["bonus"][m] = bonus
         cols["penalty"][m] = penalty
         cols["total_score"][m] = total_score
         tie = cols[f"v_{pop.tiers.tiebreak}"][m] if pop.tiers.tiebreak else np.full(k, np.nan)
-        initial = _initial_tiers(total_score, tie, keys[m], pop.tiers)
-        final, why = _final_tiers(flags, initial, pop.tiers)
+        group_values = None
+        if pop.tiers.grouping is not None:
+            src = divisions if pop.tiers.grouping.by == "division" else ent["township"].to_numpy(dtype=object)
+            group_values = np.array(["" if x is None or x is pd.NA else str(x) for x in src[m]], dtype=object)
+        initial, group_name = _initial_tiers(total_score, tie, keys[m], pop.tiers, group_values)
+        if grouped:
+            cols["tier_group"][m] = group_name
+        values = {}
+        if any(mv.condition is not None for mv in pop.tiers.moves):
+            values = {**{f: a[m] for f, a in numeric_all.items()},
+                      **{f"v_{i.id}": cols[f"v_{i.id}"][m] for i in INDICATORS}}
+        final, why = _final_tiers(flags, initial, pop.tiers, values)
         cols["initial_tier"][m] = initial
         cols["tier"][m] = final
         cols["tier_reason"][m] = why
@@ -358,6 +520,13 @@ def evaluate(ent: pd.DataFrame, scheme: Scheme, year: int,
     return Evaluation(scheme, year, t, summary, benchmarks, issues)
 
 
+def _numeric_fields(ent: pd.DataFrame) -> dict[str, np.ndarray]:
+    from ..core.fields import FIELDS
+
+    return {f.id: ent[f.id].to_numpy(dtype=float, na_value=np.nan) for f in FIELDS
+            if f.kind == "number" and f.id in ent.columns}
+
+
 def _apply_overrides(t: pd.DataFrame, scheme: Scheme, overrides: Sequence[TierOverride]) -> None:
     for o in overrides:
         if o.key not in t.index or t.at[o.key, "population"] is None:
@@ -377,6 +546,17 @@ def _apply_overrides(t: pd.DataFrame, scheme: Scheme, overrides: Sequence[TierOv
 def aggregates(t: pd.DataFrame) -> dict[str, float | None]:
     """Σ numerator / Σ denominator of every library indicator over the rows where it is computable."""
     return {k: v[0] for k, v in grouped_aggregates(t, np.zeros(len(t), dtype=np.int64), 1).items()}
+
+
+def means(t: pd.DataFrame) -> dict[str, float | None]:
+    """Mean of firm values of every library indicator over the rows where it is computable (the
+    "county average" a scheme such as 淮安's takes from last year)."""
+    out: dict[str, float | None] = {}
+    for i in INDICATORS:
+        v = t[f"v_{i.id}"].to_numpy(dtype=float, na_value=np.nan)
+        v = v[np.isfinite(v)]
+        out[i.id] = float(v.mean()) if len(v) else None
+    return out
 
 
 def grouped_aggregates(t: pd.DataFrame, group: np.ndarray, n_groups: int) -> dict[str, list[float | None]]:
@@ -437,6 +617,7 @@ def summarise(t: pd.DataFrame, scheme: Scheme, benchmarks: dict[str, dict[str, f
         entry["initial_tiers"] = _tier_counts(ev["initial_tier"], labels)
         entry["benchmarks"] = {k: (None if not np.isfinite(v) else float(v)) for k, v in benchmarks.get(pid, {}).items()}
         entry["aggregates"] = aggregates(ev)
+        entry["means"] = means(t.loc[(t["population"] == pid).to_numpy(), [f"v_{i.id}" for i in INDICATORS]])
         entry["by_township"] = _by_group(ev, "township", labels)
         entry["by_industry"] = _by_group(ev, "division", labels)
         out[pid] = entry

@@ -9,6 +9,7 @@ The schema is documented in `templates/schemes/README.md`.
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -20,12 +21,16 @@ from ..core.tomlfiles import parse_toml, read_text
 from .indicators import INDICATOR_BY_ID
 
 POPULATIONS: dict[str, str] = {"above": "规上企业", "below": "规下企业"}
-BENCHMARK_METHODS = ("aggregate", "mean", "median", "fixed")
+BENCHMARK_METHODS = ("aggregate", "mean", "median", "fixed", "prior_aggregate", "prior_mean")
+PRIOR_METHODS = ("prior_aggregate", "prior_mean")
+MOVE_ACTIONS: dict[str, str] = {"fix": "定档", "up": "提档", "down": "降档"}
+NOT_GRADED_STATUSES = ("exempt", "incomplete", "out_of_scope")
+MAX_DECIMALS = 6
 
 
 @dataclass(frozen=True)
 class Benchmark:
-    method: Literal["aggregate", "mean", "median", "fixed"] = "aggregate"
+    method: Literal["aggregate", "mean", "median", "fixed", "prior_aggregate", "prior_mean"] = "aggregate"
     value: float | None = None
     factor: float = 1.0
     by_division: bool = False
@@ -33,7 +38,9 @@ class Benchmark:
 
     def describe(self) -> str:
         base = {"aggregate": "全体参评企业合计值之比（Σ分子/Σ分母）", "mean": "参评企业平均值",
-                "median": "参评企业中位数", "fixed": f"固定值 {self.value:g}" if self.value is not None else "固定值"}[self.method]
+                "median": "参评企业中位数", "fixed": f"固定值 {self.value:g}" if self.value is not None else "固定值",
+                "prior_aggregate": "上年度参评企业合计值之比（Σ分子/Σ分母）",
+                "prior_mean": "上年度参评企业平均值"}[self.method]
         if self.by_division:
             base = f"分行业（大类）{base}，不足 {self.min_firms} 家的行业用全体"
         if self.factor != 1.0:
@@ -51,6 +58,7 @@ class IndicatorRule:
     direction: Literal["benefit", "cost"] = "benefit"
     cap: float | None = None  # ratio: cap on v/b (a multiple of the weight)
     floor: float | None = 0.0  # ratio: floor on v/b; minmax: the floor fraction (旌德 0.2)
+    decimals: int | None = None  # the score rounded half-up to this many decimals (None: the scheme's score_decimals)
 
     @property
     def label(self) -> str:
@@ -68,6 +76,56 @@ class FlagPoints:
 
 
 @dataclass(frozen=True)
+class Condition:
+    """`rd_expense < 100`: a field (canonical units) or an indicator compared with a number.
+    A firm whose value is missing does not meet the condition."""
+
+    source: str  # a field id or `v_<indicator>`
+    op: Literal["below", "at_least"]
+    value: float
+
+    def describe(self) -> str:
+        from ..core.fields import FIELD_BY_ID
+
+        if self.source.startswith("v_"):
+            ind = INDICATOR_BY_ID[self.source[2:]]
+            name, unit = ind.label, ind.unit
+        else:
+            name, unit = FIELD_BY_ID[self.source].label, FIELD_BY_ID[self.source].unit
+        word = "低于" if self.op == "below" else "不低于"
+        return f"{name}{word} {self.value:g}{' ' + unit if unit and unit != '%' else unit}"
+
+
+@dataclass(frozen=True)
+class TierMove:
+    """定档 (fix to a tier), 提档 (one tier up) or 降档 (one tier down) for firms with a flag or
+    meeting a condition; `reason` is the plain sentence printed on the letter."""
+
+    action: Literal["fix", "up", "down"]
+    reason: str
+    flag: str | None = None
+    condition: Condition | None = None
+    tier: str | None = None  # fix only
+
+
+@dataclass(frozen=True)
+class TierGroup:
+    """A grouping cut on its own (温岭's industry groups): `members` are division codes or townships."""
+
+    name: str
+    members: tuple[str, ...]
+    shares: tuple[float, ...] | None = None  # None: the population's shares
+
+
+@dataclass(frozen=True)
+class TierGrouping:
+    by: Literal["division", "township"]
+    groups: tuple[TierGroup, ...]
+    min_firms: int = 1  # a group with fewer evaluated firms is cut together with the rest (其他)
+    rest_name: str = "其他"
+
+
+@dataclass(frozen=True)
 class TierRules:
     method: Literal["rank_share", "score"] = "rank_share"
     labels: tuple[str, ...] = ("A", "B", "C", "D")
@@ -80,6 +138,12 @@ class TierRules:
     protect_flags: tuple[str, ...] = ()
     protect_min: str = "C"
     policies: dict[str, str] = field(default_factory=dict)
+    moves: tuple[TierMove, ...] = ()
+    grouping: TierGrouping | None = None
+
+    def position(self, label: str | None) -> int:
+        """0 for the top tier …; tiers sort and colour by their place in the scheme, not by letter."""
+        return self.labels.index(label) if label in self.labels else len(self.labels)
 
     def full_name(self, label: str | None) -> str:
         """`A类（优先发展类）` as printed on letters and lists."""
@@ -109,6 +173,29 @@ class StatusRules:
 
 
 @dataclass(frozen=True)
+class Rounding:
+    """Half-up rounding the scheme publishes; None: not rounded (the reference scheme, METHOD §4).
+    When `total_decimals` is set, ordering, tiers and ranks use the rounded total."""
+
+    total_decimals: int | None = None
+    score_decimals: int | None = None
+
+
+@dataclass(frozen=True)
+class NotGraded:
+    """The 暂不评价 class (淮安/济宁 T): listed, counted and printed, never ranked."""
+
+    label: str = "T"
+    name: str = "暂不评价"
+    statuses: tuple[str, ...] = ("exempt",)  # firms with these statuses are in the class
+    flags: tuple[str, ...] = ()  # firms otherwise evaluated but with one of these flags too
+    managed_as: str | None = None  # policy text: managed as this tier (an Anhui city: as B)
+
+    def full_name(self) -> str:
+        return f"{self.label}类（{self.name}）" if self.name else f"{self.label}类"
+
+
+@dataclass(frozen=True)
 class Scheme:
     id: str
     name: str
@@ -121,6 +208,14 @@ class Scheme:
     populations: dict[str, Population]
     text: str = ""  # the TOML as loaded; kept for reproduction and the project file
     path: str = ""
+    rounding: Rounding = field(default_factory=Rounding)
+    not_graded: NotGraded | None = None
+    warnings: tuple[str, ...] = ()  # doubtful but legal settings (a weight total other than 100)
+
+    @property
+    def uses_prior(self) -> bool:
+        """Whether any benchmark comes from the prior-year result."""
+        return any(r.benchmark.method in PRIOR_METHODS for p in self.populations.values() for r in p.indicators)
 
     @property
     def fingerprint(self) -> str:
@@ -162,7 +257,9 @@ class _Reader:
             raise self.fail(where, f"未知的设置项“{'、'.join(unknown)}”（可用：{'、'.join(sorted(allowed))}）")
 
     def number(self, data: dict[str, Any], key: str, where: str, default: float | None = None,
-               positive: bool = False, allow_none: bool = False) -> float | None:
+               positive: bool = False, allow_none: bool = False, lo: float | None = None,
+               hi: float | None = None, integer: bool = False) -> float | None:
+        """A finite number within [lo, hi] (and > 0 when `positive`); the message names the key."""
         if key not in data:
             if default is None and not allow_none:
                 raise self.fail(where, f"缺少“{key}”")
@@ -170,9 +267,22 @@ class _Reader:
         v = data[key]
         if isinstance(v, bool) or not isinstance(v, (int, float)):
             raise self.fail(where, f"“{key}”应为数字，实际为“{v}”")
+        if not math.isfinite(v):
+            raise self.fail(where, f"“{key}”应为有限的数字，实际为 {v}")
+        if integer and v != int(v):
+            raise self.fail(where, f"“{key}”应为整数，实际为 {v:g}")
         if positive and v <= 0:
-            raise self.fail(where, f"“{key}”应大于 0，实际为 {v}")
+            raise self.fail(where, f"“{key}”应大于 0，实际为 {v:g}")
+        if (lo is not None and v < lo) or (hi is not None and v > hi):
+            rng = f"{lo:g} 到 {hi:g} 之间" if lo is not None and hi is not None else (
+                f"不小于 {lo:g}" if lo is not None else f"不大于 {hi:g}")
+            raise self.fail(where, f"“{key}”应在 {rng}，实际为 {v:g}")
         return float(v)
+
+    def label(self, v: Any, where: str, labels: tuple[str, ...]) -> str:
+        if not isinstance(v, str) or v not in labels:
+            raise self.fail(where, f"等级“{v}”不在等级列表 {list(labels)} 中")
+        return v
 
     def choice(self, data: dict[str, Any], key: str, where: str, options: tuple[str, ...], default: str) -> str:
         v = data.get(key, default)
@@ -201,32 +311,39 @@ def _benchmark(r: _Reader, raw: Any, where: str) -> Benchmark:
     value = r.number(raw, "value", where, positive=True) if method == "fixed" else None
     if method != "fixed" and "value" in raw:
         raise r.fail(where, "只有 method = \"fixed\" 时才能设置 value")
-    factor = r.number(raw, "factor", where, 1.0, positive=True) or 1.0
+    factor = r.number(raw, "factor", where, 1.0, positive=True, hi=100) or 1.0
     by_div = raw.get("by_division", False)
     if not isinstance(by_div, bool):
         raise r.fail(where, "by_division 应为 true 或 false")
-    min_firms = int(r.number(raw, "min_firms", where, 5.0, positive=True) or 5)
+    if by_div and method in PRIOR_METHODS:
+        raise r.fail(where, "上年度基准值按全群体计算，不能同时设置 by_division")
+    min_firms = int(r.number(raw, "min_firms", where, 5.0, lo=1, hi=10000, integer=True) or 5)
     return Benchmark(method, value, factor, by_div, min_firms)  # type: ignore[arg-type]
 
 
 def _indicator(r: _Reader, raw: Any, where: str) -> IndicatorRule:
     if not isinstance(raw, dict):
         raise r.fail(where, "指标应为表")
-    r.only(raw, {"id", "weight", "missing", "benchmark", "normalise", "direction", "cap", "floor", "note"}, where)
+    r.only(raw, {"id", "weight", "missing", "benchmark", "normalise", "direction", "cap", "floor", "decimals", "note"},
+           where)
     iid = raw.get("id")
     if iid not in INDICATOR_BY_ID:
         opts = "、".join(f"{k}（{v.label}）" for k, v in INDICATOR_BY_ID.items())
         raise r.fail(where, f"未知指标“{iid}”（可用：{opts}）")
-    weight = r.number(raw, "weight", where, positive=True)
+    weight = r.number(raw, "weight", where, positive=True, hi=1000)
     missing = r.choice(raw, "missing", where, ("zero", "average"), "zero")
     normalise = r.choice(raw, "normalise", where, ("ratio", "minmax"), "ratio")
     direction = r.choice(raw, "direction", where, ("benefit", "cost"), "benefit")
-    cap = r.number(raw, "cap", where, allow_none=True, positive=True)
-    floor = None if raw.get("floor") == "none" else r.number(raw, "floor", where, 0.0, allow_none=True)
+    cap = r.number(raw, "cap", where, allow_none=True, positive=True, hi=100)
+    floor = None if raw.get("floor") == "none" else r.number(raw, "floor", where, 0.0, allow_none=True, lo=-100, hi=100)
     if normalise == "minmax" and floor is not None and not 0 <= floor < 1:
         raise r.fail(where, "minmax 的 floor 为保底比例，应在 0 与 1 之间（如 0.2）")
+    if cap is not None and floor is not None and normalise == "ratio" and floor >= cap:
+        raise r.fail(where, f"floor（{floor:g}）应小于 cap（{cap:g}）")
+    decimals = r.number(raw, "decimals", where, allow_none=True, lo=0, hi=MAX_DECIMALS, integer=True)
     bench = _benchmark(r, raw.get("benchmark", "aggregate"), f"{where}.benchmark")
-    return IndicatorRule(iid, float(weight or 0), missing, bench, normalise, direction, cap, floor)  # type: ignore[arg-type]
+    return IndicatorRule(iid, float(weight or 0), missing, bench, normalise, direction, cap, floor,  # type: ignore[arg-type]
+                         None if decimals is None else int(decimals))
 
 
 def _points(r: _Reader, raw: Any, where: str) -> tuple[tuple[FlagPoints, ...], float | None]:
@@ -235,7 +352,7 @@ def _points(r: _Reader, raw: Any, where: str) -> tuple[tuple[FlagPoints, ...], f
     if not isinstance(raw, dict):
         raise r.fail(where, "应为表，含 cap 与 items")
     r.only(raw, {"cap", "items"}, where)
-    cap = r.number(raw, "cap", where, allow_none=True, positive=True)
+    cap = r.number(raw, "cap", where, allow_none=True, positive=True, hi=1000)
     items = raw.get("items", [])
     if not isinstance(items, list):
         raise r.fail(where, "items 应为列表")
@@ -246,12 +363,114 @@ def _points(r: _Reader, raw: Any, where: str) -> tuple[tuple[FlagPoints, ...], f
             raise r.fail(w, "应为 { flag = …, points = … }")
         r.only(it, {"flag", "points", "note"}, w)
         (flag,) = r.flags([it.get("flag")], w)
-        out.append(FlagPoints(flag, float(r.number(it, "points", w, positive=True) or 0)))
+        out.append(FlagPoints(flag, float(r.number(it, "points", w, positive=True, hi=1000) or 0)))
     return tuple(out), cap
 
 
+def _number_list(r: _Reader, raw: Any, where: str, example: str) -> tuple[float, ...]:
+    if not isinstance(raw, list) or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in raw):
+        raise r.fail(where, f"应为数字列表，如 {example}")
+    if not all(math.isfinite(x) for x in raw):
+        raise r.fail(where, f"应为有限的数字，实际为 {list(raw)}")
+    return tuple(float(x) for x in raw)
+
+
+def _check_shares(r: _Reader, shares: tuple[float, ...], n: int, where: str) -> None:
+    if len(shares) != n - 1:
+        raise r.fail(where, f"{n} 个等级需要 {n - 1} 个累计比例，实际为 {len(shares)} 个")
+    if any(not 0 < x <= 1 for x in shares) or list(shares) != sorted(shares) or len(set(shares)) != len(shares):
+        raise r.fail(where, f"累计比例应在 0 到 1 之间且逐级递增，实际为 {list(shares)}")
+
+
+def _condition(r: _Reader, raw: Any, where: str) -> Condition:
+    from ..core.fields import FIELD_BY_ID
+
+    if not isinstance(raw, dict):
+        raise r.fail(where, "应为 { field = \"rd_expense\", below = 100 } 或 { indicator = \"rd_intensity\", below = 2 }")
+    r.only(raw, {"field", "indicator", "below", "at_least"}, where)
+    if ("field" in raw) == ("indicator" in raw):
+        raise r.fail(where, "field 与 indicator 应设且只设一个")
+    if "field" in raw:
+        f = raw["field"]
+        if f not in FIELD_BY_ID or FIELD_BY_ID[f].kind != "number":
+            opts = "、".join(x.id for x in FIELD_BY_ID.values() if x.kind == "number")
+            raise r.fail(where, f"未知的数值字段“{f}”（可用：{opts}）")
+        source = str(f)
+    else:
+        i = raw["indicator"]
+        if i not in INDICATOR_BY_ID:
+            raise r.fail(where, f"未知指标“{i}”")
+        source = f"v_{i}"
+    if ("below" in raw) == ("at_least" in raw):
+        raise r.fail(where, "below 与 at_least 应设且只设一个")
+    op = "below" if "below" in raw else "at_least"
+    return Condition(source, op, float(r.number(raw, op, where) or 0.0))  # type: ignore[arg-type]
+
+
+def _moves(r: _Reader, raw: Any, where: str, labels: tuple[str, ...]) -> tuple[TierMove, ...]:
+    if not isinstance(raw, list):
+        raise r.fail(where, "应为列表，如 [{ action = \"up\", flag = \"high_tech\", reason = \"……\" }]")
+    out = []
+    for i, m in enumerate(raw, 1):
+        w = f"{where} 第 {i} 项"
+        if not isinstance(m, dict):
+            raise r.fail(w, "应为表")
+        r.only(m, {"action", "flag", "when", "tier", "reason"}, w)
+        action = r.choice(m, "action", w, tuple(MOVE_ACTIONS), "")
+        if ("flag" in m) == ("when" in m):
+            raise r.fail(w, "flag 与 when 应设且只设一个")
+        flag = r.flags([m["flag"]], w)[0] if "flag" in m else None
+        cond = _condition(r, m["when"], f"{w}.when") if "when" in m else None
+        tier = None
+        if action == "fix":
+            tier = r.label(m.get("tier"), f"{w}.tier", labels)
+        elif "tier" in m:
+            raise r.fail(w, "只有 action = \"fix\"（定档）时才能设置 tier")
+        reason = m.get("reason")
+        if not isinstance(reason, str) or not reason.strip():
+            raise r.fail(w, "缺少 reason（打印在告知书上的调档理由）")
+        out.append(TierMove(action, reason.strip(), flag, cond, tier))  # type: ignore[arg-type]
+    return tuple(out)
+
+
+def _grouping(r: _Reader, raw: Any, where: str, n_labels: int) -> TierGrouping:
+    if not isinstance(raw, dict):
+        raise r.fail(where, "应为表：by、min_firms 与 [[….groups.list]]")
+    r.only(raw, {"by", "min_firms", "rest_name", "list"}, where)
+    by = r.choice(raw, "by", where, ("division", "township"), "division")
+    min_firms = int(r.number(raw, "min_firms", where, 1.0, lo=1, hi=10000, integer=True) or 1)
+    rest = str(raw.get("rest_name", "其他"))
+    items = raw.get("list", [])
+    if not isinstance(items, list) or not items:
+        raise r.fail(f"{where}.list", "至少需要一个分组 { name = …, members = [...] }")
+    groups, seen = [], {}
+    for i, g in enumerate(items, 1):
+        w = f"{where}.list 第 {i} 项"
+        if not isinstance(g, dict):
+            raise r.fail(w, "应为表")
+        r.only(g, {"name", "members", "shares"}, w)
+        name = g.get("name")
+        if not isinstance(name, str) or not name.strip():
+            raise r.fail(w, "缺少分组名称 name")
+        members = g.get("members")
+        if not isinstance(members, list) or not members:
+            raise r.fail(w, "members 应为行业大类代码（如 [\"33\", \"34\"]）或乡镇名称的列表")
+        mem = tuple(str(x).zfill(2) if by == "division" else str(x).strip() for x in members)
+        for x in mem:
+            if x in seen:
+                raise r.fail(w, f"“{x}”已在分组“{seen[x]}”中")
+            seen[x] = name
+        shares = None
+        if "shares" in g:
+            shares = _number_list(r, g["shares"], f"{w}.shares", "[0.05, 0.60, 0.95]")
+            _check_shares(r, shares, n_labels, f"{w}.shares")
+        groups.append(TierGroup(name.strip(), mem, shares))
+    return TierGrouping(by, tuple(groups), min_firms, rest)  # type: ignore[arg-type]
+
+
 def _tiers(r: _Reader, raw: dict[str, Any], where: str, base: TierRules | None = None) -> TierRules:
-    r.only(raw, {"method", "shares", "thresholds", "labels", "policies", "tiebreak", "veto", "protect"}, where)
+    r.only(raw, {"method", "shares", "thresholds", "labels", "policies", "tiebreak", "veto", "protect", "moves",
+                 "groups"}, where)
     b = base or TierRules()
     method = r.choice(raw, "method", where, ("rank_share", "score"), b.method)
     labels_raw = raw.get("labels")
@@ -260,25 +479,15 @@ def _tiers(r: _Reader, raw: dict[str, Any], where: str, base: TierRules | None =
     else:
         if not isinstance(labels_raw, dict) or len(labels_raw) < 2:
             raise r.fail(f"{where}.labels", "应为表，按从高到低列出至少两个等级，如 A = \"优先发展类\"")
+        if any(not str(k).strip() for k in labels_raw):
+            raise r.fail(f"{where}.labels", "等级代码不能为空")
         labels, names = tuple(labels_raw), {k: str(v) for k, v in labels_raw.items()}
-    shares = b.shares
-    thresholds = b.thresholds
-    if "shares" in raw:
-        s = raw["shares"]
-        if not isinstance(s, list) or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in s):
-            raise r.fail(f"{where}.shares", "应为累计比例列表，如 [0.20, 0.70, 0.95]")
-        shares = tuple(float(x) for x in s)
-    if "thresholds" in raw:
-        s = raw["thresholds"]
-        if not isinstance(s, list) or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in s):
-            raise r.fail(f"{where}.thresholds", "应为分数线列表（从高到低），如 [90, 75, 60]")
-        thresholds = tuple(float(x) for x in s)
+    shares = _number_list(r, raw["shares"], f"{where}.shares", "[0.20, 0.70, 0.95]") if "shares" in raw else b.shares
+    thresholds = (_number_list(r, raw["thresholds"], f"{where}.thresholds", "[90, 75, 60]") if "thresholds" in raw
+                  else b.thresholds)
     n = len(labels)
     if method == "rank_share":
-        if len(shares) != n - 1:
-            raise r.fail(f"{where}.shares", f"{n} 个等级需要 {n - 1} 个累计比例，实际为 {len(shares)} 个")
-        if any(not 0 < x <= 1 for x in shares) or list(shares) != sorted(shares) or len(set(shares)) != len(shares):
-            raise r.fail(f"{where}.shares", f"累计比例应在 0 到 1 之间且逐级递增，实际为 {list(shares)}")
+        _check_shares(r, shares, n, f"{where}.shares")
     else:
         if len(thresholds) != n - 1:
             raise r.fail(f"{where}.thresholds", f"{n} 个等级需要 {n - 1} 条分数线，实际为 {len(thresholds)} 条")
@@ -289,56 +498,102 @@ def _tiers(r: _Reader, raw: dict[str, Any], where: str, base: TierRules | None =
         tiebreak = None
     if tiebreak is not None and tiebreak not in INDICATOR_BY_ID:
         raise r.fail(f"{where}.tiebreak", f"未知指标“{tiebreak}”")
-    veto_flags, veto_max = b.veto_flags, b.veto_max
+    # Unstated caps and floors are the second-lowest tier (C of A–D, 丙 of 甲乙丙丁): whatever the
+    # codes, "cannot be A or B" and "cannot be D" of METHOD §3 on a four-tier scale.
+    default_cap = labels[-2]
+    veto_flags = b.veto_flags
+    veto_max = b.veto_max if b.veto_max in labels else default_cap
     if "veto" in raw:
         v = raw["veto"]
         if not isinstance(v, dict):
             raise r.fail(f"{where}.veto", "应为 { flags = [...], max_tier = \"C\" }")
         r.only(v, {"flags", "max_tier"}, f"{where}.veto")
         veto_flags = r.flags(v.get("flags", []), f"{where}.veto.flags")
-        veto_max = str(v.get("max_tier", "C"))
-    protect_flags, protect_min = b.protect_flags, b.protect_min
+        veto_max = r.label(v["max_tier"], f"{where}.veto.max_tier", labels) if "max_tier" in v else default_cap
+    protect_flags = b.protect_flags
+    protect_min = b.protect_min if b.protect_min in labels else default_cap
     if "protect" in raw:
         v = raw["protect"]
         if not isinstance(v, dict):
             raise r.fail(f"{where}.protect", "应为 { flags = [...], min_tier = \"C\" }")
         r.only(v, {"flags", "min_tier"}, f"{where}.protect")
         protect_flags = r.flags(v.get("flags", []), f"{where}.protect.flags")
-        protect_min = str(v.get("min_tier", "C"))
-    for name, lab in (("veto.max_tier", veto_max), ("protect.min_tier", protect_min)):
-        if lab not in labels:
-            raise r.fail(f"{where}.{name}", f"等级“{lab}”不在等级列表 {list(labels)} 中")
-    policies = dict(b.policies)
+        protect_min = r.label(v["min_tier"], f"{where}.protect.min_tier", labels) if "min_tier" in v else default_cap
+    policies = {k: v for k, v in b.policies.items() if k in labels}
     if "policies" in raw:
         pol = raw["policies"]
         if not isinstance(pol, dict):
             raise r.fail(f"{where}.policies", "应为表，如 A = \"……\"")
         for k in pol:
-            if k not in labels:
-                raise r.fail(f"{where}.policies", f"等级“{k}”不在等级列表 {list(labels)} 中")
+            r.label(k, f"{where}.policies", labels)
         policies.update({k: str(v) for k, v in pol.items()})
+    moves = _moves(r, raw["moves"], f"{where}.moves", labels) if "moves" in raw else tuple(
+        m for m in b.moves if m.tier is None or m.tier in labels)
+    if "groups" in raw and method != "rank_share":
+        raise r.fail(f"{where}.groups", "分组分档只适用于 method = \"rank_share\"")
+    grouping = _grouping(r, raw["groups"], f"{where}.groups", n) if "groups" in raw else (
+        b.grouping if method == "rank_share" and (b.grouping is None or all(
+            g.shares is None or len(g.shares) == n - 1 for g in b.grouping.groups)) else None)
     return TierRules(method, labels, names, shares, thresholds, tiebreak, veto_flags, veto_max,  # type: ignore[arg-type]
-                     protect_flags, protect_min, policies)
+                     protect_flags, protect_min, policies, moves, grouping)
+
+
+def _rounding(r: _Reader, raw: dict[str, Any]) -> Rounding:
+    def dec(key: str) -> int | None:
+        v = r.number(raw, key, "rounding", allow_none=True, lo=0, hi=MAX_DECIMALS, integer=True)
+        return None if v is None else int(v)
+
+    return Rounding(dec("total_decimals"), dec("score_decimals"))
+
+
+def _not_graded(r: _Reader, raw: Any) -> NotGraded | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise r.fail("not_graded", "应为表")
+    r.only(raw, {"label", "name", "statuses", "flags", "managed_as"}, "not_graded")
+    label = raw.get("label", "T")
+    if not isinstance(label, str) or not label.strip():
+        raise r.fail("not_graded.label", "应为等级代码，如 \"T\"")
+    statuses = raw.get("statuses", ["exempt"])
+    if not isinstance(statuses, list) or any(x not in NOT_GRADED_STATUSES for x in statuses):
+        raise r.fail("not_graded.statuses", f"应为 {'、'.join(NOT_GRADED_STATUSES)} 中若干项的列表，实际为 {statuses}")
+    flags = r.flags(raw.get("flags", []), "not_graded.flags")
+    managed = raw.get("managed_as")
+    if managed is not None and not isinstance(managed, str):
+        raise r.fail("not_graded.managed_as", "应为等级代码，如 \"B\"")
+    return NotGraded(label.strip(), str(raw.get("name", "暂不评价")), tuple(statuses), flags, managed or None)
+
+
+def _weight_warnings(source: str, pops: dict[str, Population]) -> list[str]:
+    out = []
+    for p in pops.values():
+        total = sum(r.weight for r in p.indicators)
+        if abs(total - 100) > 1e-9:
+            out.append(f"方案文件 {source}（populations.{p.id}）：{p.label}指标权重合计为 {total:g}，不是 100，"
+                       "请确认是否有意为之（满分随之改变）")
+    return out
 
 
 def scheme_from_dict(data: dict[str, Any], source: str = "方案", text: str = "", path: str = "") -> Scheme:
     """Build and validate a scheme from parsed TOML."""
     r = _Reader(source)
     r.only(data, {"id", "name", "version", "year", "authority", "source", "description", "status",
-                  "populations", "bonus", "penalty", "tiers"}, "")
+                  "populations", "bonus", "penalty", "tiers", "rounding", "not_graded"}, "")
     sid = data.get("id")
     if not isinstance(sid, str) or not sid.strip():
         raise r.fail("", "缺少方案编号 id")
     name = str(data.get("name", sid))
     version = str(data.get("version", "1"))
     year = data.get("year")
-    if year is not None and not isinstance(year, int):
-        raise r.fail("year", "应为年份整数")
+    if year is not None and (isinstance(year, bool) or not isinstance(year, int) or not 1990 <= year <= 2100):
+        raise r.fail("year", f"应为 1990 到 2100 之间的年份整数，实际为“{year}”")
     st = r.table(data, "status", "", {"exempt_divisions", "new_firm_years"})
     divs = st.get("exempt_divisions", ["44", "45", "46"])
     if not isinstance(divs, list):
         raise r.fail("status.exempt_divisions", "应为行业大类代码列表，如 [\"44\", \"45\", \"46\"]")
-    status = StatusRules(tuple(str(d).zfill(2) for d in divs), int(r.number(st, "new_firm_years", "status", 2.0) or 0))
+    new_years = r.number(st, "new_firm_years", "status", 2.0, lo=0, hi=10, integer=True)
+    status = StatusRules(tuple(str(d).zfill(2) for d in divs), int(new_years or 0))
     tiers_base = _tiers(r, r.table(data, "tiers", ""), "tiers")
     bonus, bonus_cap = _points(r, data.get("bonus"), "bonus")
     penalties, penalty_cap = _points(r, data.get("penalty"), "penalty")
@@ -363,10 +618,19 @@ def scheme_from_dict(data: dict[str, Any], source: str = "方案", text: str = "
         pb, pbc = (_points(r, praw["bonus"], f"{where}.bonus") if "bonus" in praw else (bonus, bonus_cap))
         pp, ppc = (_points(r, praw["penalty"], f"{where}.penalty") if "penalty" in praw else (penalties, penalty_cap))
         ptiers = _tiers(r, praw["tiers"], f"{where}.tiers", tiers_base) if "tiers" in praw else tiers_base
-        pops[pid] = Population(pid, str(praw.get("label", POPULATIONS[pid])),
-                               float(r.number(praw, "min_land", where, 0.0) or 0.0), inds, pb, pbc, pp, ppc, ptiers)
+        min_land = float(r.number(praw, "min_land", where, 0.0, lo=0, hi=100000) or 0.0)
+        pops[pid] = Population(pid, str(praw.get("label", POPULATIONS[pid])), min_land, inds, pb, pbc, pp, ppc, ptiers)
+    rounding = _rounding(r, r.table(data, "rounding", "", {"total_decimals", "score_decimals"}))
+    not_graded = _not_graded(r, data.get("not_graded"))
+    if not_graded is not None:
+        for p in pops.values():
+            if not_graded.label in p.tiers.labels:
+                raise r.fail("not_graded.label", f"“{not_graded.label}”与{p.label}的等级代码重复")
+            if not_graded.managed_as is not None:
+                r.label(not_graded.managed_as, "not_graded.managed_as", p.tiers.labels)
     return Scheme(sid.strip(), name, version, year, str(data.get("authority", "")), str(data.get("source", "")),
-                  str(data.get("description", "")), status, pops, text, path)
+                  str(data.get("description", "")), status, pops, text, path, rounding, not_graded,
+                  tuple(_weight_warnings(source, pops)))
 
 
 def parse_scheme(text: str, source: str = "方案", path: str = "") -> Scheme:
@@ -428,6 +692,26 @@ def scheme_to_dict(s: Scheme) -> dict[str, Any]:
         d["protect"] = {"flags": list(t.protect_flags), "min_tier": t.protect_min}
         if t.policies:
             d["policies"] = dict(t.policies)
+        if t.moves:
+            d["moves"] = [move(m) for m in t.moves]
+        if t.grouping is not None:
+            g = t.grouping
+            d["groups"] = {"by": g.by, "min_firms": g.min_firms, "rest_name": g.rest_name,
+                           "list": [{"name": x.name, "members": list(x.members),
+                                     **({"shares": list(x.shares)} if x.shares is not None else {})} for x in g.groups]}
+        return d
+
+    def move(m: TierMove) -> dict[str, Any]:
+        d: dict[str, Any] = {"action": m.action}
+        if m.flag is not None:
+            d["flag"] = m.flag
+        if m.condition is not None:
+            c = m.condition
+            key = ("indicator", c.source[2:]) if c.source.startswith("v_") else ("field", c.source)
+            d["when"] = {key[0]: key[1], c.op: c.value}
+        if m.tier is not None:
+            d["tier"] = m.tier
+        d["reason"] = m.reason
         return d
 
     first = next(iter(s.populations.values()))
@@ -436,6 +720,14 @@ def scheme_to_dict(s: Scheme) -> dict[str, Any]:
         doc["year"] = s.year
     doc.update({"authority": s.authority, "source": s.source, "description": s.description})
     doc["status"] = {"exempt_divisions": list(s.status.exempt_divisions), "new_firm_years": s.status.new_firm_years}
+    rounding = {k: v for k, v in (("total_decimals", s.rounding.total_decimals),
+                                  ("score_decimals", s.rounding.score_decimals)) if v is not None}
+    if rounding:
+        doc["rounding"] = rounding
+    if s.not_graded is not None:
+        ng = s.not_graded
+        doc["not_graded"] = {"label": ng.label, "name": ng.name, "statuses": list(ng.statuses), "flags": list(ng.flags),
+                             **({"managed_as": ng.managed_as} if ng.managed_as else {})}
     doc["tiers"] = tiers(first.tiers)
     doc["bonus"] = points(first.bonus, first.bonus_cap)
     doc["penalty"] = points(first.penalties, first.penalty_cap)
@@ -458,6 +750,8 @@ def scheme_to_dict(s: Scheme) -> dict[str, Any]:
             if r.cap is not None:
                 d["cap"] = r.cap
             d["floor"] = "none" if r.floor is None else r.floor
+            if r.decimals is not None:
+                d["decimals"] = r.decimals
             inds.append(d)
         pd_["indicators"] = inds
         pops[pid] = pd_

@@ -17,7 +17,7 @@ import pandas as pd
 from ..core.divisions import division_label
 from ..core.fields import FIELD_BY_ID, FLAG_FIELDS
 from ..merge.tables import NAME_KEY_PREFIX
-from ..method.evaluate import STATUS_LABELS
+from ..method.evaluate import STATUS_LABELS, status_label
 from ..method.indicators import INDICATOR_BY_ID, format_number
 from ..method.scheme import Population
 from ..pipeline.run import RunResult
@@ -132,7 +132,7 @@ class LetterBuilder:
         values.update({
             "企业名称": name, "统一社会信用代码": code, "所属乡镇": _s(r["township"]),
             "参评群体": pop.label if pop else "", "文号": self.settings.document_number(serial),
-            "评价状态": STATUS_LABELS.get(r["status"], r["status"]), "状态原因": _s(r["status_reason"]) or "—",
+            "评价状态": status_label(r["status"], self.result.scheme), "状态原因": _s(r["status_reason"]) or "—",
             "综合得分": format_number(_f(r["total_score"]), "分") if pop else "—",
             "等级": _s(r["tier"]) if pop else "—", "等级全称": _tier_text(pop, r["tier"]) if pop else "—",
             "排名": _s(r["rank"]) if pop else "—", "参评企业数": str(self.pop_sizes.get(str(pid), 0)) if pop else "—",
@@ -177,7 +177,7 @@ class LetterBuilder:
         scale = {1.0: "规上企业", 0.0: "规下企业"}.get(_f(r["above_scale"]) if _f(r["above_scale"]) is not None else -1, "—")
         rows = [("企业名称", name), ("统一社会信用代码", code or "—"), ("所属乡镇", _s(r["township"]) or "—"),
                 ("行业代码", industry or "—"), ("企业规模", scale),
-                ("评价状态", STATUS_LABELS.get(r["status"], r["status"]) + (f"（{pop.label}）" if pop else ""))]
+                ("评价状态", status_label(r["status"], self.result.scheme) + (f"（{pop.label}）" if pop else ""))]
         for f in BASE_FIELDS:
             spec = FIELD_BY_ID[f]
             rows.append((f"{spec.label}（{spec.unit}）", format_number(_f(r[f]), spec.unit)))

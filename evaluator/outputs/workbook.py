@@ -29,7 +29,7 @@ from ..core.fields import FIELD_BY_ID, FLAG_FIELDS
 from ..core.issues import LEVEL_LABELS, InputError
 from ..core.progress import CancelFn, ProgressFn, Steps
 from ..merge.tables import NAME_KEY_PREFIX
-from ..method.evaluate import STATUS_LABELS
+from ..method.evaluate import status_label
 from ..method.indicators import INDICATOR_BY_ID, INDICATORS, decimals_for, excel_format
 from ..method.scheme import TierRules
 from ..pipeline.run import RunResult
@@ -222,7 +222,7 @@ def _all_columns(ctx: _Context) -> list[Column]:
         Column("行业代码", lambda k, r: _s(r["industry"]), width=8),
         Column("行业大类", lambda k, r: division_label(_s(r["division"])), width=16),
         Column("企业规模", lambda k, r: _scale(r["above_scale"]), width=6),
-        Column("评价状态", lambda k, r: STATUS_LABELS.get(r["status"], _s(r["status"])), width=8),
+        Column("评价状态", lambda k, r: status_label(_s(r["status"]), scheme), width=8),
         Column("状态说明", lambda k, r: _s(r["status_reason"]), width=18),
         Column("参评群体", lambda k, r: scheme.populations[r["population"]].label if r["population"] in scheme.populations
                else "", width=9),

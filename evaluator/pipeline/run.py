@@ -18,7 +18,7 @@ from ..core.issues import InputError, Issue
 from ..core.progress import CancelFn, ProgressFn, Steps
 from ..merge.corrections import Correction, apply_corrections
 from ..merge.tables import MergedData, merge_tables
-from ..method.evaluate import Evaluation, TierOverride, evaluate
+from ..method.evaluate import Evaluation, PriorFigures, TierOverride, evaluate
 from ..method.scheme import Scheme
 from ..read.files import RawFile, read_file
 from ..read.mapping import Mapping
@@ -116,15 +116,18 @@ def _key_issues(issues: list[Issue], merged: MergedData) -> list[Issue]:
 
 
 def evaluate_tables(imported: Imported, scheme: Scheme, year: int, corrections: Sequence[Correction] = (),
-                    overrides: Sequence[TierOverride] = (), steps: Steps | None = None) -> RunResult:
-    """Merge, correct and evaluate already-parsed tables (the GUI re-runs this after each edit)."""
+                    overrides: Sequence[TierOverride] = (), steps: Steps | None = None,
+                    prior: PriorFigures | None = None) -> RunResult:
+    """Merge, correct and evaluate already-parsed tables (the GUI re-runs this after each edit).
+
+    `prior`: last year's county figures, for schemes whose benchmarks come from the prior year."""
     steps = steps or Steps()
     steps.report(0.0, "合并企业数据")
     merged = merge_tables(imported.tables)
     steps.report(0.5, "应用人工更正")
     ent, corr_issues = apply_corrections(merged.enterprises, corrections)
     steps.report(0.6, "计算指标与评价")
-    ev = evaluate(ent, scheme, year, overrides)
+    ev = evaluate(ent, scheme, year, overrides, prior)
     issues = _key_issues(imported.issues + merged.issues, merged) + corr_issues + ev.issues
     for o in overrides:
         if o.key in ev.table.index:
@@ -135,12 +138,13 @@ def evaluate_tables(imported: Imported, scheme: Scheme, year: int, corrections: 
 
 def run(paths: Sequence[str | Path], scheme: Scheme, year: int, mapping: Mapping | None = None,
         corrections: Sequence[Correction] = (), overrides: Sequence[TierOverride] = (),
-        progress: ProgressFn | None = None, cancel: CancelFn | None = None) -> RunResult:
+        progress: ProgressFn | None = None, cancel: CancelFn | None = None,
+        prior: PriorFigures | None = None) -> RunResult:
     """Files in, graded result out."""
     steps = Steps(progress, cancel)
     steps.stage(0.0, 0.7, "读取文件")
     imported = import_files(paths, mapping, steps)
     steps.stage(0.7, 1.0, "评价")
-    result = evaluate_tables(imported, scheme, year, corrections, overrides, steps)
+    result = evaluate_tables(imported, scheme, year, corrections, overrides, steps, prior)
     steps.done()
     return result

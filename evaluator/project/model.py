@@ -19,6 +19,7 @@ from ..core.progress import CancelFn, ProgressFn, Steps
 from ..merge.corrections import Correction
 from ..method.evaluate import TierOverride
 from ..method.scheme import Scheme, parse_scheme
+from ..pipeline.prior import stored_prior_figures
 from ..pipeline.run import Imported, RunResult, evaluate_tables, parse_files, read_files
 from ..read.files import RawFile
 from ..read.mapping import Mapping, SheetMapping
@@ -90,7 +91,8 @@ class Project:
         steps.stage(0.0, 0.6, "识别数据表")
         imported = self.imported(steps)
         steps.stage(0.6, 1.0, "评价")
-        result = evaluate_tables(imported, self.scheme, self.year, self.corrections, self.overrides, steps)
+        prior = stored_prior_figures(self.prior) if self.scheme.uses_prior else None
+        result = evaluate_tables(imported, self.scheme, self.year, self.corrections, self.overrides, steps, prior)
         steps.done()
         return result
 
