@@ -287,3 +287,86 @@ def test_new_settings_round_trip_through_dumps():
     assert again.populations["above"].tiers.moves == s.populations["above"].tiers.moves
     assert again.populations["above"].tiers.grouping == s.populations["above"].tiers.grouping
     assert again.populations["above"].indicators[0].decimals == 3
+
+
+# --- 1. populations as configuration -------------------------------------------------------------
+
+CIXI = '''id = "cixi"
+name = "慈溪式"
+[tiers]
+shares = [0.5]
+tiebreak = "none"
+[tiers.labels]
+A = "优"
+B = "差"
+[populations.above]
+[[populations.above.indicators]]
+id = "tax_per_mu"
+weight = 100
+benchmark = 1
+[populations.below_large]
+label = "规下企业（3 亩及以上）"
+scale = "below"
+min_land = 3
+[[populations.below_large.indicators]]
+id = "tax_per_mu"
+weight = 100
+benchmark = 1
+[populations.below_small]
+label = "规下企业（3 亩以下）"
+scale = "below"
+max_land = 3
+prior_tiers = ["B"]
+exclude_divisions = ["13"]
+[[populations.below_small.indicators]]
+id = "tax_per_kwh"
+weight = 100
+benchmark = 1
+'''
+
+
+def below(i, **kw):
+    return {**above(i, **kw), "above_scale": 0, **kw}
+
+
+def test_populations_declared_by_the_scheme_with_membership_rules():
+    s = parse_scheme(CIXI)
+    rows = [above(0, land=1, tax=2), above(1, land=10, tax=1),
+            below(2, land=5, tax=4), below(3, land=3, tax=3),  # ≥ 3 亩: both in below_large
+            below(4, land=2, tax=1, electricity=1), below(5, land=2.9, tax=1, electricity=2),  # < 3 亩
+            below(6, land=1, tax=1, electricity=1, industry="1311"),  # < 3 亩 but division 13 excluded → in none
+            ]
+    ev = evaluate(firms(rows), s, 2025)
+    r = ev.table
+    assert r["population"].tolist() == ["above", "above", "below_large", "below_large", "below_small", "below_small",
+                                        None]
+    assert r["status"].iloc[6] == "out_of_scope"
+    # K6 fails below_large on land first (the first rule it failed is the reason given).
+    assert r["status_reason"].iloc[6] == "规下企业（3 亩及以上）用地面积不足 3 亩"
+    # Each list is ranked and tiered on its own (two firms each, A = position 1): above 亩均税收 2 → 200, 0.1 → 10;
+    # below_large 0.8 → 80, 1 → 100; below_small 单位电耗税收 1 → 100, 0.5 → 50.
+    assert r["rank"].tolist()[:6] == [1, 2, 2, 1, 1, 2]
+    assert r["tier"].tolist()[:6] == ["A", "B", "B", "A", "A", "B"]
+    assert list(ev.summary) == ["above", "below_large", "below_small"]
+    assert ev.summary["below_large"]["total"] == 3 and ev.summary["below_large"]["out_of_scope"] == 1
+    assert ev.summary["below_small"]["evaluated"] == 2
+
+
+def test_graded_d_last_year_is_evaluated_whatever_its_land():
+    # 路桥: a firm in the bottom tier last year is evaluated again. With below_large from 5 亩 and below_small
+    # under 3 亩, a 4 亩 firm is in neither list, unless it was B (this scheme's bottom tier) last year.
+    s = parse_scheme(CIXI.replace('min_land = 3\n', 'min_land = 5\n'))
+    rows = [below(0, land=4, tax=1, electricity=1), below(1, land=4, tax=1, electricity=1)]
+    prior = PriorFigures(2024, "2024.json", {}, {K[0]: "B"})
+    r = evaluate(firms(rows), s, 2025, prior=prior).table
+    # K0 was B last year: below_small takes it although 4 ≥ max_land 3; K1 is in neither list.
+    assert r["population"].tolist() == ["below_small", None]
+    assert r["status_reason"].iloc[1] == "规下企业（3 亩及以上）用地面积不足 5 亩"
+    assert s.uses_prior
+
+
+def test_custom_population_needs_label_and_scale():
+    with pytest.raises(InputError, match="须写明名称 label"):
+        parse_scheme(CIXI.replace('label = "规下企业（3 亩以下）"\n', ''))
+    with pytest.raises(InputError, match="小写英文字母"):
+        parse_scheme(CIXI.replace("below_small", "Below-Small"))

@@ -53,6 +53,7 @@ class PriorFigures:
     year: int | None
     source: str
     summary: dict[str, dict[str, Any]]
+    tiers: dict[str, str] = field(default_factory=dict)  # enterprise key → last year's final tier
 
     def figure(self, pid: str, stat: str, indicator: str) -> float | None:
         v = (self.summary.get(pid) or {}).get(stat, {}) or {}
@@ -109,8 +110,10 @@ def division_of(industry: pd.Series) -> pd.Series:
     return pd.Series(out, index=industry.index, dtype=object)
 
 
-def assign_status(ent: pd.DataFrame, scheme: Scheme, year: int) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """Status, population and a reason for each firm, in METHOD §4's order of tests."""
+def assign_status(ent: pd.DataFrame, scheme: Scheme, year: int, prior: PriorFigures | None = None
+                  ) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Status, population and a reason for each firm, in METHOD §4's order of tests; a firm that
+    passes them goes to the first population, in the scheme's order, whose rules it meets."""
     n = len(ent)
     land = ent["land"].to_numpy(dtype=float, na_value=np.nan)
     scale = np.where(ent["above_scale"].to_numpy(dtype=float, na_value=np.nan) == 1, "above", "below")
@@ -139,16 +142,55 @@ def assign_status(ent: pd.DataFrame, scheme: Scheme, year: int) -> tuple[pd.Seri
             for i in np.flatnonzero(new & ~decided):
                 why[i] = f"{int(commissioned[i])} 年投产，属新投产企业（评价年度 {year}）"
             decide(new, "exempt", why)
-        for pid, label in POPULATIONS.items():
-            in_pop = scale == pid
-            pop = scheme.populations.get(pid)
-            if pop is None:
-                decide(in_pop, "out_of_scope", f"本方案不评价{label}")
-            elif pop.min_land > 0:
-                decide(in_pop & (land < pop.min_land), "out_of_scope", f"{label}用地面积不足 {pop.min_land:g} 亩")
-    population = np.where(status == "evaluated", scale, None)
+        population, why = _memberships(ent, scheme, land, scale, div, ~decided, prior)
+        decide(~decided & (population == None), "out_of_scope", why)  # noqa: E711 (elementwise)
+    population = np.where(status == "evaluated", population, None)
     return (pd.Series(status, index=ent.index), pd.Series(population, index=ent.index, dtype=object),
             pd.Series(reason, index=ent.index))
+
+
+def _memberships(ent: pd.DataFrame, scheme: Scheme, land: np.ndarray, scale: np.ndarray, div: np.ndarray,
+                 open_: np.ndarray, prior: PriorFigures | None) -> tuple[np.ndarray, np.ndarray]:
+    """Population per firm (None: in none) and, for firms in none, the first rule they failed."""
+    n = len(land)
+    population = np.full(n, None, dtype=object)
+    why = np.full(n, "", dtype=object)
+    prior_tier = None
+    if any(p.prior_tiers for p in scheme.populations.values()):
+        tiers = prior.tiers if prior is not None else {}
+        prior_tier = np.array([tiers.get(str(k), "") for k in ent.index], dtype=object)
+    with np.errstate(invalid="ignore"):
+        for pop in scheme.populations.values():
+            cand = open_ & (population == None)  # noqa: E711
+            if pop.scale != "any":
+                cand &= scale == pop.scale
+            tests: list[tuple[np.ndarray, str]] = []
+            if pop.divisions:
+                tests.append((np.isin(div, list(pop.divisions)), f"行业不属{pop.label}的行业范围"))
+            if pop.exclude_divisions:
+                tests.append((~np.isin(div, list(pop.exclude_divisions)), f"行业不属{pop.label}的行业范围"))
+            land_ok = np.ones(n, dtype=bool)
+            if pop.min_land > 0:
+                land_ok &= land >= pop.min_land
+            if pop.max_land is not None:
+                land_ok &= land < pop.max_land
+            if prior_tier is not None and pop.prior_tiers:
+                land_ok |= np.isin(prior_tier, list(pop.prior_tiers))
+            word = (f"不足 {pop.min_land:g} 亩" if pop.max_land is None else
+                    f"不在 {pop.min_land:g} 亩至 {pop.max_land:g} 亩之间" if pop.min_land > 0 else
+                    f"不小于 {pop.max_land:g} 亩")
+            tests.append((land_ok, f"{pop.label}用地面积{word}"))
+            ok = cand.copy()
+            for passed, text in tests:
+                fail = ok & ~passed
+                why[fail & (why == "")] = text
+                ok &= passed
+            population[ok] = pop.id
+        for sc, label in POPULATIONS.items():
+            if not any(p.scale in (sc, "any") for p in scheme.populations.values()):
+                why[(scale == sc) & (why == "")] = f"本方案不评价{label}"
+    why[population != None] = ""  # noqa: E711
+    return population, why
 
 
 def apply_not_graded(ent: pd.DataFrame, scheme: Scheme, status: np.ndarray, population: np.ndarray,
@@ -420,7 +462,7 @@ def evaluate(ent: pd.DataFrame, scheme: Scheme, year: int, overrides: Sequence[T
     result frame once: sub-frames per population would copy every column.
     """
     n = len(ent)
-    status_s, population_s, reason_s = assign_status(ent, scheme, year)
+    status_s, population_s, reason_s = assign_status(ent, scheme, year, prior)
     status, population = status_s.to_numpy(dtype=object, copy=True), population_s.to_numpy(dtype=object, copy=True)
     reason = reason_s.to_numpy(dtype=object, copy=True)
     apply_not_graded(ent, scheme, status, population, reason)
@@ -599,17 +641,28 @@ def _by_group(ev: pd.DataFrame, col: str, labels: Sequence[str]) -> dict[str, An
 
 
 def summarise(t: pd.DataFrame, scheme: Scheme, benchmarks: dict[str, dict[str, float]]) -> dict[str, Any]:
-    """Per population: counts by status and tier, benchmarks, county aggregates, by township/industry."""
+    """Per population: counts by status and tier, benchmarks, county aggregates, by township/industry.
+
+    Every firm is counted once: an evaluated firm in its population, any other in the first
+    population of its scale (规上/规下), or in an entry of its own scale when the scheme evaluates
+    none of that scale."""
     scale = np.where(t["above_scale"].to_numpy(dtype=float, na_value=np.nan) == 1, "above", "below")
     needed = list(dict.fromkeys([i.numerator for i in INDICATORS] + [i.denominator for i in INDICATORS]
                                 + ["township", "division", "tier", "initial_tier", "total_score"]))
+    population = t["population"].to_numpy(dtype=object)
+    home = population.copy()
+    for sc in POPULATIONS:
+        first = next((p.id for p in scheme.populations.values() if p.scale in (sc, "any")), sc)
+        home[(population == None) & (scale == sc)] = first  # noqa: E711
+    uncovered = [sc for sc in POPULATIONS if not any(p.scale in (sc, "any") for p in scheme.populations.values())]
+    entries = list(scheme.populations) + [sc for sc in uncovered if sc not in scheme.populations]
     out: dict[str, Any] = {}
-    for pid, label in POPULATIONS.items():
+    for pid in entries:
         pop: Population | None = scheme.populations.get(pid)
-        in_scale = scale == pid
-        ev = t.loc[(t["population"] == pid).to_numpy(), needed]
+        in_scale = home == pid
+        ev = t.loc[(population == pid), needed]
         labels = pop.tiers.labels if pop else ("A", "B", "C", "D")
-        entry: dict[str, Any] = {"label": pop.label if pop else label, "total": int(in_scale.sum())}
+        entry: dict[str, Any] = {"label": pop.label if pop else POPULATIONS[pid], "total": int(in_scale.sum())}
         status_counts = t["status"][in_scale].value_counts()
         for st in STATUS_LABELS:
             entry[st] = int(status_counts.get(st, 0))
@@ -617,7 +670,7 @@ def summarise(t: pd.DataFrame, scheme: Scheme, benchmarks: dict[str, dict[str, f
         entry["initial_tiers"] = _tier_counts(ev["initial_tier"], labels)
         entry["benchmarks"] = {k: (None if not np.isfinite(v) else float(v)) for k, v in benchmarks.get(pid, {}).items()}
         entry["aggregates"] = aggregates(ev)
-        entry["means"] = means(t.loc[(t["population"] == pid).to_numpy(), [f"v_{i.id}" for i in INDICATORS]])
+        entry["means"] = means(t.loc[(population == pid), [f"v_{i.id}" for i in INDICATORS]])
         entry["by_township"] = _by_group(ev, "township", labels)
         entry["by_industry"] = _by_group(ev, "division", labels)
         out[pid] = entry

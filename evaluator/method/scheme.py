@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -164,6 +165,27 @@ class Population:
     penalties: tuple[FlagPoints, ...]
     penalty_cap: float | None
     tiers: TierRules
+    # Membership (a firm goes to the first population, in the scheme's order, whose rules it meets):
+    scale: Literal["above", "below", "any"] = "any"
+    max_land: float | None = None  # land < max_land (规下 < 3 亩)
+    divisions: tuple[str, ...] = ()  # only these industry divisions (empty: all)
+    exclude_divisions: tuple[str, ...] = ()
+    prior_tiers: tuple[str, ...] = ()  # admitted whatever the land when last year's tier is one of these (路桥: D)
+
+    def membership(self) -> str:
+        """The population's rules in words, for the scheme page and the letters' method notes."""
+        parts = [{"above": "规上企业", "below": "规下企业", "any": "规上、规下企业"}[self.scale]]
+        if self.min_land > 0:
+            parts.append(f"用地 {self.min_land:g} 亩及以上")
+        if self.max_land is not None:
+            parts.append(f"用地不足 {self.max_land:g} 亩")
+        if self.divisions:
+            parts.append(f"行业大类 {'、'.join(self.divisions)}")
+        if self.exclude_divisions:
+            parts.append(f"不含行业大类 {'、'.join(self.exclude_divisions)}")
+        if self.prior_tiers:
+            parts.append(f"上年为 {'、'.join(self.prior_tiers)} 类的企业不论用地均参评")
+        return "，".join(parts)
 
 
 @dataclass(frozen=True)
@@ -214,8 +236,9 @@ class Scheme:
 
     @property
     def uses_prior(self) -> bool:
-        """Whether any benchmark comes from the prior-year result."""
-        return any(r.benchmark.method in PRIOR_METHODS for p in self.populations.values() for r in p.indicators)
+        """Whether the evaluation needs the prior-year result (a benchmark or a membership rule)."""
+        return any(r.benchmark.method in PRIOR_METHODS for p in self.populations.values() for r in p.indicators) or any(
+            p.prior_tiers for p in self.populations.values())
 
     @property
     def fingerprint(self) -> str:
@@ -538,6 +561,16 @@ def _tiers(r: _Reader, raw: dict[str, Any], where: str, base: TierRules | None =
                      protect_flags, protect_min, policies, moves, grouping)
 
 
+def _divisions(r: _Reader, raw: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(raw, list) or not all(isinstance(x, (str, int)) and not isinstance(x, bool) for x in raw):
+        raise r.fail(where, "应为行业大类代码列表，如 [\"33\", \"34\"]")
+    out = tuple(str(x).strip().zfill(2) for x in raw)
+    bad = [x for x in out if not re.fullmatch(r"\d{2}", x)]
+    if bad:
+        raise r.fail(where, f"行业大类应为两位数字代码，实际为“{'、'.join(bad)}”")
+    return out
+
+
 def _rounding(r: _Reader, raw: dict[str, Any]) -> Rounding:
     def dec(key: str) -> int | None:
         v = r.number(raw, key, "rounding", allow_none=True, lo=0, hi=MAX_DECIMALS, integer=True)
@@ -603,11 +636,16 @@ def scheme_from_dict(data: dict[str, Any], source: str = "方案", text: str = "
     pops: dict[str, Population] = {}
     for pid, praw in pops_raw.items():
         where = f"populations.{pid}"
-        if pid not in POPULATIONS:
-            raise r.fail(where, "群体只能是 above（规上）或 below（规下）")
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", pid):
+            raise r.fail(where, "群体编号应为小写英文字母、数字和下划线，如 above、below、below_small、tenants")
         if not isinstance(praw, dict):
             raise r.fail(where, "应为表")
-        r.only(praw, {"label", "min_land", "indicators", "bonus", "penalty", "tiers"}, where)
+        r.only(praw, {"label", "min_land", "max_land", "scale", "divisions", "exclude_divisions", "prior_tiers",
+                      "indicators", "bonus", "penalty", "tiers"}, where)
+        if pid not in POPULATIONS and "label" not in praw:
+            raise r.fail(where, "自定义群体须写明名称 label，如“规下企业（3 亩以下）”")
+        if pid not in POPULATIONS and "scale" not in praw:
+            raise r.fail(where, "自定义群体须写明 scale：above（规上）、below（规下）或 any（不限）")
         inds_raw = praw.get("indicators", [])
         if not isinstance(inds_raw, list) or not inds_raw:
             raise r.fail(f"{where}.indicators", "至少需要一个指标（[[populations.….indicators]]）")
@@ -619,7 +657,18 @@ def scheme_from_dict(data: dict[str, Any], source: str = "方案", text: str = "
         pp, ppc = (_points(r, praw["penalty"], f"{where}.penalty") if "penalty" in praw else (penalties, penalty_cap))
         ptiers = _tiers(r, praw["tiers"], f"{where}.tiers", tiers_base) if "tiers" in praw else tiers_base
         min_land = float(r.number(praw, "min_land", where, 0.0, lo=0, hi=100000) or 0.0)
-        pops[pid] = Population(pid, str(praw.get("label", POPULATIONS[pid])), min_land, inds, pb, pbc, pp, ppc, ptiers)
+        max_land = r.number(praw, "max_land", where, allow_none=True, positive=True, hi=100000)
+        if max_land is not None and max_land <= min_land:
+            raise r.fail(where, f"max_land（{max_land:g}）应大于 min_land（{min_land:g}）")
+        scale = r.choice(praw, "scale", where, ("above", "below", "any"), pid if pid in POPULATIONS else "any")
+        divs_in = _divisions(r, praw.get("divisions", []), f"{where}.divisions")
+        divs_out = _divisions(r, praw.get("exclude_divisions", []), f"{where}.exclude_divisions")
+        prior_tiers = praw.get("prior_tiers", [])
+        if not isinstance(prior_tiers, list):
+            raise r.fail(f"{where}.prior_tiers", "应为等级列表，如 [\"D\"]")
+        prior_tiers = tuple(r.label(x, f"{where}.prior_tiers", ptiers.labels) for x in prior_tiers)
+        pops[pid] = Population(pid, str(praw.get("label", POPULATIONS.get(pid, pid))), min_land, inds, pb, pbc, pp, ppc,
+                               ptiers, scale, max_land, divs_in, divs_out, prior_tiers)  # type: ignore[arg-type]
     rounding = _rounding(r, r.table(data, "rounding", "", {"total_decimals", "score_decimals"}))
     not_graded = _not_graded(r, data.get("not_graded"))
     if not_graded is not None:
@@ -734,6 +783,13 @@ def scheme_to_dict(s: Scheme) -> dict[str, Any]:
     pops: dict[str, Any] = {}
     for pid, p in s.populations.items():
         pd_: dict[str, Any] = {"label": p.label, "min_land": p.min_land}
+        if p.scale != (pid if pid in POPULATIONS else "any") or pid not in POPULATIONS:
+            pd_["scale"] = p.scale
+        if p.max_land is not None:
+            pd_["max_land"] = p.max_land
+        for key in ("divisions", "exclude_divisions", "prior_tiers"):
+            if getattr(p, key):
+                pd_[key] = list(getattr(p, key))
         if p.tiers != first.tiers:
             pd_["tiers"] = tiers(p.tiers)
         if (p.bonus, p.bonus_cap) != (first.bonus, first.bonus_cap):

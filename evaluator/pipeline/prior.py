@@ -119,7 +119,9 @@ def prior_figures(prior: pd.DataFrame | None) -> PriorFigures | None:
     carries none: a scheme that needs them then stops with a message naming the file."""
     if prior is None:
         return None
-    return PriorFigures(prior.attrs.get("year"), str(prior.attrs.get("source", "")), prior.attrs.get("figures") or {})
+    tiers = {str(k): str(v) for k, v in zip(prior.index, prior["tier"]) if isinstance(v, str) and v}
+    return PriorFigures(prior.attrs.get("year"), str(prior.attrs.get("source", "")), prior.attrs.get("figures") or {},
+                        tiers)
 
 
 def stored_prior_figures(doc: dict[str, Any] | None) -> PriorFigures | None:
