@@ -22,7 +22,7 @@ def chinese_reference():
     """The reference scheme with tiers 甲乙丙丁 and veto/protection left to their default tier."""
     text = (templates_dir() / "schemes" / "reference.toml").read_text(encoding="utf-8")
     text = text.replace(', max_tier = "C"', "").replace(', min_tier = "C"', "")
-    text = re.sub(r"^([ABCD]) = ", lambda m: f'"{CN_LABELS[m.group(1)]}" = ', text, flags=re.M)
+    text = re.sub(r"^([ABCD]) = ", lambda m: f'"{CN_LABELS[m.group(1)]}" = ', text, flags=re.MULTILINE)
     return parse_scheme(text, "cn.toml")
 
 
@@ -57,7 +57,7 @@ def test_app_table_sorts_and_colours_by_position(cn_result):
     from ui import style
     from ui.models import ColumnTableModel, build_enterprise_table
 
-    _app = QApplication.instance() or QApplication([])  # noqa: F841
+    _app = QApplication.instance() or QApplication([])
     table = build_enterprise_table(cn_result)
     model = ColumnTableModel(table)
     col = table.column_index("tier")

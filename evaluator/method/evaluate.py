@@ -26,8 +26,17 @@ import pandas as pd
 from ..core.fields import FLAG_FIELDS
 from ..core.issues import InputError, Issue
 from .indicators import INDICATOR_BY_ID, INDICATORS, computable, compute_indicators
-from .scheme import (MOVE_ACTIONS, POPULATIONS, PRIOR_METHODS, IndicatorRule, Population, Scheme, TierGrouping,
-                     TierMove, TierRules)
+from .scheme import (
+    MOVE_ACTIONS,
+    POPULATIONS,
+    PRIOR_METHODS,
+    IndicatorRule,
+    Population,
+    Scheme,
+    TierGrouping,
+    TierMove,
+    TierRules,
+)
 
 STATUS_LABELS: dict[str, str] = {
     "evaluated": "参评",
@@ -143,10 +152,73 @@ def assign_status(ent: pd.DataFrame, scheme: Scheme, year: int, prior: PriorFigu
                 why[i] = f"{int(commissioned[i])} 年投产，属新投产企业（评价年度 {year}）"
             decide(new, "exempt", why)
         population, why = _memberships(ent, scheme, land, scale, div, ~decided, prior)
-        decide(~decided & (population == None), "out_of_scope", why)  # noqa: E711 (elementwise)
+        decide(~decided & (population == None), "out_of_scope", why)
     population = np.where(status == "evaluated", population, None)
     return (pd.Series(status, index=ent.index), pd.Series(population, index=ent.index, dtype=object),
             pd.Series(reason, index=ent.index))
+
+
+def tenancy(ent: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Whether each firm is a 租赁企业 (no land of its own, rents land or floor space), and the
+    floor area it rents (㎡)."""
+    n = len(ent)
+    if "land_rented_in" not in ent:
+        return np.zeros(n, dtype=bool), np.zeros(n)
+    own = ent["own_land"].to_numpy(dtype=float, na_value=np.nan) if "own_land" in ent else ent["land"].to_numpy(
+        dtype=float, na_value=np.nan)
+    floor_in = ent["floor_rented_in"].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        rents = (ent["land_rented_in"].to_numpy(dtype=float) > 0) | (floor_in > 0)
+        return ~(own > 0) & rents, floor_in
+
+
+def apply_land_ledger(ent: pd.DataFrame, scheme: Scheme) -> tuple[pd.DataFrame, list[Issue]]:
+    """Evaluated land = own + rented in − rented out (+ floor area × the scheme's factor), when a
+    lease file was imported and the scheme keeps `[land] ledger = true`. The own land stays in
+    `own_land`; firms without land and leases keep a missing land (→ 数据不全)."""
+    if "land_rented_in" not in ent or not scheme.land.ledger:
+        return ent, []
+    issues: list[Issue] = []
+    own = ent["land"].to_numpy(dtype=float, na_value=np.nan)
+    land_in, land_out = ent["land_rented_in"].to_numpy(dtype=float), ent["land_rented_out"].to_numpy(dtype=float)
+    f_in, f_out = ent["floor_rented_in"].to_numpy(dtype=float), ent["floor_rented_out"].to_numpy(dtype=float)
+    factor = scheme.land.floor_factor
+    if factor == 0 and (f_in > 0).any():
+        issues.append(Issue("warning", f"租赁台账中有租用厂房面积合计 {f_in.sum():,.0f} 平方米，方案未设置厂房面积折算系数"
+                                       "（[land] floor_factor），厂房面积未计入用地"))
+    moved = (land_in + land_out + factor * (f_in + f_out)) > 0
+    land = np.where(moved, np.nan_to_num(own) + land_in - land_out + factor * (f_in - f_out), own)
+    out = ent.copy()
+    out["own_land"] = own
+    out["land"] = land
+    for i in np.flatnonzero(moved & ~(land > 0) & (own > 0)):
+        issues.append(Issue("warning", f"出租后剩余用地为 {land[i]:g} 亩（自有 {own[i]:g} 亩，租出 {land_out[i]:g} 亩），"
+                                       "该企业列为数据不全", key=str(ent.index[i])))
+    return out, issues
+
+
+def _landlord_tiers(t: pd.DataFrame, scheme: Scheme) -> None:
+    """江山: tenants of the listed populations take their landlord's final tier (by its place in
+    the landlord's scale of tiers), with the reason; a landlord not graded leaves the tier as is."""
+    if not scheme.land.landlord_tier or "landlord" not in t:
+        return
+    tier, pop, reason = t["tier"], t["population"], t["tier_reason"]
+    tenant, _ = tenancy(t)
+    for i in np.flatnonzero(tenant & t["population"].isin(list(scheme.land.landlord_tier)).to_numpy()):
+        key, lord = t.index[i], t["landlord"].iat[i]
+        own = scheme.populations[pop.iat[i]].tiers
+        if lord is None or lord not in t.index or t.at[lord, "population"] is None:
+            note = "承租厂房的出租方未参加评价，按本企业得分定档"
+        else:
+            lord_rules = scheme.populations[t.at[lord, "population"]].tiers
+            to = own.labels[min(lord_rules.position(t.at[lord, "tier"]), len(own.labels) - 1)]
+            name = t.at[lord, "name"] if isinstance(t.at[lord, "name"], str) else str(lord)
+            note = f"承租{name}的厂房，按出租方等级确定为 {to} 类"
+            if to != tier.iat[i]:
+                note = f"承租{name}的厂房，等级由 {tier.iat[i]} 类调整为 {to} 类（按出租方等级）"
+                t.at[key, "tier"] = to
+        prev = reason.iat[i]
+        t.at[key, "tier_reason"] = f"{prev}；{note}" if prev else note
 
 
 def _memberships(ent: pd.DataFrame, scheme: Scheme, land: np.ndarray, scale: np.ndarray, div: np.ndarray,
@@ -155,16 +227,21 @@ def _memberships(ent: pd.DataFrame, scheme: Scheme, land: np.ndarray, scale: np.
     n = len(land)
     population = np.full(n, None, dtype=object)
     why = np.full(n, "", dtype=object)
+    tenant, floor_in = tenancy(ent)
     prior_tier = None
     if any(p.prior_tiers for p in scheme.populations.values()):
         tiers = prior.tiers if prior is not None else {}
         prior_tier = np.array([tiers.get(str(k), "") for k in ent.index], dtype=object)
     with np.errstate(invalid="ignore"):
         for pop in scheme.populations.values():
-            cand = open_ & (population == None)  # noqa: E711
+            cand = open_ & (population == None)
             if pop.scale != "any":
                 cand &= scale == pop.scale
             tests: list[tuple[np.ndarray, str]] = []
+            if pop.tenant is not None:
+                tests.append((tenant == pop.tenant, f"{'有自有用地，不属' if pop.tenant else '无自有用地，不属'}{pop.label}"))
+            if pop.min_floor is not None:
+                tests.append((floor_in >= pop.min_floor, f"租用厂房面积不足 {pop.min_floor:g} 平方米，不属{pop.label}"))
             if pop.divisions:
                 tests.append((np.isin(div, list(pop.divisions)), f"行业不属{pop.label}的行业范围"))
             if pop.exclude_divisions:
@@ -189,7 +266,7 @@ def _memberships(ent: pd.DataFrame, scheme: Scheme, land: np.ndarray, scale: np.
         for sc, label in POPULATIONS.items():
             if not any(p.scale in (sc, "any") for p in scheme.populations.values()):
                 why[(scale == sc) & (why == "")] = f"本方案不评价{label}"
-    why[population != None] = ""  # noqa: E711
+    why[population != None] = ""
     return population, why
 
 
@@ -461,6 +538,7 @@ def evaluate(ent: pd.DataFrame, scheme: Scheme, year: int, overrides: Sequence[T
     (an `InputError` saying so when it is missing). Works on column arrays and assembles the
     result frame once: sub-frames per population would copy every column.
     """
+    ent, land_issues = apply_land_ledger(ent, scheme)
     n = len(ent)
     status_s, population_s, reason_s = assign_status(ent, scheme, year, prior)
     status, population = status_s.to_numpy(dtype=object, copy=True), population_s.to_numpy(dtype=object, copy=True)
@@ -485,7 +563,10 @@ def evaluate(ent: pd.DataFrame, scheme: Scheme, year: int, overrides: Sequence[T
         cols["tier_group"] = np.full(n, "", dtype=object)
     benchmarks: dict[str, dict[str, float]] = {}
     issues: list[Issue] = [Issue("warning", w, scheme.path and scheme.path.rsplit("/", 1)[-1] or None)
-                           for w in scheme.warnings]
+                           for w in scheme.warnings] + land_issues
+    tenants = ent["tenant_count"].to_numpy(dtype=float) if "tenant_count" in ent else np.zeros(n)
+    if any(p.tenant_penalty is not None for p in scheme.populations.values()):
+        cols["tenant_penalty"] = np.full(n, np.nan)
     keys = np.asarray(ent.index.to_numpy(dtype=object), dtype=object)
     divisions = np.array([d or "" for d in cols["division"]], dtype=object)
     numeric = {f: ent[f].to_numpy(dtype=float, na_value=np.nan) for f in set(
@@ -521,6 +602,10 @@ def evaluate(ent: pd.DataFrame, scheme: Scheme, year: int, overrides: Sequence[T
         flags = {f: a[m] for f, a in all_flags.items()}
         bonus = _points(flags, pop.bonus, pop.bonus_cap, k)
         penalty = _points(flags, pop.penalties, pop.penalty_cap, k)
+        if pop.tenant_penalty is not None:  # landlords lose points per tenant (温岭), on top of the penalty items
+            tp = pop.tenant_penalty.points(tenants[m])
+            cols["tenant_penalty"][m] = tp
+            penalty = penalty + tp
         total_score = total + bonus - penalty
         if scheme.rounding.total_decimals is not None:
             total_score = round_half_up(total_score, scheme.rounding.total_decimals)
@@ -547,6 +632,7 @@ def evaluate(ent: pd.DataFrame, scheme: Scheme, year: int, overrides: Sequence[T
     frame = pd.DataFrame({c: (pd.Series(v, index=ent.index, dtype=object) if v.dtype == object else v)
                           for c, v in cols.items()}, index=ent.index)
     t = pd.concat([ent, frame], axis=1)
+    _landlord_tiers(t, scheme)
     _apply_overrides(t, scheme, overrides)
     pop_codes = np.full(n, -1, dtype=np.int64)
     for i, pid in enumerate(scheme.populations):
@@ -653,7 +739,7 @@ def summarise(t: pd.DataFrame, scheme: Scheme, benchmarks: dict[str, dict[str, f
     home = population.copy()
     for sc in POPULATIONS:
         first = next((p.id for p in scheme.populations.values() if p.scale in (sc, "any")), sc)
-        home[(population == None) & (scale == sc)] = first  # noqa: E711
+        home[(population == None) & (scale == sc)] = first
     uncovered = [sc for sc in POPULATIONS if not any(p.scale in (sc, "any") for p in scheme.populations.values())]
     entries = list(scheme.populations) + [sc for sc in uncovered if sc not in scheme.populations]
     out: dict[str, Any] = {}

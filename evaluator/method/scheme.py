@@ -15,6 +15,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
+
 from ..core.fields import FLAG_FIELDS
 from ..core.issues import InputError
 from ..core.paths import templates_dir
@@ -155,6 +157,33 @@ class TierRules:
 
 
 @dataclass(frozen=True)
+class TenantPenalty:
+    """温岭: points off a landlord per firm renting from it: `first` for the first, `further` for each
+    further one, at most `cap` in all (None: no cap)."""
+
+    first: float
+    further: float
+    cap: float | None = None
+
+    def points(self, tenants: np.ndarray) -> np.ndarray:
+        p = np.where(tenants >= 1, self.first + self.further * np.maximum(tenants - 1, 0), 0.0)
+        return np.minimum(p, self.cap) if self.cap is not None else p
+
+    def describe(self) -> str:
+        cap = f"，合计最多扣 {self.cap:g} 分" if self.cap is not None else "，不设上限"
+        return f"出租厂房：第一家承租企业扣 {self.first:g} 分，此后每增加一家扣 {self.further:g} 分{cap}"
+
+
+@dataclass(frozen=True)
+class LandRules:
+    """How the land ledger of a lease file is used (without a lease file land is the parcels' sum)."""
+
+    ledger: bool = True  # evaluated land = own + rented in − rented out
+    floor_factor: float = 0.0  # 亩 of land per ㎡ of factory floor rented; 0: floor area not counted
+    landlord_tier: tuple[str, ...] = ()  # populations whose tenants take their landlord's final tier (江山)
+
+
+@dataclass(frozen=True)
 class Population:
     id: str
     label: str
@@ -171,6 +200,9 @@ class Population:
     divisions: tuple[str, ...] = ()  # only these industry divisions (empty: all)
     exclude_divisions: tuple[str, ...] = ()
     prior_tiers: tuple[str, ...] = ()  # admitted whatever the land when last year's tier is one of these (路桥: D)
+    tenant: bool | None = None  # True: only firms with no land of their own that rent (租赁企业); False: none of them
+    min_floor: float | None = None  # floor area rented ≥ this many ㎡ (罗庄's 多层厂房 list: 2,000 ㎡)
+    tenant_penalty: TenantPenalty | None = None
 
     def membership(self) -> str:
         """The population's rules in words, for the scheme page and the letters' method notes."""
@@ -183,6 +215,12 @@ class Population:
             parts.append(f"行业大类 {'、'.join(self.divisions)}")
         if self.exclude_divisions:
             parts.append(f"不含行业大类 {'、'.join(self.exclude_divisions)}")
+        if self.tenant is True:
+            parts.append("无自有用地、租用厂房或土地的企业")
+        if self.tenant is False:
+            parts.append("不含无自有用地的租赁企业")
+        if self.min_floor is not None:
+            parts.append(f"租用厂房 {self.min_floor:g} 平方米及以上")
         if self.prior_tiers:
             parts.append(f"上年为 {'、'.join(self.prior_tiers)} 类的企业不论用地均参评")
         return "，".join(parts)
@@ -232,7 +270,8 @@ class Scheme:
     path: str = ""
     rounding: Rounding = field(default_factory=Rounding)
     not_graded: NotGraded | None = None
-    warnings: tuple[str, ...] = ()  # doubtful but legal settings (a weight total other than 100)
+    warnings: tuple[str, ...] = ()
+    land: LandRules = field(default_factory=LandRules)  # doubtful but legal settings (a weight total other than 100)
 
     @property
     def uses_prior(self) -> bool:
@@ -297,9 +336,9 @@ class _Reader:
         if positive and v <= 0:
             raise self.fail(where, f"“{key}”应大于 0，实际为 {v:g}")
         if (lo is not None and v < lo) or (hi is not None and v > hi):
-            rng = f"{lo:g} 到 {hi:g} 之间" if lo is not None and hi is not None else (
+            rng = f"在 {lo:g} 到 {hi:g} 之间" if lo is not None and hi is not None else (
                 f"不小于 {lo:g}" if lo is not None else f"不大于 {hi:g}")
-            raise self.fail(where, f"“{key}”应在 {rng}，实际为 {v:g}")
+            raise self.fail(where, f"“{key}”应{rng}，实际为 {v:g}")
         return float(v)
 
     def label(self, v: Any, where: str, labels: tuple[str, ...]) -> str:
@@ -406,8 +445,9 @@ def _check_shares(r: _Reader, shares: tuple[float, ...], n: int, where: str) -> 
 
 
 def _condition(r: _Reader, raw: Any, where: str) -> Condition:
-    from ..core.fields import FIELD_BY_ID
+    from ..core.fields import FIELDS
 
+    numeric = {f.id: f for f in FIELDS if f.kind == "number"}
     if not isinstance(raw, dict):
         raise r.fail(where, "应为 { field = \"rd_expense\", below = 100 } 或 { indicator = \"rd_intensity\", below = 2 }")
     r.only(raw, {"field", "indicator", "below", "at_least"}, where)
@@ -415,8 +455,8 @@ def _condition(r: _Reader, raw: Any, where: str) -> Condition:
         raise r.fail(where, "field 与 indicator 应设且只设一个")
     if "field" in raw:
         f = raw["field"]
-        if f not in FIELD_BY_ID or FIELD_BY_ID[f].kind != "number":
-            opts = "、".join(x.id for x in FIELD_BY_ID.values() if x.kind == "number")
+        if f not in numeric:
+            opts = "、".join(numeric)
             raise r.fail(where, f"未知的数值字段“{f}”（可用：{opts}）")
         source = str(f)
     else:
@@ -571,6 +611,26 @@ def _divisions(r: _Reader, raw: Any, where: str) -> tuple[str, ...]:
     return out
 
 
+def _tenant_penalty(r: _Reader, raw: Any, where: str) -> TenantPenalty:
+    if not isinstance(raw, dict):
+        raise r.fail(where, "应为 { first = 0, further = 5 }（第一家扣分、此后每家扣分）")
+    r.only(raw, {"first", "further", "cap"}, where)
+    first = float(r.number(raw, "first", where, lo=0, hi=1000) or 0.0)
+    further = float(r.number(raw, "further", where, lo=0, hi=1000) or 0.0)
+    return TenantPenalty(first, further, r.number(raw, "cap", where, allow_none=True, positive=True, hi=1000))
+
+
+def _land(r: _Reader, raw: dict[str, Any], pops: dict[str, Population]) -> LandRules:
+    ledger = raw.get("ledger", True)
+    if not isinstance(ledger, bool):
+        raise r.fail("land.ledger", "应为 true 或 false")
+    factor = float(r.number(raw, "floor_factor", "land", 0.0, lo=0, hi=15 / 10000) or 0.0)
+    lt = raw.get("landlord_tier", [])
+    if not isinstance(lt, list) or any(x not in pops for x in lt):
+        raise r.fail("land.landlord_tier", f"应为群体编号列表（本方案的群体：{'、'.join(pops)}），实际为 {lt}")
+    return LandRules(ledger, factor, tuple(lt))
+
+
 def _rounding(r: _Reader, raw: dict[str, Any]) -> Rounding:
     def dec(key: str) -> int | None:
         v = r.number(raw, key, "rounding", allow_none=True, lo=0, hi=MAX_DECIMALS, integer=True)
@@ -612,7 +672,7 @@ def scheme_from_dict(data: dict[str, Any], source: str = "方案", text: str = "
     """Build and validate a scheme from parsed TOML."""
     r = _Reader(source)
     r.only(data, {"id", "name", "version", "year", "authority", "source", "description", "status",
-                  "populations", "bonus", "penalty", "tiers", "rounding", "not_graded"}, "")
+                  "populations", "bonus", "penalty", "tiers", "rounding", "not_graded", "land"}, "")
     sid = data.get("id")
     if not isinstance(sid, str) or not sid.strip():
         raise r.fail("", "缺少方案编号 id")
@@ -641,7 +701,7 @@ def scheme_from_dict(data: dict[str, Any], source: str = "方案", text: str = "
         if not isinstance(praw, dict):
             raise r.fail(where, "应为表")
         r.only(praw, {"label", "min_land", "max_land", "scale", "divisions", "exclude_divisions", "prior_tiers",
-                      "indicators", "bonus", "penalty", "tiers"}, where)
+                      "tenant", "min_floor", "tenant_penalty", "indicators", "bonus", "penalty", "tiers"}, where)
         if pid not in POPULATIONS and "label" not in praw:
             raise r.fail(where, "自定义群体须写明名称 label，如“规下企业（3 亩以下）”")
         if pid not in POPULATIONS and "scale" not in praw:
@@ -667,9 +727,16 @@ def scheme_from_dict(data: dict[str, Any], source: str = "方案", text: str = "
         if not isinstance(prior_tiers, list):
             raise r.fail(f"{where}.prior_tiers", "应为等级列表，如 [\"D\"]")
         prior_tiers = tuple(r.label(x, f"{where}.prior_tiers", ptiers.labels) for x in prior_tiers)
+        tenant = praw.get("tenant")
+        if tenant is not None and not isinstance(tenant, bool):
+            raise r.fail(f"{where}.tenant", "应为 true（只含租赁企业）或 false（不含租赁企业）")
+        min_floor = r.number(praw, "min_floor", where, allow_none=True, positive=True, hi=1e7)
+        tp = _tenant_penalty(r, praw["tenant_penalty"], f"{where}.tenant_penalty") if "tenant_penalty" in praw else None
         pops[pid] = Population(pid, str(praw.get("label", POPULATIONS.get(pid, pid))), min_land, inds, pb, pbc, pp, ppc,
-                               ptiers, scale, max_land, divs_in, divs_out, prior_tiers)  # type: ignore[arg-type]
+                               ptiers, scale, max_land, divs_in, divs_out, prior_tiers,  # type: ignore[arg-type]
+                               tenant, min_floor, tp)
     rounding = _rounding(r, r.table(data, "rounding", "", {"total_decimals", "score_decimals"}))
+    land = _land(r, r.table(data, "land", "", {"ledger", "floor_factor", "landlord_tier"}), pops)
     not_graded = _not_graded(r, data.get("not_graded"))
     if not_graded is not None:
         for p in pops.values():
@@ -679,7 +746,7 @@ def scheme_from_dict(data: dict[str, Any], source: str = "方案", text: str = "
                 r.label(not_graded.managed_as, "not_graded.managed_as", p.tiers.labels)
     return Scheme(sid.strip(), name, version, year, str(data.get("authority", "")), str(data.get("source", "")),
                   str(data.get("description", "")), status, pops, text, path, rounding, not_graded,
-                  tuple(_weight_warnings(source, pops)))
+                  tuple(_weight_warnings(source, pops)), land)
 
 
 def parse_scheme(text: str, source: str = "方案", path: str = "") -> Scheme:
@@ -773,6 +840,9 @@ def scheme_to_dict(s: Scheme) -> dict[str, Any]:
                                   ("score_decimals", s.rounding.score_decimals)) if v is not None}
     if rounding:
         doc["rounding"] = rounding
+    if s.land != LandRules():
+        doc["land"] = {"ledger": s.land.ledger, "floor_factor": s.land.floor_factor,
+                       "landlord_tier": list(s.land.landlord_tier)}
     if s.not_graded is not None:
         ng = s.not_graded
         doc["not_graded"] = {"label": ng.label, "name": ng.name, "statuses": list(ng.statuses), "flags": list(ng.flags),
@@ -790,6 +860,13 @@ def scheme_to_dict(s: Scheme) -> dict[str, Any]:
         for key in ("divisions", "exclude_divisions", "prior_tiers"):
             if getattr(p, key):
                 pd_[key] = list(getattr(p, key))
+        if p.tenant is not None:
+            pd_["tenant"] = p.tenant
+        if p.min_floor is not None:
+            pd_["min_floor"] = p.min_floor
+        if p.tenant_penalty is not None:
+            tp = p.tenant_penalty
+            pd_["tenant_penalty"] = {"first": tp.first, "further": tp.further, **({"cap": tp.cap} if tp.cap else {})}
         if p.tiers != first.tiers:
             pd_["tiers"] = tiers(p.tiers)
         if (p.bonus, p.bonus_cap) != (first.bonus, first.bonus_cap):

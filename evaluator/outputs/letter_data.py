@@ -161,7 +161,7 @@ class LetterBuilder:
             bonus=self._points(r, pop.bonus, "+"),
             bonus_note=(f"加分合计上限 {pop.bonus_cap:g} 分" if pop.bonus_cap is not None else ""),
             bonus_total=format_number(_f(r["bonus"]) or 0.0, "分"),
-            penalty=self._points(r, pop.penalties, "−"),
+            penalty=self._points(r, pop.penalties, "−") + self._tenant_penalty(r, pop),
             penalty_total=format_number(-(_f(r["penalty"]) or 0.0), "分"),
             total=format_number(_f(r["total_score"]), "分"),
             ranks=self._ranks(r, pop),
@@ -181,7 +181,19 @@ class LetterBuilder:
         for f in BASE_FIELDS:
             spec = FIELD_BY_ID[f]
             rows.append((f"{spec.label}（{spec.unit}）", format_number(_f(r[f]), spec.unit)))
+        rows.extend(self._land_ledger(r))
         return tuple(rows)
+
+    def _land_ledger(self, r: dict[str, Any]) -> list[tuple[str, str]]:
+        """Where the evaluated land comes from when a lease file changed it (own + in − out)."""
+        moved = [_f(r.get(c)) or 0.0 for c in ("land_rented_in", "land_rented_out", "floor_rented_in", "floor_rented_out")]
+        if "own_land" not in r or not any(moved):
+            return []
+        rows = [("其中：自有用地（亩）", format_number(_f(r["own_land"]), "亩")),
+                ("租入用地（亩）", format_number(moved[0], "亩")), ("租出用地（亩）", format_number(moved[1], "亩"))]
+        if moved[2] or moved[3]:
+            rows += [("租入厂房（平方米）", format_number(moved[2], "平方米")), ("租出厂房（平方米）", format_number(moved[3], "平方米"))]
+        return rows
 
     def _indicators(self, r: dict[str, Any], pop: Population) -> tuple[IndicatorLine, ...]:
         out = []
@@ -201,6 +213,13 @@ class LetterBuilder:
 
     def _points(self, r: dict[str, Any], items: Sequence[Any], sign: str) -> tuple[tuple[str, str], ...]:
         return tuple((FLAG_FIELDS[it.flag], f"{sign}{it.points:g}") for it in items if _f(r[it.flag]) == 1)
+
+    def _tenant_penalty(self, r: dict[str, Any], pop: Population) -> tuple[tuple[str, str], ...]:
+        """The landlord's points off per tenant (part of the penalty total), itemised so the lines add up."""
+        points = _f(r.get("tenant_penalty"))
+        if pop.tenant_penalty is None or not points:
+            return ()
+        return ((f"出租厂房（承租企业 {int(_f(r.get('tenant_count')) or 0)} 家）", f"−{points:g}"),)
 
     def _ranks(self, r: dict[str, Any], pop: Population) -> tuple[str, ...]:
         pid = r["population"]

@@ -17,6 +17,7 @@ from ..clean.sheets import SheetTable, parse_sheet
 from ..core.issues import InputError, Issue
 from ..core.progress import CancelFn, ProgressFn, Steps
 from ..merge.corrections import Correction, apply_corrections
+from ..merge.leases import build_ledger, is_lease_table, ledger_columns
 from ..merge.tables import MergedData, merge_tables
 from ..method.evaluate import Evaluation, PriorFigures, TierOverride, evaluate
 from ..method.scheme import Scheme
@@ -123,9 +124,14 @@ def evaluate_tables(imported: Imported, scheme: Scheme, year: int, corrections: 
     `prior`: last year's county figures, for schemes whose benchmarks come from the prior year."""
     steps = steps or Steps()
     steps.report(0.0, "合并企业数据")
-    merged = merge_tables(imported.tables)
+    leases = [t for t in imported.tables if is_lease_table(t)]
+    merged = merge_tables([t for t in imported.tables if not is_lease_table(t)])
     steps.report(0.5, "应用人工更正")
     ent, corr_issues = apply_corrections(merged.enterprises, corrections)
+    if leases:  # the land ledger: evaluated land per the scheme's `[land]` rules
+        ledger = build_ledger(leases, ent)
+        ent = pd.concat([ent, ledger_columns(ledger, ent.index)], axis=1)
+        corr_issues = ledger.issues + corr_issues
     steps.report(0.6, "计算指标与评价")
     ev = evaluate(ent, scheme, year, overrides, prior)
     issues = _key_issues(imported.issues + merged.issues, merged) + corr_issues + ev.issues

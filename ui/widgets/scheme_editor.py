@@ -1216,7 +1216,8 @@ class SchemeEditor(QWidget):
             self.scheme_changed.emit(text)
 
 
-_POPULATION_KEYS = ("scale", "max_land", "divisions", "exclude_divisions", "prior_tiers")
+_POPULATION_KEYS = ("scale", "max_land", "divisions", "exclude_divisions", "prior_tiers", "tenant", "min_floor",
+                    "tenant_penalty")
 
 
 def _settings_not_in_form(s: Scheme) -> dict[str, Any]:
@@ -1224,7 +1225,7 @@ def _settings_not_in_form(s: Scheme) -> dict[str, Any]:
     membership rules, per-indicator decimals, populations other than 规上/规下), kept from the
     loaded scheme so that editing weights never drops it."""
     doc = scheme_to_dict(s)
-    kept: dict[str, Any] = {k: doc[k] for k in ("rounding", "not_graded") if k in doc}
+    kept: dict[str, Any] = {k: doc[k] for k in ("rounding", "not_graded", "land") if k in doc}
     kept["populations"] = {}
     kept["order"] = list(s.populations)
     for pid in s.populations:
@@ -1242,7 +1243,7 @@ def _settings_not_in_form(s: Scheme) -> dict[str, Any]:
 
 
 def _restore_settings_not_in_form(doc: dict[str, Any], kept: dict[str, Any]) -> None:
-    doc.update({k: kept[k] for k in ("rounding", "not_graded") if k in kept})
+    doc.update({k: kept[k] for k in ("rounding", "not_graded", "land") if k in kept})
     first_tiers = next((v["tiers"] for v in kept.get("populations", {}).values() if "tiers" in v), {})
     if "tiers" in doc:
         doc["tiers"].update(first_tiers)
