@@ -46,7 +46,12 @@ def _parser() -> argparse.ArgumentParser:
                    help="在屏幕上列出的数据问题的最低级别（默认 warning）")
     project_commands.add_evaluate_arguments(e)
     outputs_cli.add_arguments(e)
-    sub.add_parser("schemes", parents=[common], help="列出内置评价方案", description="列出 templates/schemes/ 中的评价方案模板。")
+    sc = sub.add_parser("schemes", parents=[common], help="列出内置评价方案；或把一个方案复制到新的年度",
+                        description="列出 templates/schemes/ 中的评价方案模板；加 --copy 把一个方案复制为新年度的方案"
+                                    "（全部设置与注释保留，编号、年度、版本改为新年度）。")
+    sc.add_argument("--copy", metavar="SCHEME", help="要复制的方案：模板编号或 .toml 文件路径")
+    sc.add_argument("--year", type=int, help="新方案的年度（与 --copy 同用）")
+    sc.add_argument("--out", metavar="PATH", help="新方案文件（.toml，与 --copy 同用）")
     project_commands.add_commands(sub, common)
     return p
 
@@ -69,6 +74,29 @@ def cmd_schemes() -> int:
         _print(f"{s.id:<16} {s.name}（版本 {s.version}）")
         _print(f"{'':<16} {pops}")
     return EXIT_INPUT if errors else EXIT_OK
+
+
+def cmd_copy_scheme(args: argparse.Namespace) -> int:
+    from ..method.scheme import copy_for_year, parse_scheme
+
+    if not args.year or not args.out:
+        _print("错误：复制方案需要同时给出 --year 新年度 和 --out 新方案文件", err=True)
+        return EXIT_INPUT
+    old = load_scheme(args.copy)
+    text = copy_for_year(old.text, args.year, Path(old.path).name or str(args.copy))
+    out = Path(args.out)
+    if out.exists():
+        _print(f"错误：{out} 已存在，未覆盖；请换一个文件名", err=True)
+        return EXIT_INPUT
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        _print(f"错误：无法写出 {out}（{exc.strerror or exc}）", err=True)
+        return EXIT_INPUT
+    new = parse_scheme(text, out.name)
+    _print(f"已复制方案 {old.id}（{old.year or '未写年度'}）为 {new.id}（{new.year} 年度，版本 {new.version}）：{out}")
+    return EXIT_OK
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
@@ -149,7 +177,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     freeze_startup_objects()
     try:
         if args.command == "schemes":
-            return cmd_schemes()
+            return cmd_copy_scheme(args) if args.copy else cmd_schemes()
         if args.command == "evaluate":
             return cmd_evaluate(args)
         if args.command == "report":

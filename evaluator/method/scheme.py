@@ -764,6 +764,35 @@ def load_scheme(ref: str | Path) -> Scheme:
     return parse_scheme(read_text(p, "方案文件"), p.name, str(p))
 
 
+_TOP_KEY = r"^(?P<key>{key})\s*=\s*(?P<value>.+?)\s*(?P<comment>#.*)?$"
+
+
+def copy_for_year(text: str, year: int, source: str = "方案") -> str:
+    """A scheme's TOML for a new evaluation year ("copy from last year"): everything kept, comments
+    too, with the year in `id`, `year` and `version` moved on (`huangyan-2021` → `huangyan-2022`,
+    version `2021.1` → `2022.1`, other versions → `2022.1`). The result is validated."""
+    old = parse_scheme(text, source)
+    body_end = re.search(r"^\[", text, flags=re.MULTILINE)
+    head, body = (text[:body_end.start()], text[body_end.start():]) if body_end else (text, "")
+    prev = old.year
+    new_id = re.sub(rf"{prev}$", str(year), old.id) if prev and old.id.endswith(str(prev)) else f"{old.id}-{year}"
+    new_version = f"{year}.1"
+
+    def put(head: str, key: str, value: str) -> str:
+        pat = re.compile(_TOP_KEY.format(key=key), flags=re.MULTILINE)
+        if pat.search(head):
+            return pat.sub(lambda m: f"{key} = {value}" + (f"  {m.group('comment')}" if m.group("comment") else ""),
+                           head, count=1)
+        return re.sub(r"^(id\s*=.*)$", lambda m: f"{m.group(1)}\n{key} = {value}", head, count=1, flags=re.MULTILINE)
+
+    head = put(head, "id", f'"{new_id}"')
+    head = put(head, "version", f'"{new_version}"')
+    head = put(head, "year", str(year))
+    out = head + body
+    parse_scheme(out, source)
+    return out
+
+
 def list_schemes(errors: list[str] | None = None) -> list[Scheme]:
     """Templates shipped in `templates/schemes/`; broken ones are left out and described in `errors`."""
     out = []
