@@ -9,7 +9,12 @@ import pytest
 
 from evaluator.app.cli import main
 from evaluator.method.evaluate import evaluate
-from evaluator.method.scheme import copy_for_year, list_schemes, load_scheme, parse_scheme
+from evaluator.method.scheme import (
+    copy_for_year,
+    list_schemes,
+    load_scheme,
+    parse_scheme,
+)
 from evaluator.pipeline.run import run
 
 from .conftest import SAMPLE_FILES

@@ -52,6 +52,18 @@ def _parser() -> argparse.ArgumentParser:
     sc.add_argument("--copy", metavar="SCHEME", help="要复制的方案：模板编号或 .toml 文件路径")
     sc.add_argument("--year", type=int, help="新方案的年度（与 --copy 同用）")
     sc.add_argument("--out", metavar="PATH", help="新方案文件（.toml，与 --copy 同用）")
+    c = sub.add_parser("compare", parents=[common], help="方案模拟测算：同一批数据按两个方案（或调整后的权重）评价并比较",
+                       description="同一批数据按两个方案评价，列出各群体的等级变化矩阵、等级变化的企业及原因、基准值的变化。"
+                                   "方案二用 --against 给出，或用 --weight 在方案一基础上调整权重。")
+    c.add_argument("files", nargs="+", metavar="FILE", help="数据文件（同 evaluate）")
+    c.add_argument("--year", type=int, required=True, help="评价年度")
+    c.add_argument("--scheme", default="reference", help="方案一：模板编号或 .toml 文件（默认 reference）")
+    c.add_argument("--against", metavar="SCHEME", help="方案二：模板编号或 .toml 文件")
+    c.add_argument("--weight", action="append", default=[], metavar="群体.指标=权重",
+                   help="方案二为方案一调整这些权重，如 above.tax_per_mu=40（可重复）")
+    c.add_argument("--mapping", metavar="PATH", help="列对应关系覆盖文件（TOML）")
+    c.add_argument("--prior", metavar="FILE", help="上年评价结果（.json），方案使用上年基准或上年等级时需要")
+    c.add_argument("--xlsx", metavar="PATH", help="写出模拟测算工作簿（.xlsx）")
     project_commands.add_commands(sub, common)
     return p
 
@@ -97,6 +109,66 @@ def cmd_copy_scheme(args: argparse.Namespace) -> int:
     new = parse_scheme(text, out.name)
     _print(f"已复制方案 {old.id}（{old.year or '未写年度'}）为 {new.id}（{new.year} 年度，版本 {new.version}）：{out}")
     return EXIT_OK
+
+
+def _weights(items: list[str]) -> dict[str, float]:
+    out = {}
+    for it in items:
+        name, sep, value = it.partition("=")
+        try:
+            out[name.strip()] = float(value)
+        except ValueError:
+            raise InputError(f"--weight 应写作 群体.指标=权重（如 above.tax_per_mu=40），实际为“{it}”") from None
+        if not sep:
+            raise InputError(f"--weight 应写作 群体.指标=权重（如 above.tax_per_mu=40），实际为“{it}”")
+    return out
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from ..method.compare import compare_evaluations, with_weights
+    from ..method.indicators import format_number
+    from ..pipeline.run import evaluate_tables, import_files
+
+    if bool(args.against) == bool(args.weight):
+        _print("错误：请用 --against 给出方案二，或用 --weight 调整方案一的权重（二者选一）", err=True)
+        return EXIT_INPUT
+    scheme_a = load_scheme(args.scheme)
+    scheme_b = load_scheme(args.against) if args.against else with_weights(scheme_a, _weights(args.weight))
+    mapping = load_mapping(args.mapping) if args.mapping else None
+    prior = None
+    if args.prior and (scheme_a.uses_prior or scheme_b.uses_prior):
+        from ..pipeline.prior import load_prior, prior_figures
+
+        prior = prior_figures(load_prior(args.prior))
+    imported = import_files(args.files, mapping)
+    for msg in imported.failed:
+        _print(f"错误：{msg}", err=True)
+    if not imported.files:
+        _print("错误：没有可读取的数据文件", err=True)
+        return EXIT_INPUT
+    a = evaluate_tables(imported, scheme_a, args.year, prior=prior)
+    b = evaluate_tables(imported, scheme_b, args.year, prior=prior)
+    c = compare_evaluations(a.evaluation, b.evaluation)
+    _print(f"方案一：{scheme_a.name}（{scheme_a.id} 版本 {scheme_a.version}）")
+    _print(f"方案二：{scheme_b.name}（{scheme_b.id} 版本 {scheme_b.version}）")
+    for p in c.populations:
+        m = p.matrix
+        _print(f"  {p.label}：{int(m.to_numpy().sum())} 家中等级或名单变化 {p.moved} 家（行：方案一，列：方案二）")
+        _print("    " + "\t".join(["", *map(str, m.columns)]))
+        for lab, row in m.iterrows():
+            _print("    " + "\t".join([str(lab), *(str(int(v)) for v in row)]))
+        for rec in p.benchmarks.to_dict("records"):
+            old, new = (format_number(rec[k], rec["unit"]) if rec[k] == rec[k] and rec[k] is not None else "不计分"
+                        for k in ("a", "b"))
+            if old != new:
+                _print(f"    基准值 {rec['label']}：{old} → {new}（{rec['unit']}）")
+    status = EXIT_INPUT if imported.failed else EXIT_OK
+    if args.xlsx:
+        from ..outputs.compare_workbook import write_compare_workbook
+
+        if outputs_cli.write_one(lambda: write_compare_workbook(c, args.xlsx), f"已写出模拟测算：{args.xlsx}", _print):
+            return EXIT_INPUT
+    return status
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
@@ -180,6 +252,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_copy_scheme(args) if args.copy else cmd_schemes()
         if args.command == "evaluate":
             return cmd_evaluate(args)
+        if args.command == "compare":
+            return cmd_compare(args)
         if args.command == "report":
             return project_commands.cmd_report(args, _print)
         if args.command == "audit":
