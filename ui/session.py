@@ -22,7 +22,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from evaluator.core.issues import InputError, Issue
 from evaluator.core.progress import CancelFn, ProgressFn, Steps
-from evaluator.pipeline.prior import attach_stored_prior, prior_document
+from evaluator.pipeline.prior import attach_stored_prior, prior_document, stored_prior_figures
 from evaluator.pipeline.run import Imported, RunResult, evaluate_tables
 from evaluator.project.model import Project, new_project
 from evaluator.read.files import RawFile, RawSheet
@@ -102,7 +102,9 @@ def evaluation_job(project: Project, cached: tuple[tuple[Any, ...], Imported] | 
             steps.stage(0.0, 0.55, "识别数据表")
             imported = project.imported(steps)
         steps.stage(0.55, 0.8, "合并与评价")
-        result = evaluate_tables(imported, project.scheme, project.year, project.corrections, project.overrides, steps)
+        figures = stored_prior_figures(prior) if project.scheme.uses_prior else None  # benchmarks from last year
+        result = evaluate_tables(imported, project.scheme, project.year, project.corrections, project.overrides, steps,
+                                 figures)
         attach_stored_prior(result, prior)  # as `mujun report` does, so a saved project re-derives the same
         steps.stage(0.8, 1.0, "准备表格")
         names = enterprise_names(result)
