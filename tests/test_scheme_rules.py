@@ -370,3 +370,11 @@ def test_custom_population_needs_label_and_scale():
         parse_scheme(CIXI.replace('label = "规下企业（3 亩以下）"\n', ''))
     with pytest.raises(InputError, match="小写英文字母"):
         parse_scheme(CIXI.replace("below_small", "Below-Small"))
+
+
+def test_an_inherited_fix_to_a_tier_the_population_lacks_is_refused_not_dropped():
+    text = ('id = "t"\n[tiers]\nmoves = [{ action = "fix", flag = "champion", tier = "A", reason = "列入重点企业名单" }]\n'
+            f'[populations.above]\n[populations.above.tiers.labels]\n{CN}\n[[populations.above.indicators]]\n'
+            'id = "tax_per_mu"\nweight = 100')
+    with pytest.raises(InputError, match="继承的定档规则“列入重点企业名单”"):
+        parse_scheme(text)

@@ -82,7 +82,8 @@ def cmd_schemes() -> int:
         _print("未找到方案模板（templates/schemes/）", err=True)
         return EXIT_INPUT
     for s in schemes:
-        pops = "；".join(f"{p.label}：" + "、".join(f"{r.label}{r.weight:g}" for r in p.indicators) for p in s.populations.values())
+        pops = "；".join(f"{p.label}（{p.membership()}）：" + "、".join(f"{r.label}{r.weight:g}" for r in p.indicators)
+                        for p in s.populations.values())
         _print(f"{s.id:<16} {s.name}（版本 {s.version}）")
         _print(f"{'':<16} {pops}")
     return EXIT_INPUT if errors else EXIT_OK

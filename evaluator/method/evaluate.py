@@ -676,12 +676,12 @@ def aggregates(t: pd.DataFrame) -> dict[str, float | None]:
     return {k: v[0] for k, v in grouped_aggregates(t, np.zeros(len(t), dtype=np.int64), 1).items()}
 
 
-def means(t: pd.DataFrame) -> dict[str, float | None]:
-    """Mean of firm values of every library indicator over the rows where it is computable (the
+def means(t: pd.DataFrame, rows: np.ndarray) -> dict[str, float | None]:
+    """Mean of firm values of every library indicator over `rows` where it is computable (the
     "county average" a scheme such as 淮安's takes from last year)."""
     out: dict[str, float | None] = {}
     for i in INDICATORS:
-        v = t[f"v_{i.id}"].to_numpy(dtype=float, na_value=np.nan)
+        v = t[f"v_{i.id}"].to_numpy(dtype=float, na_value=np.nan)[rows]
         v = v[np.isfinite(v)]
         out[i.id] = float(v.mean()) if len(v) else None
     return out
@@ -756,7 +756,7 @@ def summarise(t: pd.DataFrame, scheme: Scheme, benchmarks: dict[str, dict[str, f
         entry["initial_tiers"] = _tier_counts(ev["initial_tier"], labels)
         entry["benchmarks"] = {k: (None if not np.isfinite(v) else float(v)) for k, v in benchmarks.get(pid, {}).items()}
         entry["aggregates"] = aggregates(ev)
-        entry["means"] = means(t.loc[(population == pid), [f"v_{i.id}" for i in INDICATORS]])
+        entry["means"] = means(t, population == pid)
         entry["by_township"] = _by_group(ev, "township", labels)
         entry["by_industry"] = _by_group(ev, "division", labels)
         out[pid] = entry

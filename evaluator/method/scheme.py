@@ -87,17 +87,6 @@ class Condition:
     op: Literal["below", "at_least"]
     value: float
 
-    def describe(self) -> str:
-        from ..core.fields import FIELD_BY_ID
-
-        if self.source.startswith("v_"):
-            ind = INDICATOR_BY_ID[self.source[2:]]
-            name, unit = ind.label, ind.unit
-        else:
-            name, unit = FIELD_BY_ID[self.source].label, FIELD_BY_ID[self.source].unit
-        word = "低于" if self.op == "below" else "不低于"
-        return f"{name}{word} {self.value:g}{' ' + unit if unit and unit != '%' else unit}"
-
 
 @dataclass(frozen=True)
 class TierMove:
@@ -168,10 +157,6 @@ class TenantPenalty:
     def points(self, tenants: np.ndarray) -> np.ndarray:
         p = np.where(tenants >= 1, self.first + self.further * np.maximum(tenants - 1, 0), 0.0)
         return np.minimum(p, self.cap) if self.cap is not None else p
-
-    def describe(self) -> str:
-        cap = f"，合计最多扣 {self.cap:g} 分" if self.cap is not None else "，不设上限"
-        return f"出租厂房：第一家承租企业扣 {self.first:g} 分，此后每增加一家扣 {self.further:g} 分{cap}"
 
 
 @dataclass(frozen=True)
@@ -590,13 +575,19 @@ def _tiers(r: _Reader, raw: dict[str, Any], where: str, base: TierRules | None =
         for k in pol:
             r.label(k, f"{where}.policies", labels)
         policies.update({k: str(v) for k, v in pol.items()})
-    moves = _moves(r, raw["moves"], f"{where}.moves", labels) if "moves" in raw else tuple(
-        m for m in b.moves if m.tier is None or m.tier in labels)
+    moves = _moves(r, raw["moves"], f"{where}.moves", labels) if "moves" in raw else b.moves
+    for m in moves:  # inherited 定档 rules must name a tier of this population too
+        if m.tier is not None and m.tier not in labels:
+            raise r.fail(f"{where}.moves", f"继承的定档规则“{m.reason}”的等级“{m.tier}”不在等级列表 {list(labels)} 中，"
+                                           "请在本群体的 tiers 中另写 moves")
     if "groups" in raw and method != "rank_share":
         raise r.fail(f"{where}.groups", "分组分档只适用于 method = \"rank_share\"")
     grouping = _grouping(r, raw["groups"], f"{where}.groups", n) if "groups" in raw else (
-        b.grouping if method == "rank_share" and (b.grouping is None or all(
-            g.shares is None or len(g.shares) == n - 1 for g in b.grouping.groups)) else None)
+        b.grouping if method == "rank_share" else None)  # score thresholds cut everyone alike
+    for g in grouping.groups if grouping is not None else ():
+        if g.shares is not None and len(g.shares) != n - 1:
+            raise r.fail(f"{where}.groups", f"分组“{g.name}”的累计比例有 {len(g.shares)} 个，本群体 {n} 个等级需要 "
+                                            f"{n - 1} 个，请在本群体的 tiers 中另写 groups")
     return TierRules(method, labels, names, shares, thresholds, tiebreak, veto_flags, veto_max,  # type: ignore[arg-type]
                      protect_flags, protect_min, policies, moves, grouping)
 
