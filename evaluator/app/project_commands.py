@@ -70,7 +70,9 @@ def save_evaluated(project: Project, result: RunResult, args: argparse.Namespace
 
     try:
         if getattr(args, "prior", None):
-            project.set_prior(prior_document(load_prior(args.prior)), Path(args.prior).name)
+            doc = prior_document(load_prior(args.prior))
+            if doc != project.prior:  # a scheme on last year's figures attached it before the run
+                project.set_prior(doc, Path(args.prior).name)
         save_project(project, args.project, result)
     except InputError as exc:
         print_(f"错误：{exc}", err=True)

@@ -47,6 +47,14 @@ STATUS_LABELS: dict[str, str] = {
 }
 
 
+def rounding_note(scheme: Scheme) -> str:
+    """How totals are rounded and ranked, in the words of the lists' notes (from the scheme)."""
+    d = scheme.rounding.total_decimals
+    if d is None:
+        return "综合得分不舍入，排序、分档和排名按未舍入的分数（显示保留两位小数，显示相同的分数可能名次不同）；"
+    return f"综合得分四舍五入保留 {d} 位小数，排序、分档和排名按该分数；"
+
+
 def status_label(status: str, scheme: Scheme | None = None) -> str:
     """The status as printed; the not-graded class by the scheme's own code and name (`T类（暂不评价）`)."""
     if status == "not_graded" and scheme is not None and scheme.not_graded is not None:

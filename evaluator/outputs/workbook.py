@@ -29,7 +29,7 @@ from ..core.fields import FIELD_BY_ID, FLAG_FIELDS
 from ..core.issues import LEVEL_LABELS, InputError
 from ..core.progress import CancelFn, ProgressFn, Steps
 from ..merge.tables import NAME_KEY_PREFIX
-from ..method.evaluate import status_label
+from ..method.evaluate import rounding_note, status_label
 from ..method.indicators import INDICATOR_BY_ID, INDICATORS, decimals_for, excel_format
 from ..method.scheme import TierRules
 from ..pipeline.run import RunResult
@@ -458,7 +458,7 @@ def _about_sheet(wb: xlsxwriter.Workbook, fmt: Formats, ctx: _Context, head: str
         for lab in p.tiers.labels:
             policy = p.tiers.policies.get(lab, "")
             rows.append((f"{p.label}{lab}类", p.tiers.full_name(lab) + (f"：{policy}" if policy else "")))
-    rows.append(("说明", "指标值为标准单位下的原始计算值；综合得分保留两位小数；排名为并列同名次（1224）方式。"
+    rows.append(("说明", "指标值为标准单位下的原始计算值；" + rounding_note(s) + "排名为并列同名次（1224）方式。"
                         "分档、否决与保护规则以评价方案为准。"))
     for i, (a, b) in enumerate(rows, 2):
         ws.write_string(i, 0, clean_text(a), fmt.header)
