@@ -147,7 +147,7 @@ def test_not_graded_class_is_counted_never_ranked_and_managed_as_a_tier():
     assert r["population"].tolist() == ["above", None, None, "above", None]
     assert r["rank"].iloc[[1, 2]].isna().all() and r["tier"].iloc[1] is None
     assert r["status_reason"].iloc[1] == "行业大类 44 属免评行业；政策上按B类（良）企业管理"
-    assert r["status_reason"].iloc[2].startswith("属新升规")
+    assert r["status_reason"].iloc[2] == "属“新升规”情形；政策上按B类（良）企业管理"
     # Two graded firms: bounds ⌈0.5⌉ 1, ⌈1.0⌉ 1, ⌈1.5⌉ 2 → position 1 A, position 2 C (B is empty).
     assert r["tier"].iloc[[0, 3]].tolist() == ["A", "C"]
     assert ev.summary["above"]["not_graded"] == 2 and ev.summary["above"]["evaluated"] == 2

@@ -288,7 +288,7 @@ def apply_not_graded(ent: pd.DataFrame, scheme: Scheme, status: np.ndarray, popu
     take = np.isin(status, list(ng.statuses))
     for flag in ng.flags:
         hit = (ent[flag].to_numpy(dtype=float, na_value=0.0) == 1) & (status == "evaluated")
-        reason[hit] = f"属{FLAG_FIELDS[flag]}"
+        reason[hit] = f"属“{FLAG_FIELDS[flag]}”情形"
         take |= hit
     status[take] = "not_graded"
     population[take] = None
@@ -343,7 +343,7 @@ def _benchmark_values(rule: IndicatorRule, num: np.ndarray, den: np.ndarray, val
 
     pop_value = one(ok)
     per_firm = np.full(len(values), pop_value)
-    if b.by_division and b.method == "aggregate" or b.by_division and b.method in ("mean", "median"):
+    if b.by_division and b.method in ("aggregate", "mean", "median"):
         for d in pd.unique(divisions[ok]):
             m = ok & (divisions == d)
             if m.sum() >= b.min_firms:
