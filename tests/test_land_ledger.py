@@ -145,3 +145,21 @@ def test_the_letter_itemises_the_landlord_penalty(result, tmp_path):
     path = write_letters(result, tmp_path / "out", settings(), keys=[L1], workers=1)[0]
     text = flat(pdf_text(path))
     assert "出租厂房（承租企业3家）" in text and "−10" in text
+
+
+def test_the_graded_list_shows_the_ledger_and_the_penalty(result, tmp_path):
+    import openpyxl
+
+    from evaluator.outputs.workbook import write_workbook
+
+    from .outputs_fixtures import settings
+
+    out = tmp_path / "list.xlsx"
+    write_workbook(result, out, settings())
+    rows = list(openpyxl.load_workbook(out, read_only=True)["全部企业"].iter_rows(values_only=True))
+    h = next(i for i, r in enumerate(rows) if r and "统一社会信用代码" in r)
+    head = rows[h]
+    l1 = next(r for r in rows[h + 1:] if r[head.index("统一社会信用代码")] == L1)
+    assert l1[head.index("自有用地（亩）")] == 20 and l1[head.index("租出用地（亩）")] == 10
+    assert l1[head.index("用地面积（亩）")] == 10 and l1[head.index("出租厂房扣分")] == 10
+    assert l1[head.index("承租企业数")] == 3

@@ -232,6 +232,7 @@ def _all_columns(ctx: _Context) -> list[Column]:
         cols.append(Column(f"{spec.label}（{spec.unit}）", lambda k, r, f=f: r[f],
                            "int" if decimals_for(spec.unit) == 0 else "number", spec.unit, 11))
     cols.append(Column("投产时间（年）", lambda k, r: r["commissioned"], "year", width=8))
+    cols += _scheme_columns(ctx)
     for f, label in FLAG_FIELDS.items():
         cols.append(Column(label, lambda k, r, f=f: _flag(r[f]), width=7))
     for ind in INDICATORS:
@@ -256,6 +257,25 @@ def _all_columns(ctx: _Context) -> list[Column]:
                  Column(f"连续{ctx.bottom}类年数", lambda k, r: r.get("d_years"), "int", width=8)]
     cols += [Column("数据来源", lambda k, r: _s(r["sources"]), width=24),
              Column("数据问题", lambda k, r: ctx.issues.get(k, ""), "wrap", width=50)]
+    return cols
+
+
+def _scheme_columns(ctx: _Context) -> list[Column]:
+    """Columns only some schemes produce: the land ledger of a lease file, the group a firm was
+    tiered in, the landlord penalty (so every figure on a letter can be found in the list)."""
+    t = ctx.result.table
+    cols: list[Column] = []
+    if "own_land" in t:
+        cols += [Column("自有用地（亩）", lambda k, r: r["own_land"], "number", "亩", 10),
+                 Column("租入用地（亩）", lambda k, r: r["land_rented_in"], "number", "亩", 10),
+                 Column("租出用地（亩）", lambda k, r: r["land_rented_out"], "number", "亩", 10),
+                 Column("租入厂房（平方米）", lambda k, r: r["floor_rented_in"], "number", "平方米", 11),
+                 Column("租出厂房（平方米）", lambda k, r: r["floor_rented_out"], "number", "平方米", 11),
+                 Column("承租企业数", lambda k, r: r["tenant_count"], "int", width=8)]
+    if "tier_group" in t:
+        cols.append(Column("分档分组", lambda k, r: _s(r["tier_group"]), width=12))
+    if "tenant_penalty" in t:
+        cols.append(Column("出租厂房扣分", lambda k, r: r["tenant_penalty"], "number", "分", 9))
     return cols
 
 
