@@ -378,3 +378,18 @@ def test_an_inherited_fix_to_a_tier_the_population_lacks_is_refused_not_dropped(
             'id = "tax_per_mu"\nweight = 100')
     with pytest.raises(InputError, match="继承的定档规则“列入重点企业名单”"):
         parse_scheme(text)
+
+
+def test_small_groups_can_fall_back_to_their_place_in_the_whole_population():
+    # As the 12-firm example, with fallback = "population": the rest (2611 0.05, 1311 0.6, 3911 0.1) take the tier
+    # of their place among all 12 (bounds ⌈3⌉ 3, ⌈6⌉ 6, ⌈9⌉ 9): by tax 0.95 0.9 0.8 | 0.7 0.6 0.6 | 0.5 0.4 0.3 | …
+    # 1311 (0.6, level with 3399; no tie-break indicator, code K3 before K10) is 6th → B; 3911 11th → D; 2611 12th → D.
+    spec = [("3311", 0.9), ("3411", 0.8), ("3312", 0.7), ("3399", 0.6), ("3421", 0.5),
+            ("1711", 0.95), ("1811", 0.4), ("1712", 0.3), ("1713", 0.2),
+            ("2611", 0.05), ("1311", 0.6), ("3911", 0.1)]
+    rows = [above(i, land=1, tax=t, industry=ind) for i, (ind, t) in enumerate(spec)]
+    s = scheme(body=GROUPS.replace("min_firms = 3", 'min_firms = 3\nfallback = "population"'), tiers="")
+    r = evaluate(firms(rows), s, 2025).table
+    assert r["tier"].iloc[9:].tolist() == ["D", "B", "D"]
+    assert r["tier"].iloc[:9].tolist() == ["A", "B", "B", "C", "C", "A", "B", "C", "D"]  # the groups as before
+    assert r["tier_group"].iloc[9:].tolist() == ["全体"] * 3

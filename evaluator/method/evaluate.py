@@ -446,6 +446,10 @@ def _initial_tiers(total: np.ndarray, tie: np.ndarray, keys: np.ndarray, rules: 
         sh = rules.shares if g < 0 or shares[g] is None else shares[g]
         out[m] = _cut(_order(total[m], tie[m], keys[m]), sh, rules.labels)  # type: ignore[arg-type]
         group_name[m] = rules.grouping.rest_name if g < 0 else names[g]
+    rest = code < 0
+    if rules.grouping.fallback == "population" and rest.any():  # their place among all the population's firms
+        out[rest] = _cut(_order(total, tie, keys), rules.shares, rules.labels)[rest]
+        group_name[rest] = "全体"
     return out, group_name
 
 

@@ -115,6 +115,9 @@ class TierGrouping:
     groups: tuple[TierGroup, ...]
     min_firms: int = 1  # a group with fewer evaluated firms is cut together with the rest (其他)
     rest_name: str = "其他"
+    # The rest (firms in no listed group, and small groups): "rest" cut among themselves with the
+    # population's shares; "population" take the tier of their place in the whole population.
+    fallback: Literal["rest", "population"] = "rest"
 
 
 @dataclass(frozen=True)
@@ -484,8 +487,9 @@ def _moves(r: _Reader, raw: Any, where: str, labels: tuple[str, ...]) -> tuple[T
 def _grouping(r: _Reader, raw: Any, where: str, n_labels: int) -> TierGrouping:
     if not isinstance(raw, dict):
         raise r.fail(where, "应为表：by、min_firms 与 [[….groups.list]]")
-    r.only(raw, {"by", "min_firms", "rest_name", "list"}, where)
+    r.only(raw, {"by", "min_firms", "rest_name", "fallback", "list"}, where)
     by = r.choice(raw, "by", where, ("division", "township"), "division")
+    fallback = r.choice(raw, "fallback", where, ("rest", "population"), "rest")
     min_firms = int(r.number(raw, "min_firms", where, 1.0, lo=1, hi=10000, integer=True) or 1)
     rest = str(raw.get("rest_name", "其他"))
     items = raw.get("list", [])
@@ -513,7 +517,7 @@ def _grouping(r: _Reader, raw: Any, where: str, n_labels: int) -> TierGrouping:
             shares = _number_list(r, g["shares"], f"{w}.shares", "[0.05, 0.60, 0.95]")
             _check_shares(r, shares, n_labels, f"{w}.shares")
         groups.append(TierGroup(name.strip(), mem, shares))
-    return TierGrouping(by, tuple(groups), min_firms, rest)  # type: ignore[arg-type]
+    return TierGrouping(by, tuple(groups), min_firms, rest, fallback)  # type: ignore[arg-type]
 
 
 def _tiers(r: _Reader, raw: dict[str, Any], where: str, base: TierRules | None = None) -> TierRules:
@@ -832,7 +836,7 @@ def scheme_to_dict(s: Scheme) -> dict[str, Any]:
             d["moves"] = [move(m) for m in t.moves]
         if t.grouping is not None:
             g = t.grouping
-            d["groups"] = {"by": g.by, "min_firms": g.min_firms, "rest_name": g.rest_name,
+            d["groups"] = {"by": g.by, "min_firms": g.min_firms, "rest_name": g.rest_name, "fallback": g.fallback,
                            "list": [{"name": x.name, "members": list(x.members),
                                      **({"shares": list(x.shares)} if x.shares is not None else {})} for x in g.groups]}
         return d
