@@ -92,3 +92,13 @@ def test_copy_to_a_new_year_keeps_everything_and_moves_id_year_version(tmp_path,
     text = out.read_text(encoding="utf-8")
     assert 'id = "wenling-2023"' in text and "year = 2023" in text and "# 用地 = 自有 + 租入 − 租出" in text
     assert main(["schemes", "--copy", "wenling-2022", "--year", "2023", "--out", str(out)]) == 2  # never overwrites
+
+
+def test_json_total_score_follows_the_schemes_rounding(sample_result):
+    from evaluator.outputs.json_result import to_json_dict
+
+    ref = [e["total_score"] for e in to_json_dict(sample_result)["enterprises"] if e["total_score"] is not None]
+    assert any(round(x, 2) != x for x in ref)  # reference (METHOD §4): not rounded
+    hy = run(SAMPLE_FILES, load_scheme("huangyan-2022"), 2025)
+    totals = [e["total_score"] for e in to_json_dict(hy)["enterprises"] if e["total_score"] is not None]
+    assert totals and all(round(x, 2) == x for x in totals)  # total_decimals = 2
