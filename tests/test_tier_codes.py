@@ -71,3 +71,15 @@ def test_app_table_sorts_and_colours_by_position(cn_result):
     assert bg.name() == style.TIER_COLOURS["A"][0]
     assert style.tier_palette([("甲", "乙", "丙", "丁")]) == {"甲": "A", "乙": "B", "丙": "C", "丁": "D"}
     assert style.tier_palette([("A+", "A", "B", "C", "D")])["A+"] == "A+"
+
+
+def test_summary_chips_and_detail_badge_colour_by_position():
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    pytest.importorskip("PySide6")
+    from ui import style
+    from ui.pages.detail import tier_badge
+    from ui.pages.summary import tier_chips
+
+    html = tier_chips({"甲": 1, "乙": 2, "丙": 3, "丁": 4}, {}, {})
+    assert style.TIER_COLOURS["A"][0] in html and style.TIER_COLOURS["D"][0] in html
+    assert style.TIER_COLOURS["D"][0] in tier_badge("丁", "丁类", ("甲", "乙", "丙", "丁"))
