@@ -50,9 +50,9 @@ def test_reference_above_population_by_hand():
     assert r["s_rd_intensity"].tolist() == pytest.approx([20, 60 / 7, 0])
     # Bonus 3+3+2+2 = 10, capped at 8.
     assert r["bonus"].tolist() == [8, 0, 0]
-    # Totals: F1 60+26.667+9+10+15+20+8 = 148.667 → 148.67; F2 20+6.667+18+8.333+15+8.571 = 76.571 → 76.57;
-    # F3 20+40+27+16.667+15+0 = 118.667 → 118.67.
-    assert r["total_score"].tolist() == [148.67, 76.57, 118.67]
+    # Totals (METHOD §4 does not round): F1 60+26.667+9+10+15+20+8 = 148.667; F2 20+6.667+18+8.333+15+8.571
+    # = 76.571; F3 20+40+27+16.667+15+0 = 118.667.
+    assert r["total_score"].tolist() == pytest.approx([148 + 2 / 3, 76 + 4 / 7, 118 + 2 / 3])
     # n = 3: A up to ⌈0.6⌉ = 1, B up to ⌈2.1⌉ = 3: F1 A, F3 B, F2 B.
     assert r["tier"].tolist() == ["A", "B", "B"]
     assert r["rank"].tolist() == [1, 3, 2]
@@ -60,7 +60,7 @@ def test_reference_above_population_by_hand():
 
 def tie_population():
     # Five 规下 firms, land 10 each. Σtax 183 / Σland 50 → b = 3.66; Σtax 183 / Σkwh 48 → b = 3.8125.
-    # T1, T2 both hit both caps: 60×2 + 40×2 = 200. T3–T5: 60×0.1/3.66 + 40×0.1/3.8125 = 2.6885 → 2.69.
+    # T1, T2 both hit both caps: 60×2 + 40×2 = 200. T3–T5: 60×0.1/3.66 + 40×0.1/3.8125 = 2.6885.
     return [
         below(10, land=10, tax=100, electricity=10),
         below(11, land=10, tax=80, electricity=8),
@@ -72,7 +72,7 @@ def tie_population():
 
 def test_tie_at_the_a_b_boundary_is_broken_by_tax_per_mu_then_code():
     r = evaluate(firms(tie_population()), REF, 2025).table
-    assert r["total_score"].tolist() == [200, 200, 2.69, 2.69, 2.69]
+    assert r["total_score"].tolist() == pytest.approx([200, 200, 2.6885246, 2.6885246, 2.6885246])
     # n = 5: A ≤ ⌈1.0⌉ = 1, B ≤ ⌈3.5⌉ = 4, C ≤ ⌈4.75⌉ = 5. T1 (亩均税收 10) before T2 (8);
     # T3–T5 tie on both, so code order: K12 (pos 3, B), K13 (pos 4, B), K14 (pos 5, C).
     assert r["tier"].tolist() == ["A", "B", "C", "B", "B"]

@@ -45,6 +45,7 @@ def test_every_template_round_trips(editor, path: Path):
     assert regenerated.populations == original.populations
     assert (regenerated.id, regenerated.name, regenerated.version, regenerated.year, regenerated.status) == (
         original.id, original.name, original.version, original.year, original.status)
+    assert (regenerated.rounding, regenerated.not_graded) == (original.rounding, original.not_graded)
 
 
 def test_new_editor_starts_valid_on_the_reference(editor):
@@ -190,3 +191,56 @@ def test_save_as_writes_the_scheme(editor, tmp_path):
 def test_friendly_message_names_the_form_place():
     msg = "方案文件 （编辑中）（populations.below.indicators 第 2 项.benchmark）：“value”应大于 0，实际为 0"
     assert friendly_message(msg) == "规下企业 · 指标第 2 行 · 基准值：“value”应大于 0，实际为 0"
+
+
+EXTRAS = """
+id = "x"
+[rounding]
+total_decimals = 1
+[not_graded]
+label = "T"
+managed_as = "B"
+[tiers]
+moves = [{ action = "up", flag = "high_tech", reason = "属高成长科技型企业" }]
+[tiers.groups]
+by = "division"
+[[tiers.groups.list]]
+name = "金属"
+members = ["33"]
+[populations.above]
+[[populations.above.indicators]]
+id = "tax_per_mu"
+weight = 100
+decimals = 2
+[populations.below_small]
+label = "规下企业（3 亩以下）"
+scale = "below"
+max_land = 3
+[[populations.below_small.indicators]]
+id = "tax_per_kwh"
+weight = 100
+[populations.below]
+min_land = 3
+prior_tiers = ["D"]
+[[populations.below.indicators]]
+id = "tax_per_mu"
+weight = 100
+"""
+
+
+def test_settings_the_form_does_not_show_survive_an_edit(editor, qtbot):
+    original = parse_scheme(EXTRAS)
+    editor.set_scheme_text(EXTRAS, "x.toml")
+    assert editor.error() == ""
+    row = editor.panel("above").indicators.rows[0]
+    with qtbot.waitSignal(editor.scheme_changed, timeout=WAIT_MS):
+        row.weight.setValue(90)
+    edited = parse_scheme(editor.scheme_text())
+    assert edited.populations["above"].indicators[0].weight == 90
+    assert (edited.rounding, edited.not_graded) == (original.rounding, original.not_graded)
+    assert list(edited.populations) == ["above", "below_small", "below"]  # membership order is a rule
+    for pid in original.populations:
+        a, b = edited.populations[pid], original.populations[pid]
+        assert (a.scale, a.max_land, a.prior_tiers, a.tiers.moves, a.tiers.grouping) == (
+            b.scale, b.max_land, b.prior_tiers, b.tiers.moves, b.tiers.grouping)
+    assert edited.populations["above"].indicators[0].decimals == 2

@@ -390,13 +390,22 @@ def build_enterprise_table(result: RunResult, issues_by_key: dict[str, list[Issu
         for i, k in enumerate(keys.tolist()):
             if k in overridden and tier[i]:
                 tier_display[i] = f"{tier[i]} ✎"
-    tier_rank = {lab: i for i, lab in enumerate(("A+", "A", "B", "C", "D", "E"))}
+    # Tiers sort and colour by their place in the scheme (甲乙丙丁 as A–D), not by letter.
+    pop_labels = [p.tiers.labels for p in result.scheme.populations.values()]
+    tier_rank: dict[str, int] = {}
+    for labels in pop_labels:
+        for i, lab in enumerate(labels):
+            tier_rank.setdefault(lab, i)
+    palette = style.tier_palette(pop_labels)
 
     def tier_sort(arr: np.ndarray) -> np.ndarray:
         out = np.full(len(arr), np.nan)
         for lab, rank in tier_rank.items():
             out[arr == lab] = rank
         return out
+
+    def tier_keys(arr: np.ndarray) -> np.ndarray:
+        return np.array([palette.get(x, x) if x else x for x in arr.tolist()], dtype=object)
 
     score = _float(t, "total_score")
     by_key = issues_by_key if issues_by_key is not None else result.issues_by_key()
@@ -413,13 +422,13 @@ def build_enterprise_table(result: RunResult, issues_by_key: dict[str, list[Issu
                         (f"警{int(w)}" if w else "")) for e, w in zip(n_err.tolist(), n_warn.tolist())]
 
     cols.append(Column("name", "企业名称", name, width=18))
-    cols.append(Column("tier", "最终\n等级", tier_display, tier_sort(tier), palette="tier", colour_keys=tier, width=3,
+    cols.append(Column("tier", "最终\n等级", tier_display, tier_sort(tier), palette="tier", colour_keys=tier_keys(tier), width=3,
                        tooltip="一票否决、保护规则和手动调档（✎）之后的最终等级"))
-    cols.append(Column("initial_tier", "初评\n等级", initial, tier_sort(initial), palette="tier", colour_keys=initial,
+    cols.append(Column("initial_tier", "初评\n等级", initial, tier_sort(initial), palette="tier", colour_keys=tier_keys(initial),
                        width=3, tooltip="按得分排名比例（或分数线）确定的初评等级"))
     pt = prior_tiers(t)
     if pt is not None:
-        cols.append(Column("prior_tier", "上年\n等级", pt, tier_sort(pt), palette="tier", colour_keys=pt, width=3))
+        cols.append(Column("prior_tier", "上年\n等级", pt, tier_sort(pt), palette="tier", colour_keys=tier_keys(pt), width=3))
     cols.append(Column("total_score", "总分", format_numbers(score, "分"), score, numeric=True, width=5))
     for cid, title in (("rank", "全县\n排名"), ("township_rank", "乡镇\n排名"), ("industry_rank", "行业\n排名")):
         v = _float(t, cid)

@@ -9,6 +9,7 @@ the first one installed instead of drawing boxes.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable, Sequence
 
 from PySide6.QtGui import QColor, QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication
@@ -65,6 +66,23 @@ QPushButton#primary:disabled {{ background: #9db3cf; }}
 QGroupBox {{ font-weight: bold; margin-top: 10px; }}
 QGroupBox::title {{ subcontrol-origin: margin; left: 8px; padding: 0 4px; }}
 """
+
+
+def tier_palette(labels_by_population: Iterable[Sequence[str]]) -> dict[str, str]:
+    """Tier code → the key of its colour in `TIER_COLOURS`, by the tier's place in the scheme:
+    the top tier green, the bottom red, those between blue then amber, whatever the codes
+    (甲乙丙丁 as A–D). Schemes whose codes are all coloured keep their own (A+, A … D)."""
+    out: dict[str, str] = {}
+    for labels in labels_by_population:
+        labels = list(labels)
+        if all(lab in TIER_COLOURS for lab in labels):
+            out.update({lab: lab for lab in labels if lab not in out})
+            continue
+        steps = ("A", "B", "C", "D")
+        last = max(len(labels) - 1, 1)
+        for i, lab in enumerate(labels):
+            out.setdefault(lab, steps[round(i * 3 / last)])
+    return out
 
 
 def tier_background(tier: str | None) -> QColor | None:

@@ -43,7 +43,24 @@ def _parser() -> argparse.ArgumentParser:
                    help="在屏幕上列出的数据问题的最低级别（默认 warning）")
     project_commands.add_evaluate_arguments(e)
     outputs_cli.add_arguments(e)
-    sub.add_parser("schemes", parents=[common], help="列出内置评价方案", description="列出 templates/schemes/ 中的评价方案模板。")
+    sc = sub.add_parser("schemes", parents=[common], help="列出内置评价方案；或把一个方案复制到新的年度",
+                        description="列出 templates/schemes/ 中的评价方案模板；加 --copy 把一个方案复制为新年度的方案"
+                                    "（全部设置与注释保留，编号、年度、版本改为新年度）。")
+    sc.add_argument("--copy", metavar="SCHEME", help="要复制的方案：模板编号或 .toml 文件路径")
+    sc.add_argument("--year", type=int, help="新方案的年度（与 --copy 同用）")
+    sc.add_argument("--out", metavar="PATH", help="新方案文件（.toml，与 --copy 同用）")
+    c = sub.add_parser("compare", parents=[common], help="方案模拟测算：同一批数据按两个方案（或调整后的权重）评价并比较",
+                       description="同一批数据按两个方案评价，列出各群体的等级变化矩阵、等级变化的企业及原因、基准值的变化。"
+                                   "方案二用 --against 给出，或用 --weight 在方案一基础上调整权重。")
+    c.add_argument("files", nargs="+", metavar="FILE", help="数据文件（同 evaluate）")
+    c.add_argument("--year", type=int, required=True, help="评价年度")
+    c.add_argument("--scheme", default="reference", help="方案一：模板编号或 .toml 文件（默认 reference）")
+    c.add_argument("--against", metavar="SCHEME", help="方案二：模板编号或 .toml 文件")
+    c.add_argument("--weight", action="append", default=[], metavar="群体.指标=权重",
+                   help="方案二为方案一调整这些权重，如 above.tax_per_mu=40（可重复）")
+    c.add_argument("--mapping", metavar="PATH", help="列对应关系覆盖文件（TOML）")
+    c.add_argument("--prior", metavar="FILE", help="上年评价结果（.json），方案使用上年基准或上年等级时需要")
+    c.add_argument("--xlsx", metavar="PATH", help="写出模拟测算工作簿（.xlsx）")
     project_commands.add_commands(sub, common)
     review_commands.add_review_command(sub, common)
     return p
@@ -63,10 +80,94 @@ def cmd_schemes() -> int:
         _print("未找到方案模板（templates/schemes/）", err=True)
         return EXIT_INPUT
     for s in schemes:
-        pops = "；".join(f"{p.label}：" + "、".join(f"{r.label}{r.weight:g}" for r in p.indicators) for p in s.populations.values())
+        pops = "；".join(f"{p.label}（{p.membership()}）：" + "、".join(f"{r.label}{r.weight:g}" for r in p.indicators)
+                        for p in s.populations.values())
         _print(f"{s.id:<16} {s.name}（版本 {s.version}）")
         _print(f"{'':<16} {pops}")
     return EXIT_INPUT if errors else EXIT_OK
+
+
+def cmd_copy_scheme(args: argparse.Namespace) -> int:
+    from ..method.scheme import copy_for_year, parse_scheme
+
+    if not args.year or not args.out:
+        _print("错误：复制方案需要同时给出 --year 新年度 和 --out 新方案文件", err=True)
+        return EXIT_INPUT
+    old = load_scheme(args.copy)
+    text = copy_for_year(old.text, args.year, Path(old.path).name or str(args.copy))
+    out = Path(args.out)
+    if out.exists():
+        _print(f"错误：{out} 已存在，未覆盖；请换一个文件名", err=True)
+        return EXIT_INPUT
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        _print(f"错误：无法写出 {out}（{exc.strerror or exc}）", err=True)
+        return EXIT_INPUT
+    new = parse_scheme(text, out.name)
+    _print(f"已复制方案 {old.id}（{old.year or '未写年度'}）为 {new.id}（{new.year} 年度，版本 {new.version}）：{out}")
+    return EXIT_OK
+
+
+def _weights(items: list[str]) -> dict[str, float]:
+    out = {}
+    for it in items:
+        name, sep, value = it.partition("=")
+        try:
+            out[name.strip()] = float(value)
+        except ValueError:
+            raise InputError(f"--weight 应写作 群体.指标=权重（如 above.tax_per_mu=40），实际为“{it}”") from None
+        if not sep:
+            raise InputError(f"--weight 应写作 群体.指标=权重（如 above.tax_per_mu=40），实际为“{it}”")
+    return out
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from ..method.compare import compare_evaluations, with_weights
+    from ..method.indicators import format_number
+    from ..pipeline.run import evaluate_tables, import_files
+
+    if bool(args.against) == bool(args.weight):
+        _print("错误：请用 --against 给出方案二，或用 --weight 调整方案一的权重（二者选一）", err=True)
+        return EXIT_INPUT
+    scheme_a = load_scheme(args.scheme)
+    scheme_b = load_scheme(args.against) if args.against else with_weights(scheme_a, _weights(args.weight))
+    mapping = load_mapping(args.mapping) if args.mapping else None
+    prior = None
+    if args.prior and (scheme_a.uses_prior or scheme_b.uses_prior):
+        from ..pipeline.prior import load_prior, prior_figures
+
+        prior = prior_figures(load_prior(args.prior))
+    imported = import_files(args.files, mapping)
+    for msg in imported.failed:
+        _print(f"错误：{msg}", err=True)
+    if not imported.files:
+        _print("错误：没有可读取的数据文件", err=True)
+        return EXIT_INPUT
+    a = evaluate_tables(imported, scheme_a, args.year, prior=prior)
+    b = evaluate_tables(imported, scheme_b, args.year, prior=prior)
+    c = compare_evaluations(a.evaluation, b.evaluation)
+    _print(f"方案一：{scheme_a.name}（{scheme_a.id} 版本 {scheme_a.version}）")
+    _print(f"方案二：{scheme_b.name}（{scheme_b.id} 版本 {scheme_b.version}）")
+    for p in c.populations:
+        m = p.matrix
+        _print(f"  {p.label}：{int(m.to_numpy().sum())} 家中等级或名单变化 {p.moved} 家（行：方案一，列：方案二）")
+        _print("    " + "\t".join(["", *map(str, m.columns)]))
+        for lab, row in m.iterrows():
+            _print("    " + "\t".join([str(lab), *(str(int(v)) for v in row)]))
+        for rec in p.benchmarks.to_dict("records"):
+            old, new = (format_number(rec[k], rec["unit"]) if rec[k] == rec[k] and rec[k] is not None else "不计分"
+                        for k in ("a", "b"))
+            if old != new:
+                _print(f"    基准值 {rec['label']}：{old} → {new}（{rec['unit']}）")
+    status = EXIT_INPUT if imported.failed else EXIT_OK
+    if args.xlsx:
+        from ..outputs.compare_workbook import write_compare_workbook
+
+        if outputs_cli.write_one(lambda: write_compare_workbook(c, args.xlsx), f"已写出模拟测算：{args.xlsx}", _print):
+            return EXIT_INPUT
+    return status
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
@@ -111,14 +212,14 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def _report(result, min_level: str) -> None:
     from ..core.issues import LEVEL_LABELS
-    from ..method.evaluate import STATUS_LABELS
+    from ..method.evaluate import STATUS_LABELS, status_label
     from ..outputs.gate import release_gate
 
     t = result.table
     _print(f"方案：{result.scheme.name}（{result.scheme.id} 版本 {result.scheme.version}），评价年度 {result.year}")
     _print(f"读取文件 {len(result.imported.files)} 个，识别数据表 {len(result.imported.tables)} 张，企业 {len(t)} 家")
     for pid, s in result.evaluation.summary.items():
-        counts = "，".join(f"{STATUS_LABELS[k]} {s[k]}" for k in STATUS_LABELS if s.get(k))
+        counts = "，".join(f"{status_label(k, result.scheme)} {s[k]}" for k in STATUS_LABELS if s.get(k))
         tiers = " ".join(f"{k}:{v}" for k, v in s["tiers"].items())
         _print(f"  {s['label']}：共 {s['total']} 家（{counts or '无'}）；分类 {tiers}")
     levels = ["error", "warning", "info"]
@@ -146,9 +247,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "schemes":
-            return cmd_schemes()
+            return cmd_copy_scheme(args) if args.copy else cmd_schemes()
         if args.command == "evaluate":
             return cmd_evaluate(args)
+        if args.command == "compare":
+            return cmd_compare(args)
         if args.command == "report":
             return project_commands.cmd_report(args, _print)
         if args.command == "audit":

@@ -18,6 +18,8 @@ import pandas as pd
 from ..core.fields import (
     FIELD_BY_ID,
     IGNORE,
+    LEASE_FIELD_IDS,
+    LEASE_PARTIES,
     lookup_unit_any,
     match_field,
     normalise_header,
@@ -276,6 +278,9 @@ def map_columns(
             prio = 9
             if ov.unit:
                 unit_text, unit_src = ov.unit, "映射"
+        if fid in ("credit_code", "name"):  # under a merged 出租方 / 承租方 header: that party's code or name
+            party = next((v for p in uniq[:-1] for k, v in LEASE_PARTIES.items() if k in p), None)
+            fid = party[fid] if party else fid
         cm = ColumnMap(c, label, fid)
         if fid and normalise_header(uniq[-1] if uniq else "") in _SERIAL_HEADERS:
             cm.field = None
@@ -329,7 +334,7 @@ def parse_sheet(raw: RawSheet, override: SheetMapping | None = None) -> tuple[Sh
                               code="header_not_found")]
     cols, data_start, issues = map_columns(raw, block, override)
     mapped = [c for c in cols if c.field]
-    if not any(c.field in ("credit_code", "name") for c in mapped):
+    if not any(c.field in ("credit_code", "name", *LEASE_FIELD_IDS) for c in mapped):
         issues.append(Issue("warning", "表中既无“统一社会信用代码”列也无“企业名称”列，无法对应企业，已跳过该工作表",
                             raw.file, raw.sheet, block[-1] + 1, code="no_key_column"))
         return None, issues
@@ -390,8 +395,8 @@ def _read_rows(
     empty_all = np.ones(n, dtype=bool)
     for arr in values.values():
         empty_all &= _is_empty(arr)
-    texts: dict[str, list[str]] = {fid: _texts(values[fid]) for fid in ("credit_code", "name", "township", "industry")
-                                   if fid in values}
+    texts: dict[str, list[str]] = {fid: _texts(values[fid]) for fid in ("credit_code", "name", "township", "industry",
+                                                                        "lessor_name", "lessee_name") if fid in values}
     # Texts that decide whether a row is a total, a note or a repeated header: one pass per row,
     # with the common data row (a code, a name, no 计/注) leaving after a few cheap tests.
     lead_idx = sorted({c.index for c in mapped if c.field in ("credit_code", "name")} | set(range(min(3, raw.n_cols))))

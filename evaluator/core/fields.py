@@ -173,7 +173,31 @@ FIELDS: tuple[FieldSpec, ...] = (
     *(_flag_spec(fid, label) for fid, label in FLAG_FIELDS.items()),
 )
 
-FIELD_BY_ID: dict[str, FieldSpec] = {f.id: f for f in FIELDS}
+FLOOR_UNITS = {"平方米": 1.0, "平米": 1.0, "㎡": 1.0, "m2": 1.0, "m²": 1.0, "万平方米": 1e4}
+
+# A lease file (租赁台账): one row per lease, naming both parties. Its columns are recognised like
+# any other, but its rows are leases, not enterprises: they build the land ledger
+# (`evaluator.merge.leases`), never rows of the enterprise table.
+LEASE_FIELDS: tuple[FieldSpec, ...] = (
+    FieldSpec("lessor_code", "出租方统一社会信用代码", "code",
+              ("出租方信用代码", "出租方代码", "出租人统一社会信用代码", "出租方社会信用代码")),
+    FieldSpec("lessor_name", "出租方名称", "text", ("出租方", "出租人", "出租单位", "出租方单位名称", "出租企业", "业主名称")),
+    FieldSpec("lessee_code", "承租方统一社会信用代码", "code",
+              ("承租方信用代码", "承租方代码", "承租人统一社会信用代码", "承租方社会信用代码")),
+    FieldSpec("lessee_name", "承租方名称", "text", ("承租方", "承租人", "承租单位", "承租方单位名称", "承租企业")),
+    FieldSpec("leased_land", "租赁土地面积", "number",
+              ("租赁用地面积", "出租土地面积", "租赁面积", "出租面积", "租用土地面积", "租赁土地"), "亩", LAND_UNITS),
+    FieldSpec("leased_floor", "租赁厂房面积", "number",
+              ("出租厂房面积", "租赁建筑面积", "租用厂房面积", "租赁厂房"), "平方米", FLOOR_UNITS),
+)
+LEASE_FIELD_IDS: tuple[str, ...] = tuple(f.id for f in LEASE_FIELDS)
+# A header under a merged 出租方 / 承租方 cell names that party's code or name.
+LEASE_PARTIES: dict[str, dict[str, str]] = {
+    "出租": {"credit_code": "lessor_code", "name": "lessor_name"},
+    "承租": {"credit_code": "lessee_code", "name": "lessee_name"},
+}
+
+FIELD_BY_ID: dict[str, FieldSpec] = {f.id: f for f in FIELDS + LEASE_FIELDS}
 ADDITIVE_FIELDS: tuple[str, ...] = tuple(f.id for f in FIELDS if f.additive)
 IGNORE = "ignore"
 
@@ -213,7 +237,7 @@ def split_header(text: str) -> tuple[str, str]:
 
 
 _ALL_UNITS: dict[str, float] = {}
-for _f in FIELDS:
+for _f in FIELDS + LEASE_FIELDS:
     for _u in _f.units:
         _ALL_UNITS.setdefault(_unit_key(_u), 0.0)
 
@@ -237,7 +261,7 @@ def unit_factor(field_id: str, unit_text: str) -> float | None:
 
 def _build_synonym_index() -> dict[str, str]:
     index: dict[str, str] = {}
-    for spec in FIELDS:
+    for spec in FIELDS + LEASE_FIELDS:
         for text in (spec.label, spec.id, *spec.synonyms):
             index.setdefault(normalise_header(text), spec.id)
     return index

@@ -34,6 +34,7 @@ INDICATORS: tuple[Indicator, ...] = (
     Indicator("va_per_mu", "亩均增加值", "万元/亩", "value_added", "land"),
     Indicator("revenue_per_mu", "亩均营业收入", "万元/亩", "revenue", "land"),
     Indicator("tax_per_kwh", "单位电耗税收", "万元/万千瓦时", "tax", "electricity"),
+    Indicator("revenue_per_kwh", "单位电耗营业收入", "万元/万千瓦时", "revenue", "electricity"),  # 温岭 规下
     Indicator("labour_productivity", "全员劳动生产率", "万元/人", "value_added", "employees"),
     Indicator("va_per_energy", "单位能耗增加值", "万元/吨标准煤", "value_added", "energy"),
     Indicator("rd_intensity", "研发经费投入强度", "%", "rd_expense", "revenue", 100.0),

@@ -20,7 +20,7 @@ from ..core.divisions import DIVISION_NAMES, division_label, industry_label
 from ..core.fields import FIELD_BY_ID, FLAG_FIELDS
 from ..core.values import finite_or_none
 from ..merge.tables import NAME_KEY_PREFIX
-from ..method.evaluate import STATUS_LABELS
+from ..method.evaluate import STATUS_LABELS, status_label
 from ..method.indicators import INDICATOR_BY_ID, decimals_for, format_number
 from ..method.scheme import IndicatorRule, Population, Scheme
 from ..pipeline.fingerprint import data_fingerprint, verification_code
@@ -156,7 +156,7 @@ class LetterBuilder:
         values.update({
             "企业名称": name, "统一社会信用代码": code, "所属乡镇": _s(r["township"]),
             "参评群体": pop.label if pop else "", "文号": self.settings.document_number(serial),
-            "评价状态": STATUS_LABELS.get(r["status"], r["status"]),
+            "评价状态": status_label(r["status"], self.result.scheme),
             "状态原因": "" if pop else status_sentence(r, self.result.scheme, self.result.year),
             "综合得分": format_number(finite_or_none(r["total_score"]), "分") if pop else "—",
             "等级": _s(r["tier"]) if pop else "—", "等级全称": _tier_text(pop, r["tier"]) if pop else "—",
@@ -188,7 +188,7 @@ class LetterBuilder:
             bonus=self._points(r, pop.bonus, "+"),
             bonus_note=(f"加分合计不超过{pop.bonus_cap:g}分" if pop.bonus_cap is not None and pop.bonus else ""),
             bonus_total=format_number(finite_or_none(r["bonus"]) or 0.0, "分"),
-            penalty=self._points(r, pop.penalties, "−"),
+            penalty=self._points(r, pop.penalties, "−") + self._tenant_penalty(r, pop),
             penalty_total=format_number(-(finite_or_none(r["penalty"]) or 0.0), "分"),
             total=format_number(finite_or_none(r["total_score"]), "分"),
             score_notes=self._score_notes(r, pop),
@@ -212,7 +212,19 @@ class LetterBuilder:
             if f in used:
                 spec = FIELD_BY_ID[f]
                 rows.append((f"{spec.label}（{spec.unit}）", format_number(finite_or_none(r[f]), spec.unit)))
+        rows.extend(self._land_ledger(r))
         return tuple(rows)
+
+    def _land_ledger(self, r: dict[str, Any]) -> list[tuple[str, str]]:
+        """Where the evaluated land comes from when a lease file changed it (own + in − out)."""
+        moved = [finite_or_none(r.get(c)) or 0.0 for c in ("land_rented_in", "land_rented_out", "floor_rented_in", "floor_rented_out")]
+        if "own_land" not in r or not any(moved):
+            return []
+        rows = [("其中：自有用地（亩）", format_number(finite_or_none(r["own_land"]), "亩")),
+                ("租入用地（亩）", format_number(moved[0], "亩")), ("租出用地（亩）", format_number(moved[1], "亩"))]
+        if moved[2] or moved[3]:
+            rows += [("租入厂房（平方米）", format_number(moved[2], "平方米")), ("租出厂房（平方米）", format_number(moved[3], "平方米"))]
+        return rows
 
     def _indicators(self, r: dict[str, Any], pop: Population) -> tuple[IndicatorLine, ...]:
         out = []
@@ -259,6 +271,13 @@ class LetterBuilder:
 
     def _points(self, r: dict[str, Any], items: Sequence[Any], sign: str) -> tuple[tuple[str, str], ...]:
         return tuple((FLAG_FIELDS[it.flag], f"{sign}{it.points:g}") for it in items if finite_or_none(r[it.flag]) == 1)
+
+    def _tenant_penalty(self, r: dict[str, Any], pop: Population) -> tuple[tuple[str, str], ...]:
+        """The landlord's points off per tenant (part of the penalty total), itemised so the lines add up."""
+        points = finite_or_none(r.get("tenant_penalty"))
+        if pop.tenant_penalty is None or not points:
+            return ()
+        return ((f"出租厂房（承租企业 {int(finite_or_none(r.get('tenant_count')) or 0)} 家）", f"−{points:g}"),)
 
     def _ranks(self, r: dict[str, Any], pop: Population) -> tuple[str, ...]:
         pid = r["population"]

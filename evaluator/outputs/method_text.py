@@ -59,7 +59,9 @@ def benchmark_rule(rule: IndicatorRule, pop_label: str) -> str:
     text = {"aggregate": f"全部参评{pop_label}{num}合计除以{den}合计",
             "mean": f"参评{pop_label}该项数值的平均值",
             "median": f"参评{pop_label}该项数值的中位数",
-            "fixed": "评价方案规定的固定值"}[b.method]
+            "fixed": "评价方案规定的固定值",
+            "prior_aggregate": f"上年度全部参评{pop_label}的合计值之比",
+            "prior_mean": f"上年度参评{pop_label}该项数值的平均值"}[b.method]
     if b.factor != 1.0:
         text += f"的 {_g(b.factor)} 倍"
     if b.by_division:
@@ -157,7 +159,9 @@ def _generic_benchmark(b: Benchmark, pop_label: str) -> str:
     text = {"aggregate": f"全部参评{pop_label}的合计值之比（如亩均税收基准值 = 实缴税金合计 ÷ 用地面积合计）",
             "mean": f"参评{pop_label}该项数值的平均值",
             "median": f"参评{pop_label}该项数值的中位数",
-            "fixed": "评价方案规定的固定值"}[b.method]
+            "fixed": "评价方案规定的固定值",
+            "prior_aggregate": f"上年度全部参评{pop_label}的合计值之比",
+            "prior_mean": f"上年度参评{pop_label}该项数值的平均值"}[b.method]
     if b.factor != 1.0:
         text += f"的 {_g(b.factor)} 倍"
     if b.by_division:

@@ -31,7 +31,7 @@ from ..core.issues import LEVEL_LABELS, InputError
 from ..core.progress import CancelFn, ProgressFn, Steps
 from ..core.values import finite_or_none
 from ..merge.tables import NAME_KEY_PREFIX
-from ..method.evaluate import STATUS_LABELS
+from ..method.evaluate import rounding_note, status_label
 from ..method.indicators import INDICATOR_BY_ID, INDICATORS, decimals_for, excel_format
 from ..method.scheme import TierRules
 from ..pipeline.fingerprint import data_fingerprint, verification_code
@@ -256,7 +256,7 @@ def _standing(ctx: _Context, r: dict[str, Any]) -> str:
     pops = ctx.result.scheme.populations
     if r["population"] in pops:
         return pops[r["population"]].label
-    return STATUS_LABELS.get(r["status"], _s(r["status"]))
+    return status_label(_s(r["status"]), ctx.result.scheme)
 
 
 def _print_columns(ctx: _Context) -> list[Column]:
@@ -295,7 +295,7 @@ def _all_columns(ctx: _Context) -> list[Column]:
         Column("所属行业", lambda k, r: industry_label(_s(r["industry"])), width=20),
         Column("行业大类", lambda k, r: division_label(_s(r["division"])), width=16),
         Column("企业规模", lambda k, r: _scale(r["above_scale"]), width=6),
-        Column("评价状态", lambda k, r: STATUS_LABELS.get(r["status"], _s(r["status"])), width=8),
+        Column("评价状态", lambda k, r: status_label(_s(r["status"]), scheme), width=8),
         Column("状态说明", lambda k, r: "" if r["population"] is not None else
                status_sentence(r, scheme, ctx.result.year), "wrap", width=30),
         Column("参评群体", lambda k, r: scheme.populations[r["population"]].label if r["population"] in scheme.populations
@@ -306,6 +306,7 @@ def _all_columns(ctx: _Context) -> list[Column]:
         cols.append(Column(f"{spec.label}（{spec.unit}）", lambda k, r, f=f: r[f],
                            "int" if decimals_for(spec.unit) == 0 else "number", spec.unit, 11))
     cols.append(Column("投产时间（年）", lambda k, r: r["commissioned"], "year", width=8))
+    cols += _scheme_columns(ctx)
     for f, label in FLAG_FIELDS.items():
         cols.append(Column(label, lambda k, r, f=f: _flag(r[f]), width=7))
     for ind in INDICATORS:
@@ -330,6 +331,25 @@ def _all_columns(ctx: _Context) -> list[Column]:
                  Column(f"连续{ctx.bottom}类年数", lambda k, r: r.get("d_years"), "int", width=8)]
     cols += [Column("数据来源", lambda k, r: _s(r["sources"]), width=24),
              Column("数据问题", lambda k, r: ctx.issues.get(k, ""), "wrap", width=50)]
+    return cols
+
+
+def _scheme_columns(ctx: _Context) -> list[Column]:
+    """Columns only some schemes produce: the land ledger of a lease file, the group a firm was
+    tiered in, the landlord penalty (so every figure on a letter can be found in the list)."""
+    t = ctx.result.table
+    cols: list[Column] = []
+    if "own_land" in t:
+        cols += [Column("自有用地（亩）", lambda k, r: r["own_land"], "number", "亩", 10),
+                 Column("租入用地（亩）", lambda k, r: r["land_rented_in"], "number", "亩", 10),
+                 Column("租出用地（亩）", lambda k, r: r["land_rented_out"], "number", "亩", 10),
+                 Column("租入厂房（平方米）", lambda k, r: r["floor_rented_in"], "number", "平方米", 11),
+                 Column("租出厂房（平方米）", lambda k, r: r["floor_rented_out"], "number", "平方米", 11),
+                 Column("承租企业数", lambda k, r: r["tenant_count"], "int", width=8)]
+    if "tier_group" in t:
+        cols.append(Column("分档分组", lambda k, r: _s(r["tier_group"]), width=12))
+    if "tenant_penalty" in t:
+        cols.append(Column("出租厂房扣分", lambda k, r: r["tenant_penalty"], "number", "分", 9))
     return cols
 
 
@@ -579,7 +599,7 @@ def _about_sheet(wb: xlsxwriter.Workbook, fmt: Formats, ctx: _Context, head: str
             policy = p.tiers.policies.get(lab, "")
             rows.append((f"{p.label}{lab}类", p.tiers.full_name(lab) + (f"：{policy}" if policy else "")))
         rows.append((f"{p.label}计分办法", "".join(f"{i}.{t}" for i, t in enumerate(method_sentences(p), 1))))
-    rows.append(("说明", "指标值为标准单位下的计算值；综合得分保留两位小数。得分相同的企业名次相同，其后的名次顺延"
+    rows.append(("说明", "指标值为标准单位下的计算值；" + rounding_note(s) + "得分相同的企业名次相同，其后的名次顺延"
                         "（如两家并列第 2 名，下一家为第 4 名）。分档、等级调整规则以评价方案为准。"
                         "“全部企业”为打印用名单，“全部数据”列出每家企业的全部基础数据、指标、得分和数据问题。"))
     for i, (a, b) in enumerate(rows, 2):

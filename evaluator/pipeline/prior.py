@@ -28,6 +28,7 @@ import pandas as pd
 from ..clean.codes import normalise_codes
 from ..core.issues import InputError
 from ..merge.tables import NAME_KEY_PREFIX, normalise_names
+from ..method.evaluate import PriorFigures
 from ..read.files import read_file
 
 if TYPE_CHECKING:  # run.py attaches the prior through this module
@@ -99,7 +100,35 @@ def prior_from_json(doc: dict[str, Any], source: str = "上年结果") -> pd.Dat
     keys = _keys([e.get("credit_code") for e in ents], [e.get("name") for e in ents])
     rows = [(k, e.get("name"), e.get("tier"), e.get("d_years")) for k, e in zip(keys, ents)]
     year = doc.get("year")
-    return _frame(rows, int(year) if isinstance(year, int) else None, source)
+    out = _frame(rows, int(year) if isinstance(year, int) else None, source)
+    out.attrs["figures"] = _figures(doc.get("summary"))
+    return out
+
+
+FIGURE_STATS = ("aggregates", "means")
+
+
+def _figures(summary: Any) -> dict[str, dict[str, Any]]:
+    """Per population the county figures a prior-year benchmark needs (Σ/Σ and mean per indicator)."""
+    if not isinstance(summary, dict):
+        return {}
+    return {str(pid): {k: dict(e[k]) for k in FIGURE_STATS if isinstance(e.get(k), dict)}
+            for pid, e in summary.items() if isinstance(e, dict)}
+
+
+def prior_figures(prior: pd.DataFrame | None) -> PriorFigures | None:
+    """Last year's county figures from `load_prior` (None without a prior). A graded-list workbook
+    carries none: a scheme that needs them then stops with a message naming the file."""
+    if prior is None:
+        return None
+    tiers = {str(k): str(v) for k, v in zip(prior.index, prior["tier"]) if isinstance(v, str) and v}
+    return PriorFigures(prior.attrs.get("year"), str(prior.attrs.get("source", "")), prior.attrs.get("figures") or {},
+                        tiers)
+
+
+def stored_prior_figures(doc: dict[str, Any] | None) -> PriorFigures | None:
+    """The figures of the prior a project stores (`prior_document`)."""
+    return prior_figures(prior_from_json(doc, STORED_SOURCE)) if doc else None
 
 
 def _header_index(row: list[Any]) -> dict[str, int]:
@@ -210,7 +239,10 @@ def prior_document(prior: pd.DataFrame) -> dict[str, Any]:
         ents.append({"credit_code": None if by_name else str(key),
                      "name": (str(key)[len(NAME_KEY_PREFIX):] if by_name and not name else name),
                      "tier": tier, "d_years": float(d) if d == d else None})
-    return {"year": prior.attrs.get("year"), "source": prior.attrs.get("source", ""), "enterprises": ents}
+    doc: dict[str, Any] = {"year": prior.attrs.get("year"), "source": prior.attrs.get("source", ""), "enterprises": ents}
+    if prior.attrs.get("figures"):
+        doc["summary"] = prior.attrs["figures"]
+    return doc
 
 
 def attach_stored_prior(result: RunResult, doc: dict[str, Any] | None) -> int | None:

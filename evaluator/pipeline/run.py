@@ -18,6 +18,7 @@ from ..clean.sheets import SheetTable, parse_sheet
 from ..core.issues import InputError, Issue
 from ..core.progress import CancelFn, ProgressFn, Steps
 from ..merge.corrections import Correction, apply_corrections
+from ..merge.leases import build_ledger, is_lease_table, ledger_columns
 from ..merge.resolutions import (
     Resolution,
     Suggestion,
@@ -32,7 +33,7 @@ from ..method.evaluate import Evaluation, TierOverride, evaluate
 from ..method.scheme import Scheme
 from ..read.files import RawFile, read_file
 from ..read.mapping import Mapping
-from .prior import attach_stored_prior
+from .prior import attach_stored_prior, stored_prior_figures
 
 
 @dataclass
@@ -160,9 +161,14 @@ def evaluate_tables(imported: Imported, scheme: Scheme, year: int, corrections: 
     """
     steps = steps or Steps()
     steps.report(0.0, "合并企业数据")
-    merged = merge_tables(imported.tables, remap_keys(resolutions))
+    leases = [t for t in imported.tables if is_lease_table(t)]
+    merged = merge_tables([t for t in imported.tables if not is_lease_table(t)], remap_keys(resolutions))
     steps.report(0.5, "应用人工更正")
     ent, corr_issues = apply_corrections(merged.enterprises, corrections)
+    if leases:  # the land ledger: evaluated land per the scheme's `[land]` rules
+        ledger = build_ledger(leases, ent)
+        ent = pd.concat([ent, ledger_columns(ledger, ent.index)], axis=1)
+        corr_issues = ledger.issues + corr_issues
     ent, excluded, excl_issues = exclude_non_enterprises(ent, resolutions)
     rejected = [(r.key, r.target) for r in resolutions if r.kind == "reject_link"]
     suggestions = suggest_links(ent, rejected)
@@ -170,7 +176,8 @@ def evaluate_tables(imported: Imported, scheme: Scheme, year: int, corrections: 
     review_issues = (remap_notices(resolutions, merged.remapped, ent["name"].dropna().astype(str).to_dict())
                      + excl_issues + suggestion_issues(suggestions, ent, places))
     steps.report(0.6, "计算指标与评价")
-    ev = evaluate(ent, scheme, year, overrides)
+    figures = stored_prior_figures(prior) if prior and scheme.uses_prior else None  # benchmarks from last year
+    ev = evaluate(ent, scheme, year, overrides, figures)
     issues = (_key_issues(imported.issues + merged.issues, merged) + corr_issues + review_issues + ev.issues)
     for o in overrides:
         if o.key in ev.table.index:

@@ -34,10 +34,12 @@ def _e(v: object) -> str:
 
 
 
-def tier_badge(label: str | None, full: str = "") -> str:
+def tier_badge(label: str | None, full: str = "", labels: tuple[str, ...] = ()) -> str:
+    """A coloured tier label; `labels` (the scheme's, top first) colour codes other than A–D by place."""
     if not label:
         return "<span style='color:#8a8f98'>—</span>"
-    bg, fg = style.TIER_COLOURS.get(label, ("#eeeeee", "#333333"))
+    key = style.tier_palette([labels]).get(label, label) if labels else label
+    bg, fg = style.TIER_COLOURS.get(key, ("#eeeeee", "#333333"))
     text = _e(full or f"{label}类")
     return f"<span style='background:{bg};color:{fg};font-weight:bold'>&nbsp;{text}&nbsp;</span>"
 
@@ -89,10 +91,10 @@ def enterprise_html(result: RunResult, key: str, corrections: list[Correction] |
     if pop is not None:
         rules = pop.tiers
         initial, final = row["initial_tier"], row["tier"]
-        tiers = (f"<b>初评等级：</b>{tier_badge(initial, rules.full_name(initial))}　→　"
-                 f"<b>最终等级：</b>{tier_badge(final, rules.full_name(final))}")
+        tiers = (f"<b>初评等级：</b>{tier_badge(initial, rules.full_name(initial), rules.labels)}　→　"
+                 f"<b>最终等级：</b>{tier_badge(final, rules.full_name(final), rules.labels)}")
         if prior_tier:
-            tiers += f"　　<b>上年等级：</b>{tier_badge(prior_tier, rules.full_name(prior_tier))}"
+            tiers += f"　　<b>上年等级：</b>{tier_badge(prior_tier, rules.full_name(prior_tier), rules.labels)}"
         parts.append(f"<p>{tiers}</p>")
         if row["tier_reason"]:
             parts.append(f"<p style='color:#7a4f00'>调档说明：{_e(row['tier_reason'])}</p>")

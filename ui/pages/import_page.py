@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from evaluator.clean.sheets import ColumnMap, SheetTable, detect_header, map_columns
-from evaluator.core.fields import FIELD_BY_ID, FIELDS, IGNORE
+from evaluator.core.fields import FIELD_BY_ID, FIELDS, IGNORE, LEASE_FIELDS
 from evaluator.read.files import RawFile, RawSheet
 from evaluator.read.mapping import ColumnOverride, SheetMapping
 
@@ -429,7 +429,7 @@ class ImportPage(Page):
             self.columns.setItem(r, 1, lab)
             combo = QComboBox()
             combo.addItem("（忽略）", IGNORE)
-            for spec in FIELDS:
+            for spec in FIELDS + LEASE_FIELDS:  # a lease file (租赁台账) is mapped like any other
                 combo.addItem(spec.label, spec.id)
             combo.setCurrentIndex(max(0, combo.findData(c.field or IGNORE)))
             self.columns.setCellWidget(r, 2, combo)

@@ -121,7 +121,11 @@ class SchemePage(Page):
                 self.editor = TomlEditor(self)
         else:
             self.editor = TomlEditor(self)
-        self.body.addWidget(self.editor, 1)
+        self.body.addWidget(self.editor, 3)
+        from ..widgets.compare_panel import ComparePanel
+
+        self.compare = ComparePanel(session, self)  # 方案模拟测算: the edited scheme against a baseline
+        self.body.addWidget(self.compare, 2)
 
         self.editor.scheme_changed.connect(self._edited)  # type: ignore[attr-defined]
         self.use_button.clicked.connect(self.use_template)
@@ -158,6 +162,7 @@ class SchemePage(Page):
                 self.templates.setCurrentIndex(i)
         if load_editor:
             self._load_editor(p.scheme_text)
+            self.compare.set_opened_scheme(p.scheme_text)
 
     def _load_editor(self, text: str) -> None:
         """Show `text` in the form editor, unless it already shows it: building the form takes

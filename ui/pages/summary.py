@@ -58,8 +58,9 @@ def placeholder(text: str) -> QLabel:
 def tier_chips(counts: dict[str, int], initial: dict[str, int], names: dict[str, str]) -> str:
     """Tier counts as a one-row HTML table of coloured cells (names under the label, 初评 if different)."""
     cells = []
+    palette = style.tier_palette([list(counts)])  # by place in the scheme: 甲乙丙丁 as A–D
     for lab, n in counts.items():
-        bg, fg = style.TIER_COLOURS.get(lab, ("#eeeeee", "#333333"))
+        bg, fg = style.TIER_COLOURS.get(palette.get(lab, lab), ("#eeeeee", "#333333"))
         init = initial.get(lab)
         diff = f"<br><span style='font-size:small'>初评 {init} 家</span>" if init is not None and init != n else ""
         name = names.get(lab, "")

@@ -61,7 +61,13 @@ def cjk_font(point_size: float | None = None, bold: bool = False) -> QFont:
 
 
 def tier_colour(label: str, order: Sequence[str] = ()) -> QColor:
-    """The colour of a tier label; unknown labels get a stable extra colour by their position."""
+    """The colour of a tier label. Codes of a scheme whose tiers are not A–D (甲乙丙丁) take the
+    colour of their place (top green … bottom red); other unknown labels a stable extra colour."""
+    if label in TIER_COLOURS and all(x in TIER_COLOURS for x in order):
+        return QColor(TIER_COLOURS[label])
+    if label in order and not any(x in TIER_COLOURS for x in order):
+        steps, last = ("A", "B", "C", "D"), max(len(order) - 1, 1)
+        return QColor(TIER_COLOURS[steps[round(list(order).index(label) * 3 / last)]])
     if label in TIER_COLOURS:
         return QColor(TIER_COLOURS[label])
     extras = [x for x in order if x not in TIER_COLOURS]

@@ -57,6 +57,7 @@ from evaluator.method.scheme import (
     Scheme,
     TierRules,
     parse_scheme,
+    scheme_to_dict,
 )
 
 from .charts import cjk_font
@@ -1104,6 +1105,7 @@ class SchemeEditor(QWidget):
 
     # --- form ⇄ scheme -----------------------------------------------------------------------
     def _load(self, s: Scheme) -> None:
+        self._kept = _settings_not_in_form(s)
         self.scheme_id.setText(s.id)
         self.name.setText(s.name)
         self.version.setText(s.version)
@@ -1145,6 +1147,7 @@ class SchemeEditor(QWidget):
             d["indicators"] = p.indicators.dump()
             pops[p.pid] = d
         doc["populations"] = pops
+        _restore_settings_not_in_form(doc, getattr(self, "_kept", {}))
         return doc
 
     @staticmethod
@@ -1211,6 +1214,55 @@ class SchemeEditor(QWidget):
         if text != self._last_emitted:
             self._last_emitted = text
             self.scheme_changed.emit(text)
+
+
+_POPULATION_KEYS = ("scale", "max_land", "divisions", "exclude_divisions", "prior_tiers", "tenant", "min_floor",
+                    "tenant_penalty")
+
+
+def _settings_not_in_form(s: Scheme) -> dict[str, Any]:
+    """What this form does not show (rounding, the not-graded class, tier moves and groups,
+    membership rules, per-indicator decimals, populations other than 规上/规下), kept from the
+    loaded scheme so that editing weights never drops it."""
+    doc = scheme_to_dict(s)
+    kept: dict[str, Any] = {k: doc[k] for k in ("rounding", "not_graded", "land") if k in doc}
+    kept["populations"] = {}
+    kept["order"] = list(s.populations)
+    for pid in s.populations:
+        d = doc["populations"][pid]
+        if pid not in POPULATIONS:  # spelled out in full: the form may not write the scheme-wide tables
+            kept["populations"][pid] = {"whole": {**{k: doc[k] for k in ("tiers", "bonus", "penalty")}, **d}}
+            continue
+        tiers = d.get("tiers", doc["tiers"])  # a population without its own tiers inherits the scheme's
+        kept["populations"][pid] = {
+            "keys": {k: d[k] for k in _POPULATION_KEYS if k in d and not (k == "scale" and d[k] == pid)},
+            "tiers": {k: tiers[k] for k in ("moves", "groups") if k in tiers},
+            "decimals": {x["id"]: x["decimals"] for x in d["indicators"] if "decimals" in x},
+        }
+    return kept
+
+
+def _restore_settings_not_in_form(doc: dict[str, Any], kept: dict[str, Any]) -> None:
+    doc.update({k: kept[k] for k in ("rounding", "not_graded", "land") if k in kept})
+    first_tiers = next((v["tiers"] for v in kept.get("populations", {}).values() if "tiers" in v), {})
+    if "tiers" in doc:
+        doc["tiers"].update(first_tiers)
+    pops = doc["populations"]
+    for pid, k in kept.get("populations", {}).items():
+        if "whole" in k:
+            pops.setdefault(pid, k["whole"])
+            continue
+        if pid not in pops:
+            continue
+        pops[pid].update(k["keys"])
+        if "tiers" in pops[pid]:
+            pops[pid]["tiers"].update(k["tiers"])
+        for ind in pops[pid]["indicators"]:
+            if ind.get("id") in k["decimals"]:
+                ind["decimals"] = k["decimals"][ind["id"]]
+    order = kept.get("order", [])  # a firm goes to the first population it fits: the order is a rule
+    doc["populations"] = {**{pid: pops[pid] for pid in order if pid in pops},
+                          **{pid: d for pid, d in pops.items() if pid not in order}}
 
 
 def _default_population(pid: str, like: Population) -> Population:
