@@ -211,8 +211,8 @@ def test_corrected_mapping_is_remembered_for_the_same_headers(window, qtbot, tmp
     assert (config / "mappings.json").exists()
 
     # next year: a new file with the same headers is read right without help
-    copy = tmp_path / "乡镇报送_税收_2026.csv"
-    shutil.copy(src, copy)
+    copy = tmp_path / "乡镇报送_税收_2026.csv"  # same headers, next year's figures (an identical copy is read once)
+    copy.write_text(src.read_text(encoding="utf-8").replace("1200000", "1300000"), encoding="utf-8")
     s.add_files([copy])
     settle(qtbot, window, lambda: any(t.file == copy.name for t in s.result.imported.tables))
     auto = s.project.mapping.find(copy.name, copy.stem)

@@ -21,6 +21,7 @@ from ..merge.tables import MergedData, merge_tables
 from ..method.evaluate import Evaluation, TierOverride, evaluate
 from ..method.scheme import Scheme
 from ..read.files import RawFile, read_file
+from ..read.identity import admit_files
 from ..read.mapping import Mapping
 
 
@@ -32,23 +33,33 @@ class Imported:
     failed: list[str] = field(default_factory=list)  # one-line messages for files that could not be read
 
 
-def read_files(paths: Sequence[str | Path], mapping: Mapping | None = None, steps: Steps | None = None
-               ) -> tuple[list[RawFile], list[Issue], list[str]]:
-    """Raw grids of every readable file; unreadable files become error entries, not exceptions."""
+def read_files(paths: Sequence[str | Path], mapping: Mapping | None = None, steps: Steps | None = None,
+               existing: Sequence[RawFile] = ()) -> tuple[list[RawFile], list[Issue], list[str]]:
+    """Raw grids of every readable file; unreadable files become error entries, not exceptions.
+
+    Files are admitted after `existing` by path and content (`read.identity`): the same file twice
+    is read once, and two files sharing a base name are both kept, shown with their folders. The
+    list returned is `existing` with the new files admitted; the issues are the new files' only.
+    """
     steps = steps or Steps()
-    files: list[RawFile] = []
+    files: list[RawFile] = list(existing)
     issues: list[Issue] = []
     failed: list[str] = []
     for i, p in enumerate(paths):
-        steps.report(i / max(len(paths), 1), f"读取 {Path(p).name}")
+        name = Path(p).name
+        steps.report(i / max(len(paths), 1), f"读取 {name}")
         try:
-            rf = read_file(p, mapping.encoding_for(Path(p).name) if mapping else None)
+            rf = read_file(p, mapping.encoding_for(name) if mapping else None,
+                           mapping.hidden_reader(name) if mapping else None)
         except InputError as exc:
             failed.append(str(exc))
-            issues.append(Issue("error", str(exc), Path(p).name, code="file_unreadable"))
+            issues.append(Issue("error", str(exc), name, code=exc.code or "file_unreadable"))
             continue
-        files.append(rf)
-        issues.extend(rf.issues)
+        admitted = admit_files(files, [rf])
+        files = admitted.files
+        issues.extend(admitted.issues)
+        for f in admitted.added:
+            issues.extend(f.issues)
     return files, issues, failed
 
 
