@@ -6,6 +6,8 @@ Every code is normalised the same way and checked before it is used.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -14,6 +16,17 @@ from ..core.keys import factorize_objects
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 WEIGHTS = np.array([1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28], dtype=np.int64)
+
+# Characters that print as nothing: zero-width spaces and joiners, BOMs, soft hyphens, direction
+# marks. Pasted from web pages or WeChat, they make a code "19 characters long" with the culprit
+# invisible, so they are removed (with a notice) and shown as `\u200b` wherever a code is quoted.
+INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+
+
+def shown_invisible(text: str) -> str:
+    """`91330…\\u200b…`: a code as quoted in a message, with every non-printing character made visible."""
+    return "".join(ch if ch.isprintable() and not INVISIBLE.match(ch) else f"\\u{ord(ch):04x}" for ch in text)
+
 
 _VALUE = np.full(256, -1, dtype=np.int64)
 for _i, _c in enumerate(ALPHABET):
@@ -24,8 +37,8 @@ def _normalise_one(v: object) -> object:
     if v is None or v is pd.NA or (isinstance(v, float) and v != v):
         return None
     t = v if isinstance(v, str) else str(v)
-    if not (t.isascii() and t.isalnum()):  # rare: spaces, full-width characters
-        t = "".join(t.translate(FULLWIDTH_TABLE).split())
+    if not (t.isascii() and t.isalnum()):  # rare: spaces, full-width or invisible characters
+        t = "".join(INVISIBLE.sub("", t).translate(FULLWIDTH_TABLE).split())
     t = t.upper()
     return t or None
 

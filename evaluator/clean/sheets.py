@@ -18,6 +18,7 @@ import pandas as pd
 from ..core.fields import (
     FIELD_BY_ID,
     IGNORE,
+    SYNONYMS,
     lookup_unit_any,
     match_field,
     normalise_header,
@@ -28,8 +29,8 @@ from ..core.fields import (
 from ..core.issues import Issue
 from ..read.files import RawSheet, column_letter
 from ..read.mapping import SheetMapping
-from .cells import clean_bools, clean_numbers, clean_scale, clean_years, coercion_code, describe
-from .codes import normalise_codes
+from .cells import Coercion, clean_bools, clean_numbers, clean_scale, clean_years, coercion_code, describe
+from .codes import INVISIBLE, normalise_codes, shown_invisible
 
 HEADER_SCAN_ROWS = 40
 MIN_HEADER_FIELDS = 2
@@ -335,18 +336,61 @@ def parse_sheet(raw: RawSheet, override: SheetMapping | None = None) -> tuple[Sh
     return SheetTable(raw.file, raw.sheet, [r for r in block], data_start, cols, table, issues, skipped), issues
 
 
-def _columns(raw: RawSheet, start: int) -> list[np.ndarray]:
-    """Every column below `start` as an object array (one 2-D copy, then column views)."""
+def _columns(raw: RawSheet, start: int) -> tuple[list[np.ndarray], np.ndarray | None]:
+    """Every column below `start` as an object array (one 2-D copy, then column views).
+
+    Blank CSV lines (the reader's shared empty row) are left out of the copy, so a file of ten
+    million blank lines costs a list of pointers, not a grid; the second value then gives each
+    kept row's position below `start` (None when every row is kept).
+    """
     body = raw.rows[start:]
     width = raw.n_cols
+    positions = None
+    if raw.is_csv and any(len(r) == 0 for r in body):
+        positions = np.flatnonzero(np.fromiter((len(r) > 0 for r in body), dtype=bool, count=len(body)))
+        body = [body[i] for i in positions.tolist()]
     if not body:
-        return [np.empty(0, dtype=object) for _ in range(width)]
+        return [np.empty(0, dtype=object) for _ in range(width)], positions
     if any(len(r) != width for r in body):
         body = [(*r, *("",) * (width - len(r))) for r in body]
     grid = np.empty((len(body), width), dtype=object)
     for i in range(0, len(body), FILL_BLOCK):  # in blocks: one assignment of 100k rows holds the GIL ~50 ms
         grid[i:i + FILL_BLOCK] = body[i:i + FILL_BLOCK]
-    return [grid[:, j] for j in range(width)]
+    return [grid[:, j] for j in range(width)], positions
+
+
+# Fields an official reads down a merged cell: the firm's identity and attributes. Additive figures
+# (land, tax …) in a merged cell belong to the block once, so they stay on its first row.
+_FILL_KINDS = ("code", "text", "bool", "scale", "year")
+
+
+def _fill_merged(raw: RawSheet, columns: list[np.ndarray], start: int, cols: list[ColumnMap],
+                 issues: list[Issue]) -> list[tuple[int, int, ColumnMap]]:
+    """Fill merged data cells down the way an official reads the sheet; returns the additive ranges.
+
+    A credit code merged over three parcel rows names the firm of all three: left empty, two
+    parcels would have no firm and the land would halve. Returns (first row, last row, column)
+    of merged additive figures (0-based positions below `start`), checked once rows have keys.
+    """
+    by_index = {c.index: c for c in cols if c.field}
+    filled: list[str] = []
+    additive: list[tuple[int, int, ColumnMap]] = []
+    n = len(columns[0]) if columns else 0
+    for (r0, c0), (r1, c1) in raw.merged:
+        if r0 < start or r1 <= r0 or c0 not in by_index or r0 - start >= n:
+            continue
+        c = by_index[c0]
+        a, b = r0 - start, min(r1 - start, n - 1)
+        if FIELD_BY_ID[c.field].kind in _FILL_KINDS:
+            columns[c0][a + 1:b + 1] = [columns[c0][a]] * (b - a)
+            filled.append(f"{column_letter(c0)}{r0 + 1}:{column_letter(c1)}{r1 + 1}")
+        else:
+            additive.append((a, b, c))
+    if filled:
+        shown = "、".join(filled[:20]) + (f" 等 {len(filled)} 处" if len(filled) > 20 else "")
+        issues.append(Issue("info", f"数据区有合并单元格 {shown}，已按首行内容向下填充到合并区域的每一行（信用代码、名称、乡镇等）",
+                            raw.file, raw.sheet, code="merged_cells_filled"))
+    return additive
 
 
 def _texts(arr: np.ndarray) -> list[str]:
@@ -366,23 +410,37 @@ def _is_empty(arr: np.ndarray) -> np.ndarray:
 
 
 _NOTE_START = frozenset("注说填备制审负单统数资联报")
+_KEY_HEADER_TEXTS = frozenset(t for t, f in SYNONYMS.items() if f in ("credit_code", "name"))
+_KEY_HEADER_FIRST = frozenset(t[0] for t in _KEY_HEADER_TEXTS if t)
+_CONTINUATION = re.compile(r"^\s*[（(]?\s*续\s*(上表|前表|表|页)?\s*[一二三四五六七八九十\d]*\s*[)）]?\s*[:：]?\s*$|^\s*[（(]?\s*续表")
+_TITLE = re.compile(r"^\s*([一二三四五六七八九十]+\s*[、.．]|[（(][一二三四五六七八九十]+[)）]|附?表\s*[一二三四五六七八九十\d]+|第[一二三四五六七八九十\d]+部分)"
+                    r"|(名单|清单|明细表|汇总表|情况表|统计表|基础数据表|一览表)\s*[（(]?[^）)]*[)）]?\s*$")
 _NUMBERED = re.compile(r"^\s*(\d+|[一二三四五六七八九十]+)\s*[.、．)）]")
 
 
 def _read_rows(
     raw: RawSheet, cols: list[ColumnMap], block: list[int], start: int
 ) -> tuple[pd.DataFrame, list[Issue], dict[str, int]]:
-    n = max(raw.n_rows - start, 0)
     issues: list[Issue] = []
     mapped = [c for c in cols if c.field]
-    rows_excel = np.arange(start + 1, start + 1 + n)
-    columns = _columns(raw, start)
+    columns, positions = _columns(raw, start)
+    n = len(columns[0]) if columns else 0
+    blank_lines = 0
+    if positions is None:
+        rows_excel = np.arange(start + 1, start + 1 + n)
+    else:
+        rows_excel = positions + start + 1
+        blank_lines = max(raw.n_rows - start, 0) - n
+    merged_additive = _fill_merged(raw, columns, start, cols, issues) if raw.merged and positions is None else []
     values = {c.field: columns[c.index] for c in mapped}
     by_field = {c.field: c for c in mapped}
 
     empty_all = np.ones(n, dtype=bool)
+    filled_count = np.zeros(n, dtype=np.int64)
     for arr in values.values():
-        empty_all &= _is_empty(arr)
+        e = _is_empty(arr)
+        empty_all &= e
+        filled_count += ~e
     texts: dict[str, list[str]] = {fid: _texts(values[fid]) for fid in ("credit_code", "name", "township", "industry")
                                    if fid in values}
     # Texts that decide whether a row is a total, a note or a repeated header: one pass per row,
@@ -395,7 +453,9 @@ def _read_rows(
     is_total = np.zeros(n, dtype=bool)
     is_note = np.zeros(n, dtype=bool)
     has_code = np.zeros(n, dtype=bool)
+    key_header = np.zeros(n, dtype=bool)  # a lead cell says 企业名称 / 统一社会信用代码: a header, never a firm
     note_start = _NOTE_START
+    key_words, key_first = _KEY_HEADER_TEXTS, _KEY_HEADER_FIRST
     for i, ts in enumerate(zip(*lead_cols)):
         if code_texts is not None and len(code_texts[i]) >= 15:
             has_code[i] = True
@@ -407,7 +467,19 @@ def _read_rows(
                         is_note[i] = True
                 if ("计" in t or "汇" in t) and _TOTAL.search(t):
                     is_total[i] = True
+                if t[0] in key_first and len(t) <= 16 and normalise_header(t) in key_words:
+                    key_header[i] = True
     first_text = [lead_cols[j][i] if j >= 0 else "" for i, j in enumerate(first_at.tolist())]
+    # A title (`二、规下企业`, `表2 …`) or a `续表` line between stacked tables: one cell, no code, no figures.
+    lone = ~has_code & (filled_count <= 1) & (first_at >= 0)
+    is_title = np.zeros(n, dtype=bool)
+    is_cont = np.zeros(n, dtype=bool)
+    for i in np.flatnonzero(lone).tolist():
+        t = first_text[i]
+        if _CONTINUATION.match(t):
+            is_cont[i] = True
+        elif _TITLE.match(t):
+            is_title[i] = True
 
     def shown(r: int) -> str:
         t = first_text[r]
@@ -419,6 +491,7 @@ def _read_rows(
         first_char = hdr[:1]
         header_again = np.fromiter((bool(t) and t[0] == first_char and normalise_header(t) == hdr
                                     for t in texts["name"]), dtype=bool, count=n)
+    header_again |= key_header & ~has_code
     is_total &= ~header_again
     if is_note.any():  # numbered continuation lines (`2. …`) under a `注：` line are notes too
         first_note = int(np.flatnonzero(is_note)[0])
@@ -426,13 +499,17 @@ def _read_rows(
             if not has_code[i] and _NUMBERED.match(first_text[i]):
                 is_note[i] = True
     is_note &= ~is_total & ~header_again
+    is_cont &= ~is_total & ~is_note & ~header_again
+    is_title &= ~is_total & ~is_note & ~header_again
     has_first = first_at >= 0
     # Text only in unmapped columns: not data, but never dropped without a word.
-    stray = empty_all & has_first & ~is_total & ~is_note & ~header_again
-    skip_blank = empty_all & ~is_total & ~is_note & ~header_again & ~stray
-    keep = ~(skip_blank | is_total | is_note | header_again | stray)
-    skipped = {"空行": int(skip_blank.sum()), "合计/小计行": int(is_total.sum()),
-               "注释行": int(is_note.sum()), "重复表头": int(header_again.sum()), "无数据行": int(stray.sum())}
+    other = is_total | is_note | header_again | is_cont | is_title
+    stray = empty_all & has_first & ~other
+    skip_blank = empty_all & ~other & ~stray
+    keep = ~(skip_blank | other | stray)
+    skipped = {"空行": int(skip_blank.sum()) + blank_lines, "合计/小计行": int(is_total.sum()),
+               "注释行": int(is_note.sum()), "重复表头": int(header_again.sum()), "无数据行": int(stray.sum()),
+               "续表/表题行": int((is_cont | is_title).sum())}
     for r in np.flatnonzero(is_total):
         issues.append(Issue("info", f"合计/小计行（“{shown(r)}”），不计为企业，已跳过",
                             raw.file, raw.sheet, int(rows_excel[r]), code="total_row"))
@@ -445,6 +522,12 @@ def _read_rows(
     for r in np.flatnonzero(stray):
         issues.append(Issue("info", f"该行在已识别的列中没有数据（仅有“{shown(r)}”），不计为企业，已跳过",
                             raw.file, raw.sheet, int(rows_excel[r]), code="row_without_data"))
+    for r in np.flatnonzero(is_cont):
+        issues.append(Issue("info", f"续表标记行（“{shown(r)}”），不计为企业，已跳过",
+                            raw.file, raw.sheet, int(rows_excel[r]), code="continuation_row"))
+    for r in np.flatnonzero(is_title):
+        issues.append(Issue("info", f"表题行（“{shown(r)}”），不计为企业，已跳过",
+                            raw.file, raw.sheet, int(rows_excel[r]), code="continuation_row"))
 
     idx = np.flatnonzero(keep)
     all_kept = len(idx) == n
@@ -468,7 +551,11 @@ def _read_rows(
             out[c.field] = pd.Series([x or None for x in kept], dtype=object)
         elif spec.kind == "number":
             nums, why = clean_numbers(pd.Series(arr, dtype=object), text_is_native=raw.is_csv)
-            report(why >= 4, "warning", c, lambda r: describe(int(why[r]), arr[r]), lambda r: coercion_code(int(why[r])))
+            # An infinite or absurd value is an error on its row: the firm is held back until it is corrected.
+            report(why >= Coercion.NOT_FINITE, "error", c, lambda r: describe(int(why[r]), arr[r]),
+                   lambda r: coercion_code(int(why[r])))
+            report((why >= 4) & (why < Coercion.NOT_FINITE), "warning", c, lambda r: describe(int(why[r]), arr[r]),
+                   lambda r: coercion_code(int(why[r])))
             report((why > 0) & (why < 4), "info", c, lambda r: describe(int(why[r]), arr[r]),
                    lambda r: coercion_code(int(why[r])))
             out[c.field] = nums * c.factor if c.factor != 1.0 else nums
@@ -490,8 +577,30 @@ def _read_rows(
             for r in np.flatnonzero([(int(x) - 1, c.index) in formula for x in out_rows]):
                 issues.append(Issue("warning", "公式单元格没有缓存的计算结果，读取为空；请在 Excel/WPS 中打开该文件、保存后重新导入",
                                     raw.file, raw.sheet, int(out_rows[r]), c.label, code="formula_without_value"))
+    if merged_additive:
+        _check_merged_figures(out, merged_additive, start, raw, issues)
     _row_checks(out, raw, by_field, issues)
     return out, issues, skipped
+
+
+def _check_merged_figures(out: pd.DataFrame, ranges: list[tuple[int, int, ColumnMap]], start: int, raw: RawSheet,
+                          issues: list[Issue]) -> None:
+    """A figure merged over rows of one firm counts once (rows are summed); over several firms it cannot be split."""
+    ident = out["credit_code"] if "credit_code" in out else pd.Series(None, index=out.index, dtype=object)
+    if "name" in out:
+        ident = ident.where(ident.notna(), out["name"])
+    rows = out["_row"].to_numpy()
+    for a, b, c in ranges:
+        inside = np.flatnonzero((rows >= a + start + 1) & (rows <= b + start + 1))
+        firms = {x for x in ident.iloc[inside].tolist() if x is not None and x == x}
+        if len(firms) <= 1:
+            continue
+        where = f"{c.letter}{a + start + 1}:{c.letter}{b + start + 1}"
+        for r in inside.tolist():
+            issues.append(Issue("error", f"合并单元格 {where} 中的{FIELD_BY_ID[c.field].label}跨越 {len(firms)} 家企业，无法分到各企业"
+                                         f"（只读到第 {a + start + 1} 行）；请在原表中拆分为每家企业各自的数值后重新导入，"
+                                         "更正前这些企业暂不出具告知书", raw.file, raw.sheet, int(rows[r]), c.label,
+                                code="merged_cells_filled"))
 
 
 def _codes_as_text(arr: np.ndarray, c: ColumnMap, raw: RawSheet, rows: np.ndarray, issues: list[Issue]) -> pd.Series:
@@ -499,7 +608,14 @@ def _codes_as_text(arr: np.ndarray, c: ColumnMap, raw: RawSheet, rows: np.ndarra
     for i in np.flatnonzero([isinstance(v, (int, float)) and not isinstance(v, bool) and v == v for v in arr]):
         issues.append(Issue("error", f"信用代码以数字格式存储（{arr[i]!r}），可能已丢失精度；请将该列设为文本格式后重新导出",
                             raw.file, raw.sheet, int(rows[i]), c.label, code="code_stored_as_number"))
+    for i in np.flatnonzero([type(v) is str and not v.isascii() and INVISIBLE.search(v) is not None for v in arr]):
+        issues.append(Issue("info", f"信用代码“{shown_invisible(arr[i])}”中含有不可见字符（{_invisible_names(arr[i])}），"
+                                    "已去除后使用", raw.file, raw.sheet, int(rows[i]), c.label, code="invisible_char"))
     return normalise_codes(pd.Series([v if type(v) is str else _text(v) for v in arr], dtype=object))
+
+
+def _invisible_names(text: str) -> str:
+    return "、".join(dict.fromkeys(f"\\u{ord(ch):04x}" for ch in INVISIBLE.findall(text)))
 
 
 def _row_checks(out: pd.DataFrame, raw: RawSheet, by_field: dict[str, ColumnMap], issues: list[Issue]) -> None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..clean.codes import ALPHABET, WEIGHTS, valid_codes
+from ..clean.codes import ALPHABET, INVISIBLE, WEIGHTS, shown_invisible, valid_codes
 from ..clean.sheets import SheetTable
 from ..core.fields import ADDITIVE_FIELDS, FIELD_BY_ID, FIELDS, FULLWIDTH_TABLE
 from ..core.issues import Issue
@@ -35,7 +35,7 @@ class MergedData:
     files: list[str] = field(default_factory=list)
 
 
-_NEEDS_NAME_CLEANING = re.compile(r"[\s\u3000\uff01-\uff5e]")
+_NEEDS_NAME_CLEANING = re.compile("[\\s\u3000\uff01-\uff5e" + INVISIBLE.pattern[1:-1] + "]")
 
 
 def _name_one(v: object) -> object:
@@ -43,7 +43,7 @@ def _name_one(v: object) -> object:
         return None
     t = v if isinstance(v, str) else str(v)
     if _NEEDS_NAME_CLEANING.search(t):
-        t = "".join(t.translate(FULLWIDTH_TABLE).split())
+        t = "".join(INVISIBLE.sub("", t).translate(FULLWIDTH_TABLE).split())
     return t or None
 
 
@@ -62,7 +62,7 @@ def code_problem(code: str) -> str:
         return f"长度为 {len(code)} 位（应为 18 位）"
     bad = [c for c in code if c not in ALPHABET]
     if bad:
-        return f"含非法字符“{''.join(dict.fromkeys(bad))}”（代码不使用 I、O、S、V、Z）"
+        return f"含非法字符“{shown_invisible(''.join(dict.fromkeys(bad)))}”（代码不使用 I、O、S、V、Z）"
     total = sum(ALPHABET.index(c) * int(w) for c, w in zip(code[:17], WEIGHTS))
     expect = ALPHABET[(31 - total % 31) % 31]
     return f"校验位错误（末位为“{code[17]}”，按前 17 位应为“{expect}”）"
@@ -114,7 +114,7 @@ def merge_tables(tables: list[SheetTable]) -> MergedData:
         twin = name_to_code.get(names[i]) if names[i] else None
         if twin:
             hint = f"；同名企业在其他行/文件中的代码为“{twin}”，疑为代码录入错误，请核实后修正原表并重新导入"
-        issues.append(Issue("error", f"统一社会信用代码“{c}”{code_problem(c)}；该行保留，但无法与其他文件合并（除非其他文件中出现相同代码）{hint}",
+        issues.append(Issue("error", f"统一社会信用代码“{shown_invisible(c)}”{code_problem(c)}；该行保留，但无法与其他文件合并（除非其他文件中出现相同代码）{hint}",
                             rows["_file"].iat[i], rows["_sheet"].iat[i], int(rows["_row"].iat[i]), "统一社会信用代码",
                             c, code="code_invalid"))
 
