@@ -105,19 +105,22 @@ def _looks_like_data(texts: list[str]) -> bool:
     return codeish > 0 or numeric >= max(3, len([t for t in texts if t]) // 2 + 1)
 
 
-def detect_header(raw: RawSheet, override: SheetMapping | None = None) -> list[int] | None:
-    """Rows (0-based) forming the header block, or None if no row names enough known fields."""
-    if override and override.header_row:
+def detect_header(raw: RawSheet, override: SheetMapping | None = None, from_row: int = 0) -> list[int] | None:
+    """Rows (0-based) forming the header block, or None if no row names enough known fields.
+
+    `from_row` starts the search lower down (the second of two stacked tables).
+    """
+    if override and override.header_row and not from_row:
         start = override.header_row - 1
         count = override.header_rows or 1
         if start >= raw.n_rows:
             return None
         return list(range(start, min(start + count, raw.n_rows)))
-    scan = min(raw.n_rows, HEADER_SCAN_ROWS)
-    texts = [_row_texts(raw, r) for r in range(scan)]
-    hits = [_field_hits(t) for t in texts]
+    scan = min(raw.n_rows, from_row + HEADER_SCAN_ROWS)
+    texts: dict[int, list[str]] = {r: _row_texts(raw, r) for r in range(max(from_row - 1, 0), scan)}
+    hits = {r: _field_hits(t) for r, t in texts.items()}
     best, best_n = -1, 0
-    for r in range(scan):
+    for r in range(from_row, scan):
         if len(hits[r]) > best_n:
             best, best_n = r, len(hits[r])
     if best < 0 or best_n < MIN_HEADER_FIELDS:
@@ -127,7 +130,7 @@ def detect_header(raw: RawSheet, override: SheetMapping | None = None) -> list[i
         return list(range(best, min(best + override.header_rows, raw.n_rows)))
     # Upwards: a group row above the leaf row (rare: the best row is usually the top one).
     up = best - 1
-    if up >= 0 and hits[up] and len([t for t in texts[up] if t]) >= 2 and not _looks_like_data(texts[up]):
+    if up >= max(from_row - 1, 0) and hits[up] and len([t for t in texts[up] if t]) >= 2 and not _looks_like_data(texts[up]):
         block.insert(0, up)
     # Downwards: leaf rows under merged group cells.
     r = best + 1
@@ -210,7 +213,7 @@ def _header_labels(raw: RawSheet, block: list[int]) -> list[list[str]]:
 def _unit_line(raw: RawSheet, before: int) -> list[str]:
     """Units announced above the table (`金额单位：万元`), which apply to columns without their own."""
     units: list[str] = []
-    for r in range(0, before):
+    for r in range(before - 1, -1, -1):  # the nearest line first: a lower table may announce its own unit
         for t in _row_texts(raw, r):
             for m in _UNIT_LINE.finditer(to_halfwidth(t)):
                 for part in re.split(r"[、,，;；/\s]+", m.group(2)):
@@ -310,13 +313,17 @@ def map_columns(
     return cols, data_start, issues
 
 
-def parse_sheet(raw: RawSheet, override: SheetMapping | None = None) -> tuple[SheetTable | None, list[Issue]]:
-    """Read one raw sheet. Returns None (with a notice) when the sheet holds no recognisable table."""
+def parse_sheet(raw: RawSheet, override: SheetMapping | None = None, from_row: int = 0
+                ) -> tuple[SheetTable | None, list[Issue]]:
+    """Read one raw sheet. Returns None (with a notice) when the sheet holds no recognisable table.
+
+    One table per sheet: `layout.parse_sheet_tables` first splits sheets holding several.
+    """
     if override and override.skip:
         return None, [Issue("info", "按映射设置跳过该工作表", raw.file, raw.sheet, code="sheet_skipped_by_mapping")]
     if raw.n_rows == 0:
         return None, [Issue("info", "工作表为空，已跳过", raw.file, raw.sheet, code="sheet_empty")]
-    block = detect_header(raw, override)
+    block = detect_header(raw, override, from_row)
     if block is None:
         return None, [Issue("warning", "未识别到表头（需要至少两个可识别的列名，如“企业名称”“统一社会信用代码”），已跳过该工作表；"
                                        "可在“导入数据”中手工指定表头与列对应关系", raw.file, raw.sheet,

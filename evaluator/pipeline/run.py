@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..clean.sheets import SheetTable, parse_sheet
+from ..clean.layout import parse_sheet_tables
+from ..clean.sheets import SheetTable
 from ..core.issues import InputError, Issue
 from ..core.progress import CancelFn, ProgressFn, Steps
 from ..merge.corrections import Correction, apply_corrections
@@ -72,10 +73,9 @@ def parse_files(files: Sequence[RawFile], mapping: Mapping | None = None, steps:
     sheets = [(f, s) for f in files for s in f.sheets]
     for i, (f, s) in enumerate(sheets):
         steps.report(i / max(len(sheets), 1), f"识别 {f.name} / {s.sheet}")
-        table, found = parse_sheet(s, mapping.find(f.name, s.sheet) if mapping else None)
+        found_tables, found = parse_sheet_tables(s, mapping.find(f.name, s.sheet) if mapping else None)
         issues.extend(found)
-        if table is not None:
-            tables.append(table)
+        tables.extend(found_tables)
     return tables, issues
 
 
