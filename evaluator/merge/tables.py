@@ -158,7 +158,44 @@ def merge_tables(tables: list[SheetTable]) -> MergedData:
     enterprises, cross_issues = _combine_across_files(per_file, rows)
     issues.extend(cross_issues)
     issues.extend(_enterprise_checks(enterprises))
+    issues.extend(_unit_checks(rows, enterprises))
     return MergedData(enterprises, issues, row_keys, list(file_order))
+
+
+UNIT_SUSPECT_RATIO = 1000.0  # a figure this many times (or this fraction of) the county's median
+UNIT_SUSPECT_MIN_FIRMS = 10  # a median over fewer firms says little about what is normal
+_UNIT_FIELDS = ("land", "tax", "value_added", "revenue", "electricity", "energy", "rd_expense", "emissions", "employees")
+
+
+def _unit_checks(rows: pd.DataFrame, enterprises: pd.DataFrame) -> list[Issue]:
+    """Figures far off the county's own median for the field: the mark of 元 read as 万元 (or the reverse).
+
+    A warning on the row, the value left as it is: the check cannot know which unit is right, but an
+    official must look before a letter prints a figure ten thousand times too large.
+    """
+    issues: list[Issue] = []
+    for fid in _UNIT_FIELDS:
+        if fid not in enterprises:
+            continue
+        firm_values = enterprises[fid].to_numpy(dtype=float)
+        positive = firm_values[np.isfinite(firm_values) & (firm_values > 0)]
+        if len(positive) < UNIT_SUSPECT_MIN_FIRMS:
+            continue
+        median = float(np.median(positive))
+        v = rows[fid].to_numpy(dtype=float)
+        with np.errstate(invalid="ignore"):
+            high = v > median * UNIT_SUSPECT_RATIO
+            low = (v > 0) & (v < median / UNIT_SUSPECT_RATIO)
+        spec = FIELD_BY_ID[fid]
+        for i in np.flatnonzero(high | low).tolist():
+            x = float(v[i])
+            how = f"约为全县企业中位数（{median:.6g} {spec.unit}）的 {x / median:,.0f} 倍" if high[i] else \
+                f"仅为全县企业中位数（{median:.6g} {spec.unit}）的 {x / median:.2g} 倍"
+            issues.append(Issue("warning", f"{spec.label} {x:.6g} {spec.unit}{how}，疑似单位错误（可能是元/万元混用）；"
+                                           "请核对原表的单位，数值暂按原样计算", str(rows["_file"].iat[i]),
+                                str(rows["_sheet"].iat[i]), int(rows["_row"].iat[i]), spec.label,
+                                str(rows["_key"].iat[i]), code="unit_suspect"))
+    return issues
 
 
 def _codes_by_name(names: np.ndarray, codes: np.ndarray) -> tuple[dict[str, str], set[str]]:

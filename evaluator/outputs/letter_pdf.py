@@ -14,6 +14,7 @@ from typing import Any
 from reportlab.lib import colors
 from reportlab.lib.units import mm
 
+from ..core.atomic import atomic_target
 from .fonts import FontChoice, PdfFonts, pdf_fonts
 from .letter_model import IndicatorLine, LetterData
 from .pdf_common import (
@@ -212,6 +213,12 @@ def _canvas(target: Any, fonts: PdfFonts, title: str) -> Any:
     return c
 
 
+def render_letter_file(d: LetterData, fonts: PdfFonts, path: str) -> None:
+    """One letter to a file, atomically: a full disk or a cancel never leaves a truncated PDF."""
+    with atomic_target(path, durable=False) as tmp:
+        render_letter(d, fonts, str(tmp))
+
+
 def render_letter(d: LetterData, fonts: PdfFonts, target: Any) -> None:
     """One letter to a path or a binary file object."""
     c = _canvas(target, fonts, f"{d.title}（{d.identity[0][1]}）")
@@ -266,7 +273,7 @@ def render_chunk(items: Sequence[tuple[LetterData, str]]) -> list[str]:
     for d, path in items:
         if _stopped():
             break
-        render_letter(d, fonts, path)
+        render_letter_file(d, fonts, path)
         done.append(path)
     return done
 
