@@ -56,12 +56,18 @@ def read_files(paths: Sequence[str | Path], mapping: Mapping | None = None, step
             failed.append(str(exc))
             issues.append(Issue("error", str(exc), name, code=exc.code or "file_unreadable"))
             continue
-        admitted = admit_files(files, [rf])
+        batch = files[len(existing):]
+        admitted = admit_files(files, [rf]) if not any(_same_source(rf, x) for x in batch) else \
+            admit_files(files, [rf], replaceable=False)
         files = admitted.files
         issues.extend(admitted.issues)
         for f in admitted.added:
             issues.extend(f.issues)
     return files, issues, failed
+
+
+def _same_source(a: RawFile, b: RawFile) -> bool:
+    return a.sha256 == b.sha256 and Path(a.path).resolve() == Path(b.path).resolve()
 
 
 def parse_files(files: Sequence[RawFile], mapping: Mapping | None = None, steps: Steps | None = None

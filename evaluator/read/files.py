@@ -157,7 +157,7 @@ def _read_excel(p: Path, data: bytes, kind: str, include_hidden: IncludeHidden |
     issues: list[Issue] = []
     worksheets = [m for m in wb.sheets_metadata if str(getattr(m.typ, "name", "")) in ("WorkSheet", "")]
     for meta in worksheets:
-        hidden = _HIDDEN_STATES.get(str(getattr(meta.visible, "name", "")), "")
+        hidden = _HIDDEN_STATES.get(str(meta.visible).rsplit(".", 1)[-1], "")  # `SheetVisibleEnum.Hidden`
         if hidden:
             if not (include_hidden and include_hidden(meta.name)):
                 issues.append(Issue("warning", f"工作表“{meta.name}”为{_HIDDEN_WORDS[hidden]}工作表，未读取（隐藏表常为上年数据或计算过程，"

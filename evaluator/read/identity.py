@@ -37,13 +37,17 @@ def _same_path(a: str, b: str) -> bool:
         return a == b
 
 
-def admit_files(existing: Sequence[RawFile], new: Sequence[RawFile]) -> Admission:
-    """Add `new` files to `existing` under the rules above."""
+def admit_files(existing: Sequence[RawFile], new: Sequence[RawFile], replaceable: bool = True) -> Admission:
+    """Add `new` files to `existing` under the rules above.
+
+    `replaceable=False` when `existing` holds files of the same batch: a path given twice in one
+    command is the same file given twice, not a re-read.
+    """
     files = list(existing)
     out = Admission(files)
     for f in new:
         at = next((i for i, x in enumerate(files) if x.path and f.path and _same_path(x.path, f.path)), None)
-        if at is not None:
+        if at is not None and replaceable:
             old = files[at]
             f = _renamed(f, old.name)
             out.replaced.append(old)
