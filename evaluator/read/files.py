@@ -219,20 +219,20 @@ def _read_csv(p: Path, data: bytes, encoding: str | None) -> tuple[RawSheet, str
         issues.append(Issue("warning", "文件开头带有 UTF-8 标记，但内容是 GBK/GB18030 编码，已按 GBK 读取；"
                                        "请核对中文是否显示正常（如有乱码，请用记事本打开后“另存为”选择 UTF-8 编码）",
                             p.name, p.stem, code="csv_encoding"))
-    delimiter = sniff_delimiter(text)
+    # Blank lines (and lines of bare separators) after the table are cut off the text in one C
+    # call; blank lines inside it become the one shared empty row.
+    body = text.rstrip("\r\n\t ,;|")
+    blanks = text.count("\n", len(body)) - 1 if len(body) < len(text) else 0
+    del text
+    delimiter = sniff_delimiter(body)
     if delimiter != ",":
         shown = {"\t": "制表符", ";": "分号", "|": "竖线"}[delimiter]
         issues.append(Issue("info", f"CSV 分隔符识别为{shown}", p.name, p.stem, code="csv_delimiter"))
     try:
-        rows = [tuple(r) if any(r) else CSV_BLANK for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+        rows = [tuple(r) if any(r) else CSV_BLANK for r in csv.reader(io.StringIO(body, newline=""), delimiter=delimiter)]
     except csv.Error as exc:
         raise InputError(f"{p.name}：CSV 格式错误（{exc}）") from exc
-    del text
-    content = len(rows)
-    while content and rows[content - 1] is CSV_BLANK:
-        content -= 1
-    blanks = len(rows) - content
-    del rows[content:]  # blank lines after the table: nothing to keep, nothing to number
+    del body
     if blanks >= 1000:
         issues.append(Issue("info", f"文件末尾有 {blanks:,} 个空行，已忽略", p.name, p.stem, code="blank_lines"))
     width = max((len(r) for r in rows), default=0)
