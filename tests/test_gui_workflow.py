@@ -550,3 +550,32 @@ def test_summary_tab_is_built_when_opened_and_kept_current(window, qtbot) -> Non
     s.clear_override(target, "撤销测试")
     settle(qtbot, window, lambda: s.result.table.at[target, "tier"] == "C")
     assert built[-1] is s.result and len(built) == 2  # shown: rebuilt at once
+
+
+def test_a_hidden_sheet_is_left_out_until_the_import_page_opts_it_in(window, qtbot, tmp_path) -> None:
+    import openpyxl
+
+    from .helpers import code
+
+    a = code("91330100MA2A00001")
+    wb = openpyxl.Workbook()
+    wb.active.title = "本年"
+    wb.active.append(["统一社会信用代码", "企业名称", "实缴税金", "用地面积"])
+    wb.active.append([a, "甲公司", 10, 5])
+    h = wb.create_sheet("上年")
+    h.sheet_state = "hidden"
+    h.append(["统一社会信用代码", "企业名称", "实缴税金"])
+    h.append([a, "甲公司", 8])
+    path = tmp_path / "税务.xlsx"
+    wb.save(path)
+    s = window.session
+    s.add_files([path])
+    settle(qtbot, window, lambda: len(s.project.files) == 1)
+    assert s.result.table.loc[a, "tax"] == 10.0
+    imp = window.import_page
+    imp.select("税务.xlsx")
+    assert imp.hidden_button.isEnabled() and imp.hidden_sheets() == ["上年"]
+    imp.include_hidden_selected("上年")
+    settle(qtbot, window, lambda: any(t.sheet == "上年" for t in s.result.imported.tables))
+    assert s.result.table.loc[a, "tax"] == 18.0
+    assert s.project.mapping.find("税务.xlsx", "上年").include_hidden

@@ -340,6 +340,13 @@ class Session(QObject):
                 self.memory.remember(sig, rule)
         self._changed()
 
+    def include_hidden_sheet(self, file: str, sheet: str) -> None:
+        """Opt one hidden sheet in: the project re-reads the file from its stored bytes."""
+        old = next((m for m in self.project.mapping.sheets if (m.file, m.sheet) == (file, sheet)), None)
+        rule = replace(old, include_hidden=True) if old else SheetMapping(file=file, sheet=sheet, include_hidden=True)
+        self.project.set_sheet_mapping(rule)
+        self._changed()
+
     def forget_mapping(self, raw: RawSheet) -> None:
         sig = sheet_signature(raw)
         if sig:
