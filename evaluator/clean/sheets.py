@@ -29,7 +29,15 @@ from ..core.fields import (
 from ..core.issues import Issue
 from ..read.files import RawSheet, column_letter
 from ..read.mapping import SheetMapping
-from .cells import Coercion, clean_bools, clean_numbers, clean_scale, clean_years, coercion_code, describe
+from .cells import (
+    Coercion,
+    clean_bools,
+    clean_numbers,
+    clean_scale,
+    clean_years,
+    coercion_code,
+    describe,
+)
 from .codes import INVISIBLE, normalise_codes, shown_invisible
 
 HEADER_SCAN_ROWS = 40

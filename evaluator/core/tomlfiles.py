@@ -12,7 +12,6 @@ from typing import Any
 
 from .issues import InputError
 
-
 MAX_TOML_BYTES = 16 << 20  # schemes, templates, settings and mappings are a few KB
 
 

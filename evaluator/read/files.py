@@ -421,7 +421,7 @@ def _check_members(name: str, zf: zipfile.ZipFile) -> None:
 _ROW_NUM = re.compile(rb'<row\b[^>]*?\br="(\d+)"')
 _COL3 = re.compile(rb'<c r="([A-Z]{3})\d')
 _COL2 = re.compile(rb'<c r="([A-Z]{2})\d')
-_COL1 = re.compile(rb'<c r="([A-Z])\d')
+_COL1_BEYOND = [re.compile(rb'<c r="([' + bytes([65 + i]) + rb'-Z])\d') for i in range(26)]  # [i]: beyond letter i
 _FAR_ROW_CELL = re.compile(rb'<c r="([A-Z]{1,3})(\d{7,})"')
 
 
@@ -431,13 +431,13 @@ def _stream_scan(zf: zipfile.ZipFile, path: str) -> SheetScan | None:
     Plain data sheets (the usual case) are never held in memory whole, and no single search or
     decompression holds the interpreter lock for long (a 100k-row sheet is ~50 MB of XML). The
     farthest column is found from the few cells with two- or three-letter columns; single
-    letters are searched only while no wider column has been seen.
+    letters (when no wider column is seen) by 26 substring searches per block.
     """
     scan = SheetScan()
     carry = b""
     col3: set[bytes] = set()
     col2: set[bytes] = set()
-    col1: set[bytes] = set()
+    max1 = 0  # widest single-letter column seen, 1-based (0: none)
     try:
         with zf.open(path) as fh:
             while True:
@@ -458,18 +458,24 @@ def _stream_scan(zf: zipfile.ZipFile, path: str) -> SheetScan | None:
                     col3.update(_COL3.findall(window))
                     if not col3:
                         col2.update(_COL2.findall(window))
-                        if not col2 and len(col1) < 26:
-                            col1.update(_COL1.findall(window))
+                        # Single letters: one search per block for a letter beyond the widest seen so far.
+                        while not col2 and max1 < 26 and (m := _COL1_BEYOND[max1].search(window)):
+                            max1 = m.group(1)[0] - 64
                     for col, row in _FAR_ROW_CELL.findall(window):
                         scan.max_row = max(scan.max_row, int(row))
-                        col3.add(col) if len(col) == 3 else col2.add(col) if len(col) == 2 else col1.add(col)
+                        if len(col) == 3:
+                            col3.add(col)
+                        elif len(col) == 2:
+                            col2.add(col)
+                        else:
+                            max1 = max(max1, col[0] - 64)
                     scan.special = scan.special or b"<f" in window or b't="e"' in window
                 if not block:
                     break
     except (KeyError, zipfile.BadZipFile, OSError, EOFError, zlib.error):
         return None
-    widest = col3 or col2 or col1
-    scan.max_col = max((column_index(c.decode()) + 1 for c in widest), default=0)
+    widest = col3 or col2
+    scan.max_col = max((column_index(c.decode()) + 1 for c in widest), default=max1)
     return scan
 
 
