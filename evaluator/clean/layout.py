@@ -12,12 +12,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..core.fields import FIELD_BY_ID, match_field
+from ..core.fields import match_field
 from ..core.issues import Issue
 from ..read.files import CSV_BLANK, RawSheet, column_letter
 from ..read.mapping import SheetMapping
 from .sheets import (
-    _KEY_HEADER_TEXTS,
     MIN_HEADER_FIELDS,
     SheetTable,
     _field_hits,
@@ -27,12 +26,6 @@ from .sheets import (
 )
 
 MAX_TABLES_PER_SHEET = 20  # a sheet cut into more pieces than this is not a layout we understand
-# Header cells naming the firm key as typed, with the spaced and marked variants officials use.
-_KEY_SPELLINGS = {t for fid in ("credit_code", "name") for t in (FIELD_BY_ID[fid].label, *FIELD_BY_ID[fid].synonyms)}
-_KEY_CELL_TEXTS = frozenset(v for t in _KEY_SPELLINGS | set(_KEY_HEADER_TEXTS)
-                            for v in (t, f" {t}", f"{t} ", " ".join(t), f"{t}*", f"*{t}", f"{t}："))
-
-
 def parse_sheet_tables(raw: RawSheet, override: SheetMapping | None = None) -> tuple[list[SheetTable], list[Issue]]:
     """Every table of one raw sheet, each read with its own header."""
     tables: list[SheetTable] = []
@@ -54,16 +47,17 @@ def _parse_part(raw: RawSheet, override: SheetMapping | None, from_row: int, tab
             _parse_part(left, override, from_row, tables, issues, depth + 1)
             _parse_part(right, override, from_row, tables, issues, depth + 1)
             return
-        lower = _stacked_header(raw, block)
-        if lower is not None:
-            cut = _gap_start(raw, block, lower)
-            upper, below = _split_rows(raw, block[0], cut)
+    table, found = parse_sheet(raw, override, from_row)
+    if table is not None and table.key_header_rows and depth < MAX_TABLES_PER_SHEET:
+        lower = _stacked_header(raw, table.header_rows, table.key_header_rows)
+        if lower is not None:  # read again as two tables: the rows below `lower` had the wrong columns
+            cut = _gap_start(raw, table.header_rows, lower)
+            upper, below = _split_rows(raw, table.header_rows[0], cut)
             issues.append(Issue("info", f"第 {lower + 1} 行起是另一张表（表头与上方的表不同），已按其自身表头单独读取",
                                 raw.file, raw.sheet, lower + 1, code="second_table"))
             _parse_part(upper, override, from_row, tables, issues, depth + 1)
             _parse_part(below, override, cut, tables, issues, depth + 1)
             return
-    table, found = parse_sheet(raw, override, from_row)
     issues.extend(found)
     if table is not None:
         tables.append(table)
@@ -120,30 +114,14 @@ def _split_columns(raw: RawSheet, gap: int) -> tuple[RawSheet, RawSheet]:
     return left, right
 
 
-def _key_columns(raw: RawSheet, block: list[int]) -> list[int]:
-    heads = _header_cells(raw, block)
-    keys = [c for c, t in enumerate(heads) if t and match_field(t) in ("credit_code", "name")]
-    return sorted(set(keys) | set(range(min(3, raw.n_cols))))
+def _stacked_header(raw: RawSheet, block: list[int], candidates: list[int]) -> int | None:
+    """The first candidate row that is a header naming other columns than the table's own.
 
-
-def _stacked_header(raw: RawSheet, block: list[int]) -> int | None:
-    """The first row below the table that is a header naming other columns than the table's own.
-
-    Candidates are found with set operations over the key columns (a Python loop over 100k rows
-    cost 0.3 s): a cell whose text is exactly a credit-code or name header; only those rows are
-    then read as headers and compared with the table's own.
+    The candidates are the rows whose lead cell names a key field, found while the rows were read;
+    a candidate with the table's own columns is a repeated header and stays skipped.
     """
-    cols = _key_columns(raw, block)
     own = [match_field(t) if t else None for t in _header_cells(raw, block)]
-    body = raw.rows[block[-1] + 1:]
-    rows: set[int] = set()
-    for c in cols:
-        column = [r[c] if len(r) > c else None for r in body] if raw.is_csv else [r[c] for r in body if len(r) > c]
-        found = set(column) & _KEY_CELL_TEXTS
-        if found:
-            rows.update(i for i, v in enumerate(column) if v in found)
-    for i in sorted(rows):
-        r = block[-1] + 1 + i
+    for r in candidates:
         texts = _row_texts(raw, r)
         if len(_field_hits(texts)) < MIN_HEADER_FIELDS:
             continue

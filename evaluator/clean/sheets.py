@@ -79,6 +79,9 @@ class SheetTable:
     data: pd.DataFrame
     issues: list[Issue] = field(default_factory=list)
     skipped: dict[str, int] = field(default_factory=dict)
+    # 0-based raw rows below the header whose lead cell is a key header (企业名称 …): a repeated
+    # header, or the header of a second table stacked below (`layout` decides which)
+    key_header_rows: list[int] = field(default_factory=list)
 
     @property
     def fields(self) -> list[str]:
@@ -342,13 +345,14 @@ def parse_sheet(raw: RawSheet, override: SheetMapping | None = None, from_row: i
         issues.append(Issue("warning", "表中既无“统一社会信用代码”列也无“企业名称”列，无法对应企业，已跳过该工作表",
                             raw.file, raw.sheet, block[-1] + 1, code="no_key_column"))
         return None, issues
-    table, row_issues, skipped = _read_rows(raw, cols, block, data_start)
+    table, row_issues, skipped, key_rows = _read_rows(raw, cols, block, data_start)
     issues.extend(row_issues)
     units = "；".join(f"{c.label}→{FIELD_BY_ID[c.field].label}" + (f"（{c.unit}，{c.unit_source}）" if c.unit else "")
                      for c in mapped)
     issues.insert(0, Issue("info", f"表头位于第 {block[0] + 1}–{block[-1] + 1} 行，数据自第 {data_start + 1} 行起；列对应：{units}",
                            raw.file, raw.sheet, block[0] + 1, code="header_found"))
-    return SheetTable(raw.file, raw.sheet, [r for r in block], data_start, cols, table, issues, skipped), issues
+    return SheetTable(raw.file, raw.sheet, [r for r in block], data_start, cols, table, issues, skipped,
+                      key_rows), issues
 
 
 def _columns(raw: RawSheet, start: int) -> tuple[list[np.ndarray], np.ndarray | None]:
@@ -435,7 +439,7 @@ _NUMBERED = re.compile(r"^\s*(\d+|[一二三四五六七八九十]+)\s*[.、．)
 
 def _read_rows(
     raw: RawSheet, cols: list[ColumnMap], block: list[int], start: int
-) -> tuple[pd.DataFrame, list[Issue], dict[str, int]]:
+) -> tuple[pd.DataFrame, list[Issue], dict[str, int], list[int]]:
     issues: list[Issue] = []
     mapped = [c for c in cols if c.field]
     columns, positions = _columns(raw, start)
@@ -595,7 +599,7 @@ def _read_rows(
     if merged_additive:
         _check_merged_figures(out, merged_additive, start, raw, issues)
     _row_checks(out, raw, by_field, issues)
-    return out, issues, skipped
+    return out, issues, skipped, (rows_excel[np.flatnonzero(key_header & ~has_code)] - 1).tolist()
 
 
 def _check_merged_figures(out: pd.DataFrame, ranges: list[tuple[int, int, ColumnMap]], start: int, raw: RawSheet,

@@ -419,26 +419,27 @@ def _check_members(name: str, zf: zipfile.ZipFile) -> None:
 
 
 _ROW_NUM = re.compile(rb'<row\b[^>]*?\br="(\d+)"')
-_COL3 = re.compile(rb'<c r="([A-Z]{3})\d')
-_COL2 = re.compile(rb'<c r="([A-Z]{2})\d')
-_COL1_BEYOND = [re.compile(rb'<c r="([' + bytes([65 + i]) + rb'-Z])\d') for i in range(26)]  # [i]: beyond letter i
-_FAR_ROW_CELL = re.compile(rb'<c r="([A-Z]{1,3})(\d{7,})"')
+# Cells in a column beyond single letter i, or in any two- or three-letter column: one pass per block.
+_WIDER = [re.compile(rb'<c r="([' + bytes([65 + i]) + rb'-Z]|[A-Z]{2,3})(\d+)') for i in range(26)]
+_WIDE = re.compile(rb'<c r="([A-Z]{2,3})(\d+)')
+XML_BYTES_PER_CELL = 16  # `<c r="A1"><v>1</v></c>` is 22 bytes: a sheet's XML size bounds its cells from above
 
 
 def _stream_scan(zf: zipfile.ZipFile, path: str) -> SheetScan | None:
-    """Extent, cell count and whether formula/error markup exists, one 1 MB block at a time.
+    """Extent and whether formula/error markup exists, one 1 MB block at a time.
 
     Plain data sheets (the usual case) are never held in memory whole, and no single search or
     decompression holds the interpreter lock for long (a 100k-row sheet is ~50 MB of XML). The
-    farthest column is found from the few cells with two- or three-letter columns; single
-    letters (when no wider column is seen) by 26 substring searches per block.
+    farthest row comes from the row elements and from the cells in columns wider than any seen so
+    far (these also catch a crafted far cell inside a short row element); each block costs the
+    decompression, one search over the row elements and one over the cells. The cell count is
+    estimated from the XML size (counted exactly only for a sheet that is refused).
     """
     scan = SheetScan()
     carry = b""
-    col3: set[bytes] = set()
-    col2: set[bytes] = set()
-    max1 = 0  # widest single-letter column seen, 1-based (0: none)
+    widest = 0  # 1-based widest column seen
     try:
+        scan.n_cells = zf.getinfo(path).file_size // XML_BYTES_PER_CELL
         with zf.open(path) as fh:
             while True:
                 block = fh.read(1 << 20)
@@ -451,32 +452,33 @@ def _stream_scan(zf: zipfile.ZipFile, path: str) -> SheetScan | None:
                 else:
                     carry = b""
                 if window:
-                    scan.n_cells += window.count(b"<c ") + window.count(b"<c>")
                     rows = _ROW_NUM.findall(window)
                     if rows:
                         scan.max_row = max(scan.max_row, max(map(int, rows)))
-                    col3.update(_COL3.findall(window))
-                    if not col3:
-                        col2.update(_COL2.findall(window))
-                        # Single letters: one search per block for a letter beyond the widest seen so far.
-                        while not col2 and max1 < 26 and (m := _COL1_BEYOND[max1].search(window)):
-                            max1 = m.group(1)[0] - 64
-                    for col, row in _FAR_ROW_CELL.findall(window):
+                    pattern = _WIDER[widest] if widest < 26 else _WIDE
+                    for col, row in pattern.findall(window):
+                        widest = max(widest, column_index(col.decode()) + 1)
                         scan.max_row = max(scan.max_row, int(row))
-                        if len(col) == 3:
-                            col3.add(col)
-                        elif len(col) == 2:
-                            col2.add(col)
-                        else:
-                            max1 = max(max1, col[0] - 64)
                     scan.special = scan.special or b"<f" in window or b't="e"' in window
                 if not block:
                     break
     except (KeyError, zipfile.BadZipFile, OSError, EOFError, zlib.error):
         return None
-    widest = col3 or col2
-    scan.max_col = max((column_index(c.decode()) + 1 for c in widest), default=max1)
+    scan.max_col = widest
+    if scan.refusal("", "") is not None:
+        scan.n_cells = _count_cells(zf, path)
     return scan
+
+
+def _count_cells(zf: zipfile.ZipFile, path: str) -> int:
+    n = 0
+    with zf.open(path) as fh:
+        tail = b""
+        while block := fh.read(1 << 20):
+            window = tail + block
+            n += window.count(b"<c ") + window.count(b"<c>") - tail.count(b"<c ") - tail.count(b"<c>")
+            tail = window[-3:]
+    return n
 
 
 def column_index(letters: str) -> int:
