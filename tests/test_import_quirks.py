@@ -389,3 +389,46 @@ def test_ordinary_workbooks_stay_far_below_the_inflation_limit(sample_files) -> 
     for p in sample_files:
         if p.suffix == ".xlsx":
             assert _zip_ratio_of(p) < readers.MEMBER_RATIO_MAX / 4
+
+
+def test_the_same_header_under_a_unit_line_of_its_own_starts_another_table(tmp_path) -> None:
+    """规上 in 万元 above, 规下 in 元 below with the same columns: 30000 元 is 3 万元, not 30000 万元."""
+    path = _xlsx(tmp_path / "税务.xlsx", [
+        ("金额单位：万元",), ("统一社会信用代码", "企业名称", "实缴税金"), (A, "甲公司", 10),
+        ("规下企业（金额单位：元）",), ("统一社会信用代码", "企业名称", "实缴税金"), (B, "乙公司", 30000),
+    ])
+    tables, issues = parse_sheet_tables(read_file(path).sheets[0])
+    assert [t.data["tax"].tolist() for t in tables] == [[10.0], [3.0]]
+    assert _codes(issues, "second_table")[0].row == 5
+
+
+def test_a_unit_line_with_no_header_under_it_is_a_warning_not_a_firm(tmp_path) -> None:
+    path = _xlsx(tmp_path / "税务.xlsx", [
+        ("统一社会信用代码", "企业名称", "实缴税金"), (A, "甲公司", 10), (None, "单位：元", None), (B, "乙公司", 30000),
+    ])
+    tables, issues = parse_sheet_tables(read_file(path).sheets[0])
+    assert tables[0].data["name"].tolist() == ["甲公司", "乙公司"]
+    assert [(i.level, i.row) for i in _codes(issues, "unit_line_in_data")] == [("warning", 3)]
+
+
+def test_a_table_without_firm_keys_beside_another_is_an_error_not_attached_to_firms(tmp_path) -> None:
+    """A township summary right of the firm table: its 实缴税金 must not land on 甲 and 乙 by row."""
+    path = _xlsx(tmp_path / "汇总.xlsx", [
+        ("统一社会信用代码", "企业名称", "用地面积", None, "所属乡镇", "实缴税金"),
+        (A, "甲公司", 5, None, "城关镇", 900), (B, "乙公司", 6, None, None, None),
+        (C, "丙公司", 7, None, None, None),
+    ])
+    tables, issues = parse_sheet_tables(read_file(path).sheets[0])
+    assert len(tables) == 1 and "tax" not in tables[0].data and "township" not in tables[0].data
+    err = _codes(issues, "table_unreadable")
+    assert len(err) == 1 and err[0].level == "error" and "E1:F2" in err[0].message
+
+
+def test_a_spacer_column_inside_one_table_keeps_its_columns(tmp_path) -> None:
+    path = _xlsx(tmp_path / "税务.xlsx", [
+        ("统一社会信用代码", "企业名称", "用地面积", None, "实缴税金"),
+        (A, "甲公司", 5, None, 10), (B, "乙公司", 6, None, 20),
+    ])
+    tables, issues = parse_sheet_tables(read_file(path).sheets[0])
+    assert len(tables) == 1 and tables[0].data["tax"].tolist() == [10.0, 20.0]
+    assert not _codes(issues, "table_unreadable") and not _codes(issues, "second_table")

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..core.fields import match_field
+from ..core.fields import normalise_header, to_halfwidth
 from ..core.issues import Issue
 from ..read.files import CSV_BLANK, RawSheet, column_letter
 from ..read.mapping import SheetMapping
 from .sheets import (
+    _UNIT_LINE,
     MIN_HEADER_FIELDS,
     SheetTable,
     _field_hits,
@@ -38,8 +39,17 @@ def _parse_part(raw: RawSheet, override: SheetMapping | None, from_row: int, tab
                 issues: list[Issue], depth: int) -> None:
     block = None if (override and override.skip) else detect_header(raw, override, from_row)
     if block is not None and depth < MAX_TABLES_PER_SHEET:
-        gap = _side_by_side_gap(raw, block)
-        if gap is not None:
+        found = _side_by_side_gap(raw, block)
+        if found is not None and not found[1]:
+            gap = found[0]
+            left, right = _split_columns(raw, gap)
+            issues.append(Issue("error", f"该工作表自 {column_letter(gap + 1)} 列起的表格（{_extent(right, block[0])}）没有信用代码或企业名称列，"
+                                         "其数据无法对应到企业，未读取；请补上企业名称或信用代码列，或移到单独的工作表后重新导入",
+                                raw.file, raw.sheet, block[0] + 1, column_letter(gap + 1), code="table_unreadable"))
+            _parse_part(left, override, from_row, tables, issues, depth + 1)
+            return
+        if found is not None:
+            gap = found[0]
             left, right = _split_columns(raw, gap)
             issues.append(Issue("info", f"该工作表自 {column_letter(gap + 1)} 列起有并排的另一张表，已按其自身表头单独读取"
                                         f"（数据核查中记为工作表“{right.sheet}”）", raw.file, raw.sheet,
@@ -81,22 +91,36 @@ def _header_cells(raw: RawSheet, block: list[int]) -> list[str]:
     return out
 
 
-def _side_by_side_gap(raw: RawSheet, block: list[int]) -> int | None:
-    """A column empty from the header down, with a header naming a firm key field on its right."""
+def _side_by_side_gap(raw: RawSheet, block: list[int]) -> tuple[int, bool] | None:
+    """A column empty from the header down with known fields on both sides: (gap, right side readable).
+
+    The right side is a table of its own when its header names a firm key. Without one it is read
+    with the left table only when its rows line up with the left table's (a spacer column inside one
+    table); otherwise its figures cannot be given to any firm (returned as not readable).
+    """
     heads = _header_cells(raw, block)
     filled = [c for c, t in enumerate(heads) if t]
-    if len(filled) < 2 * MIN_HEADER_FIELDS:
+    if len(filled) < 2 * MIN_HEADER_FIELDS - 1:
         return None
     for g in range(filled[0] + 1, filled[-1]):
         if heads[g]:
             continue
         left = _field_hits(heads[:g])
         right = _field_hits(heads[g + 1:])
-        if len(left) < MIN_HEADER_FIELDS or len(right) < MIN_HEADER_FIELDS or not right & {"credit_code", "name"}:
+        if len(left) < MIN_HEADER_FIELDS or not right:
             continue
-        if all(g >= len(r) or r[g] is None or r[g] == "" for r in raw.rows[block[0]:]):
-            return g
+        body = raw.rows[block[0]:]
+        if not all(g >= len(r) or r[g] is None or r[g] == "" for r in body):
+            continue
+        if len(right) >= MIN_HEADER_FIELDS and right & {"credit_code", "name"}:
+            return g, True
+        if _filled_rows(body, 0, g) != _filled_rows(body, g + 1, raw.n_cols):
+            return g, False
     return None
+
+
+def _filled_rows(rows: list[tuple[object, ...]], c0: int, c1: int) -> list[int]:
+    return [i for i, r in enumerate(rows) if any(v not in (None, "") for v in r[c0:c1])]
 
 
 def _split_columns(raw: RawSheet, gap: int) -> tuple[RawSheet, RawSheet]:
@@ -115,22 +139,29 @@ def _split_columns(raw: RawSheet, gap: int) -> tuple[RawSheet, RawSheet]:
 
 
 def _stacked_header(raw: RawSheet, block: list[int], candidates: list[int]) -> int | None:
-    """The first candidate row that is a header naming other columns than the table's own.
+    """The first candidate row that starts another table: a header naming other columns or units
+    than the table's own, or the same header under a unit line of its own (`单位：元`).
 
     The candidates are the rows whose lead cell names a key field, found while the rows were read;
-    a candidate with the table's own columns is a repeated header and stays skipped.
+    the same header with no unit line above it is a repeated (page) header and stays skipped.
     """
-    own = [match_field(t) if t else None for t in _header_cells(raw, block)]
+    own = _trimmed([normalise_header(t) for t in _header_cells(raw, block)])
     for r in candidates:
         texts = _row_texts(raw, r)
         if len(_field_hits(texts)) < MIN_HEADER_FIELDS:
             continue
-        fields = [match_field(t) if t else None for t in texts]
-        fields += [None] * (len(own) - len(fields))
-        if [f for f in fields if f] != [f for f in own if f] or any(
-                f and f != own[c] for c, f in enumerate(fields) if c < len(own)):
+        if _trimmed([normalise_header(t) for t in texts]) != own:
+            return r
+        if any(_UNIT_LINE.search(to_halfwidth(t)) for g in range(_gap_start(raw, block, r), r)
+               for t in _row_texts(raw, g) if t):
             return r
     return None
+
+
+def _trimmed(texts: list[str]) -> list[str]:
+    while texts and not texts[-1]:
+        texts.pop()
+    return texts
 
 
 def _gap_start(raw: RawSheet, block: list[int], lower: int) -> int:

@@ -493,12 +493,16 @@ def _read_rows(
     lone = ~has_code & (filled_count <= 1) & (first_at >= 0)
     is_title = np.zeros(n, dtype=bool)
     is_cont = np.zeros(n, dtype=bool)
+    unit_lines: list[int] = []
     for i in np.flatnonzero(lone).tolist():
         t = first_text[i]
         if _CONTINUATION.match(t):
             is_cont[i] = True
         elif _TITLE.match(t):
             is_title[i] = True
+        elif _UNIT_LINE.match(to_halfwidth(t)):
+            is_title[i] = True
+            unit_lines.append(i)
 
     def shown(r: int) -> str:
         t = first_text[r]
@@ -545,6 +549,11 @@ def _read_rows(
         issues.append(Issue("info", f"续表标记行（“{shown(r)}”），不计为企业，已跳过",
                             raw.file, raw.sheet, int(rows_excel[r]), code="continuation_row"))
     for r in np.flatnonzero(is_title):
+        if r in unit_lines:  # a unit line with no header under it: the rows below keep the header's units
+            issues.append(Issue("warning", f"表中间出现单位说明“{shown(r)}”，其下方各行仍按表头所示单位读取；"
+                                           "如单位不同，请在其下方补上表头（或拆分为两张表）后重新导入",
+                                raw.file, raw.sheet, int(rows_excel[r]), code="unit_line_in_data"))
+            continue
         issues.append(Issue("info", f"表题行（“{shown(r)}”），不计为企业，已跳过",
                             raw.file, raw.sheet, int(rows_excel[r]), code="continuation_row"))
 

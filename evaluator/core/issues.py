@@ -39,6 +39,7 @@ ISSUE_CODES: dict[str, str] = {
     "header_repeated": "重复表头",
     "row_without_data": "无数据行",
     "continuation_row": "续表行",
+    "unit_line_in_data": "表中间的单位说明",
     "merged_cells_filled": "合并单元格已填充",
     "second_table": "同一工作表中的另一张表",
     "table_unreadable": "无法读取的表格区域",
