@@ -395,7 +395,7 @@ def _fill_merged(raw: RawSheet, columns: list[np.ndarray], start: int, cols: lis
     filled: list[str] = []
     additive: list[tuple[int, int, ColumnMap]] = []
     n = len(columns[0]) if columns else 0
-    for (r0, c0), (r1, c1) in raw.merged:
+    for (r0, c0), (r1, c1) in sorted(raw.merged):  # listed in sheet order in the notice
         if r0 < start or r1 <= r0 or c0 not in by_index or r0 - start >= n:
             continue
         c = by_index[c0]
