@@ -133,3 +133,15 @@ def test_a_blob_that_inflates_beyond_any_project_is_refused(tmp_path, monkeypatc
     blob = zlib.compress(b"[" + b" " * (1 << 24) + b"]")
     with pytest.raises(ValueError):
         projectfile._decompress(blob, projectfile.CODEC)
+
+
+def test_a_grid_blob_that_inflates_beyond_any_project_is_refused_block_by_block(monkeypatch) -> None:
+    import zlib
+
+    from evaluator.project import jsonblocks
+
+    monkeypatch.setattr(jsonblocks, "INFLATE_MIN", 1 << 16)
+    blob = zlib.compress(b"[" + b" " * (1 << 24) + b"]")
+    with pytest.raises(ValueError):
+        jsonblocks.loads_list(blob)
+    assert jsonblocks.loads_list(zlib.compress(b"[[1,2],\n[3]]")) == [[1, 2], [3]]
