@@ -579,3 +579,6 @@ def test_a_hidden_sheet_is_left_out_until_the_import_page_opts_it_in(window, qtb
     settle(qtbot, window, lambda: any(t.sheet == "上年" for t in s.result.imported.tables))
     assert s.result.table.loc[a, "tax"] == 18.0
     assert s.project.mapping.find("税务.xlsx", "上年").include_hidden
+    before = path.read_bytes()  # an export onto the imported file is refused, the data file kept
+    assert not window.export_page.export_json(path)
+    assert path.read_bytes() == before and "覆盖原始数据" in window.export_page.last_error
