@@ -11,7 +11,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import shutil
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -214,8 +213,8 @@ def test_corrected_mapping_is_remembered_for_the_same_headers(window, qtbot, tmp
     assert (config / "mappings.json").exists()
 
     # next year: a new file with the same headers is read right without help
-    copy = tmp_path / "乡镇报送_税收_2026.csv"
-    shutil.copy(src, copy)
+    copy = tmp_path / "乡镇报送_税收_2026.csv"  # same headers, next year's figures (an identical copy is read once)
+    copy.write_text(src.read_text(encoding="utf-8").replace("1200000", "1300000"), encoding="utf-8")
     s.add_files([copy])
     settle(qtbot, window, lambda: any(t.file == copy.name for t in s.result.imported.tables))
     auto = s.project.mapping.find(copy.name, copy.stem)
@@ -553,3 +552,35 @@ def test_summary_tab_is_built_when_opened_and_kept_current(window, qtbot) -> Non
     s.clear_override(target, "撤销测试")
     settle(qtbot, window, lambda: s.result.table.at[target, "tier"] == "C")
     assert built[-1] is s.result and len(built) == 2  # shown: rebuilt at once
+
+
+def test_a_hidden_sheet_is_left_out_until_the_import_page_opts_it_in(window, qtbot, tmp_path) -> None:
+    import openpyxl
+
+    from .helpers import code
+
+    a = code("91330100MA2A00001")
+    wb = openpyxl.Workbook()
+    wb.active.title = "本年"
+    wb.active.append(["统一社会信用代码", "企业名称", "实缴税金", "用地面积"])
+    wb.active.append([a, "甲公司", 10, 5])
+    h = wb.create_sheet("上年")
+    h.sheet_state = "hidden"
+    h.append(["统一社会信用代码", "企业名称", "实缴税金"])
+    h.append([a, "甲公司", 8])
+    path = tmp_path / "税务.xlsx"
+    wb.save(path)
+    s = window.session
+    s.add_files([path])
+    settle(qtbot, window, lambda: len(s.project.files) == 1)
+    assert s.result.table.loc[a, "tax"] == 10.0
+    imp = window.import_page
+    imp.select("税务.xlsx")
+    assert imp.hidden_button.isEnabled() and imp.hidden_sheets() == ["上年"]
+    imp.include_hidden_selected("上年")
+    settle(qtbot, window, lambda: any(t.sheet == "上年" for t in s.result.imported.tables))
+    assert s.result.table.loc[a, "tax"] == 18.0
+    assert s.project.mapping.find("税务.xlsx", "上年").include_hidden
+    before = path.read_bytes()  # an export onto the imported file is refused, the data file kept
+    assert not window.export_page.export_json(path)
+    assert path.read_bytes() == before and "覆盖原始数据" in window.export_page.last_error

@@ -10,11 +10,11 @@ from evaluator.core.divisions import industry_label
 from evaluator.method.scheme import load_scheme
 from evaluator.outputs import letter_pdf
 from evaluator.outputs.fonts import find_cjk_font, pdf_fonts
+from evaluator.outputs.json_result import write_json
 from evaluator.outputs.letter_data import LetterBuilder
 from evaluator.outputs.letter_template import load_letter_template
 from evaluator.outputs.letters import write_letters
 from evaluator.outputs.method_text import method_sentences, score_rule
-from evaluator.outputs.json_result import write_json
 from evaluator.pipeline.prior import load_prior, prior_document
 from evaluator.pipeline.run import run
 

@@ -59,6 +59,6 @@ def test_special_markup_found_across_block_boundaries(tmp_path) -> None:
         zf.writestr("split.xml", head + b'<f>A1</f>')
         zf.writestr("plain.xml", b"<c><v>1</v></c>" * 100_000)
     with zipfile.ZipFile(path) as zf:
-        assert readers._has_special_markup(zf, "split.xml")
-        assert not readers._has_special_markup(zf, "plain.xml")
-        assert not readers._has_special_markup(zf, "missing.xml")
+        assert readers._stream_scan(zf, "split.xml").special
+        assert not readers._stream_scan(zf, "plain.xml").special
+        assert readers._stream_scan(zf, "missing.xml") is None

@@ -26,6 +26,7 @@ from evaluator.pipeline.prior import prior_document
 from evaluator.pipeline.run import Imported, RunResult
 from evaluator.project.model import Project, new_project
 from evaluator.read.files import RawFile, RawSheet
+from evaluator.read.identity import admit_files
 from evaluator.read.mapping import SheetMapping
 
 from .models import (
@@ -255,11 +256,15 @@ class Session(QObject):
         paths = self._import_queue.pop(0)
         p = self.project
         mapping, memory, year, scheme_text, user = p.mapping, self.memory.copy(), p.year, p.scheme_text, p.user
+        files = list(p.files)
         generation = self._generation
 
         def job(progress: ProgressFn, cancel: CancelFn) -> tuple[Project, list[str], list[SheetMapping]]:
-            scratch = Project(year=year, scheme_text=scheme_text, mapping=mapping, user=user)
+            # The scratch starts with the project's files so that files are told apart by path and
+            # content (`read.identity`): a copy is read once, a second `数据.xlsx` keeps its folder.
+            scratch = Project(year=year, scheme_text=scheme_text, mapping=mapping, user=user, files=list(files))
             failed = scratch.add_files(paths, progress, cancel)
+            scratch.files = [f for f in scratch.files if all(f is not x for x in files)]
             return scratch, failed, memory.suggest(scratch.files, mapping)
 
         def done(out: tuple[Project, list[str], list[SheetMapping]]) -> None:
@@ -277,16 +282,13 @@ class Session(QObject):
     def _on_imported(self, out: tuple[Project, list[str], list[SheetMapping]]) -> None:
         scratch, failed, suggestions = out
         p = self.project
-        for f in scratch.files:
-            names = [x.name for x in p.files]
-            if f.name in names:  # re-read (encoding) or same name again: keep its place in the order
-                retire(p.files[names.index(f.name)])
-                p.files[names.index(f.name)] = f
-            else:
-                p.files.append(f)
-            p.read_issues = [i for i in p.read_issues if i.file != f.name]
+        admitted = admit_files(p.files, scratch.files)  # same path again: replaces the earlier read in its place
+        for old in admitted.replaced:
+            retire(old)
+            p.read_issues = [i for i in p.read_issues if i.file != old.name]
+        p.files = admitted.files
         p.audit.extend(scratch.audit)
-        p.read_issues.extend(scratch.read_issues)
+        p.read_issues.extend(scratch.read_issues + admitted.issues)
         for rule in suggestions:
             p.set_sheet_mapping(rule)
         if suggestions:
@@ -334,6 +336,13 @@ class Session(QObject):
             sig = sheet_signature(raw, probe)
             if sig:
                 self.memory.remember(sig, rule)
+        self._changed()
+
+    def include_hidden_sheet(self, file: str, sheet: str) -> None:
+        """Opt one hidden sheet in: the project re-reads the file from its stored bytes."""
+        old = next((m for m in self.project.mapping.sheets if (m.file, m.sheet) == (file, sheet)), None)
+        rule = replace(old, include_hidden=True) if old else SheetMapping(file=file, sheet=sheet, include_hidden=True)
+        self.project.set_sheet_mapping(rule)
         self._changed()
 
     def forget_mapping(self, raw: RawSheet) -> None:

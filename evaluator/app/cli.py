@@ -202,10 +202,15 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         _print("错误：没有可读取的数据文件", err=True)
         return EXIT_INPUT
     _report(result, args.issues)
+    inputs = [*args.files, *(p for p in (args.mapping, getattr(args, "prior", None), getattr(args, "settings", None),
+                                         args.scheme) if p and Path(p).exists())]
+    status = max(status, outputs_cli.refuse_overwrites(args, inputs, _print))
     outputs_cli.report_prior(result, args.prior, _print)
-    if args.json and outputs_cli.write_one(lambda: write_json(result, args.json), f"已写出结果：{args.json}", _print):
-        return EXIT_INPUT
-    if project is not None:
+    # Every output asked for is attempted, whatever happened to the one before.
+    if args.json:
+        status = max(status, outputs_cli.write_one(lambda: write_json(result, args.json), f"已写出结果：{args.json}",
+                                                   _print, args.json))
+    if project is not None and args.project:
         status = max(status, project_commands.save_evaluated(project, result, args, _print))
     return max(status, outputs_cli.write_outputs(result, args, _print, project, args.project if project else None))
 

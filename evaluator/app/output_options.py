@@ -12,6 +12,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from xlsxwriter.exceptions import FileCreateError
+
+from ..core.atomic import output_overwrites_input
 from ..core.issues import InputError
 from ..pipeline.run import RunResult
 from .exits import EXIT_INPUT, EXIT_OK, PrintFn
@@ -123,7 +126,7 @@ def write_outputs(result: RunResult, args: argparse.Namespace, print_fn: PrintFn
 
         status = max(status, write_one(lambda: write_workbook(result, args.xlsx, settings,
                                                               stage=_stage_label(result, args)),
-                                        f"已写出分类名单：{args.xlsx}", print_fn))
+                                        f"已写出分类名单：{args.xlsx}", print_fn, args.xlsx))
     if (args.letters or args.summary_pdf) and not _font_usable(settings, print_fn):
         return EXIT_INPUT  # the PDFs cannot be made; said once, not once per PDF
     if args.letters:
@@ -140,7 +143,7 @@ def write_outputs(result: RunResult, args: argparse.Namespace, print_fn: PrintFn
         from ..outputs.summary_pdf import write_summary_pdf
 
         status = max(status, write_one(lambda: write_summary_pdf(result, args.summary_pdf, settings),
-                                        f"已写出汇总报告：{args.summary_pdf}", print_fn))
+                                        f"已写出汇总报告：{args.summary_pdf}", print_fn, args.summary_pdf))
     return status
 
 
@@ -192,16 +195,45 @@ def report_held(result: RunResult, held: list[str], what: str, print_fn: PrintFn
         print_fn(f"  {line}", err=True)
 
 
-def write_one(write: Callable[[], object], done: str, print_fn: PrintFn) -> int:
+def write_one(write: Callable[[], object], done: str, print_fn: PrintFn, path: object = "") -> int:
     """Run one writer; an `InputError` is printed and becomes the exit status (`evaluate`,
-    `report` and every output here report a failed file the same way)."""
+    `report` and every output here report a failed file the same way). A file-system error the
+    writer did not word (a folder without write permission) is one Chinese line too, never 内部错误."""
     try:
         write()
     except InputError as exc:
         print_fn(f"错误：{exc}", err=True)
         return EXIT_INPUT
+    except (OSError, FileCreateError) as exc:
+        cause = exc if isinstance(exc, OSError) else (exc.__context__ or exc)
+        reason = getattr(cause, "strerror", None) or str(cause)
+        print_fn(f"错误：无法写出 {path or '输出文件'}（{reason}；请确认文件夹存在且有写入权限、文件未被其他程序打开）", err=True)
+        return EXIT_INPUT
     print_fn(done)
     return EXIT_OK
+
+
+OUTPUT_OPTIONS = (("json", "--json"), ("xlsx", "--xlsx"), ("summary_pdf", "--summary-pdf"), ("project", "--project"),
+                  ("letters_combined", "--letters-combined"))
+
+
+def refuse_overwrites(args: argparse.Namespace, inputs: list[str], print_fn: PrintFn,
+                      options: tuple[tuple[str, str], ...] = OUTPUT_OPTIONS) -> int:
+    """Drop each output option whose path is one of the input files (`--xlsx 税务.xlsx`), with one line each.
+
+    The other outputs are still written; the exit status says something was refused.
+    """
+    status = EXIT_OK
+    for attr, flag in options:
+        path = getattr(args, attr, None)
+        if not path:
+            continue
+        hit = output_overwrites_input(path, inputs)
+        if hit is not None:
+            print_fn(f"错误：{flag} 的输出文件 {path} 就是输入文件 {hit}，写出会覆盖原始数据，未写出；请换一个文件名", err=True)
+            setattr(args, attr, None)
+            status = EXIT_INPUT
+    return status
 
 
 def _allocate(result: RunResult, args: argparse.Namespace, settings: Any, keys: list[str] | None, project: Any
@@ -244,6 +276,9 @@ def _write_letters(result: RunResult, args: argparse.Namespace, settings: Any, p
                               stage=_stage_label(result, args))
     except InputError as exc:
         print_fn(f"错误：{exc}", err=True)
+        return EXIT_INPUT
+    except OSError as exc:
+        print_fn(f"错误：无法写出告知书到 {args.letters}（{exc.strerror or exc}；请确认文件夹有写入权限）", err=True)
         return EXIT_INPUT
     if allocation is not None and project_path:
         from ..project.file import save_project

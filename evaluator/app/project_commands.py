@@ -101,8 +101,11 @@ def cmd_report(args: argparse.Namespace, print_: PrintFn) -> int:
     else:
         print_("警告：重新计算的结果与项目保存时的结果不一致（可能是程序版本不同）；以下输出按本次重新计算的结果写出",
                err=True)
-    if args.json and outputs_cli.write_one(lambda: write_json(result, args.json), f"已写出结果：{args.json}", print_):
-        return EXIT_INPUT
+    outputs = tuple(o for o in outputs_cli.OUTPUT_OPTIONS if o[0] != "project")  # here `project` is the input
+    status = max(status, outputs_cli.refuse_overwrites(args, [args.project], print_, outputs))
+    if args.json:  # a failed JSON does not keep the other outputs from being written
+        status = max(status, outputs_cli.write_one(lambda: write_json(result, args.json), f"已写出结果：{args.json}",
+                                                   print_, args.json))
     args._mujun_who = (project.user, now_text())
     status = max(status, outputs_cli.write_outputs(result, args, print_, project, args.project))
     return max(status, _record_forced(project, args, result, print_))
@@ -134,6 +137,9 @@ def cmd_audit(args: argparse.Namespace, print_: PrintFn) -> int:
     project = load_project(args.project)
     names = names_from_result(load_saved_result(args.project))
     out = Path(args.xlsx)
+    if outputs_cli.output_overwrites_input(out, [args.project]):
+        print_(f"错误：--xlsx 的输出文件 {out} 就是项目文件，写出会覆盖项目，未写出；请换一个文件名", err=True)
+        return EXIT_INPUT
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -25,6 +25,13 @@ class Coercion(IntEnum):
     PLACEHOLDER = 3  # `—`, `/`, `无` ...: read as missing
     EXCEL_ERROR = 4  # `#DIV/0!` and friends: read as missing
     UNPARSEABLE = 5  # text that is no number: read as missing
+    NOT_FINITE = 6  # `inf`, `Infinity`, `1e999`: read as missing (an error: the firm is held back)
+    ABSURD = 7  # beyond any real figure (|v| > ABSURD_MAGNITUDE): read as missing (an error)
+
+
+# No departmental figure comes near this in any unit (10^15 元 is a thousand times China's GDP);
+# a larger value is a typing or export error, and two of them would overflow a benchmark sum.
+ABSURD_MAGNITUDE = 1e15
 
 
 PLACEHOLDERS = frozenset(
@@ -67,13 +74,13 @@ def clean_numbers(values: pd.Series, text_is_native: bool = False) -> tuple[np.n
     n = len(values)
     reasons = np.zeros(n, dtype=np.int8)
     if values.dtype.kind in "fiub":
-        return np.array(values.to_numpy(dtype=float, na_value=np.nan), dtype=float), reasons
+        return _reject_unreal(np.array(values.to_numpy(dtype=float, na_value=np.nan), dtype=float), reasons)
     parsed = pd.to_numeric(values, errors="coerce")
     out = np.array(parsed.to_numpy(dtype=float, na_value=np.nan), dtype=float, copy=True)
     obj = values.to_numpy(dtype=object)
     kind = pd.api.types.infer_dtype(values, skipna=True)
     if kind in ("floating", "integer", "mixed-integer-float", "boolean", "empty"):
-        return out, reasons
+        return _reject_unreal(out, reasons)
     is_str = np.fromiter((isinstance(v, str) for v in obj), dtype=bool, count=n)
     if not text_is_native:
         reasons[is_str & ~np.isnan(out)] = Coercion.TEXT_NUMBER
@@ -82,12 +89,25 @@ def clean_numbers(values: pd.Series, text_is_native: bool = False) -> tuple[np.n
         v, why = _clean_one(obj[i])
         out[i] = v
         reasons[i] = why
+    return _reject_unreal(out, reasons)
+
+
+def _reject_unreal(out: np.ndarray, reasons: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Infinite and absurdly large values become missing, with their own reason (never a score)."""
+    with np.errstate(invalid="ignore"):
+        big = np.abs(out) > ABSURD_MAGNITUDE
+    if big.any():
+        inf = np.isinf(out)
+        reasons[inf] = Coercion.NOT_FINITE
+        reasons[big & ~inf] = Coercion.ABSURD
+        out[big] = np.nan
     return out, reasons
 
 
 _COERCION_CODES = {Coercion.TEXT_NUMBER: "text_number", Coercion.CLEANED: "number_cleaned",
                    Coercion.PLACEHOLDER: "placeholder", Coercion.EXCEL_ERROR: "excel_error",
-                   Coercion.UNPARSEABLE: "number_unparseable"}
+                   Coercion.UNPARSEABLE: "number_unparseable", Coercion.NOT_FINITE: "value_not_finite",
+                   Coercion.ABSURD: "value_absurd"}
 
 
 def coercion_code(reason: int) -> str:
@@ -106,6 +126,8 @@ def describe(reason: int, raw: object) -> str:
         Coercion.PLACEHOLDER: f"单元格为占位符“{text}”，视为缺失",
         Coercion.EXCEL_ERROR: f"单元格为 Excel 错误值“{text}”，视为缺失",
         Coercion.UNPARSEABLE: f"无法识别为数值：“{text}”，视为缺失",
+        Coercion.NOT_FINITE: f"数值“{text}”为无穷大，不是有效数值，视为缺失；请核对原表后更正，更正前该企业暂不出具告知书",
+        Coercion.ABSURD: f"数值“{text}”大得不合理（超过 10 的 15 次方），视为缺失；请核对原表后更正，更正前该企业暂不出具告知书",
     }.get(Coercion(reason), "")
 
 
@@ -140,36 +162,56 @@ def clean_scale(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return out, bad
 
 
-_YEAR = re.compile(r"(19\d{2}|20\d{2})")
+_YEAR = re.compile(r"(?<!\d)(19\d{2}|20\d{2})(?!\d)")
+_COMPACT_DATE = re.compile(r"^(19|20)\d{2}(0[1-9]|1[0-2])(\d{2})?$")  # 201503, 20150301
+SERIAL_RANGE = (20_000, 80_000)  # Excel serial dates 1954-10-03 … 2119-01-10
+
+
+def _year_of_number(f: float) -> float:
+    """A year from a number: the year itself, an Excel serial date, or yyyymm / yyyymmdd."""
+    if 1900 <= f <= 2100:
+        return float(int(f))
+    if SERIAL_RANGE[0] <= f <= SERIAL_RANGE[1]:
+        return float((pd.Timestamp("1899-12-30") + pd.Timedelta(days=int(f))).year)
+    if f.is_integer() and _COMPACT_DATE.match(str(int(f))):
+        return float(str(int(f))[:4])
+    return np.nan
 
 
 def clean_years(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """投产时间 as a year: date cells, `2019年5月`, `2019-05-01`, `2019`, or an Excel serial date."""
+    """投产时间 as a year, and a mask of cells that give none.
+
+    Date cells; numbers and numeric text: a year (`2015`, `2015.03`), an Excel serial date
+    (`42024` is 2015-01-20, never the year 2024), `201503` or `20150301`; text such as `2015-03`,
+    `2015年3月`, `2015/3/1`, `2015.03`. A four-digit year is only taken when no digit touches it.
+    """
     obj = values.to_numpy(dtype=object)
     out = np.full(len(obj), np.nan)
     bad = np.zeros(len(obj), dtype=bool)
     num = np.array(pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan), dtype=float)
-    plain = np.isfinite(num) & (num >= 1900) & (num <= 2100)  # a year as a number (or numeric text)
+    plain = np.isfinite(num) & (num >= 1900) & (num <= 2100)  # a year as a number (or numeric text): most cells
     out[plain] = np.floor(num[plain])
-    rest = np.flatnonzero(~plain)
-    for i in rest:
+    for i in np.flatnonzero(~plain).tolist():
         v = obj[i]
         if v is None or (isinstance(v, str) and not v.strip()) or (isinstance(v, float) and np.isnan(v)):
             continue
         if hasattr(v, "year"):
             out[i] = v.year
-        elif isinstance(v, (int, float, np.integer, np.floating)):
-            f = float(v)
-            if 1900 <= f <= 2100:
-                out[i] = int(f)
-            elif 20000 <= f <= 80000:  # Excel serial date
-                out[i] = (pd.Timestamp("1899-12-30") + pd.Timedelta(days=f)).year
-            else:
-                bad[i] = True
-        else:
-            m = _YEAR.search(to_halfwidth(str(v)))
-            if m:
-                out[i] = int(m.group(1))
-            elif str(v).strip().lower() not in PLACEHOLDERS:
-                bad[i] = True
+            continue
+        if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
+            out[i] = _year_of_number(float(v))
+            bad[i] = np.isnan(out[i])
+            continue
+        t = to_halfwidth(str(v)).strip()
+        try:
+            out[i] = _year_of_number(float(t))
+            bad[i] = np.isnan(out[i])
+            continue
+        except ValueError:
+            pass
+        m = _YEAR.search(t)
+        if m:
+            out[i] = int(m.group(1))
+        elif t.lower() not in PLACEHOLDERS:
+            bad[i] = True
     return out, bad

@@ -6,6 +6,8 @@ Every code is normalised the same way and checked before it is used.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -15,14 +17,26 @@ from ..core.keys import factorize_objects
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 WEIGHTS = np.array([1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28], dtype=np.int64)
 
+# Characters that print as nothing: zero-width spaces and joiners, BOMs, soft hyphens, direction
+# marks. Pasted from web pages or WeChat, they make a code "19 characters long" with the culprit
+# invisible, so they are removed (with a notice) and shown as `\u200b` wherever a code is quoted.
+INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+
+
+def shown_invisible(text: str) -> str:
+    """`91330…\\u200b…`: a code as quoted in a message, with every non-printing character made visible."""
+    return "".join(ch if ch.isprintable() and not INVISIBLE.match(ch) else f"\\u{ord(ch):04x}" for ch in text)
+
+
 _VALUE = np.full(256, -1, dtype=np.int64)
 for _i, _c in enumerate(ALPHABET):
     _VALUE[ord(_c)] = _i
 
 
 def fold_text(t: str) -> str:
-    """Full-width → half-width (so `（）` → `()`), every space removed: how codes and names compare."""
-    return "".join(t.translate(FULLWIDTH_TABLE).split())
+    """Full-width → half-width (so `（）` → `()`), every space and invisible character removed: how
+    codes and names compare."""
+    return "".join(INVISIBLE.sub("", t).translate(FULLWIDTH_TABLE).split())
 
 
 def _normalise_one(v: object) -> object:
@@ -60,7 +74,7 @@ def code_problem(code: str) -> str:
         return f"长度为 {len(code)} 位（应为 18 位）"
     bad = [c for c in code if c not in ALPHABET]
     if bad:
-        return f"含非法字符“{''.join(dict.fromkeys(bad))}”（代码不使用 I、O、S、V、Z）"
+        return f"含非法字符“{shown_invisible(''.join(dict.fromkeys(bad)))}”（代码不使用 I、O、S、V、Z）"
     return f"校验位错误（末位为“{code[17]}”，按前 17 位应为“{check_character(code[:17])}”）"
 
 

@@ -20,6 +20,7 @@ from ..core.fields import (
     IGNORE,
     LEASE_FIELD_IDS,
     LEASE_PARTIES,
+    SYNONYMS,
     lookup_unit_any,
     match_field,
     normalise_header,
@@ -31,6 +32,7 @@ from ..core.issues import Issue
 from ..read.files import RawSheet, column_letter
 from ..read.mapping import SheetMapping
 from .cells import (
+    Coercion,
     clean_bools,
     clean_numbers,
     clean_scale,
@@ -38,7 +40,7 @@ from .cells import (
     coercion_code,
     describe,
 )
-from .codes import normalise_codes
+from .codes import INVISIBLE, normalise_codes, shown_invisible
 
 HEADER_SCAN_ROWS = 40
 MIN_HEADER_FIELDS = 2
@@ -79,6 +81,9 @@ class SheetTable:
     data: pd.DataFrame
     issues: list[Issue] = field(default_factory=list)
     skipped: dict[str, int] = field(default_factory=dict)
+    # 0-based raw rows below the header whose lead cell is a key header (企业名称 …): a repeated
+    # header, or the header of a second table stacked below (`layout` decides which)
+    key_header_rows: list[int] = field(default_factory=list)
 
     @property
     def fields(self) -> list[str]:
@@ -113,19 +118,22 @@ def _looks_like_data(texts: list[str]) -> bool:
     return codeish > 0 or numeric >= max(3, len([t for t in texts if t]) // 2 + 1)
 
 
-def detect_header(raw: RawSheet, override: SheetMapping | None = None) -> list[int] | None:
-    """Rows (0-based) forming the header block, or None if no row names enough known fields."""
-    if override and override.header_row:
+def detect_header(raw: RawSheet, override: SheetMapping | None = None, from_row: int = 0) -> list[int] | None:
+    """Rows (0-based) forming the header block, or None if no row names enough known fields.
+
+    `from_row` starts the search lower down (the second of two stacked tables).
+    """
+    if override and override.header_row and not from_row:
         start = override.header_row - 1
         count = override.header_rows or 1
         if start >= raw.n_rows:
             return None
         return list(range(start, min(start + count, raw.n_rows)))
-    scan = min(raw.n_rows, HEADER_SCAN_ROWS)
-    texts = [_row_texts(raw, r) for r in range(scan)]
-    hits = [_field_hits(t) for t in texts]
+    scan = min(raw.n_rows, from_row + HEADER_SCAN_ROWS)
+    texts: dict[int, list[str]] = {r: _row_texts(raw, r) for r in range(max(from_row - 1, 0), scan)}
+    hits = {r: _field_hits(t) for r, t in texts.items()}
     best, best_n = -1, 0
-    for r in range(scan):
+    for r in range(from_row, scan):
         if len(hits[r]) > best_n:
             best, best_n = r, len(hits[r])
     if best < 0 or best_n < MIN_HEADER_FIELDS:
@@ -135,7 +143,7 @@ def detect_header(raw: RawSheet, override: SheetMapping | None = None) -> list[i
         return list(range(best, min(best + override.header_rows, raw.n_rows)))
     # Upwards: a group row above the leaf row (rare: the best row is usually the top one).
     up = best - 1
-    if up >= 0 and hits[up] and len([t for t in texts[up] if t]) >= 2 and not _looks_like_data(texts[up]):
+    if up >= max(from_row - 1, 0) and hits[up] and len([t for t in texts[up] if t]) >= 2 and not _looks_like_data(texts[up]):
         block.insert(0, up)
     # Downwards: leaf rows under merged group cells.
     r = best + 1
@@ -218,7 +226,7 @@ def _header_labels(raw: RawSheet, block: list[int]) -> list[list[str]]:
 def _unit_line(raw: RawSheet, before: int) -> list[str]:
     """Units announced above the table (`金额单位：万元`), which apply to columns without their own."""
     units: list[str] = []
-    for r in range(0, before):
+    for r in range(before - 1, -1, -1):  # the nearest line first: a lower table may announce its own unit
         for t in _row_texts(raw, r):
             for m in _UNIT_LINE.finditer(to_halfwidth(t)):
                 for part in re.split(r"[、,，;；/\s]+", m.group(2)):
@@ -321,13 +329,17 @@ def map_columns(
     return cols, data_start, issues
 
 
-def parse_sheet(raw: RawSheet, override: SheetMapping | None = None) -> tuple[SheetTable | None, list[Issue]]:
-    """Read one raw sheet. Returns None (with a notice) when the sheet holds no recognisable table."""
+def parse_sheet(raw: RawSheet, override: SheetMapping | None = None, from_row: int = 0
+                ) -> tuple[SheetTable | None, list[Issue]]:
+    """Read one raw sheet. Returns None (with a notice) when the sheet holds no recognisable table.
+
+    One table per sheet: `layout.parse_sheet_tables` first splits sheets holding several.
+    """
     if override and override.skip:
         return None, [Issue("info", "按映射设置跳过该工作表", raw.file, raw.sheet, code="sheet_skipped_by_mapping")]
     if raw.n_rows == 0:
         return None, [Issue("info", "工作表为空，已跳过", raw.file, raw.sheet, code="sheet_empty")]
-    block = detect_header(raw, override)
+    block = detect_header(raw, override, from_row)
     if block is None:
         return None, [Issue("warning", "未识别到表头（需要至少两个可识别的列名，如“企业名称”“统一社会信用代码”），已跳过该工作表；"
                                        "可在“导入数据”中手工指定表头与列对应关系", raw.file, raw.sheet,
@@ -338,27 +350,71 @@ def parse_sheet(raw: RawSheet, override: SheetMapping | None = None) -> tuple[Sh
         issues.append(Issue("warning", "表中既无“统一社会信用代码”列也无“企业名称”列，无法对应企业，已跳过该工作表",
                             raw.file, raw.sheet, block[-1] + 1, code="no_key_column"))
         return None, issues
-    table, row_issues, skipped = _read_rows(raw, cols, block, data_start)
+    table, row_issues, skipped, key_rows = _read_rows(raw, cols, block, data_start)
     issues.extend(row_issues)
     units = "；".join(f"{c.label}→{FIELD_BY_ID[c.field].label}" + (f"（{c.unit}，{c.unit_source}）" if c.unit else "")
                      for c in mapped)
     issues.insert(0, Issue("info", f"表头位于第 {block[0] + 1}–{block[-1] + 1} 行，数据自第 {data_start + 1} 行起；列对应：{units}",
                            raw.file, raw.sheet, block[0] + 1, code="header_found"))
-    return SheetTable(raw.file, raw.sheet, [r for r in block], data_start, cols, table, issues, skipped), issues
+    return SheetTable(raw.file, raw.sheet, [r for r in block], data_start, cols, table, issues, skipped,
+                      key_rows), issues
 
 
-def _columns(raw: RawSheet, start: int) -> list[np.ndarray]:
-    """Every column below `start` as an object array (one 2-D copy, then column views)."""
+def _columns(raw: RawSheet, start: int) -> tuple[list[np.ndarray], np.ndarray | None]:
+    """Every column below `start` as an object array (one 2-D copy, then column views).
+
+    Blank CSV lines (the reader's shared empty row) are left out of the copy, so a file of ten
+    million blank lines costs a list of pointers, not a grid; the second value then gives each
+    kept row's position below `start` (None when every row is kept).
+    """
     body = raw.rows[start:]
     width = raw.n_cols
+    positions = None
+    if raw.is_csv and any(len(r) == 0 for r in body):
+        positions = np.flatnonzero(np.fromiter((len(r) > 0 for r in body), dtype=bool, count=len(body)))
+        body = [body[i] for i in positions.tolist()]
     if not body:
-        return [np.empty(0, dtype=object) for _ in range(width)]
+        return [np.empty(0, dtype=object) for _ in range(width)], positions
     if any(len(r) != width for r in body):
         body = [(*r, *("",) * (width - len(r))) for r in body]
     grid = np.empty((len(body), width), dtype=object)
     for i in range(0, len(body), FILL_BLOCK):  # in blocks: one assignment of 100k rows holds the GIL ~50 ms
         grid[i:i + FILL_BLOCK] = body[i:i + FILL_BLOCK]
-    return [grid[:, j] for j in range(width)]
+    return [grid[:, j] for j in range(width)], positions
+
+
+# Fields an official reads down a merged cell: the firm's identity and attributes. Additive figures
+# (land, tax …) in a merged cell belong to the block once, so they stay on its first row.
+_FILL_KINDS = ("code", "text", "bool", "scale", "year")
+
+
+def _fill_merged(raw: RawSheet, columns: list[np.ndarray], start: int, cols: list[ColumnMap],
+                 issues: list[Issue]) -> list[tuple[int, int, ColumnMap]]:
+    """Fill merged data cells down the way an official reads the sheet; returns the additive ranges.
+
+    A credit code merged over three parcel rows names the firm of all three: left empty, two
+    parcels would have no firm and the land would halve. Returns (first row, last row, column)
+    of merged additive figures (0-based positions below `start`), checked once rows have keys.
+    """
+    by_index = {c.index: c for c in cols if c.field}
+    filled: list[str] = []
+    additive: list[tuple[int, int, ColumnMap]] = []
+    n = len(columns[0]) if columns else 0
+    for (r0, c0), (r1, c1) in sorted(raw.merged):  # listed in sheet order in the notice
+        if r0 < start or r1 <= r0 or c0 not in by_index or r0 - start >= n:
+            continue
+        c = by_index[c0]
+        a, b = r0 - start, min(r1 - start, n - 1)
+        if FIELD_BY_ID[c.field].kind in _FILL_KINDS:
+            columns[c0][a + 1:b + 1] = [columns[c0][a]] * (b - a)
+            filled.append(f"{column_letter(c0)}{r0 + 1}:{column_letter(c1)}{r1 + 1}")
+        else:
+            additive.append((a, b, c))
+    if filled:
+        shown = "、".join(filled[:20]) + (f" 等 {len(filled)} 处" if len(filled) > 20 else "")
+        issues.append(Issue("info", f"数据区有合并单元格 {shown}，已按首行内容向下填充到合并区域的每一行（信用代码、名称、乡镇等）",
+                            raw.file, raw.sheet, code="merged_cells_filled"))
+    return additive
 
 
 def _texts(arr: np.ndarray) -> list[str]:
@@ -378,23 +434,37 @@ def _is_empty(arr: np.ndarray) -> np.ndarray:
 
 
 _NOTE_START = frozenset("注说填备制审负单统数资联报")
+_KEY_HEADER_TEXTS = frozenset(t for t, f in SYNONYMS.items() if f in ("credit_code", "name"))
+_KEY_HEADER_FIRST = frozenset(t[0] for t in _KEY_HEADER_TEXTS if t)
+_CONTINUATION = re.compile(r"^\s*[（(]?\s*续\s*(上表|前表|表|页)?\s*[一二三四五六七八九十\d]*\s*[)）]?\s*[:：]?\s*$|^\s*[（(]?\s*续表")
+_TITLE = re.compile(r"^\s*([一二三四五六七八九十]+\s*[、.．]|[（(][一二三四五六七八九十]+[)）]|附?表\s*[一二三四五六七八九十\d]+|第[一二三四五六七八九十\d]+部分)"
+                    r"|(名单|清单|明细表|汇总表|情况表|统计表|基础数据表|一览表)\s*[（(]?[^）)]*[)）]?\s*$")
 _NUMBERED = re.compile(r"^\s*(\d+|[一二三四五六七八九十]+)\s*[.、．)）]")
 
 
 def _read_rows(
     raw: RawSheet, cols: list[ColumnMap], block: list[int], start: int
-) -> tuple[pd.DataFrame, list[Issue], dict[str, int]]:
-    n = max(raw.n_rows - start, 0)
+) -> tuple[pd.DataFrame, list[Issue], dict[str, int], list[int]]:
     issues: list[Issue] = []
     mapped = [c for c in cols if c.field]
-    rows_excel = np.arange(start + 1, start + 1 + n)
-    columns = _columns(raw, start)
+    columns, positions = _columns(raw, start)
+    n = len(columns[0]) if columns else 0
+    blank_lines = 0
+    if positions is None:
+        rows_excel = np.arange(start + 1, start + 1 + n)
+    else:
+        rows_excel = positions + start + 1
+        blank_lines = max(raw.n_rows - start, 0) - n
+    merged_additive = _fill_merged(raw, columns, start, cols, issues) if raw.merged and positions is None else []
     values = {c.field: columns[c.index] for c in mapped}
     by_field = {c.field: c for c in mapped}
 
     empty_all = np.ones(n, dtype=bool)
+    filled_count = np.zeros(n, dtype=np.int64)
     for arr in values.values():
-        empty_all &= _is_empty(arr)
+        e = _is_empty(arr)
+        empty_all &= e
+        filled_count += ~e
     texts: dict[str, list[str]] = {fid: _texts(values[fid]) for fid in ("credit_code", "name", "township", "industry",
                                                                         "lessor_name", "lessee_name") if fid in values}
     # Texts that decide whether a row is a total, a note or a repeated header: one pass per row,
@@ -407,7 +477,9 @@ def _read_rows(
     is_total = np.zeros(n, dtype=bool)
     is_note = np.zeros(n, dtype=bool)
     has_code = np.zeros(n, dtype=bool)
+    key_header = np.zeros(n, dtype=bool)  # a lead cell says 企业名称 / 统一社会信用代码: a header, never a firm
     note_start = _NOTE_START
+    key_words, key_first = _KEY_HEADER_TEXTS, _KEY_HEADER_FIRST
     for i, ts in enumerate(zip(*lead_cols)):
         if code_texts is not None and len(code_texts[i]) >= 15:
             has_code[i] = True
@@ -419,7 +491,23 @@ def _read_rows(
                         is_note[i] = True
                 if ("计" in t or "汇" in t) and _TOTAL.search(t):
                     is_total[i] = True
+                if t[0] in key_first and len(t) <= 16 and normalise_header(t) in key_words:
+                    key_header[i] = True
     first_text = [lead_cols[j][i] if j >= 0 else "" for i, j in enumerate(first_at.tolist())]
+    # A title (`二、规下企业`, `表2 …`) or a `续表` line between stacked tables: one cell, no code, no figures.
+    lone = ~has_code & (filled_count <= 1) & (first_at >= 0)
+    is_title = np.zeros(n, dtype=bool)
+    is_cont = np.zeros(n, dtype=bool)
+    unit_lines: list[int] = []
+    for i in np.flatnonzero(lone).tolist():
+        t = first_text[i]
+        if _CONTINUATION.match(t):
+            is_cont[i] = True
+        elif _TITLE.match(t):
+            is_title[i] = True
+        elif _UNIT_LINE.match(to_halfwidth(t)):
+            is_title[i] = True
+            unit_lines.append(i)
 
     def shown(r: int) -> str:
         t = first_text[r]
@@ -431,6 +519,7 @@ def _read_rows(
         first_char = hdr[:1]
         header_again = np.fromiter((bool(t) and t[0] == first_char and normalise_header(t) == hdr
                                     for t in texts["name"]), dtype=bool, count=n)
+    header_again |= key_header & ~has_code
     is_total &= ~header_again
     if is_note.any():  # numbered continuation lines (`2. …`) under a `注：` line are notes too
         first_note = int(np.flatnonzero(is_note)[0])
@@ -438,13 +527,17 @@ def _read_rows(
             if not has_code[i] and _NUMBERED.match(first_text[i]):
                 is_note[i] = True
     is_note &= ~is_total & ~header_again
+    is_cont &= ~is_total & ~is_note & ~header_again
+    is_title &= ~is_total & ~is_note & ~header_again
     has_first = first_at >= 0
     # Text only in unmapped columns: not data, but never dropped without a word.
-    stray = empty_all & has_first & ~is_total & ~is_note & ~header_again
-    skip_blank = empty_all & ~is_total & ~is_note & ~header_again & ~stray
-    keep = ~(skip_blank | is_total | is_note | header_again | stray)
-    skipped = {"空行": int(skip_blank.sum()), "合计/小计行": int(is_total.sum()),
-               "注释行": int(is_note.sum()), "重复表头": int(header_again.sum()), "无数据行": int(stray.sum())}
+    other = is_total | is_note | header_again | is_cont | is_title
+    stray = empty_all & has_first & ~other
+    skip_blank = empty_all & ~other & ~stray
+    keep = ~(skip_blank | other | stray)
+    skipped = {"空行": int(skip_blank.sum()) + blank_lines, "合计/小计行": int(is_total.sum()),
+               "注释行": int(is_note.sum()), "重复表头": int(header_again.sum()), "无数据行": int(stray.sum()),
+               "续表/表题行": int((is_cont | is_title).sum())}
     for r in np.flatnonzero(is_total):
         issues.append(Issue("info", f"合计/小计行（“{shown(r)}”），不计为企业，已跳过",
                             raw.file, raw.sheet, int(rows_excel[r]), code="total_row"))
@@ -457,6 +550,17 @@ def _read_rows(
     for r in np.flatnonzero(stray):
         issues.append(Issue("info", f"该行在已识别的列中没有数据（仅有“{shown(r)}”），不计为企业，已跳过",
                             raw.file, raw.sheet, int(rows_excel[r]), code="row_without_data"))
+    for r in np.flatnonzero(is_cont):
+        issues.append(Issue("info", f"续表标记行（“{shown(r)}”），不计为企业，已跳过",
+                            raw.file, raw.sheet, int(rows_excel[r]), code="continuation_row"))
+    for r in np.flatnonzero(is_title):
+        if r in unit_lines:  # a unit line with no header under it: the rows below keep the header's units
+            issues.append(Issue("warning", f"表中间出现单位说明“{shown(r)}”，其下方各行仍按表头所示单位读取；"
+                                           "如单位不同，请在其下方补上表头（或拆分为两张表）后重新导入",
+                                raw.file, raw.sheet, int(rows_excel[r]), code="unit_line_in_data"))
+            continue
+        issues.append(Issue("info", f"表题行（“{shown(r)}”），不计为企业，已跳过",
+                            raw.file, raw.sheet, int(rows_excel[r]), code="continuation_row"))
 
     idx = np.flatnonzero(keep)
     all_kept = len(idx) == n
@@ -480,7 +584,11 @@ def _read_rows(
             out[c.field] = pd.Series([x or None for x in kept], dtype=object)
         elif spec.kind == "number":
             nums, why = clean_numbers(pd.Series(arr, dtype=object), text_is_native=raw.is_csv)
-            report(why >= 4, "warning", c, lambda r: describe(int(why[r]), arr[r]), lambda r: coercion_code(int(why[r])))
+            # An infinite or absurd value is an error on its row: the firm is held back until it is corrected.
+            report(why >= Coercion.NOT_FINITE, "error", c, lambda r: describe(int(why[r]), arr[r]),
+                   lambda r: coercion_code(int(why[r])))
+            report((why >= 4) & (why < Coercion.NOT_FINITE), "warning", c, lambda r: describe(int(why[r]), arr[r]),
+                   lambda r: coercion_code(int(why[r])))
             report((why > 0) & (why < 4), "info", c, lambda r: describe(int(why[r]), arr[r]),
                    lambda r: coercion_code(int(why[r])))
             out[c.field] = nums * c.factor if c.factor != 1.0 else nums
@@ -502,8 +610,30 @@ def _read_rows(
             for r in np.flatnonzero([(int(x) - 1, c.index) in formula for x in out_rows]):
                 issues.append(Issue("warning", "公式单元格没有缓存的计算结果，读取为空；请在 Excel/WPS 中打开该文件、保存后重新导入",
                                     raw.file, raw.sheet, int(out_rows[r]), c.label, code="formula_without_value"))
+    if merged_additive:
+        _check_merged_figures(out, merged_additive, start, raw, issues)
     _row_checks(out, raw, by_field, issues)
-    return out, issues, skipped
+    return out, issues, skipped, (rows_excel[np.flatnonzero(key_header & ~has_code)] - 1).tolist()
+
+
+def _check_merged_figures(out: pd.DataFrame, ranges: list[tuple[int, int, ColumnMap]], start: int, raw: RawSheet,
+                          issues: list[Issue]) -> None:
+    """A figure merged over rows of one firm counts once (rows are summed); over several firms it cannot be split."""
+    ident = out["credit_code"] if "credit_code" in out else pd.Series(None, index=out.index, dtype=object)
+    if "name" in out:
+        ident = ident.where(ident.notna(), out["name"])
+    rows = out["_row"].to_numpy()
+    for a, b, c in ranges:
+        inside = np.flatnonzero((rows >= a + start + 1) & (rows <= b + start + 1))
+        firms = {x for x in ident.iloc[inside].tolist() if x is not None and x == x}
+        if len(firms) <= 1:
+            continue
+        where = f"{c.letter}{a + start + 1}:{c.letter}{b + start + 1}"
+        for r in inside.tolist():
+            issues.append(Issue("error", f"合并单元格 {where} 中的{FIELD_BY_ID[c.field].label}跨越 {len(firms)} 家企业，无法分到各企业"
+                                         f"（只读到第 {a + start + 1} 行）；请在原表中拆分为每家企业各自的数值后重新导入，"
+                                         "更正前这些企业暂不出具告知书", raw.file, raw.sheet, int(rows[r]), c.label,
+                                code="merged_cells_filled"))
 
 
 def _codes_as_text(arr: np.ndarray, c: ColumnMap, raw: RawSheet, rows: np.ndarray, issues: list[Issue]) -> pd.Series:
@@ -511,7 +641,14 @@ def _codes_as_text(arr: np.ndarray, c: ColumnMap, raw: RawSheet, rows: np.ndarra
     for i in np.flatnonzero([isinstance(v, (int, float)) and not isinstance(v, bool) and v == v for v in arr]):
         issues.append(Issue("error", f"信用代码以数字格式存储（{arr[i]!r}），可能已丢失精度；请将该列设为文本格式后重新导出",
                             raw.file, raw.sheet, int(rows[i]), c.label, code="code_stored_as_number"))
+    for i in np.flatnonzero([type(v) is str and not v.isascii() and INVISIBLE.search(v) is not None for v in arr]):
+        issues.append(Issue("info", f"信用代码“{shown_invisible(arr[i])}”中含有不可见字符（{_invisible_names(arr[i])}），"
+                                    "已去除后使用", raw.file, raw.sheet, int(rows[i]), c.label, code="invisible_char"))
     return normalise_codes(pd.Series([v if type(v) is str else _text(v) for v in arr], dtype=object))
+
+
+def _invisible_names(text: str) -> str:
+    return "、".join(dict.fromkeys(f"\\u{ord(ch):04x}" for ch in INVISIBLE.findall(text)))
 
 
 def _row_checks(out: pd.DataFrame, raw: RawSheet, by_field: dict[str, ColumnMap], issues: list[Issue]) -> None:

@@ -12,6 +12,8 @@ import os
 import sys
 import time
 import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 STALE_TEMP_SECONDS = 300  # a temp file this old belongs to a save that died, not one under way
@@ -96,3 +98,42 @@ def write_bytes_atomic(target: str | Path, data: bytes) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+@contextmanager
+def atomic_target(target: str | Path, durable: bool = True) -> Iterator[Path]:
+    """A temporary path next to `target` to write to; it takes `target`'s place only if the block ends normally.
+
+    A full disk, a crash or a cancel leaves the previous file (or no file) and never a truncated
+    one. `durable=False` skips the fsyncs (the rename is still atomic) for many small files such
+    as one letter per firm, where the fsyncs would cost more than the writing.
+    """
+    target = Path(target)
+    tmp = temp_path_for(target)
+    try:
+        yield tmp
+        if durable:
+            replace_durably(tmp, target)
+        else:
+            os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        if a.exists() and b.exists():
+            return os.path.samefile(a, b)
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
+
+
+def output_overwrites_input(output: str | Path, inputs: Iterable[str | Path]) -> Path | None:
+    """The input file that writing `output` would replace (the same file, by any spelling or link), or None."""
+    out = Path(output)
+    for i in inputs:
+        if _same_file(out, Path(i)):
+            return Path(i)
+    return None

@@ -15,6 +15,16 @@ ISSUE_CODES: dict[str, str] = {
     # reading files
     "file_unreadable": "文件无法读取",
     "csv_encoding": "CSV 编码",
+    "csv_encoding_mixed": "CSV 编码混用",
+    "csv_delimiter": "CSV 分隔符",
+    "hidden_sheet_skipped": "跳过的隐藏工作表",
+    "hidden_sheet_included": "按设置读取的隐藏工作表",
+    "duplicate_file": "重复导入的文件",
+    "duplicate_sheet": "内容重复的工作表",
+    "file_renamed": "同名文件",
+    "range_absurd": "已用区域异常",
+    "payload_too_large": "文件内容超出限制",
+    "blank_lines": "大量空行",
     # header and columns
     "unit_not_applicable": "单位不适用",
     "column_duplicate_field": "重复的列",
@@ -28,6 +38,11 @@ ISSUE_CODES: dict[str, str] = {
     "note_row": "表注行",
     "header_repeated": "重复表头",
     "row_without_data": "无数据行",
+    "continuation_row": "续表行",
+    "unit_line_in_data": "表中间的单位说明",
+    "merged_cells_filled": "合并单元格已填充",
+    "second_table": "同一工作表中的另一张表",
+    "table_unreadable": "无法读取的表格区域",
     # cells
     "text_number": "文本格式的数值",
     "number_cleaned": "清洗后的数值",
@@ -39,6 +54,9 @@ ISSUE_CODES: dict[str, str] = {
     "year_unparseable": "无法识别的投产时间",
     "formula_without_value": "公式无缓存值",
     "code_stored_as_number": "代码存为数值",
+    "invisible_char": "不可见字符",
+    "value_not_finite": "数值无效（无穷大）",
+    "value_absurd": "数值大得不合理",
     # plausibility of values
     "land_not_positive": "用地面积不大于 0",
     "tax_negative": "税金为负数",
@@ -46,6 +64,7 @@ ISSUE_CODES: dict[str, str] = {
     "employees_fraction": "职工人数非整数",
     "value_negative": "数值为负数",
     "industry_code_invalid": "行业代码无效",
+    "unit_suspect": "疑似单位错误",
     # merging
     "code_invalid": "信用代码有误",
     "name_unmatched": "名称未匹配",
@@ -71,6 +90,8 @@ ISSUE_CODES: dict[str, str] = {
     "resolution_applied": "已处理的数据问题",
     "resolution_unapplied": "处理未能应用",
     "not_enterprise": "非企业（不参评）",
+    # writing outputs
+    "output_is_input": "输出会覆盖输入文件",
 }
 
 
@@ -119,7 +140,14 @@ def first_line(exc: BaseException, limit: int = 120) -> str:
 
 
 class InputError(Exception):
-    """A file or scheme that cannot be used at all; the message is for the user, in Chinese."""
+    """A file or scheme that cannot be used at all; the message is for the user, in Chinese.
+
+    `code` (an `ISSUE_CODES` key) says which kind of refusal it is when it becomes an `Issue`.
+    """
+
+    def __init__(self, message: str = "", code: str = "") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class Cancelled(Exception):

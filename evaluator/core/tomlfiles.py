@@ -12,10 +12,14 @@ from typing import Any
 
 from .issues import InputError
 
+MAX_TOML_BYTES = 16 << 20  # schemes, templates, settings and mappings are a few KB
+
 
 def read_text(path: Path, what: str) -> str:
     """The file's text (UTF-8, a BOM from Notepad allowed); `what` names the kind: 方案文件, 设置文件…"""
     try:
+        if path.stat().st_size > MAX_TOML_BYTES:
+            raise InputError(f"{what} {path.name}：文件过大（超过 16 MB），不是正常的设置文件")
         return path.read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise InputError(f"{what} {path}：无法读取（{exc.strerror or exc}）") from exc
@@ -28,6 +32,8 @@ def parse_toml(text: str, what: str, source: str) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{what} {source}：TOML 格式错误（{exc}）") from exc
+    except RecursionError as exc:  # a crafted file nesting thousands of levels deep
+        raise InputError(f"{what} {source}：TOML 格式错误（嵌套层数过多）") from exc
 
 
 def load_toml(path: Path, what: str) -> dict[str, Any]:

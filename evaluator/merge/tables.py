@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..clean.codes import code_problem, fold_text, valid_codes
+from ..clean.codes import INVISIBLE, code_problem, fold_text, shown_invisible, valid_codes
 from ..clean.sheets import SheetTable
 from ..core.fields import ADDITIVE_FIELDS, FIELD_BY_ID, FIELDS
 from ..core.issues import Issue
@@ -36,7 +36,7 @@ class MergedData:
     remapped: dict[str, str] = field(default_factory=dict)  # orphan key → firm key its rows were given
 
 
-_NEEDS_NAME_CLEANING = re.compile(r"[\s\u3000\uff01-\uff5e]")
+_NEEDS_NAME_CLEANING = re.compile("[\\s\u3000\uff01-\uff5e" + INVISIBLE.pattern[1:-1] + "]")
 
 
 def _name_one(v: object) -> object:
@@ -107,7 +107,7 @@ def merge_tables(tables: list[SheetTable], remap: dict[str, str] | None = None) 
         twin = name_to_code.get(names[i]) if names[i] else None
         if twin:
             hint = f"；同名企业在其他行/文件中的代码为“{twin}”，疑为代码录入错误，请核实后修正原表并重新导入"
-        issues.append(Issue("error", f"统一社会信用代码“{c}”{code_problem(c)}；该行保留，但无法与其他文件合并（除非其他文件中出现相同代码）{hint}",
+        issues.append(Issue("error", f"统一社会信用代码“{shown_invisible(c)}”{code_problem(c)}；该行保留，但无法与其他文件合并（除非其他文件中出现相同代码）{hint}",
                             rows["_file"].iat[i], rows["_sheet"].iat[i], int(rows["_row"].iat[i]), "统一社会信用代码",
                             c, code="code_invalid"))
 
@@ -154,6 +154,7 @@ def merge_tables(tables: list[SheetTable], remap: dict[str, str] | None = None) 
     enterprises, cross_issues = _combine_across_files(per_file, rows)
     issues.extend(cross_issues)
     issues.extend(_enterprise_checks(enterprises))
+    issues.extend(_unit_checks(rows, enterprises))
     return MergedData(enterprises, issues, row_keys, list(file_order), applied)
 
 
@@ -170,6 +171,42 @@ def _remap(rows: pd.DataFrame, key: np.ndarray, remap: dict[str, str]) -> tuple[
     coded = [i for i, t in zip(idx, new) if not str(t).startswith(NAME_KEY_PREFIX)]
     rows.loc[coded, "credit_code"] = [key[i] for i in coded]
     return key, applied
+
+
+UNIT_SUSPECT_RATIO = 1000.0  # a figure this many times (or this fraction of) the county's median
+UNIT_SUSPECT_MIN_FIRMS = 10  # a median over fewer firms says little about what is normal
+_UNIT_FIELDS = ("land", "tax", "value_added", "revenue", "electricity", "energy", "rd_expense", "emissions", "employees")
+
+
+def _unit_checks(rows: pd.DataFrame, enterprises: pd.DataFrame) -> list[Issue]:
+    """Figures far off the county's own median for the field: the mark of 元 read as 万元 (or the reverse).
+
+    A warning on the row, the value left as it is: the check cannot know which unit is right, but an
+    official must look before a letter prints a figure ten thousand times too large.
+    """
+    issues: list[Issue] = []
+    for fid in _UNIT_FIELDS:
+        if fid not in enterprises:
+            continue
+        firm_values = enterprises[fid].to_numpy(dtype=float)
+        positive = firm_values[np.isfinite(firm_values) & (firm_values > 0)]
+        if len(positive) < UNIT_SUSPECT_MIN_FIRMS:
+            continue
+        median = float(np.median(positive))
+        v = rows[fid].to_numpy(dtype=float)
+        with np.errstate(invalid="ignore"):
+            high = v > median * UNIT_SUSPECT_RATIO
+            low = (v > 0) & (v < median / UNIT_SUSPECT_RATIO)
+        spec = FIELD_BY_ID[fid]
+        for i in np.flatnonzero(high | low).tolist():
+            x = float(v[i])
+            how = f"约为全县企业中位数（{median:.6g} {spec.unit}）的 {x / median:,.0f} 倍" if high[i] else \
+                f"仅为全县企业中位数（{median:.6g} {spec.unit}）的 {x / median:.2g} 倍"
+            issues.append(Issue("warning", f"{spec.label} {x:.6g} {spec.unit}{how}，疑似单位错误（可能是元/万元混用）；"
+                                           "请核对原表的单位，数值暂按原样计算", str(rows["_file"].iat[i]),
+                                str(rows["_sheet"].iat[i]), int(rows["_row"].iat[i]), spec.label,
+                                str(rows["_key"].iat[i]), code="unit_suspect"))
+    return issues
 
 
 def _codes_by_name(names: np.ndarray, codes: np.ndarray) -> tuple[dict[str, str], set[str]]:

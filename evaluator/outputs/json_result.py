@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..core.atomic import write_bytes_atomic
 from ..core.issues import InputError, Issue
 from ..core.values import finite_or_none
 from ..merge.tables import NAME_KEY_PREFIX
@@ -120,6 +121,6 @@ def write_json(result: RunResult, path: str | Path) -> None:
     p = Path(path)
     try:
         p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(text, encoding="utf-8")
+        write_bytes_atomic(p, text.encode("utf-8"))  # a full disk never truncates the previous result
     except OSError as exc:
         raise InputError(f"无法写出 {path}（{exc.strerror or exc}）") from exc

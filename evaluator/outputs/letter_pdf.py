@@ -15,6 +15,7 @@ from typing import Any
 from reportlab.lib import colors
 from reportlab.lib.units import mm
 
+from ..core.atomic import atomic_target
 from .fonts import FontChoice, PdfFonts, pdf_fonts
 from .letter_model import IndicatorLine, LetterData
 from .pdf_common import (
@@ -340,6 +341,12 @@ def _canvas(target: Any, fonts: PdfFonts, title: str, st: LetterStyle) -> Any:
     return c
 
 
+def render_letter_file(d: LetterData, fonts: PdfFonts, path: str) -> None:
+    """One letter to a file, atomically: a full disk or a cancel never leaves a truncated PDF."""
+    with atomic_target(path, durable=False) as tmp:
+        render_letter(d, fonts, str(tmp))
+
+
 def render_letter(d: LetterData, fonts: PdfFonts, target: Any) -> None:
     """One letter to a path or a binary file object."""
     st, _pages = choose_style(d, fonts)
@@ -402,7 +409,7 @@ def render_chunk(items: Sequence[tuple[LetterData, str]]) -> list[str]:
     for d, path in items:
         if _stopped():
             break
-        render_letter(d, fonts, path)
+        render_letter_file(d, fonts, path)
         done.append(path)
     return done
 

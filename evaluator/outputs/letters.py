@@ -36,7 +36,7 @@ from .letter_pdf import (
     render_chunk,
     render_combined,
     render_combined_job,
-    render_letter,
+    render_letter_file,
 )
 from .letter_template import load_letter_template
 from .names import path_inside
@@ -220,7 +220,7 @@ def _render_serial(jobs: list[tuple[LetterData, str]], combined: Path | None, fo
         if stop():
             raise Cancelled("已取消")
         try:
-            render_letter(d, fonts, path)  # type: ignore[arg-type]
+            render_letter_file(d, fonts, path)  # type: ignore[arg-type]
         except OSError as exc:
             raise _write_error(path, exc) from exc
         report((i + 1) / total, f"已生成告知书 {i + 1} / {len(jobs)} 份")

@@ -14,7 +14,8 @@ from typing import Any
 
 import pandas as pd
 
-from ..clean.sheets import SheetTable, parse_sheet
+from ..clean.layout import parse_sheet_tables
+from ..clean.sheets import SheetTable
 from ..core.issues import InputError, Issue
 from ..core.progress import CancelFn, ProgressFn, Steps
 from ..merge.corrections import Correction, apply_corrections
@@ -32,6 +33,7 @@ from ..merge.tables import MergedData, merge_tables
 from ..method.evaluate import Evaluation, TierOverride, evaluate
 from ..method.scheme import Scheme
 from ..read.files import RawFile, read_file
+from ..read.identity import admit_files
 from ..read.mapping import Mapping
 from .prior import attach_stored_prior, stored_prior_figures
 
@@ -45,24 +47,40 @@ class Imported:
     mapping: Mapping | None = None  # the column-mapping rules the tables were parsed with (for the fingerprint)
 
 
-def read_files(paths: Sequence[str | Path], mapping: Mapping | None = None, steps: Steps | None = None
-               ) -> tuple[list[RawFile], list[Issue], list[str]]:
-    """Raw grids of every readable file; unreadable files become error entries, not exceptions."""
+def read_files(paths: Sequence[str | Path], mapping: Mapping | None = None, steps: Steps | None = None,
+               existing: Sequence[RawFile] = ()) -> tuple[list[RawFile], list[Issue], list[str]]:
+    """Raw grids of every readable file; unreadable files become error entries, not exceptions.
+
+    Files are admitted after `existing` by path and content (`read.identity`): the same file twice
+    is read once, and two files sharing a base name are both kept, shown with their folders. The
+    list returned is `existing` with the new files admitted; the issues are the new files' only.
+    """
     steps = steps or Steps()
-    files: list[RawFile] = []
+    files: list[RawFile] = list(existing)
     issues: list[Issue] = []
     failed: list[str] = []
     for i, p in enumerate(paths):
-        steps.report(i / max(len(paths), 1), f"读取 {Path(p).name}")
+        name = Path(p).name
+        steps.report(i / max(len(paths), 1), f"读取 {name}")
         try:
-            rf = read_file(p, mapping.encoding_for(Path(p).name) if mapping else None)
+            rf = read_file(p, mapping.encoding_for(name) if mapping else None,
+                           mapping.hidden_reader(name) if mapping else None)
         except InputError as exc:
             failed.append(str(exc))
-            issues.append(Issue("error", str(exc), Path(p).name, code="file_unreadable"))
+            issues.append(Issue("error", str(exc), name, code=exc.code or "file_unreadable"))
             continue
-        files.append(rf)
-        issues.extend(rf.issues)
+        batch = files[len(existing):]
+        admitted = admit_files(files, [rf]) if not any(_same_source(rf, x) for x in batch) else \
+            admit_files(files, [rf], replaceable=False)
+        files = admitted.files
+        issues.extend(admitted.issues)
+        for f in admitted.added:
+            issues.extend(f.issues)
     return files, issues, failed
+
+
+def _same_source(a: RawFile, b: RawFile) -> bool:
+    return a.sha256 == b.sha256 and Path(a.path).resolve() == Path(b.path).resolve()
 
 
 def parse_files(files: Sequence[RawFile], mapping: Mapping | None = None, steps: Steps | None = None
@@ -74,10 +92,9 @@ def parse_files(files: Sequence[RawFile], mapping: Mapping | None = None, steps:
     sheets = [(f, s) for f in files for s in f.sheets]
     for i, (f, s) in enumerate(sheets):
         steps.report(i / max(len(sheets), 1), f"识别 {f.name} / {s.sheet}")
-        table, found = parse_sheet(s, mapping.find(f.name, s.sheet) if mapping else None)
+        found_tables, found = parse_sheet_tables(s, mapping.find(f.name, s.sheet) if mapping else None)
         issues.extend(found)
-        if table is not None:
-            tables.append(table)
+        tables.extend(found_tables)
     return tables, issues
 
 

@@ -18,6 +18,7 @@ from typing import Any
 import xlsxwriter
 from xlsxwriter.exceptions import FileCreateError
 
+from ..core.atomic import replace_durably, temp_path_for
 from ..core.fields import FIELD_BY_ID
 from ..core.issues import InputError
 from ..merge.resolutions import RESOLUTION_KINDS
@@ -95,8 +96,9 @@ def write_audit_xlsx(project: Project, path: str | Path, names: Mapping[str, str
     from a saved result. Raises `InputError` (Chinese) if the file cannot be written.
     """
     p = Path(path)
-    wb = xlsxwriter.Workbook(str(p), {"strings_to_formulas": False, "strings_to_numbers": False,
-                                      "strings_to_urls": False})
+    tmp = temp_path_for(p)  # written aside and renamed into place: never a half-written workbook
+    wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_numbers": False,
+                                        "strings_to_urls": False})
     head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top"})
     cell = wb.add_format({"border": 1, "text_wrap": True, "valign": "top"})
 
@@ -117,7 +119,9 @@ def write_audit_xlsx(project: Project, path: str | Path, names: Mapping[str, str
            "项目信息（告知书、分类名单和汇总报告上的核验码与此一致，即由这些数据得出）")
     try:
         wb.close()
+        replace_durably(tmp, p)
     except (OSError, FileCreateError) as exc:
+        tmp.unlink(missing_ok=True)
         raise InputError(f"无法写出审计日志 {p.name}（{getattr(exc, 'strerror', None) or exc}）") from exc
 
 

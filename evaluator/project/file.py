@@ -263,7 +263,12 @@ def _compress(text: str) -> bytes:
 def _decompress(blob: bytes, codec: str) -> str:
     if codec != CODEC:
         raise ValueError(f"unknown codec {codec!r}")
-    return zlib.decompress(blob).decode("utf-8", "surrogatepass")
+    limit = max(INFLATE_MIN, INFLATE_RATIO * len(blob))
+    d = zlib.decompressobj()
+    data = d.decompress(blob, limit)
+    if d.unconsumed_tail:
+        raise ValueError("a stored block inflates beyond any real project")
+    return data.decode("utf-8", "surrogatepass")
 
 
 def encode_grid(rows: Sequence[Sequence[object]]) -> bytes:
@@ -464,10 +469,17 @@ def load_project(path: str | Path) -> Project:
         raise
     except InputError as exc:
         raise ProjectFileError(f"{p.name}：项目文件内容无效（{exc}）") from exc
-    except (sqlite3.Error, ValueError, KeyError, TypeError, IndexError, zlib.error) as exc:
+    except (sqlite3.Error, ValueError, KeyError, TypeError, IndexError, zlib.error, *CRAFTED) as exc:
         raise ProjectFileError(f"{p.name}：项目文件已损坏，无法读取（{first_line(exc)}）") from exc
     finally:
         con.close()
+
+
+# A crafted or damaged file may nest JSON ten thousand levels deep or inflate a blob a
+# thousandfold: each is a damaged file to the user, never 内部错误.
+CRAFTED = (RecursionError, MemoryError, OverflowError)
+INFLATE_MIN = 64 << 20  # a blob may always inflate to this much
+INFLATE_RATIO = 200  # beyond INFLATE_MIN, at most this many times its stored size (JSON packs 3–10×)
 
 
 def load_saved_result(path: str | Path) -> dict[str, Any] | None:
@@ -477,7 +489,7 @@ def load_saved_result(path: str | Path) -> dict[str, Any] | None:
     try:
         row = con.execute("SELECT doc, codec FROM results WHERE id = 1").fetchone()
         return None if row is None else json.loads(_decompress(*row))
-    except (sqlite3.Error, ValueError, TypeError, zlib.error) as exc:
+    except (sqlite3.Error, ValueError, TypeError, zlib.error, *CRAFTED) as exc:
         raise ProjectFileError(f"{p.name}：项目文件中保存的评价结果已损坏（{first_line(exc)}）") from exc
     finally:
         con.close()
@@ -511,7 +523,7 @@ def read_info(path: str | Path) -> ProjectInfo:
                            meta.get("saved_by", ""), meta.get("kind", "project"), meta.get("original_path", ""),
                            meta.get("fingerprint", ""), int(year), int(pid) if pid.isdigit() else None,
                            meta.get("host", ""))
-    except (sqlite3.Error, ValueError, KeyError, TypeError) as exc:
+    except (sqlite3.Error, ValueError, KeyError, TypeError, *CRAFTED) as exc:
         raise ProjectFileError(f"{p.name}：项目文件已损坏，无法读取（{first_line(exc)}）") from exc
     finally:
         con.close()

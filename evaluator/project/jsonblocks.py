@@ -68,11 +68,25 @@ def compress(pieces: Iterator[str], level: int) -> bytes:
     return b"".join(out)
 
 
+INFLATE_MIN = 64 << 20  # a stored blob may always inflate to this much
+INFLATE_RATIO = 200  # beyond that, at most this many times its stored size (JSON packs 3–10×)
+
+
 def _text_chunks(blob: bytes) -> Iterator[str]:
+    """The text a chunk at a time; a crafted blob that inflates beyond any real project is refused
+    (`ValueError`) before it takes the memory, never one giant allocation."""
     z = zlib.decompressobj()
     utf8 = codecs.getincrementaldecoder("utf-8")("surrogatepass")
+    budget = max(INFLATE_MIN, INFLATE_RATIO * len(blob))
     for i in range(0, len(blob), READ_CHUNK):
-        yield utf8.decode(z.decompress(blob[i:i + READ_CHUNK]))
+        data = blob[i:i + READ_CHUNK]
+        while data:
+            out = z.decompress(data, READ_CHUNK * 16)
+            budget -= len(out)
+            if budget < 0:
+                raise ValueError("a stored block inflates beyond any real project")
+            yield utf8.decode(out)
+            data = z.unconsumed_tail
     yield utf8.decode(z.flush(), final=True)
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
-from ..core.issues import Issue
+from ..core.issues import InputError, Issue
 from ..core.progress import CancelFn, ProgressFn, Steps
 from ..merge.corrections import Correction
 from ..merge.resolutions import (
@@ -28,8 +28,8 @@ from ..method.scheme import Scheme, parse_scheme
 from ..outputs.doc_numbers import Allocation, DocNumber
 from ..pipeline.fingerprint import fingerprint_of
 from ..pipeline.run import Imported, RunResult, evaluate_tables, parse_files, read_files
-from ..read.files import RawFile
-from ..read.mapping import Mapping, SheetMapping
+from ..read.files import RawFile, read_bytes
+from ..read.mapping import Mapping, SheetMapping, file_matches
 from .review import STAGES, Confirmation, Evidence, Objection, Stage, snapshot
 
 
@@ -131,11 +131,14 @@ class Project:
     def add_files(self, paths: list[str | Path], progress: ProgressFn | None = None,
                   cancel: CancelFn | None = None) -> list[str]:
         """Read and add files; returns one-line messages for files that could not be read."""
-        files, issues, failed = read_files(paths, self.mapping, Steps(progress, cancel))
-        for f in files:
-            self.files = [x for x in self.files if x.name != f.name] + [f]
-            self._log("import", f.name, after=f"sha256:{f.sha256[:16]}，{len(f.sheets)} 个工作表")
-        self.read_issues.extend(issues)
+        before = self.files
+        # Admitted by path and content, never by base name: the same path again replaces its earlier read.
+        self.files, issues, failed = read_files(paths, self.mapping, Steps(progress, cancel), existing=before)
+        for f in self.files:
+            if all(f is not x for x in before):
+                self._log("import", f.name, after=f"sha256:{f.sha256[:16]}，{len(f.sheets)} 个工作表")
+        replaced = {f.name for f in before if all(f is not x for x in self.files)}
+        self.read_issues = [i for i in self.read_issues if i.file not in replaced] + issues
         return failed
 
     def remove_file(self, name: str) -> None:
@@ -156,6 +159,22 @@ class Project:
         self.mapping = Mapping([rule] + [m for m in self.mapping.sheets if (m.file, m.sheet) != (rule.file, rule.sheet)])
         self._log("mapping", f"{rule.file} / {rule.sheet}", before=before[0].to_dict() if before else "",
                   after=rule.to_dict())
+        if rule.include_hidden != (before[0].include_hidden if before else False):
+            self._reread_hidden(rule)
+
+    def _reread_hidden(self, rule: SheetMapping) -> None:
+        """Hidden sheets are left out when a file is read: opting one in (or out) re-reads the stored bytes."""
+        for i, f in enumerate(self.files):
+            if f.data is None or not file_matches(f.name, rule.file):
+                continue
+            try:
+                new = read_bytes(f.data, f.path, self.mapping.encoding_for(f.name), self.mapping.hidden_reader(f.name))
+            except InputError:
+                continue
+            new = replace(new, name=f.name, sheets=[replace(s, file=f.name) for s in new.sheets],
+                          issues=[replace(x, file=f.name) for x in new.issues])
+            self.files[i] = new
+            self.read_issues = [x for x in self.read_issues if x.file != f.name] + new.issues
 
     def set_scheme(self, text: str, source: str = "", reason: str = "") -> Scheme:
         scheme = parse_scheme(text, source or "方案")  # validate before accepting

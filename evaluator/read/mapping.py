@@ -9,6 +9,7 @@ file and sheet applies. Example::
     header_row = 3              # 1-based first header row (optional)
     header_rows = 1             # how many header rows (optional)
     encoding = "gb18030"        # CSV only (optional)
+    include_hidden = true       # read this sheet although it is hidden in Excel (optional)
     [sheet.columns]
     "户名" = "name"             # header text or column letter → field id, or "ignore"
     "本年累计电量" = { field = "electricity", unit = "千瓦时" }
@@ -19,6 +20,7 @@ file and sheet applies. Example::
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,11 +43,12 @@ class SheetMapping:
     header_rows: int | None = None
     encoding: str | None = None
     skip: bool = False
+    include_hidden: bool = False
     columns: dict[str, ColumnOverride] = field(default_factory=dict)
     units: dict[str, str] = field(default_factory=dict)
 
     def matches(self, file_name: str, sheet_name: str) -> bool:
-        return fnmatch.fnmatch(file_name, self.file) and fnmatch.fnmatch(sheet_name, self.sheet)
+        return file_matches(file_name, self.file) and fnmatch.fnmatch(sheet_name, self.sheet)
 
     def column_for(self, label: str, letter: str) -> ColumnOverride | None:
         """An override keyed by column letter wins over one keyed by header text."""
@@ -67,6 +70,8 @@ class SheetMapping:
             d["encoding"] = self.encoding
         if self.skip:
             d["skip"] = True
+        if self.include_hidden:
+            d["include_hidden"] = True
         if self.columns:
             d["columns"] = {k: ({"field": v.field, "unit": v.unit} if v.unit else v.field)
                             for k, v in self.columns.items()}
@@ -87,9 +92,18 @@ class Mapping:
 
     def encoding_for(self, file_name: str) -> str | None:
         for m in self.sheets:
-            if fnmatch.fnmatch(file_name, m.file) and m.encoding:
+            if file_matches(file_name, m.file) and m.encoding:
                 return m.encoding
         return None
+
+    def hidden_reader(self, file_name: str) -> Callable[[str], bool]:
+        """`include_hidden` for `read_file`: whether a hidden sheet of this file is to be read."""
+        return lambda sheet: bool((m := self.find(file_name, sheet)) and m.include_hidden)
+
+
+def file_matches(file_name: str, pattern: str) -> bool:
+    """A glob on the file name; a name shown with its folder (`用地/数据.xlsx`) also matches on its last part."""
+    return fnmatch.fnmatch(file_name, pattern) or ("/" in file_name and fnmatch.fnmatch(file_name.rsplit("/", 1)[1], pattern))
 
 
 def _column(where: str, key: str, value: object) -> ColumnOverride:
@@ -137,6 +151,7 @@ def mapping_from_dict(data: dict[str, object], source: str = "映射") -> Mappin
                 header_rows=hn,
                 encoding=rule.get("encoding") or None,
                 skip=bool(rule.get("skip", False)),
+                include_hidden=bool(rule.get("include_hidden", False)),
                 columns={str(k): _column(where, str(k), v) for k, v in cols.items()},
                 units={str(k): str(v) for k, v in units.items()},
             )

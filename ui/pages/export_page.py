@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from evaluator.core.atomic import output_overwrites_input
 from evaluator.core.issues import InputError
 from evaluator.core.progress import CancelFn, ProgressFn
 from evaluator.outputs.names import safe_filename_part
@@ -348,11 +349,20 @@ class ExportPage(Page):
         self.status.setText(f"{title}已取消（已生成的文件保留在输出文件夹中）。")
 
     # --- the outputs ---------------------------------------------------------------------------
+    def _overwrites_input(self, title: str, target: Path) -> bool:
+        """An output never replaces one of the project's data files: refuse with the reason."""
+        hit = output_overwrites_input(target, [f.path for f in self.session.project.files if f.path])
+        if hit is not None:
+            self._failed(title, f"输出文件 {target} 就是导入的数据文件 {hit}，写出会覆盖原始数据；请换一个输出文件夹或文件名")
+        return hit is not None
+
     def export_workbook(self, path: Path | None = None) -> bool:
         from evaluator.outputs.workbook import write_workbook  # type: ignore[import-not-found]
 
         result, settings = self.session.result, load_output_settings()
         target = Path(path) if path else self.out_dir() / f"{self._base_name('分类名单')}.xlsx"
+        if self._overwrites_input("导出分类名单", target):
+            return False
 
         def job(progress: ProgressFn, cancel: CancelFn) -> Path:
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -366,6 +376,8 @@ class ExportPage(Page):
 
         result, settings = self.session.result, load_output_settings()
         target = Path(path) if path else self.out_dir() / f"{self._base_name('汇总报告')}.pdf"
+        if self._overwrites_input("导出汇总报告", target):
+            return False
 
         def job(progress: ProgressFn, cancel: CancelFn) -> Path:
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -380,6 +392,8 @@ class ExportPage(Page):
 
         result = self.session.result
         target = Path(path) if path else self.out_dir() / f"{self._base_name('结果')}.json"
+        if self._overwrites_input("导出结果数据", target):
+            return False
 
         def job(progress: ProgressFn, cancel: CancelFn) -> Path:
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -122,6 +123,9 @@ class ImportPage(Page):
         self.reread_button = QPushButton("重新读取")
         enc.addWidget(self.reread_button)
         lv.addLayout(enc)
+        self.hidden_button = QPushButton("读取隐藏工作表…")
+        self.hidden_button.setToolTip("隐藏的工作表默认不读取（常为上年数据或计算过程）；确需计入时在此选择")
+        lv.addWidget(self.hidden_button)
         split.addWidget(left)
 
         # right: preview over mapping
@@ -201,6 +205,7 @@ class ImportPage(Page):
         self.file_list.currentRowChanged.connect(self._file_selected)
         self.sheet_list.currentRowChanged.connect(self._sheet_selected)
         self.reread_button.clicked.connect(self.reread_selected)
+        self.hidden_button.clicked.connect(self.include_hidden_selected)
         self.header_row.valueChanged.connect(self._header_changed)
         self.header_rows.valueChanged.connect(self._header_changed)
         self.apply_button.clicked.connect(self.apply_mapping)
@@ -262,6 +267,25 @@ class ImportPage(Page):
         if err:
             QMessageBox.warning(self, "重新读取", err)
 
+    def hidden_sheets(self) -> list[str]:
+        """Hidden sheets of the selected file that were left out when it was read."""
+        f = self.selected_file()
+        if f is None:
+            return []
+        return [i.sheet for i in f.issues if i.code == "hidden_sheet_skipped"]
+
+    def include_hidden_selected(self, sheet: str | None = None) -> None:
+        f = self.selected_file()
+        names = self.hidden_sheets()
+        if f is None or not names:
+            return
+        if not sheet:
+            sheet, ok = QInputDialog.getItem(self, "读取隐藏工作表", "该文件中未读取的隐藏工作表（计入前请核对其内容是否为本年数据）：",
+                                             names, 0, False)
+            if not ok:
+                return
+        self.session.include_hidden_sheet(f.name, sheet)
+
     def refresh(self) -> None:
         """Rebuild the file list (order, sheet counts) keeping the selection.
 
@@ -307,6 +331,7 @@ class ImportPage(Page):
                 it.setData(Qt.ItemDataRole.UserRole, s.sheet)
                 self.sheet_list.addItem(it)
         is_csv = bool(f and f.sheets and f.sheets[0].is_csv)
+        self.hidden_button.setEnabled(bool(self.hidden_sheets()))
         self.encoding.setEnabled(is_csv)
         self.reread_button.setEnabled(is_csv)
         if is_csv and f is not None:
