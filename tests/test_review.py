@@ -183,3 +183,21 @@ def test_a_v3_project_opens_with_an_empty_review_cycle(county, tmp_path):
     p = load_project(tmp_path / "v3.mujun")
     assert (p.resolutions, p.stages, p.objections, p.confirmations, p.doc_numbers) == ([], [], [], {}, [])
     assert p.fingerprint() == county.fingerprint()  # no resolutions: the fingerprint is what it was
+
+
+def test_an_error_on_a_whole_sheet_holds_every_firm_until_accepted(county):
+    """A sheet refused for its absurd used range leaves its firms without data no one can see."""
+    from dataclasses import replace as dc_replace
+
+    from evaluator.core.issues import Issue
+    from evaluator.merge.resolutions import Resolution
+    from evaluator.outputs.gate import release_gate
+
+    result = county.run()
+    before = set(release_gate(result).held)
+    refused = Issue("error", "工作表“Sheet2”的已用区域异常，未读取", "税务.xlsx", "Sheet2", code="range_absurd")
+    result = dc_replace(result, issues=[*result.issues, refused])
+    assert set(release_gate(result).held) == set(result.table.index.astype(str))
+    ok = Resolution("accept", "税务.xlsx", code="range_absurd", reason="该表为空白模板，数据在 Sheet1")
+    result = dc_replace(result, resolutions=[*result.resolutions, ok])
+    assert set(release_gate(result).held) == before

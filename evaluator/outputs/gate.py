@@ -24,6 +24,11 @@ from ..pipeline.run import RunResult
 HOLDING_CODES: frozenset[str] = frozenset({"name_unmatched"})
 # Findings that leave it open who a row is: no sheet, list entry or letter may name it yet.
 IDENTITY_CODES: frozenset[str] = frozenset({"code_invalid", "name_unmatched"})
+# Errors on a whole file, sheet or table carry no firm: the firms in it are missing data no one can
+# see, so while one is open every firm is held. An `accept` keyed by the finding's file name (the
+# official has looked and the data are complete elsewhere) resolves it.
+FILE_LEVEL_CODES: frozenset[str] = frozenset({"file_unreadable", "range_absurd", "payload_too_large",
+                                              "csv_encoding_mixed", "table_unreadable"})
 # A correction of this field on the firm resolves a finding of this code.
 CODE_FIELDS: dict[str, str] = {
     "land_not_positive": "land",
@@ -70,10 +75,20 @@ def release_gate(result: RunResult) -> GateReport:
             report.resolved += 1
             continue
         report.open.setdefault(it.key, []).append(it)
+    for it in file_level_findings(result):
+        for k in present:
+            report.open.setdefault(k, []).append(it)
     for r in result.resolutions:
         if r.kind == "release" and r.key in report.open:
             report.released[r.key] = r
     return report
+
+
+def file_level_findings(result: RunResult) -> list[Issue]:
+    """Open errors on a whole file, sheet or table (no firm key): each holds every firm."""
+    accepted = {(r.key, r.code) for r in result.resolutions if r.kind == "accept"}
+    return [it for it in result.issues if it.level == "error" and not it.key and it.code in FILE_LEVEL_CODES
+            and (it.file, it.code) not in accepted]
 
 
 def finding_line(it: Issue) -> str:
