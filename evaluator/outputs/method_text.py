@@ -53,20 +53,9 @@ def score_rule(rule: IndicatorRule) -> str:
 
 
 def benchmark_rule(rule: IndicatorRule, pop_label: str) -> str:
-    b: Benchmark = rule.benchmark
     ind = INDICATOR_BY_ID[rule.id]
     num, den = FIELD_BY_ID[ind.numerator].label, FIELD_BY_ID[ind.denominator].label
-    text = {"aggregate": f"全部参评{pop_label}{num}合计除以{den}合计",
-            "mean": f"参评{pop_label}该项数值的平均值",
-            "median": f"参评{pop_label}该项数值的中位数",
-            "fixed": "评价方案规定的固定值",
-            "prior_aggregate": f"上年度全部参评{pop_label}的合计值之比",
-            "prior_mean": f"上年度参评{pop_label}该项数值的平均值"}[b.method]
-    if b.factor != 1.0:
-        text += f"的 {_g(b.factor)} 倍"
-    if b.by_division:
-        text = f"按行业大类分别计算的{text}（同行业参评企业不足 {b.min_firms} 家的，按全部参评企业计算）"
-    return text
+    return _benchmark_text(rule.benchmark, pop_label, f"全部参评{pop_label}{num}合计除以{den}合计")
 
 
 def missing_rule(rule: IndicatorRule, pop_label: str) -> str:
@@ -156,7 +145,12 @@ def method_sentences(pop: Population) -> list[str]:
 
 
 def _generic_benchmark(b: Benchmark, pop_label: str) -> str:
-    text = {"aggregate": f"全部参评{pop_label}的合计值之比（如亩均税收基准值 = 实缴税金合计 ÷ 用地面积合计）",
+    return _benchmark_text(b, pop_label, f"全部参评{pop_label}的合计值之比（如亩均税收基准值 = 实缴税金合计 ÷ 用地面积合计）")
+
+
+def _benchmark_text(b: Benchmark, pop_label: str, aggregate: str) -> str:
+    """How a benchmark is set, in the letter's words (`aggregate` says it for the Σ/Σ method)."""
+    text = {"aggregate": aggregate,
             "mean": f"参评{pop_label}该项数值的平均值",
             "median": f"参评{pop_label}该项数值的中位数",
             "fixed": "评价方案规定的固定值",
