@@ -76,7 +76,10 @@ COMPACT = LetterStyle(margin_t=24 * mm, margin_b=24 * mm, margin_l=25 * mm, marg
                       numbers="count", gb_signature=False)
 OFFICIAL_NO_CHART = replace(OFFICIAL_TIGHT, chart_min_indicators=99)
 OFFICIAL_TIGHTEST = replace(OFFICIAL_NO_CHART, leading=19, cell=8.5, small=7)
-STYLES = {"official": (OFFICIAL, OFFICIAL_TIGHT, OFFICIAL_NO_CHART, OFFICIAL_TIGHTEST), "compact": (COMPACT,)}
+# Last resort before a second page: body 小四-size, title 小二 (a long 规下 letter with a prior-year line)
+OFFICIAL_SMALL = replace(OFFICIAL_TIGHTEST, body=12, heading=12, leading=17, title=18, title_leading=24)
+STYLES = {"official": (OFFICIAL, OFFICIAL_TIGHT, OFFICIAL_NO_CHART, OFFICIAL_TIGHTEST, OFFICIAL_SMALL),
+          "compact": (COMPACT,)}
 
 
 
