@@ -88,8 +88,10 @@ def _ints(col: pd.Series | None, n: int, keep: np.ndarray | None = None) -> list
     return out
 
 
-def _strs(col: pd.Series | None, n: int, keep: np.ndarray | None = None, empty_is_none: bool = False) -> list[str | None]:
-    """`str(v)`, or None for missing (and for "" when `empty_is_none`, and where `keep` is False)."""
+def _strs(col: pd.Series | None, n: int, keep: np.ndarray | None = None, empty_is_none: bool = False,
+          masks: dict[int, np.ndarray] | None = None) -> list[str | None]:
+    """`str(v)`, or None for missing (and for "" when `empty_is_none`, and where `keep` is False).
+    `masks` gets the list's null mask under its id (the encoder needs it again)."""
     if col is None:
         return [None] * n
     a = col.to_numpy(dtype=object, copy=True)
@@ -102,8 +104,12 @@ def _strs(col: pd.Series | None, n: int, keep: np.ndarray | None = None, empty_i
         return [None] * n
     a[missing] = None
     if pd.api.types.infer_dtype(a, skipna=True) != "string":
-        return [v if v is None or type(v) is str else str(v) for v in a.tolist()]
-    return a.tolist()
+        out = [v if v is None or type(v) is str else str(v) for v in a.tolist()]
+    else:
+        out = a.tolist()
+    if masks is not None:
+        masks[id(out)] = missing
+    return out
 
 
 class _Columns:
@@ -114,10 +120,12 @@ class _Columns:
         pop_col = t["population"]
         evaluated = pop_col.notna().to_numpy()
         keys = [str(k) for k in t.index]
+        self.masks: dict[int, np.ndarray] = {}
         codes = _strs(t["credit_code"], n)
         for i, k in enumerate(keys):
             if k.startswith(NAME_KEY_PREFIX):
                 codes[i] = None
+        self.masks[id(codes)] = np.fromiter((c is None for c in codes), dtype=bool, count=n)
         self.indicators = {i: _floats(t[f"v_{i}"]) for i in INDICATOR_IDS}
         # per population: (row positions in the block, {indicator id: scores}) in the scheme's order
         self.scores: dict[str, tuple[list[int], dict[str, list[float | None]]]] = {}
@@ -128,18 +136,18 @@ class _Columns:
                 self.scores[pid] = (rows, {r.id: _floats(sub[f"s_{r.id}"]) for r in pop.indicators})
         col = t.get
         self.head = {
-            "credit_code": codes, "name": _strs(t["name"], n), "township": _strs(t["township"], n),
-            "industry": _strs(t["industry"], n), "population": _strs(pop_col, n), "status": _strs(t["status"], n),
-            "status_reason": _strs(t["status_reason"], n, empty_is_none=True),
+            "credit_code": codes, "name": _strs(t["name"], n, masks=self.masks), "township": _strs(t["township"], n, masks=self.masks),
+            "industry": _strs(t["industry"], n, masks=self.masks), "population": _strs(pop_col, n, masks=self.masks), "status": _strs(t["status"], n, masks=self.masks),
+            "status_reason": _strs(t["status_reason"], n, empty_is_none=True, masks=self.masks),
         }
         self.tail = {
             "bonus": _floats(t["bonus"], evaluated), "total_score": _floats(t["total_score"], evaluated),
-            "initial_tier": _strs(t["initial_tier"], n, evaluated), "tier": _strs(t["tier"], n, evaluated),
-            "tier_reason": _strs(t["tier_reason"], n, evaluated, empty_is_none=True),
+            "initial_tier": _strs(t["initial_tier"], n, evaluated, masks=self.masks), "tier": _strs(t["tier"], n, evaluated, masks=self.masks),
+            "tier_reason": _strs(t["tier_reason"], n, evaluated, empty_is_none=True, masks=self.masks),
             "rank": _ints(t["rank"], n, evaluated), "township_rank": _ints(t["township_rank"], n, evaluated),
             "industry_rank": _ints(t["industry_rank"], n, evaluated),
-            "prior_tier": _strs(col("prior_tier"), n),  # set by evaluator.pipeline.prior.attach_prior (--prior)
-            "tier_change": _strs(col("tier_change"), n),
+            "prior_tier": _strs(col("prior_tier"), n, masks=self.masks),  # set by evaluator.pipeline.prior.attach_prior (--prior)
+            "tier_change": _strs(col("tier_change"), n, masks=self.masks),
             "d_years": _ints(col("d_years"), n),
         }
         with_issues = [k for k in by_key if k in t.index] if len(by_key) < n else [k for k in keys if k in by_key]
@@ -167,8 +175,8 @@ class _Columns:
         issues = np.full(n, b"[]", dtype=object)
         for i, lines in self.issues.items():
             issues[i] = orjson.dumps(lines)
-        head = [_slot(k, v) for k, v in self.head.items()]
-        tail = [_slot(k, v) for k, v in self.tail.items()] + [(b'"issues":%s', issues)]
+        head = [_slot(k, v, self.masks.get(id(v))) for k, v in self.head.items()]
+        tail = [_slot(k, v, self.masks.get(id(v))) for k, v in self.tail.items()] + [(b'"issues":%s', issues)]
         indicators = [(_key(i) + b":%s", _numbers(v)) for i, v in self.indicators.items()]
         out = np.empty(n, dtype=object)
         rest = np.ones(n, dtype=bool)
@@ -195,27 +203,29 @@ def _fill(head: list[Slot], indicators: list[Slot], tail: list[Slot], rows: np.n
     pieces = [*head, (b'"indicators":{' + b",".join(s for s, _ in indicators) + b"}", None),
               (b'"scores":{' + b",".join(s for s, _ in scores) + b"}", None), *tail]
     template = b"{" + b",".join(s for s, _ in pieces) + b"}"
-    columns = [tok[rows] for _, tok in (*head, *indicators) if tok is not None]
-    columns += [tok for _, tok in scores] if rows_local else []
-    columns += [tok[rows] for _, tok in tail if tok is not None]
+    # lists, not arrays: zip walks a list several times faster than an object array
+    columns = [tok[rows].tolist() for _, tok in (*head, *indicators) if tok is not None]
+    columns += [tok.tolist() for _, tok in scores] if rows_local else []
+    columns += [tok[rows].tolist() for _, tok in tail if tok is not None]
     if not columns:
         return [template] * len(rows)
     return [template % values for values in zip(*columns)]
 
 
-def _slot(key: str, values: list[Any]) -> Slot:
+def _slot(key: str, values: list[Any], missing: np.ndarray | None = None) -> Slot:
     """How one column goes into the record template: its slot and the tokens that fill it.
+    `missing`: the null mask of a column of strings (`_strs` keeps it); None for numbers.
 
     Numbers and null hold no comma, so an encoded list of them splits on ",". A column of strings
     alone splits on '","', which JSON text can hold only between two strings (inside a string every
     quote is escaped), leaving the quotes to the slot. A column all null is a constant.
     """
     k = _key(key) + b":"
-    a = np.array(values, dtype=object)
-    missing = np.equal(a, None)
+    if missing is None:  # numbers (and null): no mask was kept for them
+        return k + b"%s", _numbers(values)
     if missing.all():
         return k + b"null", None
-    strings = a[~missing].tolist() if missing.any() else values
+    strings = [v for v, m in zip(values, missing.tolist()) if not m] if missing.any() else values
     if type(strings[0]) is not str:
         return k + b"%s", _numbers(values)
     if len(strings) == len(values):
@@ -285,7 +295,8 @@ def iter_json(result: RunResult) -> Iterator[bytes]:
     t = result.table
     by_key = result.issues_by_key()
     for start in range(0, len(t), RECORD_BLOCK):
-        yield sep + b",\n  ".join(_Columns(result, t.iloc[start:start + RECORD_BLOCK], by_key).encoded())
+        yield sep
+        yield b",\n  ".join(_Columns(result, t.iloc[start:start + RECORD_BLOCK], by_key).encoded())
         sep = b",\n  "
     yield b"\n ],\n" if len(result.table) else b"],\n"
     yield b' "issues": ['
