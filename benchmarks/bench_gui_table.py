@@ -187,7 +187,43 @@ def bench_table(n: int) -> None:
 LETTERS = 300  # a township's worth of letters in the heartbeat's letters phase
 
 
-def bench_heartbeat(n: int, window: bool = True) -> tuple[float, float]:
+class StackSampler:
+    """What the GUI thread is doing, sampled every 4 ms from another thread (`--stacks`): for each
+    long gap, the lines it was seen on most (Python frames only; a C call shows its caller)."""
+
+    def __init__(self) -> None:
+        import collections
+        import threading
+
+        self.samples: collections.deque = collections.deque(maxlen=500_000)
+        self.main = threading.get_ident()
+        self.running = True
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self) -> None:
+        import traceback
+
+        while self.running:
+            f = sys._current_frames().get(self.main)
+            if f is not None:
+                st = traceback.extract_stack(f)[-6:]
+                self.samples.append((time.perf_counter(), "  <  ".join(f"{Path(x.filename).name}:{x.lineno} {x.name}"
+                                                                        for x in reversed(st))))
+            time.sleep(0.004)
+
+    def report(self, ticks: list[tuple[float, str]], over: float = 0.08) -> None:
+        import collections
+
+        self.running = False
+        for (a, _), (b, phase) in zip(ticks, ticks[1:]):
+            if b - a > over:
+                seen = collections.Counter(s for ts, s in self.samples if a <= ts <= b)
+                print(f"  gap {1000 * (b - a):.0f} ms ({phase}):")
+                for where, k in seen.most_common(3):
+                    print(f"      {k:3d} × {where}")
+
+
+def bench_heartbeat(n: int, window: bool = True, stacks: bool = False) -> tuple[float, float]:
     """Max event-loop gap (ms) while importing + evaluating, and while re-evaluating after an edit.
 
     With `window`, the whole main window is shown on the results page, so the gaps include every
@@ -221,11 +257,15 @@ def bench_heartbeat(n: int, window: bool = True) -> tuple[float, float]:
     clock.start()
     last = [clock.nsecsElapsed()]
     phase = ["import"]
+    sampler = StackSampler() if stacks else None
+    tick_times: list[tuple[float, str]] = []
 
     def tick() -> None:
         now = clock.nsecsElapsed()
         gaps.append(((now - last[0]) / 1e6, phase[0]))
         last[0] = now
+        if sampler is not None:
+            tick_times.append((time.perf_counter(), phase[0]))
 
     timer = QTimer()
     timer.setInterval(5)
@@ -306,6 +346,8 @@ def bench_heartbeat(n: int, window: bool = True) -> tuple[float, float]:
         print(f"  {LETTERS} letters (worker processes)          {t_letters:7.2f} s   max gap {letters[0]:6.1f} ms; "
               f"gaps > 100 ms: {letters[1]} of {letters[2]:,} ticks")
     print("  goal: max gap < 100 ms")
+    if sampler is not None:
+        sampler.report(tick_times)
     return imp[0], edit[0]
 
 
@@ -314,9 +356,10 @@ if __name__ == "__main__":
     ap.add_argument("--table", type=int, nargs="*", help="table sizes (default 100000)")
     ap.add_argument("--heartbeat", type=int, nargs="*", help="heartbeat sizes (default 20000 100000)")
     ap.add_argument("--no-window", action="store_true", help="heartbeat with the session only (no pages)")
+    ap.add_argument("--stacks", action="store_true", help="print what the GUI thread did in each gap > 80 ms")
     a = ap.parse_args()
     run_all = a.table is None and a.heartbeat is None
     for size in (a.table or ([100_000] if run_all else [])):
         bench_table(size)
     for size in (a.heartbeat or ([20_000, 100_000] if run_all else [])):
-        bench_heartbeat(size, window=not a.no_window)
+        bench_heartbeat(size, window=not a.no_window, stacks=a.stacks)
