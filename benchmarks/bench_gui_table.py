@@ -215,10 +215,13 @@ class StackSampler:
         import collections
 
         self.running = False
+        starts: dict[str, float] = {}
+        for ts, phase in ticks:
+            starts.setdefault(phase, ts)
         for (a, _), (b, phase) in zip(ticks, ticks[1:]):
             if b - a > over:
                 seen = collections.Counter(s for ts, s in self.samples if a <= ts <= b)
-                print(f"  gap {1000 * (b - a):.0f} ms ({phase}):")
+                print(f"  gap {1000 * (b - a):.0f} ms ({phase}, {a - starts[phase]:.2f} s into it):")
                 for where, k in seen.most_common(3):
                     print(f"      {k:3d} × {where}")
 
