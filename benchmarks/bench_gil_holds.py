@@ -98,6 +98,7 @@ def main() -> None:
     a = ap.parse_args()
     sys.setswitchinterval(0.0002)  # as ui.app.tune_runtime
     freeze_startup_objects()
+    from evaluator.outputs.json_result import write_json
     from evaluator.outputs.letters import write_letters
     from evaluator.outputs.workbook import write_workbook
     from evaluator.project.file import load_project, save_project
@@ -120,6 +121,7 @@ def main() -> None:
             ("open project", lambda: load_project(tmp / "county.mujun")),
             ("export graded list (.xlsx)", lambda: write_workbook(state["outcome"].result,  # type: ignore[attr-defined]
                                                                   tmp / "分类名单.xlsx")),
+            ("export result (.json)", lambda: write_json(state["outcome"].result, tmp / "结果.json")),  # type: ignore[attr-defined]
             (f"letters for {a.letters} firms + combined", lambda: write_letters(
                 state["outcome"].result, tmp / "告知书", keys=letter_keys(state["outcome"].result, a.letters),  # type: ignore[attr-defined]
                 combined_path=tmp / "合订本.pdf")),

@@ -13,7 +13,8 @@ sort over the same model (the approach the column model avoids).
 
 Part 2 (heartbeat): a `Session` imports and evaluates a generated county workbook
 (`bench_pipeline.make_workbook`, cached in benchmarks/.cache/) in its workers, re-evaluates after
-a tier override and saves the project, while a 5 ms QTimer on the GUI thread records the largest
+a tier override, saves the project, exports the graded list and the JSON result and writes
+300 letters (the export page's own jobs), while a 5 ms QTimer on the GUI thread records the largest
 gap between ticks: the longest the event loop was blocked. Goal: < 100 ms. Where a worker holds
 the interpreter lock too long, bench_gil_holds.py names the line.
 """
@@ -183,7 +184,49 @@ def bench_table(n: int) -> None:
           f"(column model at {n:,}: {ms(big['sort 总分 (first time: argsort)'][0])})")
 
 
-def bench_heartbeat(n: int, window: bool = True) -> tuple[float, float]:
+LETTERS = 300  # a township's worth of letters in the heartbeat's letters phase
+
+
+class StackSampler:
+    """What the GUI thread is doing, sampled every 4 ms from another thread (`--stacks`): for each
+    long gap, the lines it was seen on most (Python frames only; a C call shows its caller)."""
+
+    def __init__(self) -> None:
+        import collections
+        import threading
+
+        self.samples: collections.deque = collections.deque(maxlen=500_000)
+        self.main = threading.get_ident()
+        self.running = True
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self) -> None:
+        import traceback
+
+        while self.running:
+            f = sys._current_frames().get(self.main)
+            if f is not None:
+                st = traceback.extract_stack(f)[-6:]
+                self.samples.append((time.perf_counter(), "  <  ".join(f"{Path(x.filename).name}:{x.lineno} {x.name}"
+                                                                        for x in reversed(st))))
+            time.sleep(0.004)
+
+    def report(self, ticks: list[tuple[float, str]], over: float = 0.08) -> None:
+        import collections
+
+        self.running = False
+        starts: dict[str, float] = {}
+        for ts, phase in ticks:
+            starts.setdefault(phase, ts)
+        for (a, _), (b, phase) in zip(ticks, ticks[1:]):
+            if b - a > over:
+                seen = collections.Counter(s for ts, s in self.samples if a <= ts <= b)
+                print(f"  gap {1000 * (b - a):.0f} ms ({phase}, {a - starts[phase]:.2f} s into it):")
+                for where, k in seen.most_common(3):
+                    print(f"      {k:3d} × {where}")
+
+
+def bench_heartbeat(n: int, window: bool = True, stacks: bool = False) -> tuple[float, float]:
     """Max event-loop gap (ms) while importing + evaluating, and while re-evaluating after an edit.
 
     With `window`, the whole main window is shown on the results page, so the gaps include every
@@ -217,11 +260,15 @@ def bench_heartbeat(n: int, window: bool = True) -> tuple[float, float]:
     clock.start()
     last = [clock.nsecsElapsed()]
     phase = ["import"]
+    sampler = StackSampler() if stacks else None
+    tick_times: list[tuple[float, str]] = []
 
     def tick() -> None:
         now = clock.nsecsElapsed()
         gaps.append(((now - last[0]) / 1e6, phase[0]))
         last[0] = now
+        if sampler is not None:
+            tick_times.append((time.perf_counter(), phase[0]))
 
     timer = QTimer()
     timer.setInterval(5)
@@ -259,6 +306,26 @@ def bench_heartbeat(n: int, window: bool = True) -> tuple[float, float]:
         app.processEvents()
         time.sleep(0.002)
     t_save = time.perf_counter() - t0
+    t_export = t_letters = float("nan")
+    if window:  # the export page's jobs, as the buttons start them
+        page = win.export_page
+        out = save_to.parent
+
+        def run_export(start) -> float:
+            t0 = time.perf_counter()
+            assert start()
+            while page.runner.busy:
+                app.processEvents()
+                time.sleep(0.002)
+            assert not page.last_error, page.last_error
+            return time.perf_counter() - t0
+
+        phase[0] = "export"
+        t_export = run_export(lambda: page.export_workbook(out / "分类名单.xlsx"))
+        t_export += run_export(lambda: page.export_json(out / "结果.json"))
+        phase[0] = "letters"
+        keys = [str(k) for k in session.result.table.index[session.result.table["population"].notna()][:LETTERS]]
+        t_letters = run_export(lambda: page.export_letters(keys, "基准", out / "告知书", combined=False))
     timer.stop()
     if window:
         win.close()
@@ -267,7 +334,7 @@ def bench_heartbeat(n: int, window: bool = True) -> tuple[float, float]:
         g = [x for x, p in gaps if p == which]
         return (max(g) if g else float("nan")), sum(1 for x in g if x > 100), len(g)
 
-    imp, edit, save = stats("import"), stats("edit"), stats("save")
+    imp, edit, save, export, letters = (stats(p) for p in ("import", "edit", "save", "export", "letters"))
     where = "main window on the results page" if window else "session only, no pages"
     print(f"\nHeartbeat (5 ms QTimer on the GUI thread), {n:,} firms ({path.name}, 4 sheets of {n:,} rows), {where}")
     print(f"  import + evaluate + table data in workers  {t_total:7.2f} s   max gap {imp[0]:6.1f} ms; "
@@ -276,7 +343,14 @@ def bench_heartbeat(n: int, window: bool = True) -> tuple[float, float]:
           f"gaps > 100 ms: {edit[1]} of {edit[2]:,} ticks")
     print(f"  save the project (.mujun, with result)     {t_save:7.2f} s   max gap {save[0]:6.1f} ms; "
           f"gaps > 100 ms: {save[1]} of {save[2]:,} ticks")
+    if window:
+        print(f"  export graded list (.xlsx) + result (.json) {t_export:7.2f} s   max gap {export[0]:6.1f} ms; "
+              f"gaps > 100 ms: {export[1]} of {export[2]:,} ticks")
+        print(f"  {LETTERS} letters (worker processes)          {t_letters:7.2f} s   max gap {letters[0]:6.1f} ms; "
+              f"gaps > 100 ms: {letters[1]} of {letters[2]:,} ticks")
     print("  goal: max gap < 100 ms")
+    if sampler is not None:
+        sampler.report(tick_times)
     return imp[0], edit[0]
 
 
@@ -285,9 +359,10 @@ if __name__ == "__main__":
     ap.add_argument("--table", type=int, nargs="*", help="table sizes (default 100000)")
     ap.add_argument("--heartbeat", type=int, nargs="*", help="heartbeat sizes (default 20000 100000)")
     ap.add_argument("--no-window", action="store_true", help="heartbeat with the session only (no pages)")
+    ap.add_argument("--stacks", action="store_true", help="print what the GUI thread did in each gap > 80 ms")
     a = ap.parse_args()
     run_all = a.table is None and a.heartbeat is None
     for size in (a.table or ([100_000] if run_all else [])):
         bench_table(size)
     for size in (a.heartbeat or ([20_000, 100_000] if run_all else [])):
-        bench_heartbeat(size, window=not a.no_window)
+        bench_heartbeat(size, window=not a.no_window, stacks=a.stacks)

@@ -69,10 +69,13 @@ def test_a_full_disk_keeps_the_previous_json(tmp_path, capsys, monkeypatch) -> N
     out = tmp_path / "r.json"
     out.write_text('{"previous": true}', encoding="utf-8")
 
-    def full(tmp, target, attempts=5):  # type: ignore[no-untyped-def]
+    from evaluator.outputs import json_result
+
+    def full(result, f):  # type: ignore[no-untyped-def]
+        f.write(b'{"enterprises": [')  # half a document, then the disk is full
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(atomic, "replace_durably", full)
+    monkeypatch.setattr(json_result, "write_json_to", full)
     rc = main(["evaluate", *map(str, SAMPLE_FILES), "--year", "2025", "--issues", "none", "--json", str(out)])
     assert rc == 2 and "No space left" in capsys.readouterr().err
     assert json.loads(out.read_text(encoding="utf-8")) == {"previous": True}

@@ -15,7 +15,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..clean.codes import INVISIBLE, code_problem, fold_text, shown_invisible, valid_codes
+from ..clean.codes import (
+    INVISIBLE,
+    code_problem,
+    fold_text,
+    shown_invisible,
+    valid_codes,
+)
 from ..clean.sheets import SheetTable
 from ..core.fields import ADDITIVE_FIELDS, FIELD_BY_ID, FIELDS
 from ..core.issues import Issue

@@ -493,8 +493,15 @@ class PdfFonts:
         from reportlab.pdfbase.pdfmetrics import getFont
 
         doc = canv._doc  # type: ignore[attr-defined]
-        for font, text in self.runs(chars):
+        runs = self.runs(chars)
+        for font, text in runs:
             getFont(font).splitString(text, doc)  # type: ignore[attr-defined]
+        # what was primed, per face: text made only of these characters is encoded alike in every
+        # document primed with the same `chars` (pdf_layout reuses its text operators)
+        primed: dict[str, frozenset[str]] = {}
+        for font, text in runs:
+            primed[font] = primed.get(font, frozenset()) | frozenset(text)
+        canv._mujun_primed = (chars, primed)  # type: ignore[attr-defined]
 
     def fill_subsets(self, ranked: list[str], subsets: int) -> list[str]:
         """The leading characters of `ranked` that fit in the first `subsets` font subsets of the

@@ -160,6 +160,22 @@ class Cell:
     colour: Any = None
 
 
+TEXT_OPS_CACHE = 20_000
+# (prelude, face, size, leading, subset in force, text, the face's name in the document) -> (PDF
+# text operators, subset in force after). reportlab encodes each string character by character and
+# switches subsets as it goes (a quarter of a letter's cost); in documents primed alike
+# (`PdfFonts.prime`), text made only of primed characters always comes out the same.
+_TEXT_OPS: dict[tuple[Any, ...], tuple[str, int]] = {}
+_NONE: frozenset[str] = frozenset()
+
+
+def _internal_name(font: str, doc: Any) -> str | None:
+    from reportlab.pdfbase.pdfmetrics import getFont
+
+    state = getattr(getFont(font), "state", {}).get(doc)
+    return None if state is None else state.internalName
+
+
 class Writer:
     """Draws blocks top-down on a canvas, starting a new page when a block does not fit."""
 
@@ -209,6 +225,8 @@ class Writer:
         # `_textOut` writes the text without measuring it (`textOut` also computes the width to move
         # its own cursor, which we never use: each line sets its origin); fall back if it is gone.
         out = getattr(type(t), "_textOut", type(t).textOut)
+        prelude, primed = getattr(c, "_mujun_primed", (None, None))
+        doc = c._doc
         cur_font: tuple[str, float] | None = None
         cur_col = c._fillColorObj
         cur_cs = 0.0
@@ -225,7 +243,20 @@ class Writer:
                 if cur_font != (f, size):
                     t.setFont(f, size)
                     cur_font = (f, size)
-                out(t, part)
+                if primed is None or not primed.get(f, _NONE).issuperset(part):
+                    out(t, part)
+                    continue
+                key = (prelude, f, size, t._leading, t._curSubset, part, _internal_name(f, doc))
+                hit = _TEXT_OPS.get(key)
+                if hit is None:
+                    out(t, part)
+                    if key[-1] is not None:  # named before this call: the operators will not differ
+                        if len(_TEXT_OPS) >= TEXT_OPS_CACHE:
+                            _TEXT_OPS.clear()
+                        _TEXT_OPS[key] = (t._code[-1], t._curSubset)
+                else:
+                    t._code.append(hit[0])
+                    t._curSubset = hit[1]
         if cur_cs:
             t.setCharSpace(0)
         c.drawText(t)

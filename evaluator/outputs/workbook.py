@@ -39,6 +39,7 @@ from ..pipeline.run import RunResult
 from .letter_data import letter_order, moves_text, status_sentence, tier_moves
 from .method_text import method_sentences
 from .settings import Settings, load_settings
+from .xlsx_fast import RowWriter, Workbook
 
 INPUT_FIELDS = ("land", "tax", "value_added", "revenue", "electricity", "energy", "employees", "rd_expense", "emissions")
 TIER_FILLS = ("#DDEFD9", "#DCE8F6", "#FFF1CC", "#F9DCDA")
@@ -48,6 +49,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 def clean_text(v: Any) -> str:
     """Cell text: control characters (other than tab and newline) become spaces; capped in length."""
+    if type(v) is str and len(v) <= MAX_CELL and v.isprintable():  # most cells: nothing to change
+        return v
     t = _CONTROL.sub(" ", str(v))
     return t if len(t) <= MAX_CELL else t[:MAX_CELL - 1] + "…"
 
@@ -123,6 +126,10 @@ class _Sheet:
             ws.set_column(j, j, c.width)
         ws.set_row(2, 32)
         self.row = 3
+        self.rows = RowWriter(ws, self.row, n)
+        # per column: (getter, numeric?, kind, its cell format, its format on a 合计 row)
+        self._styles = [(c.get, c.kind in ("number", "int", "year"), c.kind, *self._column_styles(c)) for c in self.columns]
+        self._wrap_widths = [c.width if c.kind == "wrap" else 0 for c in self.columns]  # rows get explicit heights
         ws.freeze_panes(3, freeze_cols)
         ws.repeat_rows(2)
         ws.set_landscape()
@@ -138,43 +145,48 @@ class _Sheet:
         ws.hide_gridlines(0)
         self.data_end = 2  # last row inside the autofilter
 
+    def _column_styles(self, c: Column) -> tuple[Any, Any]:
+        fmt = self.fmt
+        if c.kind == "year":
+            return fmt.year, fmt.year
+        if c.kind in ("number", "int"):
+            unit = c.unit if c.kind == "number" else "人"
+            return fmt.number(unit), fmt.number(unit, True)
+        if c.kind == "wrap":
+            return fmt.wrap, fmt.wrap
+        return fmt.text, fmt.total_text
+
     def write(self, key: str, rec: dict[str, Any], tier_rules: TierRules | None = None, total: bool = False) -> None:
-        ws, fmt, r = self.ws, self.fmt, self.row
-        lines = 1
-        for c in self.columns:
-            if c.kind == "wrap":
-                lines = max(lines, wrapped_lines(_s(c.get(key, rec)), c.width))
-        if lines > 1:  # an explicit height: LibreOffice and WPS do not grow a row for wrapped text
-            ws.set_row(r, min(409.0, 13.5 * lines))
-        for j, c in enumerate(self.columns):
-            v = c.get(key, rec)
-            if c.kind in ("number", "int", "year"):
-                f = finite_or_none(v)
-                nf = fmt.year if c.kind == "year" else fmt.number(c.unit if c.kind == "number" else "人", total)
-                if f is None:
-                    ws.write_blank(r, j, None, nf)
-                else:
-                    ws.write_number(r, j, f, nf)
+        fmt = self.fmt
+        values: list[Any] = []
+        styles: list[Any] = []
+        for get, numeric, kind, plain, total_style in self._styles:
+            v = get(key, rec)
+            if numeric:
+                values.append(v if type(v) is float else finite_or_none(v))  # the writer blanks NaN/inf
+                styles.append(total_style if total else plain)
                 continue
-            text = "" if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA else clean_text(v)
-            if c.kind == "tier" and text:
+            if type(v) is str:
+                text = clean_text(v) if v else ""
+            else:
+                text = "" if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA else clean_text(v)
+            if kind == "tier" and text:
                 style = fmt.tier(_tier_index(tier_rules, text))
-            elif c.kind == "wrap":
-                style = fmt.wrap
-            elif total:
-                style = fmt.total_text
+            elif total and kind != "wrap":
+                style = total_style
             else:
-                style = fmt.text
-            if text:
-                ws.write_string(r, j, text, style)
-            else:
-                ws.write_blank(r, j, None, style)
+                style = plain
+            values.append(text)
+            styles.append(style)
+        lines = max((wrapped_lines(v, w) for v, w in zip(values, self._wrap_widths) if w), default=1)
+        self.rows.add(values, styles, min(409.0, 13.5 * lines) if lines > 1 else None)
         self.row += 1
         if not total:
             self.data_end = self.row - 1
 
     def finish(self) -> None:
         """The autofilter covers the header and the data rows only: sorting never moves a 合计 row."""
+        self.rows.close()
         if self.data_end > 2:
             self.ws.autofilter(2, 0, self.data_end, len(self.columns) - 1)
 
@@ -428,7 +440,7 @@ def write_workbook(result: RunResult, path: str | Path, settings: Settings | Non
     # Every sheet here is written top to bottom, which is all this mode asks. The row files live
     # in a folder of our own, removed whatever happens (a cancelled export leaves nothing).
     scratch = tempfile.TemporaryDirectory(prefix="mujun-xlsx-", ignore_cleanup_errors=True)
-    wb = xlsxwriter.Workbook(str(tmp), {"constant_memory": True, "tmpdir": scratch.name, "strings_to_formulas": False,
+    wb = Workbook(str(tmp), {"constant_memory": True, "tmpdir": scratch.name, "strings_to_formulas": False,
                                         "strings_to_numbers": False, "strings_to_urls": False,
                                         "nan_inf_to_errors": False})
     wb.set_properties({"title": head + "分类名单", "author": settings.authority, "comments": subtitle})

@@ -357,14 +357,16 @@ class ExportPage(Page):
         return hit is not None
 
     def export_workbook(self, path: Path | None = None) -> bool:
-        from evaluator.outputs.workbook import write_workbook  # type: ignore[import-not-found]
-
         result, settings = self.session.result, load_output_settings()
         target = Path(path) if path else self.out_dir() / f"{self._base_name('分类名单')}.xlsx"
         if self._overwrites_input("导出分类名单", target):
             return False
 
         def job(progress: ProgressFn, cancel: CancelFn) -> Path:
+            from evaluator.outputs.workbook import (
+                write_workbook,  # imported in the worker, as below
+            )
+
             target.parent.mkdir(parents=True, exist_ok=True)
             write_workbook(result, target, settings=settings, progress=progress, cancel=cancel)
             return target
@@ -372,14 +374,14 @@ class ExportPage(Page):
         return self._start("导出分类名单", job, cancellable=True)
 
     def export_summary(self, path: Path | None = None) -> bool:
-        from evaluator.outputs.summary_pdf import write_summary_pdf  # type: ignore[import-not-found]
-
         result, settings = self.session.result, load_output_settings()
         target = Path(path) if path else self.out_dir() / f"{self._base_name('汇总报告')}.pdf"
         if self._overwrites_input("导出汇总报告", target):
             return False
 
         def job(progress: ProgressFn, cancel: CancelFn) -> Path:
+            from evaluator.outputs.summary_pdf import write_summary_pdf
+
             target.parent.mkdir(parents=True, exist_ok=True)
             progress(0.1, "正在生成汇总报告")
             write_summary_pdf(result, target, settings=settings)
@@ -388,14 +390,14 @@ class ExportPage(Page):
         return self._start("导出汇总报告", job)
 
     def export_json(self, path: Path | None = None) -> bool:
-        from evaluator.outputs.json_result import write_json
-
         result = self.session.result
         target = Path(path) if path else self.out_dir() / f"{self._base_name('结果')}.json"
         if self._overwrites_input("导出结果数据", target):
             return False
 
         def job(progress: ProgressFn, cancel: CancelFn) -> Path:
+            from evaluator.outputs.json_result import write_json
+
             target.parent.mkdir(parents=True, exist_ok=True)
             write_json(result, target)  # type: ignore[arg-type]
             return target
@@ -420,8 +422,6 @@ class ExportPage(Page):
     def export_letters(self, keys: list[str] | None = None, scope_name: str | None = None,
                        out_dir: Path | None = None, combined: bool | None = None) -> bool:
         """Letters for `keys` (default: the scope chosen on the page) with progress and cancel."""
-        from evaluator.outputs.letters import write_letters
-
         if keys is None and scope_name is None:
             keys, scope_name = self.letter_keys()
         if keys is not None and not keys:
@@ -436,8 +436,10 @@ class ExportPage(Page):
                          if want_combined else None)
 
         def job(progress: ProgressFn, cancel: CancelFn) -> Any:
+            # imported here, in the worker: importing reportlab and the letter modules on the GUI
+            # thread (PySide's import hook reads each module's source) would pause the window
             from evaluator.outputs.doc_numbers import allocate
-            from evaluator.outputs.letters import issued_keys
+            from evaluator.outputs.letters import issued_keys, write_letters
             from evaluator.pipeline.fingerprint import data_fingerprint
             from evaluator.project.model import now_text
 
