@@ -96,7 +96,7 @@ def main() -> None:
     ap.add_argument("--skip", nargs="*", default=[], help="skip jobs whose label contains any of these words "
                                                           "(e.g. export); import always runs")
     a = ap.parse_args()
-    sys.setswitchinterval(0.0002)  # as ui.app.tune_runtime
+    sys.setswitchinterval(0.00002)  # as ui.app.tune_runtime
     freeze_startup_objects()
     from evaluator.outputs.json_result import write_json
     from evaluator.outputs.letters import write_letters
