@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSize, QTimer
+from PySide6.QtCore import QSize
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -46,7 +46,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 APP_TITLE = "亩均效益综合评价系统"
-AUTOSAVE_MS = 3 * 60 * 1000
 PROJECT_FILTER = "亩均评价项目 (*.mujun);;所有文件 (*)"
 PRIOR_FILTER = "上年评价结果 (*.json *.xlsx *.xlsm);;所有文件 (*)"
 Ask = Callable[[str, str], bool]
@@ -117,11 +116,10 @@ class MainWindow(QMainWindow):
         sb.addPermanentWidget(self.cancel_button)
         self._set_busy(False)
 
+        self.autosave_label = QLabel()  # when the recovery copy was last written (after every change)
+        self.autosave_label.setObjectName("autosaveLabel")
+        sb.addPermanentWidget(self.autosave_label)
         self._build_menus()
-        self.autosave_timer = QTimer(self)
-        self.autosave_timer.setInterval(AUTOSAVE_MS)
-        self.autosave_timer.timeout.connect(self.session.autosave)
-        self.autosave_timer.start()
 
         s = self.session
         s.busy_changed.connect(self._set_busy)
@@ -133,7 +131,8 @@ class MainWindow(QMainWindow):
         s.project_changed.connect(self._update_title)
         s.project_changed.connect(self._update_prior_actions)
         s.result_changed.connect(self._result_changed)
-        s.autosaved.connect(lambda p: self.statusBar().showMessage(f"已自动保存恢复副本：{p}", 5000))
+        s.autosaved.connect(self._autosaved)
+        s.path_changed.connect(lambda: self.autosave_label.clear())
         self.cancel_button.clicked.connect(s.cancel)
         self.check_page.enterprise_requested.connect(self.show_enterprise)
         self._update_title()
@@ -222,6 +221,12 @@ class MainWindow(QMainWindow):
     def _progress(self, fraction: float, message: str) -> None:
         self.progress.setValue(int(fraction * 1000))
         self.progress_label.setText(message)
+
+    def _autosaved(self, path: str) -> None:
+        from datetime import datetime
+
+        self.autosave_label.setText(f"已自动保存 {datetime.now():%H:%M:%S}")
+        self.autosave_label.setToolTip(f"未保存的修改已写入恢复副本：{path}\n程序意外退出后，下次启动时可以恢复。")
 
     def _result_changed(self) -> None:
         r = self.session.result
@@ -421,12 +426,9 @@ class MainWindow(QMainWindow):
         except Exception as exc:
             QMessageBox.warning(self, "恢复", f"无法恢复：{exc}")
             return False
-        self.session.set_project(project, item.original)
-        self.session.dirty = True
-        try:
-            item.autosave.unlink(missing_ok=True)
-        except OSError:
-            pass
+        # The restored project is unsaved work: it is autosaved at once, and the copy it came from
+        # is removed only once that new copy is on disk.
+        self.session.recovered(project, item.original, item.autosave)
         self._update_title()
         self.go(RESULTS)
         return True
@@ -483,10 +485,5 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.session.cancel()
-        pf = projectfile_module()
-        if pf is not None:
-            try:
-                pf.discard_autosave(self.session.path)
-            except Exception:  # best effort
-                pass
+        self.session.close_autosave()  # after the write in progress, so no copy is left behind
         event.accept()

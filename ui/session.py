@@ -28,6 +28,7 @@ from evaluator.progress import CancelFn, ProgressFn, Steps
 from evaluator.project import Project, new_project
 from evaluator.readers import RawFile, RawSheet
 
+from .autosave import Autosaver
 from .models import ColumnTable, build_enterprise_table, build_issue_table, enterprise_names
 from .retire import retire
 from .user_config import MappingMemory, sheet_signature
@@ -138,7 +139,12 @@ class Session(QObject):
         self._import_queue: list[list[str]] = []  # imports wait their turn: a later one never cancels an earlier
         self._generation = 0  # bumped when the project is replaced; late imports for an old one are dropped
         self.file_runner = TaskRunner("projectfile", self)
-        self.autosave_runner = TaskRunner("autosave", self)  # silent: no busy indicator
+        # The recovery copy: written about a second after every change, on its own thread (silent:
+        # no busy indicator). `_version` numbers the project's states for it (see ui.autosave).
+        self._version = 0
+        self._keep_empty = False  # a recovered project is worth a copy even without files
+        self.autosaver = Autosaver(self._autosave_snapshot, projectfile_module, parent=self)
+        self.autosaver.written.connect(self.autosaved)
         for r in (self.eval_runner, self.file_runner, self._import_runner):
             r.busy_changed.connect(self._on_busy)
             r.progress.connect(self.progress)
@@ -173,6 +179,8 @@ class Session(QObject):
 
     def _changed(self, evaluate: bool = True) -> None:
         self.dirty = True
+        self._version += 1
+        self.autosaver.schedule()
         self.project_changed.emit()
         if evaluate:
             self.evaluate_soon()
@@ -189,6 +197,11 @@ class Session(QObject):
         self._import_queue.clear()
         self._import_runner.cancel()
         self._generation += 1
+        # The window asked about unsaved changes before replacing the project (saved or given
+        # up): the old project's recovery copy goes, and no state of it is written any more.
+        self.autosaver.discard([self.path], self._version)
+        self._version += 1
+        self._keep_empty = False
         retire((self.project, self.outcome, self._cache))  # freed off the GUI thread (see ui.retire)
         self.project = project
         self.path = Path(path) if path else None
@@ -418,7 +431,8 @@ class Session(QObject):
         # saved next to the edited project, `mujun report` would call the file inconsistent. The
         # file then carries no result; opening it (or `mujun report`) evaluates afresh.
         snapshot, result, before = self.project.copy(), (self.result if self.result_is_current else None), self.path
-        audit_len = len(self.project.audit)
+        version = self._version
+        autosaver = self.autosaver
 
         def job(progress: ProgressFn, cancel: CancelFn) -> Path:
             progress(0.1, f"正在保存 {target.name}")
@@ -426,16 +440,14 @@ class Session(QObject):
             # File chores here, not in `done`: right after a large save an fsync on the GUI
             # thread waited up to 0.2 s for the disk.
             _remember_recent(pf, target)
-            for old in {before, target}:  # the recovery copies are obsolete once the project is saved
-                try:
-                    pf.discard_autosave(old)
-                except Exception:  # best effort
-                    pass
+            autosaver.saved(version, [before, target])  # the recovery copies of this state are obsolete
             return target
 
         def done(p: Path) -> None:
-            self.path = p
-            self.dirty = len(self.project.audit) != audit_len  # edited while saving: still unsaved
+            old, self.path = self.path, p
+            self.dirty = self._version != version  # edited while saving: still unsaved
+            if self.dirty:  # the newer state's copy goes beside the new name (then the old one goes)
+                self.autosaver.moved(old) if old != p else self.autosaver.write_now()
             self.path_changed.emit()
             self.message.emit(f"已保存：{p}")
             if on_done:
@@ -461,18 +473,28 @@ class Session(QObject):
         self.file_runner.start(job, done, lambda m, tb: self.evaluation_failed.emit(f"无法打开项目：{m}"))
 
     def autosave(self) -> bool:
-        """Write the recovery copy in a worker if there are unsaved changes; False if nothing to do."""
-        pf = projectfile_module()
-        if pf is None or not self.dirty or not self.project.files or self.autosave_runner.busy:
-            return False
-        snapshot, path = self.project.copy(), self.path
+        """Write the recovery copy now (normally it follows every change by itself); False if
+        there is nothing to write."""
+        return self.autosaver.write_now()
 
-        def job(progress: ProgressFn, cancel: CancelFn) -> Path:
-            return Path(pf.write_autosave(snapshot, path))
+    def _autosave_snapshot(self) -> tuple[Project, Path | None, int] | None:
+        if not self.dirty or not (self.project.files or self._keep_empty):
+            return None
+        return self.project.copy(), self.path, self._version
 
-        self.autosave_runner.start(job, lambda p: self.autosaved.emit(str(p)),
-                                   lambda m, tb: log.warning("autosave failed: %s", m))
-        return True
+    def recovered(self, project: Project, original: Path | None, autosave: Path) -> None:
+        """Continue with a project restored from `autosave` (恢复): it is unsaved work, so it gets its
+        own recovery copy at once; the old copy is removed only after the new one is on disk."""
+        self.set_project(project, original)
+        self.dirty = True
+        self._version += 1
+        self._keep_empty = True
+        self.project_changed.emit()
+        self.autosaver.write_now(remove_after=autosave)
+
+    def close_autosave(self) -> None:
+        """At a normal exit (after the window asked about unsaved changes): nothing to recover."""
+        self.autosaver.close(discard=[self.path])
 
 
 def _remember_recent(pf: Any, path: Path) -> None:
