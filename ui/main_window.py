@@ -133,7 +133,8 @@ class MainWindow(QMainWindow):
         s.result_changed.connect(self._result_changed)
         s.autosaved.connect(self._autosaved)
         s.path_changed.connect(lambda: self.autosave_label.clear())
-        self.cancel_button.clicked.connect(s.cancel)
+        self.cancel_button.clicked.connect(self.cancel_work)
+        self._cancelling = False
         self.check_page.enterprise_requested.connect(self.show_enterprise)
         self._update_title()
         self._update_prior_actions()
@@ -217,8 +218,24 @@ class MainWindow(QMainWindow):
         if busy:
             self.progress.setValue(0)
             self.progress_label.setText("正在处理…")
+            self.cancel_button.setEnabled(True)
+        elif getattr(self, "_cancelling", False):
+            self._cancelling = False
+            self.statusBar().showMessage("已取消", 8000)
+
+    def cancel_work(self) -> None:
+        """取消 in the status bar: reading and evaluating stop at once; a save is finished first."""
+        self._cancelling = True
+        self.cancel_button.setEnabled(False)
+        self.progress_label.setText("正在取消…")
+        self.statusBar().showMessage("正在取消…", 8000)
+        self.session.cancel()
+        if self.session.busy:  # only a save can still be running: it is never cut off half-way
+            self.progress_label.setText("正在保存项目，保存完成后停止…")
 
     def _progress(self, fraction: float, message: str) -> None:
+        if self._cancelling:
+            return
         self.progress.setValue(int(fraction * 1000))
         self.progress_label.setText(message)
 

@@ -134,11 +134,14 @@ class Session(QObject):
         self.dirty = False
         self.memory = memory or MappingMemory()
         self._cache: tuple[tuple[Any, ...], Imported] | None = None
-        self.eval_runner = TaskRunner("evaluate", self)
-        self._import_runner = TaskRunner("import", self)
+        # Reading and evaluating have no side effects: 取消 ends them for the GUI at once, even in
+        # the middle of a native workbook read that never looks at the flag (see TaskRunner).
+        self.eval_runner = TaskRunner("evaluate", self, detach=True)
+        self._import_runner = TaskRunner("import", self, detach=True)
         self._import_queue: list[list[str]] = []  # imports wait their turn: a later one never cancels an earlier
         self._generation = 0  # bumped when the project is replaced; late imports for an old one are dropped
         self.file_runner = TaskRunner("projectfile", self)
+        self._saving = False  # a save is never cancelled half-way: the file would be written, the state not
         # The recovery copy: written about a second after every change, on its own thread (silent:
         # no busy indicator). `_version` numbers the project's states for it (see ui.autosave).
         self._version = 0
@@ -173,9 +176,12 @@ class Session(QObject):
         self.busy_changed.emit(self.busy)
 
     def cancel(self) -> None:
+        """取消 in the status bar: stop reading, evaluating and opening (not a save in progress)."""
         self._import_queue.clear()
-        for r in (self._import_runner, self.eval_runner, self.file_runner):
+        for r in (self._import_runner, self.eval_runner):
             r.cancel()
+        if not self._saving:
+            self.file_runner.cancel()
 
     def _changed(self, evaluate: bool = True) -> None:
         self.dirty = True
@@ -444,6 +450,7 @@ class Session(QObject):
             return target
 
         def done(p: Path) -> None:
+            self._saving = False
             old, self.path = self.path, p
             self.dirty = self._version != version  # edited while saving: still unsaved
             if self.dirty:  # the newer state's copy goes beside the new name (then the old one goes)
@@ -453,7 +460,12 @@ class Session(QObject):
             if on_done:
                 on_done(p)
 
-        self.file_runner.start(job, done, lambda m, tb: self.evaluation_failed.emit(f"保存失败：{m}"))
+        def failed(m: str, tb: str) -> None:
+            self._saving = False
+            self.evaluation_failed.emit(f"保存失败：{m}")
+
+        self._saving = True
+        self.file_runner.start(job, done, failed, lambda: setattr(self, "_saving", False))
 
     def open(self, path: Path, on_done: Any = None) -> None:
         pf = projectfile_module()

@@ -8,7 +8,7 @@ processes, and the letter and the graded list can never disagree about a figure.
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 import numpy as np
@@ -80,21 +80,30 @@ def _tier_text(pop: Population, label: Any) -> str:
     return pop.tiers.full_name(label) if label else ""
 
 
+RECORD_BLOCK = 2000  # rows turned into records at a time (cancel checks in between)
+
+
 class LetterBuilder:
     """Builds `LetterData` for any firm of one result (shared lookups computed once)."""
 
     def __init__(self, result: RunResult, settings: Settings, template: LetterTemplate, fingerprint: str,
-                 only: Collection[str] | None = None):
+                 only: Collection[str] | None = None, tick: Callable[[], None] | None = None):
         """`only`: the firms letters will be built for (all when None); serial numbers and group
         sizes still come from the whole result. Records for 100k firms when a township's letters
-        are wanted cost seconds and, freed at the end, a long pause."""
+        are wanted cost seconds and, freed at the end, a long pause. `tick` is called between
+        blocks of records and may raise to stop (取消 during a 100k-firm batch)."""
         self.result = result
         self.settings = settings
         self.template = template
         t = result.table
         self.table = t
         rows = t if only is None else t[t.index.isin(list(only))]
-        self.records = dict(zip((str(k) for k in rows.index), rows.to_dict("records")))
+        self.records = {}
+        for start in range(0, len(rows), RECORD_BLOCK):
+            block = rows.iloc[start:start + RECORD_BLOCK]
+            self.records.update(zip((str(k) for k in block.index), block.to_dict("records")))
+            if tick is not None:
+                tick()
         self.order = letter_order(t, list(result.scheme.populations))
         self.serial = {k: settings.first_serial + i for i, k in enumerate(self.order)}
         self.width = max(3, len(str(settings.first_serial + len(self.order))))

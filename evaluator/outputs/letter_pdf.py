@@ -7,6 +7,7 @@ the evaluation core, so worker processes start fast. All text is drawn literally
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -252,7 +253,10 @@ def render_chunk(items: Sequence[tuple[LetterData, str]]) -> list[str]:
     for d, path in items:
         if _stopped():
             break
-        render_letter(d, fonts, path)
+        # Under a temporary name, renamed when complete: a worker ended on 取消 leaves no half letter.
+        tmp = path + ".part"
+        render_letter(d, fonts, tmp)
+        os.replace(tmp, path)
         done.append(path)
     return done
 
