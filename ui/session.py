@@ -140,7 +140,7 @@ class Session(QObject):
         self._import_runner = TaskRunner("import", self, detach=True)
         self._import_queue: list[list[str]] = []  # imports wait their turn: a later one never cancels an earlier
         self._generation = 0  # bumped when the project is replaced; late imports for an old one are dropped
-        self.file_runner = TaskRunner("projectfile", self)
+        self.file_runner = TaskRunner("projectfile", self, detach=True)  # cancel() skips a save (below)
         self._saving = False  # a save is never cancelled half-way: the file would be written, the state not
         # The recovery copy: written about a second after every change, on its own thread (silent:
         # no busy indicator). `_version` numbers the project's states for it (see ui.autosave).
