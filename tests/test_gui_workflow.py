@@ -528,6 +528,7 @@ def test_saving_does_not_rebuild_the_scheme_form(window, qtbot, tmp_path) -> Non
     assert loads == []
     page = window.scheme_page
     page.templates.setCurrentIndex(page.templates.findData("huaian-2024"))
+    page.confirm = lambda title, text: True  # 更换评价方案? (a modal question on screen)
     page.use_template()
     assert loads == [load_scheme("huaian-2024").text]
 

@@ -38,7 +38,7 @@ from .pages.import_page import ImportPage
 from .pages.results_page import ResultsPage
 from .pages.scheme_page import SchemePage
 from .session import Session, projectfile_module
-from .user_config import is_first_start, mark_started
+from .user_config import is_first_start, mark_started, remember_folder, start_folder
 
 if TYPE_CHECKING:
     from evaluator.projectfile import Recoverable
@@ -318,14 +318,31 @@ class MainWindow(QMainWindow):
         if not self._maybe_save():
             return
         if path is None:
-            name, _ = QFileDialog.getOpenFileName(self, "打开项目", "", PROJECT_FILTER)
+            name, _ = QFileDialog.getOpenFileName(self, "打开项目", self.project_start_folder(), PROJECT_FILTER)
             if not name:
                 return
+            remember_folder("project", name)
             path = name
         try:
             self.session.open(Path(path), on_done=lambda _p: self.go(RESULTS))
         except InputError as exc:
             QMessageBox.warning(self, "打开项目", str(exc))
+
+    def project_start_folder(self) -> str:
+        """打开/保存项目 open in the current project's folder, else the last one used, else the most
+        recent project's, else 文档 (never the program folder)."""
+        recent: list[Path] = []
+        try:
+            from evaluator.recent import load_recent
+
+            recent = list(load_recent(existing_only=True))[:1]
+        except Exception:  # the recent list is a convenience
+            pass
+        current = self.session.path.parent if self.session.path else None
+        from .user_config import load_state
+
+        last = load_state().get("folder_project")
+        return start_folder("project", current, last, *recent)
 
     def save_project(self, wait: bool = False) -> bool:
         if self.session.path is None:
@@ -334,10 +351,12 @@ class MainWindow(QMainWindow):
 
     def save_project_as(self, path: Path | str | None = None, wait: bool = False) -> bool:
         if path is None:
-            start = str(self.session.path or Path.home() / f"亩均评价{self.session.project.year}.mujun")
+            start = str(self.session.path or Path(self.project_start_folder())
+                        / f"亩均评价{self.session.project.year}.mujun")
             name, _ = QFileDialog.getSaveFileName(self, "保存项目", start, PROJECT_FILTER)
             if not name:
                 return False
+            remember_folder("project", name)
             path = name if name.endswith(".mujun") else name + ".mujun"
         return self._save(Path(path), wait)
 
@@ -372,8 +391,10 @@ class MainWindow(QMainWindow):
         (audited) and applied by every evaluation from now on, as `mujun evaluate --prior` does."""
         title = "载入上年评价结果"
         if path is None:
-            start = str(self.session.path.parent if self.session.path else Path.home())
+            start = start_folder("prior", self.session.path.parent if self.session.path else None)
             name, _ = QFileDialog.getOpenFileName(self, title, start, PRIOR_FILTER)
+            if name:
+                remember_folder("prior", name)
             if not name:
                 return False
             path = name

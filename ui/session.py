@@ -140,6 +140,7 @@ class Session(QObject):
         self._import_runner = TaskRunner("import", self, detach=True)
         self._import_queue: list[list[str]] = []  # imports wait their turn: a later one never cancels an earlier
         self._generation = 0  # bumped when the project is replaced; late imports for an old one are dropped
+        self._demo_generation = -1  # the generation whose first import is the demo county's own files
         self.file_runner = TaskRunner("projectfile", self, detach=True)  # cancel() skips a save (below)
         self._saving = False  # a save is never cancelled half-way: the file would be written, the state not
         # The recovery copy: written about a second after every change, on its own thread (silent:
@@ -183,10 +184,11 @@ class Session(QObject):
         if not self._saving:
             self.file_runner.cancel()
 
-    def _changed(self, evaluate: bool = True) -> None:
-        self.dirty = True
-        self._version += 1
-        self.autosaver.schedule()
+    def _changed(self, evaluate: bool = True, dirty: bool = True) -> None:
+        if dirty:
+            self.dirty = True
+            self._version += 1
+            self.autosaver.schedule()
         self.project_changed.emit()
         if evaluate:
             self.evaluate_soon()
@@ -225,6 +227,7 @@ class Session(QObject):
     def open_demo(self) -> None:
         """示范数据: the demo county of sample_data/, year 2025, files in the method's order."""
         self.set_project(new_project(DEMO_YEAR))
+        self._demo_generation = self._generation  # its own files are not a change to save (no “*”)
         self.add_files(demo_files())
 
     # --- evaluation --------------------------------------------------------------------------
@@ -280,7 +283,9 @@ class Session(QObject):
 
         def done(out: tuple[Project, list[str], list[SheetMapping]]) -> None:
             if generation == self._generation:  # not for a project that was replaced meanwhile
-                self._on_imported(out)
+                pristine = generation == self._demo_generation and not self.dirty
+                self._demo_generation = -1
+                self._on_imported(out, pristine)
             self._next_import()
 
         def failed(message: str, tb: str) -> None:
@@ -290,7 +295,7 @@ class Session(QObject):
         self._import_runner.start(job, done, failed, self._next_import)
         self._on_busy(True)
 
-    def _on_imported(self, out: tuple[Project, list[str], list[SheetMapping]]) -> None:
+    def _on_imported(self, out: tuple[Project, list[str], list[SheetMapping]], pristine: bool = False) -> None:
         scratch, failed, suggestions = out
         p = self.project
         for f in scratch.files:
@@ -309,7 +314,7 @@ class Session(QObject):
             self.message.emit(f"已按记住的列对应关系自动设置 {len(suggestions)} 个工作表")
         if failed:
             self.files_failed.emit(list(failed))
-        self._changed()
+        self._changed(dirty=not pristine)
 
     def remove_file(self, name: str) -> None:
         retire(self.file(name))
