@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QSize
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -70,7 +71,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.session = session or Session(parent=self)
         self.setWindowTitle(APP_TITLE)
-        self.resize(1480, 920)
+        self._fit_to_screen(1480, 920)
         self.setAcceptDrops(True)
 
         self.nav = QListWidget()
@@ -138,6 +139,17 @@ class MainWindow(QMainWindow):
         self.check_page.enterprise_requested.connect(self.show_enterprise)
         self._update_title()
         self._update_prior_actions()
+
+    def _fit_to_screen(self, width: int, height: int) -> None:
+        """The preferred size, but never larger than the screen's free area (a 1366×768 laptop
+        with a taskbar has about 1366×728): a window taller than the screen hid the status bar
+        and squeezed nothing, so the panes were laid out for space that was not there."""
+        screen = self.screen() or QApplication.primaryScreen()
+        if screen is not None:
+            avail = screen.availableGeometry()
+            frame = 40  # title bar and borders the window manager adds
+            width, height = min(width, avail.width()), min(height, avail.height() - frame)
+        self.resize(width, height)
 
     # --- menus ---------------------------------------------------------------------------------
     def _build_menus(self) -> None:

@@ -164,6 +164,8 @@ class ExportPage(Page):
         self.tier = QComboBox()
         self.township = QComboBox()
         self.township.setMinimumContentsLength(8)
+        for combo in (self.tier, self.township):  # filled when a result arrives: size to what they hold then
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         for i, b in enumerate((self.scope_all, self.scope_selected, self.scope_visible, self.scope_tier, self.scope_town)):
             self.scope.addButton(b, i)
         self.scope_all.setChecked(True)

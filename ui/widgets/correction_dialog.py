@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLayout, QLineEdit,
                                QPlainTextEdit, QPushButton, QStackedWidget, QVBoxLayout, QWidget)
 
 from evaluator.fields import FIELD_BY_ID, FIELDS, FieldSpec, to_halfwidth
@@ -164,6 +164,9 @@ class CorrectionDialog(QDialog):
 
         self.buttons = ok_cancel_buttons(self, "确定更正")
         lay.addWidget(self.buttons)
+        # The inline problem line appears and disappears as the official types: the window must
+        # grow with it, or the fixed-height reason box and the buttons are drawn over each other.
+        lay.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
 
         if field:
             i = self.field.findData(field)
