@@ -243,3 +243,24 @@ def test_correction_dialog_buttons_never_cover_the_reason_box(qtbot):
     problem_bottom = d.problem.mapTo(d, d.problem.rect().bottomLeft()).y()
     assert problem_bottom < d.reason.mapTo(d, d.reason.rect().topLeft()).y()
     assert reason_bottom < buttons_top <= d.height() - d.buttons.height()
+
+
+def test_audit_page_in_words_not_checksums_and_dicts(window, qtbot):
+    from evaluator.mapping import SheetMapping
+
+    s = window.session
+    s.open_demo()
+    settle(qtbot, window)
+    f = s.project.files[0]
+    s.set_sheet_mapping(SheetMapping(file=f.name, sheet=f.sheets[0].sheet, header_row=3, header_rows=2))
+    window.scheme_page.confirm = lambda title, text: True
+    window.scheme_page.templates.setCurrentIndex(window.scheme_page.templates.findData("huangyan-2022"))
+    window.scheme_page.use_template()
+    settle(qtbot, window, lambda: s.result.scheme.id == "huangyan-2022")
+    page = window.audit_page
+    page.refresh()
+    m = page.model
+    text = " ".join(str(m.index(r, c).data() or "") for r in range(m.rowCount()) for c in range(m.columnCount()))
+    for word in ("sha256:", "{'file'", "huangyan-2022 "):
+        assert word not in text, word
+    assert "文件校验码" in text and "表头第 3 行" in text and "黄岩" in text
