@@ -148,3 +148,24 @@ def test_event_loop_keeps_ticking_while_a_big_county_evaluates(qtbot, tmp_path, 
     assert session.result.year == 2024
     assert session.result.table.at[key, "tier"] == "D"
     assert len(gaps) > 20  # the loop kept running; how long its longest gap was is benchmarks/bench_gui_table.py's job
+
+
+def test_detached_cancel_ends_a_job_that_never_checks_at_once(qtbot) -> None:
+    """Reading a big workbook is one native call that never looks at the flag: with detach=True
+    取消 ends it for the GUI at once, and its late result is dropped when the thread is done."""
+    runner = TaskRunner("t", detach=True)
+    release = threading.Event()
+    got: list[str] = []
+
+    def deaf(progress, cancel):
+        release.wait(5)
+        return "late"
+
+    w = runner.start(deaf, got.append, lambda m, tb: got.append("error"), lambda: got.append("cancelled"))
+    assert runner.busy
+    runner.cancel()
+    assert not runner.busy and got == ["cancelled"]  # no waiting for the thread
+    assert w.id in runner._alive  # the worker object lives on until its thread is done
+    release.set()
+    qtbot.waitUntil(lambda: w.id not in runner._alive, timeout=5000)
+    assert got == ["cancelled"]

@@ -12,10 +12,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from evaluator.core.values import finite_or_none
 from evaluator.merge.tables import NAME_KEY_PREFIX
 from evaluator.method.indicators import INDICATOR_IDS
 from evaluator.outputs import json_result
-from evaluator.core.values import finite_or_none
 from evaluator.outputs.json_result import (
     to_json_dict,
     write_json,

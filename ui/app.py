@@ -20,7 +20,7 @@ from evaluator.app.runtime import freeze_startup_objects
 
 from .main_window import APP_TITLE, MainWindow
 from .style import apply_style
-
+from .translations import install_qt_translations
 
 SWITCH_INTERVAL = 0.00002  # seconds
 
@@ -44,6 +44,7 @@ def create_app(argv: Sequence[str] | None = None) -> QApplication:
     app = QApplication.instance() or QApplication(list(argv or sys.argv))
     app.setApplicationName(APP_TITLE)
     app.setOrganizationName("Mujun")
+    install_qt_translations(app)  # Qt's own buttons, menus and dialogs in Chinese
     apply_style(app)  # type: ignore[arg-type]
     return app  # type: ignore[return-value]
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSize, QTimer
+from PySide6.QtCore import QSize
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -21,6 +21,7 @@ from PySide6.QtGui import (
     QKeySequence,
 )
 from PySide6.QtWidgets import (
+    QApplication,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -45,7 +46,7 @@ from .pages.results_page import ResultsPage
 from .pages.review_page import ReviewPage
 from .pages.scheme_page import SchemePage
 from .session import Session, projectfile_module
-from .user_config import is_first_start, mark_started
+from .user_config import is_first_start, mark_started, remember_folder, start_folder
 
 if TYPE_CHECKING:
     from evaluator.project.file import Recoverable
@@ -53,7 +54,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 APP_TITLE = "亩均效益综合评价系统"
-AUTOSAVE_MS = 3 * 60 * 1000
 PROJECT_FILTER = "亩均评价项目 (*.mujun);;所有文件 (*)"
 PRIOR_FILTER = "上年评价结果 (*.json *.xlsx *.xlsm);;所有文件 (*)"
 Ask = Callable[[str, str], bool]
@@ -78,7 +78,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.session = session or Session(parent=self)
         self.setWindowTitle(APP_TITLE)
-        self.resize(1480, 920)
+        self._fit_to_screen(1480, 920)
         self.setAcceptDrops(True)
 
         self.nav = QListWidget()
@@ -127,11 +127,10 @@ class MainWindow(QMainWindow):
         sb.addPermanentWidget(self.cancel_button)
         self._set_busy(False)
 
+        self.autosave_label = QLabel()  # when the recovery copy was last written (after every change)
+        self.autosave_label.setObjectName("autosaveLabel")
+        sb.addPermanentWidget(self.autosave_label)
         self._build_menus()
-        self.autosave_timer = QTimer(self)
-        self.autosave_timer.setInterval(AUTOSAVE_MS)
-        self.autosave_timer.timeout.connect(self.session.autosave)
-        self.autosave_timer.start()
 
         s = self.session
         s.busy_changed.connect(self._set_busy)
@@ -143,11 +142,24 @@ class MainWindow(QMainWindow):
         s.project_changed.connect(self._update_title)
         s.project_changed.connect(self._update_prior_actions)
         s.result_changed.connect(self._result_changed)
-        s.autosaved.connect(lambda p: self.statusBar().showMessage(f"已自动保存恢复副本：{p}", 5000))
-        self.cancel_button.clicked.connect(s.cancel)
+        s.autosaved.connect(self._autosaved)
+        s.path_changed.connect(lambda: self.autosave_label.clear())
+        self.cancel_button.clicked.connect(self.cancel_work)
+        self._cancelling = False
         self.check_page.enterprise_requested.connect(self.show_enterprise)
         self._update_title()
         self._update_prior_actions()
+
+    def _fit_to_screen(self, width: int, height: int) -> None:
+        """The preferred size, but never larger than the screen's free area (a 1366×768 laptop
+        with a taskbar has about 1366×728): a window taller than the screen hid the status bar
+        and squeezed nothing, so the panes were laid out for space that was not there."""
+        screen = self.screen() or QApplication.primaryScreen()
+        if screen is not None:
+            avail = screen.availableGeometry()
+            frame = 40  # title bar and borders the window manager adds
+            width, height = min(width, avail.width()), min(height, avail.height() - frame)
+        self.resize(width, height)
 
     # --- menus ---------------------------------------------------------------------------------
     def _build_menus(self) -> None:
@@ -228,10 +240,32 @@ class MainWindow(QMainWindow):
         if busy:
             self.progress.setValue(0)
             self.progress_label.setText("正在处理…")
+            self.cancel_button.setEnabled(True)
+        elif getattr(self, "_cancelling", False):
+            self._cancelling = False
+            self.statusBar().showMessage("已取消", 8000)
+
+    def cancel_work(self) -> None:
+        """取消 in the status bar: reading and evaluating stop at once; a save is finished first."""
+        self._cancelling = True
+        self.cancel_button.setEnabled(False)
+        self.progress_label.setText("正在取消…")
+        self.statusBar().showMessage("正在取消…", 8000)
+        self.session.cancel()
+        if self.session.busy:  # only a save can still be running: it is never cut off half-way
+            self.progress_label.setText("正在保存项目，保存完成后停止…")
 
     def _progress(self, fraction: float, message: str) -> None:
+        if self._cancelling:
+            return
         self.progress.setValue(int(fraction * 1000))
         self.progress_label.setText(message)
+
+    def _autosaved(self, path: str) -> None:
+        from datetime import datetime
+
+        self.autosave_label.setText(f"已自动保存 {datetime.now():%H:%M:%S}")
+        self.autosave_label.setToolTip(f"未保存的修改已写入恢复副本：{path}\n程序意外退出后，下次启动时可以恢复。")
 
     def _result_changed(self) -> None:
         r = self.session.result
@@ -306,14 +340,31 @@ class MainWindow(QMainWindow):
         if not self._maybe_save():
             return
         if path is None:
-            name, _ = QFileDialog.getOpenFileName(self, "打开项目", "", PROJECT_FILTER)
+            name, _ = QFileDialog.getOpenFileName(self, "打开项目", self.project_start_folder(), PROJECT_FILTER)
             if not name:
                 return
+            remember_folder("project", name)
             path = name
         try:
             self.session.open(Path(path), on_done=lambda _p: self.go(RESULTS))
         except InputError as exc:
             QMessageBox.warning(self, "打开项目", str(exc))
+
+    def project_start_folder(self) -> str:
+        """打开/保存项目 open in the current project's folder, else the last one used, else the most
+        recent project's, else 文档 (never the program folder)."""
+        recent: list[Path] = []
+        try:
+            from evaluator.project.recent import load_recent
+
+            recent = list(load_recent(existing_only=True))[:1]
+        except Exception:  # the recent list is a convenience
+            pass
+        current = self.session.path.parent if self.session.path else None
+        from .user_config import load_state
+
+        last = load_state().get("folder_project")
+        return start_folder("project", current, last, *recent)
 
     def save_project(self, wait: bool = False) -> bool:
         if self.session.path is None:
@@ -322,10 +373,12 @@ class MainWindow(QMainWindow):
 
     def save_project_as(self, path: Path | str | None = None, wait: bool = False) -> bool:
         if path is None:
-            start = str(self.session.path or Path.home() / f"亩均评价{self.session.project.year}.mujun")
+            start = str(self.session.path or Path(self.project_start_folder())
+                        / f"亩均评价{self.session.project.year}.mujun")
             name, _ = QFileDialog.getSaveFileName(self, "保存项目", start, PROJECT_FILTER)
             if not name:
                 return False
+            remember_folder("project", name)
             path = name if name.endswith(".mujun") else name + ".mujun"
         return self._save(Path(path), wait)
 
@@ -360,8 +413,10 @@ class MainWindow(QMainWindow):
         (audited) and applied by every evaluation from now on, as `mujun evaluate --prior` does."""
         title = "载入上年评价结果"
         if path is None:
-            start = str(self.session.path.parent if self.session.path else Path.home())
+            start = start_folder("prior", self.session.path.parent if self.session.path else None)
             name, _ = QFileDialog.getOpenFileName(self, title, start, PRIOR_FILTER)
+            if name:
+                remember_folder("prior", name)
             if not name:
                 return False
             path = name
@@ -431,12 +486,9 @@ class MainWindow(QMainWindow):
         except Exception as exc:
             QMessageBox.warning(self, "恢复", f"无法恢复：{exc}")
             return False
-        self.session.set_project(project, item.original)
-        self.session.dirty = True
-        try:
-            item.autosave.unlink(missing_ok=True)
-        except OSError:
-            pass
+        # The restored project is unsaved work: it is autosaved at once, and the copy it came from
+        # is removed only once that new copy is on disk.
+        self.session.recovered(project, item.original, item.autosave)
         self._update_title()
         self.go(RESULTS)
         return True
@@ -493,10 +545,5 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.session.cancel()
-        pf = projectfile_module()
-        if pf is not None:
-            try:
-                pf.discard_autosave(self.session.path)
-            except Exception:  # best effort
-                pass
+        self.session.close_autosave()  # after the write in progress, so no copy is left behind
         event.accept()

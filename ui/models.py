@@ -13,7 +13,9 @@ run them; the models only wrap what they produce.
 
 from __future__ import annotations
 
+import ast
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -586,15 +588,79 @@ def build_corrections_table(corrections: Sequence[Correction], names: dict[str, 
     return ColumnTable(cols, keys)
 
 
+_HASH = re.compile(r"sha256:([0-9a-f]{6,})")
+
+
+def _scheme_names() -> dict[str, str]:
+    try:
+        from evaluator.method.scheme import list_schemes
+
+        return {s.id: s.name for s in list_schemes()}
+    except Exception:  # a label, never a reason to fail
+        return {}
+
+
+def _mapping_text(v: object) -> str:
+    """A stored sheet mapping (`SheetMapping.to_dict()`, kept as its repr) in words: 表头第 3 行，5 列."""
+    if isinstance(v, str) and v.startswith("{"):
+        try:
+            v = ast.literal_eval(v)  # literals only: never runs code
+        except (ValueError, SyntaxError):
+            return v
+    if not isinstance(v, dict):
+        return str(v) if v not in (None, "") else ""
+    parts = []
+    if v.get("skip"):
+        parts.append("不读取该表")
+    if v.get("header_row") is not None:
+        rows = v.get("header_rows")
+        parts.append(f"表头第 {v['header_row']} 行" + (f"（共 {rows} 行）" if rows and rows != 1 else ""))
+    cols = v.get("columns")
+    if isinstance(cols, dict) and cols:
+        shown = []
+        for src, spec in list(cols.items())[:4]:
+            fid = spec.get("field") if isinstance(spec, dict) else spec
+            shown.append(f"{src}→{field_label(str(fid)) if fid else '不用'}")
+        parts.append("列：" + "，".join(shown) + ("……" if len(cols) > 4 else "") + f"（共 {len(cols)} 列）")
+    if v.get("encoding"):
+        parts.append(f"编码 {v['encoding']}")
+    return "；".join(parts) or "自动识别"
+
+
+def audit_value_text(action: str, value: object, schemes: dict[str, str] | None = None) -> str:
+    """An audit entry's before/after value as the audit page shows it: file checksums, scheme
+    codes and stored mappings in words (the exported audit workbook keeps the raw values)."""
+    if action == "mapping":
+        return _mapping_text(value)
+    text = "" if value is None else str(value)
+    if action == "import":
+        m = _HASH.search(text)
+        if m:
+            rest = (text[:m.start()] + text[m.end():]).strip("，, ")
+            return f"{rest}（文件校验码 {m.group(1)}）" if rest else f"文件校验码 {m.group(1)}"
+    if action == "scheme" and text:
+        bits = text.split()
+        if len(bits) == 3 and schemes is not None:  # "<id> <version> <fingerprint>"
+            return f"{schemes.get(bits[0], bits[0])}（{bits[1]} 版，校验码 {bits[2]}）"
+        return schemes.get(text, text) if schemes is not None else text
+    if action == "reorder" and text.isdigit():
+        return f"移到第 {int(text) + 1} 位"
+    return text
+
+
 def build_audit_table(audit: Sequence[Any], names: dict[str, str] | None = None) -> ColumnTable:
     names = names or {}
     n = len(audit)
     keys = np.array([str(i) for i in range(n)], dtype=object)
+    schemes = _scheme_names() if any(a.action == "scheme" for a in audit) else {}
 
     def col(attr: str) -> np.ndarray:
+        if attr in ("before", "after"):
+            return np.array([audit_value_text(a.action, getattr(a, attr, ""), schemes) for a in audit], dtype=object)
         return np.array([str(getattr(a, attr, "")) for a in audit], dtype=object)
 
-    target = np.array([names.get(a.target, a.target) if a.target else "" for a in audit], dtype=object)
+    target = np.array([(schemes.get(a.target, a.target) if a.action == "scheme" else names.get(a.target, a.target))
+                       if a.target else "" for a in audit], dtype=object)
     fields = np.array([field_label(a.field) if a.field else "" for a in audit], dtype=object)
     cols = [
         Column("time", "时间", col("time"), width=12),

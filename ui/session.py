@@ -29,6 +29,7 @@ from evaluator.read.files import RawFile, RawSheet
 from evaluator.read.identity import admit_files
 from evaluator.read.mapping import SheetMapping
 
+from .autosave import Autosaver
 from .models import (
     ColumnTable,
     build_enterprise_table,
@@ -65,7 +66,7 @@ def demo_files() -> list[Path]:
 def projectfile_module() -> Any | None:
     """`evaluator.project.file` if that part of the app is installed (it is built separately)."""
     try:
-        from evaluator.project import file as projectfile  # type: ignore[attr-defined]
+        from evaluator.project import file as projectfile
     except ImportError:
         return None
     return projectfile
@@ -137,12 +138,21 @@ class Session(QObject):
         self.dirty = False
         self.memory = memory or MappingMemory()
         self._cache: tuple[tuple[Any, ...], Imported] | None = None
-        self.eval_runner = TaskRunner("evaluate", self)
-        self._import_runner = TaskRunner("import", self)
+        # Reading and evaluating have no side effects: 取消 ends them for the GUI at once, even in
+        # the middle of a native workbook read that never looks at the flag (see TaskRunner).
+        self.eval_runner = TaskRunner("evaluate", self, detach=True)
+        self._import_runner = TaskRunner("import", self, detach=True)
         self._import_queue: list[list[str]] = []  # imports wait their turn: a later one never cancels an earlier
         self._generation = 0  # bumped when the project is replaced; late imports for an old one are dropped
-        self.file_runner = TaskRunner("projectfile", self)
-        self.autosave_runner = TaskRunner("autosave", self)  # silent: no busy indicator
+        self._demo_generation = -1  # the generation whose first import is the demo county's own files
+        self.file_runner = TaskRunner("projectfile", self, detach=True)  # cancel() skips a save (below)
+        self._saving = False  # a save is never cancelled half-way: the file would be written, the state not
+        # The recovery copy: written about a second after every change, on its own thread (silent:
+        # no busy indicator). `_version` numbers the project's states for it (see ui.autosave).
+        self._version = 0
+        self._keep_empty = False  # a recovered project is worth a copy even without files
+        self.autosaver = Autosaver(self._autosave_snapshot, projectfile_module, parent=self)
+        self.autosaver.written.connect(self.autosaved)
         for r in (self.eval_runner, self.file_runner, self._import_runner):
             r.busy_changed.connect(self._on_busy)
             r.progress.connect(self.progress)
@@ -171,12 +181,18 @@ class Session(QObject):
         self.busy_changed.emit(self.busy)
 
     def cancel(self) -> None:
+        """取消 in the status bar: stop reading, evaluating and opening (not a save in progress)."""
         self._import_queue.clear()
-        for r in (self._import_runner, self.eval_runner, self.file_runner):
+        for r in (self._import_runner, self.eval_runner):
             r.cancel()
+        if not self._saving:
+            self.file_runner.cancel()
 
-    def _changed(self, evaluate: bool = True) -> None:
-        self.dirty = True
+    def _changed(self, evaluate: bool = True, dirty: bool = True) -> None:
+        if dirty:
+            self.dirty = True
+            self._version += 1
+            self.autosaver.schedule()
         self.project_changed.emit()
         if evaluate:
             self.evaluate_soon()
@@ -193,6 +209,11 @@ class Session(QObject):
         self._import_queue.clear()
         self._import_runner.cancel()
         self._generation += 1
+        # The window asked about unsaved changes before replacing the project (saved or given
+        # up): the old project's recovery copy goes, and no state of it is written any more.
+        self.autosaver.discard([self.path], self._version)
+        self._version += 1
+        self._keep_empty = False
         retire((self.project, self.outcome, self._cache))  # freed off the GUI thread (see ui.retire)
         self.project = project
         self.path = Path(path) if path else None
@@ -210,6 +231,7 @@ class Session(QObject):
     def open_demo(self) -> None:
         """示范数据: the demo county of sample_data/, year 2025, files in the method's order."""
         self.set_project(new_project(DEMO_YEAR))
+        self._demo_generation = self._generation  # its own files are not a change to save (no “*”)
         self.add_files(demo_files())
 
     # --- evaluation --------------------------------------------------------------------------
@@ -269,7 +291,9 @@ class Session(QObject):
 
         def done(out: tuple[Project, list[str], list[SheetMapping]]) -> None:
             if generation == self._generation:  # not for a project that was replaced meanwhile
-                self._on_imported(out)
+                pristine = generation == self._demo_generation and not self.dirty
+                self._demo_generation = -1
+                self._on_imported(out, pristine)
             self._next_import()
 
         def failed(message: str, tb: str) -> None:
@@ -279,7 +303,7 @@ class Session(QObject):
         self._import_runner.start(job, done, failed, self._next_import)
         self._on_busy(True)
 
-    def _on_imported(self, out: tuple[Project, list[str], list[SheetMapping]]) -> None:
+    def _on_imported(self, out: tuple[Project, list[str], list[SheetMapping]], pristine: bool = False) -> None:
         scratch, failed, suggestions = out
         p = self.project
         admitted = admit_files(p.files, scratch.files)  # same path again: replaces the earlier read in its place
@@ -295,7 +319,7 @@ class Session(QObject):
             self.message.emit(f"已按记住的列对应关系自动设置 {len(suggestions)} 个工作表")
         if failed:
             self.files_failed.emit(list(failed))
-        self._changed()
+        self._changed(dirty=not pristine)
 
     def remove_file(self, name: str) -> None:
         retire(self.file(name))
@@ -430,7 +454,8 @@ class Session(QObject):
         # saved next to the edited project, `mujun report` would call the file inconsistent. The
         # file then carries no result; opening it (or `mujun report`) evaluates afresh.
         snapshot, result, before = self.project.copy(), (self.result if self.result_is_current else None), self.path
-        audit_len = len(self.project.audit)
+        version = self._version
+        autosaver = self.autosaver
 
         def job(progress: ProgressFn, cancel: CancelFn) -> Path:
             progress(0.1, f"正在保存 {target.name}")
@@ -438,22 +463,26 @@ class Session(QObject):
             # File chores here, not in `done`: right after a large save an fsync on the GUI
             # thread waited up to 0.2 s for the disk.
             _remember_recent(pf, target)
-            for old in {before, target}:  # the recovery copies are obsolete once the project is saved
-                try:
-                    pf.discard_autosave(old)
-                except Exception:  # best effort
-                    pass
+            autosaver.saved(version, [before, target])  # the recovery copies of this state are obsolete
             return target
 
         def done(p: Path) -> None:
-            self.path = p
-            self.dirty = len(self.project.audit) != audit_len  # edited while saving: still unsaved
+            self._saving = False
+            old, self.path = self.path, p
+            self.dirty = self._version != version  # edited while saving: still unsaved
+            if self.dirty:  # the newer state's copy goes beside the new name (then the old one goes)
+                self.autosaver.moved(old) if old != p else self.autosaver.write_now()
             self.path_changed.emit()
             self.message.emit(f"已保存：{p}")
             if on_done:
                 on_done(p)
 
-        self.file_runner.start(job, done, lambda m, tb: self.evaluation_failed.emit(f"保存失败：{m}"))
+        def failed(m: str, tb: str) -> None:
+            self._saving = False
+            self.evaluation_failed.emit(f"保存失败：{m}")
+
+        self._saving = True
+        self.file_runner.start(job, done, failed, lambda: setattr(self, "_saving", False))
 
     def open(self, path: Path, on_done: Any = None) -> None:
         pf = projectfile_module()
@@ -473,18 +502,28 @@ class Session(QObject):
         self.file_runner.start(job, done, lambda m, tb: self.evaluation_failed.emit(f"无法打开项目：{m}"))
 
     def autosave(self) -> bool:
-        """Write the recovery copy in a worker if there are unsaved changes; False if nothing to do."""
-        pf = projectfile_module()
-        if pf is None or not self.dirty or not self.project.files or self.autosave_runner.busy:
-            return False
-        snapshot, path = self.project.copy(), self.path
+        """Write the recovery copy now (normally it follows every change by itself); False if
+        there is nothing to write."""
+        return self.autosaver.write_now()
 
-        def job(progress: ProgressFn, cancel: CancelFn) -> Path:
-            return Path(pf.write_autosave(snapshot, path))
+    def _autosave_snapshot(self) -> tuple[Project, Path | None, int] | None:
+        if not self.dirty or not (self.project.files or self._keep_empty):
+            return None
+        return self.project.copy(), self.path, self._version
 
-        self.autosave_runner.start(job, lambda p: self.autosaved.emit(str(p)),
-                                   lambda m, tb: log.warning("autosave failed: %s", m))
-        return True
+    def recovered(self, project: Project, original: Path | None, autosave: Path) -> None:
+        """Continue with a project restored from `autosave` (恢复): it is unsaved work, so it gets its
+        own recovery copy at once; the old copy is removed only after the new one is on disk."""
+        self.set_project(project, original)
+        self.dirty = True
+        self._version += 1
+        self._keep_empty = True
+        self.project_changed.emit()
+        self.autosaver.write_now(remove_after=autosave)
+
+    def close_autosave(self) -> None:
+        """At a normal exit (after the window asked about unsaved changes): nothing to recover."""
+        self.autosaver.close(discard=[self.path])
 
 
 def _remember_recent(pf: Any, path: Path) -> None:

@@ -63,6 +63,34 @@ def save_state(**values: Any) -> None:
         log.warning("cannot save GUI state: %s", exc)
 
 
+def documents_dir() -> Path:
+    """The user's 文档 folder (Windows: Documents under the profile), else the home folder."""
+    home = Path.home()
+    for name in ("Documents", "文档", "My Documents"):
+        if (home / name).is_dir():
+            return home / name
+    return home
+
+
+def start_folder(kind: str, *hints: Path | str | None) -> str:
+    """Where a file dialog of `kind` ("project", "data", "scheme", …) opens: the first existing
+    folder among `hints` (the current project's folder…), then the folder last used for that kind,
+    then 文档 — never the program's own folder (the working directory of a double-clicked app)."""
+    for h in (*hints, load_state().get(f"folder_{kind}")):
+        if h:
+            p = Path(h)
+            p = p if p.is_dir() else p.parent
+            if str(p) not in ("", ".") and p.is_dir():
+                return str(p)
+    return str(documents_dir())
+
+
+def remember_folder(kind: str, path: Path | str) -> None:
+    """The folder of a file just chosen, for the next dialog of the same kind."""
+    p = Path(path)
+    save_state(**{f"folder_{kind}": str(p if p.is_dir() else p.parent)})
+
+
 def is_first_start() -> bool:
     return not load_state().get("started_before", False)
 

@@ -97,19 +97,27 @@ class TaskRunner(QObject):
 
     `start(job, on_done, on_error, on_cancel)` returns the worker. Callbacks run on the GUI
     thread. `busy_changed(bool)` and `progress(fraction, message)` drive a status bar.
+
+    `detach=True` is for jobs without side effects (reading files, evaluating): `cancel()` then
+    ends the job for the GUI at once (on_cancel runs, busy clears) while the thread finishes its
+    current step in the background and its result is dropped. A native read of a 100k-row
+    workbook never looks at the cancel flag, so without this 取消 would wait for it. Jobs that
+    write files keep the default: they stop at their own checks, and "已取消" means stopped.
     """
 
     busy_changed = Signal(bool)
     progress = Signal(float, str)
 
-    def __init__(self, name: str = "", parent: QObject | None = None, pool: QThreadPool | None = None) -> None:
+    def __init__(self, name: str = "", parent: QObject | None = None, pool: QThreadPool | None = None,
+                 detach: bool = False) -> None:
         super().__init__(parent)
         self.name = name
+        self.detach = detach
         self._pool = pool or QThreadPool.globalInstance()
         self._current: Worker | None = None
         self._callbacks: dict[int, tuple[Callable[[Any], None], Callable[[str, str], None] | None,
                                          Callable[[], None] | None]] = {}
-        self._alive: dict[int, Worker] = {}
+        self._alive: dict[int, Worker] = {}  # every started worker until its last signal: Qt runs it
 
     @property
     def busy(self) -> bool:
@@ -118,6 +126,11 @@ class TaskRunner(QObject):
     @property
     def current(self) -> Worker | None:
         return self._current
+
+    @property
+    def cancelling(self) -> bool:
+        """取消 was asked and the current job has not stopped yet."""
+        return self._current is not None and self._current.is_cancelled()
 
     def start(self, job: Job, on_done: Callable[[Any], None], on_error: Callable[[str, str], None] | None = None,
               on_cancel: Callable[[], None] | None = None) -> Worker:
@@ -141,13 +154,18 @@ class TaskRunner(QObject):
         """Ask the current job to stop; its result, if it still arrives, is dropped."""
         if self._current is not None:
             self._current.cancel()
+            if self.detach:  # for the GUI it ends now (see the class doc)
+                cbs = self._retire(self._current.id)
+                if cbs and cbs[2]:
+                    cbs[2]()
 
     def _is_current(self, wid: int) -> bool:
         return self._current is not None and self._current.id == wid
 
     def _retire(self, wid: int) -> tuple[Callable[[Any], None], Callable[[str, str], None] | None, Callable[[], None] | None] | None:
+        """The job is over for the GUI: its callbacks are taken out and, if current, busy clears.
+        (The worker object stays in `_alive` until its thread's last signal.)"""
         cbs = self._callbacks.pop(wid, None)
-        self._alive.pop(wid, None)
         if self._is_current(wid):
             self._current = None
             self.busy_changed.emit(False)
@@ -160,6 +178,7 @@ class TaskRunner(QObject):
 
     @Slot(int, object)
     def _on_finished(self, wid: int, result: object) -> None:
+        self._alive.pop(wid, None)
         current = self._is_current(wid)
         cbs = self._retire(wid)
         if current and cbs:
@@ -167,6 +186,7 @@ class TaskRunner(QObject):
 
     @Slot(int, str, str)
     def _on_errored(self, wid: int, message: str, tb: str) -> None:
+        self._alive.pop(wid, None)
         current = self._is_current(wid)
         cbs = self._retire(wid)
         if current and cbs and cbs[1]:
@@ -174,6 +194,7 @@ class TaskRunner(QObject):
 
     @Slot(int)
     def _on_cancelled(self, wid: int) -> None:
+        self._alive.pop(wid, None)
         current = self._is_current(wid)
         cbs = self._retire(wid)
         if current and cbs and cbs[2]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -95,15 +95,20 @@ def _tier(label: str) -> str:
     return f"{label}类"
 
 
+RECORD_BLOCK = 2000  # rows turned into records at a time (cancel checks in between)
+
+
 class LetterBuilder:
     """Builds `LetterData` for any firm of one result (shared lookups computed once)."""
 
     def __init__(self, result: RunResult, settings: Settings, template: LetterTemplate,
-                 only: Collection[str] | None = None, numbers: dict[str, int] | None = None, stage: str = ""):
+                 only: Collection[str] | None = None, numbers: dict[str, int] | None = None, stage: str = "",
+                 tick: Callable[[], None] | None = None):
         """`only`: the firms letters will be built for (all when None); group sizes still come
         from the whole result. `numbers`: the 文号 serial of each firm whose letter is issued
         (see `doc_numbers.allocate`); without it, serials follow `letter_order` from the
-        settings' first serial, over the firms in `only`."""
+        settings' first serial, over the firms in `only`. `tick` is called between blocks of
+        records and may raise to stop (取消 during a 100k-firm batch)."""
         self.result = result
         self.settings = settings
         self.template = template
@@ -111,7 +116,12 @@ class LetterBuilder:
         t = result.table
         self.table = t
         rows = t if only is None else t[t.index.isin(list(only))]
-        self.records = dict(zip((str(k) for k in rows.index), rows.to_dict("records")))
+        self.records = {}
+        for start in range(0, len(rows), RECORD_BLOCK):
+            block = rows.iloc[start:start + RECORD_BLOCK]
+            self.records.update(zip((str(k) for k in block.index), block.to_dict("records")))
+            if tick is not None:
+                tick()
         self.order = letter_order(t, list(result.scheme.populations))
         if numbers is None:
             issued = [k for k in self.order if k in self.records]

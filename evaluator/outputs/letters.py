@@ -16,6 +16,7 @@ import multiprocessing as mp
 import os
 import sys
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -45,6 +46,8 @@ from .names import path_inside
 from .settings import Settings, load_settings
 
 PARALLEL_MIN = 24  # below this, starting worker processes costs more than it saves
+CHECK_INTERVAL = 0.1  # seconds between cancel checks (and progress notes) while letters are prepared
+STOP_GRACE = 0.5  # seconds the workers get to finish the letter in hand after 取消 before they are ended
 
 
 class LetterBatch(list[Path]):
@@ -87,7 +90,8 @@ def unknown_codes(result: RunResult, codes: Sequence[str]) -> list[str]:
     return [c for c, n in zip(codes, norm) if (n if isinstance(n, str) else c) not in keys and c not in keys]
 
 
-def common_characters(texts: Sequence[str], fonts: PdfFonts | None = None, subsets: int = 2) -> str:
+def common_characters(texts: Sequence[str], fonts: PdfFonts | None = None, subsets: int = 2,
+                      tick: _Tick | None = None) -> str:
     """The characters most letters use, enough to fill `subsets` whole font subsets (256 codes
     each), in code-point order so that every letter primed with them gets identical leading
     subsets (see `PdfFonts.prime`). Without `fonts`: those used by at least half the letters."""
@@ -96,12 +100,35 @@ def common_characters(texts: Sequence[str], fonts: PdfFonts | None = None, subse
     counts: Counter[str] = Counter()
     for t in texts:
         counts.update(set(t))
+        if tick is not None:
+            tick()
     ranked = sorted((c for c in counts if not c.isspace()), key=lambda c: (-counts[c], c))
     if fonts is None:
         need = math.ceil(len(texts) / 2)
         return "".join(sorted(c for c in ranked if counts[c] >= need))
     chosen = fonts.fill_subsets(ranked, subsets)
     return "".join(sorted(c for c in chosen if counts[c] > 1))
+
+
+class _Tick:
+    """Cancel checks (and a progress note) while 100k letters are prepared, at most every
+    `CHECK_INTERVAL`: cheap enough to call per letter, and silent for a small batch."""
+
+    def __init__(self, stop: CancelFn, report: ProgressFn, message: str = "") -> None:
+        self.stop, self.report, self.message = stop, report, message
+        self.count = 0
+        self.next = time.monotonic() + CHECK_INTERVAL
+
+    def __call__(self) -> None:
+        self.count += 1
+        now = time.monotonic()
+        if now < self.next:
+            return
+        self.next = now + CHECK_INTERVAL
+        if self.stop():
+            raise Cancelled("已取消")
+        if self.message:
+            self.report(0.0, self.message.format(n=self.count))
 
 
 def _mp_context() -> mp.context.BaseContext:
@@ -148,6 +175,9 @@ def write_letters(result: RunResult, out_dir: str | Path, settings: Settings | N
     unwritable folder, and `Cancelled` when `cancel()` turns true (letters already written stay).
     """
     settings = settings or load_settings()
+    report = progress or (lambda f, m: None)
+    stop = cancel or (lambda: False)
+    tick = _Tick(stop, report)
     choice = find_cjk_font(settings)
     fonts = pdf_fonts(choice)
     template = load_letter_template(settings.letter_template)
@@ -160,9 +190,11 @@ def write_letters(result: RunResult, out_dir: str | Path, settings: Settings | N
     evaluated = dict(zip(result.table.index.astype(str), result.table["population"].notna()))
     held = release_gate(result).held  # no letter over a finding left open
     issued = []
+    tick.message, tick.count = "正在准备告知书内容（{n} 家）", 0
     for key in order:
         if key not in wanted:
             continue
+        tick()
         if key in held:
             batch.held.append(key)
             continue
@@ -174,13 +206,18 @@ def write_letters(result: RunResult, out_dir: str | Path, settings: Settings | N
         missing = [k for k in issued if k not in numbers]
         if missing:
             raise InputError(f"有 {len(missing)} 家企业尚未分配文号，未生成告知书")
-    builder = LetterBuilder(result, settings, template, only=issued, numbers=numbers, stage=stage)
+    builder = LetterBuilder(result, settings, template, only=issued, numbers=numbers, stage=stage, tick=tick)
     batch.numbers = {k: builder.serial[k] for k in issued}
-    items: list[LetterData] = [builder.build(key) for key in issued]
+    items: list[LetterData] = []
+    for key in issued:
+        tick()
+        items.append(builder.build(key))
+    tick.message = "正在准备告知书内容（检查字体）"
     texts = [d.text() for d in items]
-    prelude = common_characters(texts, fonts)
+    prelude = common_characters(texts, fonts, tick=tick)
     items = [replace(d, prelude=prelude) for d in items]
     for d, text in zip(items, texts):
+        tick()
         missing = fonts.missing(text)
         if missing:
             batch.warnings.append(f"{d.identity[0][1]}：字体中没有“{missing}”，这些字在告知书中会显示为空白或方框；"
@@ -198,8 +235,7 @@ def write_letters(result: RunResult, out_dir: str | Path, settings: Settings | N
             combined.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise InputError(f"无法创建文件夹 {combined.parent}（{exc.strerror or exc}）") from exc
-    report = progress or (lambda f, m: None)
-    stop = cancel or (lambda: False)
+    tick()
     n_workers = default_workers() if workers is None else max(1, workers)
     if n_workers > 1 and len(jobs) >= PARALLEL_MIN:
         _render_parallel(jobs, combined, choice, n_workers, report, stop)
@@ -253,7 +289,13 @@ def _warm_up(d: LetterData, choice: object) -> None:
 
 def _render_parallel(jobs: list[tuple[LetterData, str]], combined: Path | None, choice: object, n_workers: int,
                      report: ProgressFn, stop: CancelFn) -> None:
-    """Chunks of letters on a process pool; the combined PDF is one more job, started first."""
+    """Chunks of letters on a process pool; the combined PDF is one more job, started first.
+
+    On 取消 (or any error) nothing more is started: queued chunks are cancelled, the workers are
+    told to stop after the letter in hand (each letter is written under a temporary name and
+    renamed, so none is left half-written), and workers still busy after `STOP_GRACE` (say,
+    still unpacking the combined PDF's 100k letters) are ended. The batch stops within a second.
+    """
     ctx = _mp_context()
     if ctx.get_start_method() == "fork":
         _warm_up(jobs[0][0], choice)
@@ -263,32 +305,57 @@ def _render_parallel(jobs: list[tuple[LetterData, str]], combined: Path | None, 
     weight_combined = len(jobs) * 0.5 if combined else 0
     total = len(jobs) + weight_combined
     done = 0.0
-    with ProcessPoolExecutor(max_workers=n_workers, mp_context=ctx, initializer=init_worker,
-                             initargs=(choice, stop_event)) as pool:
-        pending: dict[Future, tuple[str, int]] = {}
+    if stop():
+        raise Cancelled("已取消")
+    pool = ProcessPoolExecutor(max_workers=n_workers, mp_context=ctx, initializer=init_worker,
+                               initargs=(choice, stop_event))
+    pending: dict[Future, tuple[str, int, list[tuple[LetterData, str]]]] = {}
+    try:
         if combined is not None:
-            pending[pool.submit(render_combined_job, [d for d, _p in jobs], str(combined))] = ("combined", 0)
+            pending[pool.submit(render_combined_job, [d for d, _p in jobs], str(combined))] = ("combined", 0, [])
         for c in chunks:
-            pending[pool.submit(render_chunk, c)] = ("chunk", len(c))
-        try:
-            while pending:
-                finished, _ = wait(list(pending), timeout=0.2, return_when=FIRST_COMPLETED)
-                if stop():
-                    stop_event.set()
-                    for f in pending:
-                        f.cancel()
-                    raise Cancelled("已取消")
-                for f in finished:
-                    kind, n = pending.pop(f)
-                    try:
-                        f.result()
-                    except OSError as exc:
-                        raise _write_error(getattr(exc, "filename", "") or "告知书", exc) from exc
-                    done += n if kind == "chunk" else weight_combined
-                    report(done / total, f"已生成告知书 {min(int(done), len(jobs))} / {len(jobs)} 份"
-                           + ("（合订本已完成）" if kind == "combined" else ""))
-        except BaseException:
-            stop_event.set()
-            for f in pending:
-                f.cancel()
-            raise
+            pending[pool.submit(render_chunk, c)] = ("chunk", len(c), c)
+        while pending:
+            finished, _ = wait(list(pending), timeout=0.1, return_when=FIRST_COMPLETED)
+            if stop():
+                raise Cancelled("已取消")
+            for f in finished:
+                kind, n, _c = pending.pop(f)
+                try:
+                    f.result()
+                except OSError as exc:
+                    raise _write_error(getattr(exc, "filename", "") or "告知书", exc) from exc
+                done += n if kind == "chunk" else weight_combined
+                report(done / total, f"已生成告知书 {min(int(done), len(jobs))} / {len(jobs)} 份"
+                       + ("（合订本已完成）" if kind == "combined" else ""))
+    except BaseException:
+        stop_event.set()
+        _abandon(pool, pending, combined)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _abandon(pool: ProcessPoolExecutor, pending: dict[Future, tuple[str, int, list[tuple[LetterData, str]]]],
+             combined: Path | None) -> None:
+    """Stop a cancelled or failed batch now: see `_render_parallel`."""
+    running = [f for f in pending if not f.cancel()]  # cancel() is False for work already started
+    if running:
+        wait(running, timeout=STOP_GRACE)
+    late = [f for f in running if not f.done()]
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # private, but no public way before 3.14
+    if late:
+        for p in processes:
+            try:
+                p.terminate()
+            except Exception:  # already gone
+                pass
+    pool.shutdown(wait=False, cancel_futures=True)
+    if late:
+        for p in processes:
+            p.join(timeout=2.0)
+        # A worker ended mid-letter leaves only a temporary file: remove those.
+        for f in late:
+            for _d, path in pending[f][2]:
+                Path(path + ".part").unlink(missing_ok=True)
+        if combined is not None:
+            combined.with_name(combined.name + ".part").unlink(missing_ok=True)

@@ -121,7 +121,7 @@ class RunResult:
     resolutions: list[Resolution] = field(default_factory=list)
     excluded: pd.DataFrame = field(default_factory=pd.DataFrame)  # merged rows marked not-an-enterprise
     suggestions: list[Suggestion] = field(default_factory=list)
-    stage: str = ""  # `evaluator.project.stages.STAGES` id the outputs say they are ("" before any stage)
+    stage: str = ""  # `evaluator.project.review.STAGES` id the outputs say they are ("" before any stage)
     prior: dict[str, Any] | None = None  # last year's result as attached (`prior.prior_document`)
     prior_matched: int | None = None  # firms that had a prior-year tier; None without a prior
 

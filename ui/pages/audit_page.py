@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from ..models import ColumnTableModel, build_audit_table
 from ..session import Session
+from ..user_config import start_folder
 from .common import Deferred, Page, fit_columns, table_view
 
 log = logging.getLogger(__name__)
@@ -74,7 +75,8 @@ class AuditPage(Page):
 
     def export(self, path: Path | None = None) -> Path | None:
         if path is None:
-            name, _ = QFileDialog.getSaveFileName(self, "导出审计记录", str(Path.home() / "审计记录.xlsx"),
+            folder = self.session.path.parent if self.session.path else Path(start_folder("project"))
+            name, _ = QFileDialog.getSaveFileName(self, "导出审计记录", str(folder / "审计记录.xlsx"),
                                                   "Excel 工作簿 (*.xlsx);;CSV (*.csv)")
             if not name:
                 return None

@@ -150,6 +150,8 @@ class CheckPage(Page):
         self.model.set_table(o.issues, self._mask(o.issues))
         if first:
             fit_columns(self.view, self.model, stretch_last=True)
+        if self.model.sort_column < 0 and self.model.table.n:  # errors first, then warnings (until the user sorts)
+            self.view.sortByColumn(self.model.table.column_index("level"), Qt.SortOrder.AscendingOrder)
         self._update_shown()
         self.refresh_corrections()
 

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
     QLabel,
+    QStyleOptionHeader,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -126,10 +127,29 @@ class RowNumberHeader(QHeaderView):
         return QSize(fm.horizontalAdvance("9" * digits) + 12, self.defaultSectionSize())
 
 
+class SortHeader(QHeaderView):
+    """A column header whose sort arrow points the way WPS and Excel draw it: ▲ for ascending
+    (smallest first), ▼ for descending. Qt's styles draw ascending as ▼ (Windows XP's convention),
+    which officials read as "largest first"."""
+
+    _FLIP = {QStyleOptionHeader.SortIndicator.SortDown: QStyleOptionHeader.SortIndicator.SortUp,
+             QStyleOptionHeader.SortIndicator.SortUp: QStyleOptionHeader.SortIndicator.SortDown}
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(Qt.Orientation.Horizontal, parent)
+        self.setSectionsClickable(True)
+
+    def initStyleOptionForIndex(self, option: QStyleOptionHeader, logical_index: int) -> None:  # noqa: N802 - Qt override
+        super().initStyleOptionForIndex(option, logical_index)
+        option.sortIndicator = self._FLIP.get(option.sortIndicator, option.sortIndicator)
+
+
 def table_view(model: ColumnTableModel | None = None, sortable: bool = True, parent: QWidget | None = None) -> QTableView:
     """A QTableView for models of 100k rows: fixed row height, no per-row sizing, row selection."""
     v = QTableView(parent)
     v.setVerticalHeader(RowNumberHeader(v))
+    if sortable:
+        v.setHorizontalHeader(SortHeader(v))
     if model is not None:
         v.setModel(model)
     v.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

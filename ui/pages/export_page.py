@@ -50,6 +50,8 @@ from .common import Deferred, Page
 
 log = logging.getLogger(__name__)
 KeysFn = Callable[[], list[str]]
+Confirm = Callable[[str, str], bool]  # (title, text) → go ahead?
+CONFIRM_LETTERS = 1000  # a scope other than 全部 asks first from this many letters on
 
 
 def output_available(module: str) -> bool:
@@ -121,6 +123,7 @@ class ExportPage(Page):
         self.progress_dialog: QProgressDialog | None = None
         self.last_outputs: list[Path] = []
         self.last_error = ""
+        self.confirm: Confirm = self._confirm  # replaced in tests: no modal dialogs
 
         row = QHBoxLayout()
         row.addWidget(QLabel("输出文件夹："))
@@ -163,6 +166,8 @@ class ExportPage(Page):
         self.tier = QComboBox()
         self.township = QComboBox()
         self.township.setMinimumContentsLength(8)
+        for combo in (self.tier, self.township):  # filled when a result arrives: size to what they hold then
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         for i, b in enumerate((self.scope_all, self.scope_selected, self.scope_visible, self.scope_tier, self.scope_town)):
             self.scope.addButton(b, i)
         self.scope_all.setChecked(True)
@@ -198,7 +203,7 @@ class ExportPage(Page):
         self.workbook_button.clicked.connect(lambda: self.export_workbook())
         self.summary_button.clicked.connect(lambda: self.export_summary())
         self.json_button.clicked.connect(lambda: self.export_json())
-        self.letters_button.clicked.connect(lambda: self.export_letters())
+        self.letters_button.clicked.connect(lambda: self.letters_clicked())
         self.log.itemDoubleClicked.connect(self._open_item)
         self.scope_tier.toggled.connect(self.tier.setEnabled)
         self.scope_town.toggled.connect(self.township.setEnabled)
@@ -274,7 +279,7 @@ class ExportPage(Page):
             self._tell(title, "尚无评价结果。")
             return False
         if self.runner.busy:
-            self._tell(title, "上一项输出仍在进行，请稍候。")
+            self._tell(title, "正在取消上一项输出，请稍候。" if self.runner.cancelling else "上一项输出仍在进行，请稍候。")
             return False
         self.last_error = ""
         dlg = QProgressDialog(f"{title}…", "取消" if cancellable else "", 0, 1000, self)
@@ -285,16 +290,25 @@ class ExportPage(Page):
         dlg.setAutoReset(False)
         if not cancellable:
             dlg.setCancelButton(None)
-        dlg.canceled.connect(self.runner.cancel)
+        dlg.canceled.connect(lambda: self.cancel(title))
         self.progress_dialog = dlg
         self.status.setText(f"{title}…")
         self.runner.start(job, lambda out: self._done(title, out), lambda m, tb: self._failed(title, m),
                           lambda: self._cancelled(title))
         return True
 
+    def cancel(self, title: str = "") -> None:
+        """取消 in the progress dialog: the job stops at its next check (letters: within a second)."""
+        if not self.runner.busy or self.runner.cancelling:
+            return
+        self.runner.cancel()
+        text = f"正在取消{title or '输出'}…"
+        self.status.setText(text)
+        self.session.message.emit(text)
+
     def _progress(self, fraction: float, message: str) -> None:
         dlg = self.progress_dialog
-        if dlg is None:
+        if dlg is None or self.runner.cancelling:
             return
         if message:
             dlg.setLabelText(message)
@@ -346,7 +360,9 @@ class ExportPage(Page):
 
     def _cancelled(self, title: str) -> None:
         self._close_dialog()
-        self.status.setText(f"{title}已取消（已生成的文件保留在输出文件夹中）。")
+        text = f"已取消{title}（已生成的文件保留在输出文件夹中）。"
+        self.status.setText(text)
+        self.session.message.emit(text)
 
     # --- the outputs ---------------------------------------------------------------------------
     def _overwrites_input(self, title: str, target: Path) -> bool:
@@ -418,6 +434,48 @@ class ExportPage(Page):
         if self.scope_town.isChecked() and self.township.currentText():
             return township_keys(r, self.township.currentText()), self.township.currentText()
         return None, "全部"
+
+    def letter_count(self, keys: list[str] | None) -> tuple[int, int]:
+        """(letters the batch will write, firms in the scope that get none): only evaluated firms
+        get a letter unless the settings ask for status notices too."""
+        r = self.session.result
+        if r is None:
+            return 0, 0
+        t = r.table
+        evaluated = t["population"].notna()
+        if keys is not None:
+            evaluated = evaluated[t.index.isin(keys)]
+        n_eval = int(evaluated.sum())
+        s = load_output_settings()
+        if s is not None and getattr(s, "status_notices", False):
+            return len(evaluated), 0
+        return n_eval, len(evaluated) - n_eval
+
+    def _confirm(self, title: str, text: str) -> bool:
+        box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=self)
+        go = box.addButton("开始生成", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("取消", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(go)
+        box.exec()
+        return box.clickedButton() is go
+
+    def letters_clicked(self) -> bool:
+        """生成告知书: the chosen scope, after saying how many letters that is (for 全部 always)."""
+        keys, scope_name = self.letter_keys()
+        if keys is not None and not keys:
+            return self.export_letters(keys, scope_name)
+        n, skipped = self.letter_count(keys)
+        if keys is None or n >= CONFIRM_LETTERS:
+            who = "全部参评企业" if keys is None else f"“{scope_name}”范围内的企业"
+            text = f"将为{who}生成告知书 {n:,} 份（每家一个 PDF 文件"
+            text += "，另生成合订本）。" if self.combined.isChecked() else "）。"
+            if skipped:
+                text += f"\n\n{skipped:,} 家未参评企业（免评、数据不全或不在评价范围）不生成告知书。"
+            text += f"\n\n保存到：{self.out_dir() / '告知书'}\n份数多时需要较长时间，可随时取消（已生成的保留）。\n\n是否开始？"
+            if not self.confirm("生成告知书", text):
+                self.status.setText("未生成告知书。")
+                return False
+        return self.export_letters(keys, scope_name)
 
     def export_letters(self, keys: list[str] | None = None, scope_name: str | None = None,
                        out_dir: Path | None = None, combined: bool | None = None) -> bool:

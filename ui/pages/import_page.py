@@ -234,8 +234,12 @@ class ImportPage(Page):
 
     # --- files ---------------------------------------------------------------------------------
     def choose_files(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(self, "添加数据文件", "", FILE_FILTER)
+        from ..user_config import remember_folder, start_folder
+
+        start = start_folder("data", *[f.path for f in self.session.project.files[-1:]])
+        paths, _ = QFileDialog.getOpenFileNames(self, "添加数据文件", start, FILE_FILTER)
         if paths:
+            remember_folder("data", paths[0])
             self.session.add_files(paths)
 
     def selected_file(self) -> RawFile | None:

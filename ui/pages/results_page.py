@@ -90,6 +90,12 @@ class ResultsPage(Page):
                          ("行业", self.division), ("状态", self.status)):
             bar.addWidget(QLabel(label + "："))
             bar.addWidget(w)
+            # The tier, township and industry lists are filled only when a result arrives: sized on
+            # first show they stayed as narrow as an empty combo ("全部等纟" after opening a project).
+            w.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        for w in (self.township, self.division):  # long names are elided in the box, shown in full in the list
+            w.setMaximumWidth(w.fontMetrics().horizontalAdvance("国") * 16 + 40)
+            w.view().setMinimumWidth(w.fontMetrics().horizontalAdvance("国") * 20)
         bar.addWidget(self.search, 1)
         self.reset_button = QPushButton("清除筛选")
         bar.addWidget(self.reset_button)
@@ -120,7 +126,11 @@ class ResultsPage(Page):
         detail_split = QSplitter(Qt.Orientation.Vertical)
         self.detail = QTextBrowser()
         self.detail.setOpenExternalLinks(False)
+        # Room for the firm's heading and the first rows of its score table whatever the screen
+        # (at 1366×768 the chart below took the space and only the table's header showed).
+        self.detail.setMinimumHeight(self.detail.fontMetrics().height() * 16)
         detail_split.addWidget(self.detail)
+        detail_split.setChildrenCollapsible(False)
         ch = charts_module()
         self.benchmark_chart = ch.IndicatorBenchmarkChart() if ch is not None else None
         if self.benchmark_chart is not None:
@@ -147,6 +157,10 @@ class ResultsPage(Page):
             combo.currentIndexChanged.connect(self.apply_filter)
         self.reset_button.clicked.connect(self.reset_filters)
         self.view.selectionModel().selectionChanged.connect(self._selection_changed)
+        # After a sort the firm stays selected but may be anywhere: bring it into view (once the
+        # view has taken in the new order).
+        self.view.horizontalHeader().sortIndicatorChanged.connect(
+            lambda *_: QTimer.singleShot(0, self.follow_listed))
         self.override_button.clicked.connect(self.override_selected)
         self.clear_override_button.clicked.connect(self.clear_override_selected)
         self.correct_button.clicked.connect(self.correct_selected)
@@ -240,11 +254,24 @@ class ResultsPage(Page):
     def apply_filter(self) -> None:
         if not self.model.table.columns:
             return
-        key = self._current_key
         self.model.set_mask(self._mask(self.model.table))
         self._update_count()
-        if key:
+        self.follow_listed()
+
+    def follow_listed(self) -> None:
+        """After a filter, search or sort the detail pane shows a firm the table lists: the one
+        shown before if it is still listed (scrolled into view), else the first listed, else none."""
+        key = self._current_key
+        if key and select_key(self.view, self.model, key):
+            self.show_detail(key)
+            return
+        if self.model.rowCount():
+            key = self._current_key = self.model.key_at(0)
             select_key(self.view, self.model, key)
+            self.show_detail(key)
+            return
+        self.view.clearSelection()
+        self.show_detail(None)  # keeps `_current_key`: widening the filter brings the firm back
 
     def reset_filters(self) -> None:
         for combo in (self.population, self.tier, self.township, self.division, self.status):
@@ -281,7 +308,14 @@ class ResultsPage(Page):
         self.clear_override_button.setEnabled(bool(evaluated and key and self.session.override_for(key)))
         self.correct_button.setEnabled(has)
         if r is None or not has:
-            self.detail.setHtml(enterprise_html(r, "") if r is not None else "<p style='color:#5f6b7a'>尚无评价结果。</p>")
+            self._shown_detail = None
+            if r is None:
+                text = "<p style='color:#5f6b7a'>尚无评价结果。</p>"
+            elif self.model.table.n and not self.model.rowCount():
+                text = "<p style='color:#5f6b7a'>当前筛选条件下没有企业。可点“清除筛选”显示全部企业。</p>"
+            else:
+                text = enterprise_html(r, "")
+            self.detail.setHtml(text)
             if self.benchmark_chart is not None:
                 self.benchmark_chart.set_data([])
             return

@@ -9,6 +9,7 @@ is built separately; until it is installed the TOML text itself is editable here
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QSignalBlocker, Signal
@@ -78,7 +79,7 @@ class TomlEditor(QWidget):
 class SchemePage(Page):
     title = "评价方案"
     hint = ("选择方案模板或打开方案文件（.toml），按本县文件修改指标、权重、基准值和分类比例；修改即时校验并重新评价。"
-            "方案编号、版本和指纹印在每份告知书上，保证结果可复现。")
+            "方案名称、版本和校验码印在每份告知书上，保证结果可以复核。")
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -134,6 +135,7 @@ class SchemePage(Page):
         self.year.valueChanged.connect(self.session.set_year)
         session.project_changed.connect(self.refresh)
         self._editor_shows: tuple[str, str] | None = None  # (scheme text, source) the form shows
+        self.confirm: Callable[[str, str], bool] = self._confirm  # replaced in tests: no modal dialogs
         self._fill_templates()
         self.refresh(load_editor=True)
         session.path_changed.connect(lambda: self.refresh(load_editor=True))
@@ -141,7 +143,7 @@ class SchemePage(Page):
     def _fill_templates(self) -> None:
         self.templates.clear()
         for s in list_schemes():
-            self.templates.addItem(f"{s.name}（{s.id}，版本 {s.version}）", s.id)
+            self.templates.addItem(f"{s.name}（{s.version} 版）", s.id)
 
     def refresh(self, load_editor: bool = False) -> None:
         p = self.session.project
@@ -154,8 +156,9 @@ class SchemePage(Page):
             return
         pops = "；".join(f"{pop.label}：" + "、".join(f"{r.label} {r.weight:g}" for r in pop.indicators)
                         for pop in s.populations.values())
-        self.info.setText(f"<b>当前方案：</b>{s.name}（编号 {s.id}，版本 {s.version}，指纹 {s.fingerprint}，"
-                          f"来源 {p.scheme_source or '—'}）<br><span style='color:#5f6b7a'>{pops}</span>")
+        self.info.setText(f"<b>当前方案：</b>{s.name}（{s.version} 版，{self._source_text(p.scheme_source)}）"
+                          f"<br><span style='color:#5f6b7a'>{pops}</span>")
+        self.info.setToolTip(f"方案代号 {s.id}，校验码 {s.fingerprint}（即告知书上的“方案指纹”，用于核对所用方案）")
         i = self.templates.findData(s.id)
         if i >= 0:
             with QSignalBlocker(self.templates):
@@ -197,17 +200,54 @@ class SchemePage(Page):
         self.error.hide()
         return True
 
+    def _source_text(self, source: str) -> str:
+        """Where the scheme came from, in words: a shipped template by its name, a file by its name."""
+        if not source:
+            return "来源未记录"
+        for i in range(self.templates.count()):
+            if self.templates.itemData(i) == source:
+                return f"软件自带模板“{self.templates.itemText(i)}”"
+        return f"方案文件 {source}" if source.lower().endswith(".toml") else source
+
+    def _confirm(self, title: str, text: str) -> bool:
+        box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=self)
+        go = box.addButton("替换", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("取消", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(go)
+        box.exec()
+        return box.clickedButton() is go
+
+    def _replace_ok(self, new_name: str, new_text: str) -> bool:
+        """Replacing the scheme throws away its edits and re-grades every firm: ask first."""
+        p = self.session.project
+        if new_text == p.scheme_text:
+            return True
+        try:
+            current = p.scheme.name
+        except InputError:
+            current = "当前方案"
+        return self.confirm("更换评价方案", f"将用“{new_name}”替换当前方案“{current}”（对当前方案所做的修改不再保留），"
+                                        "并重新评价全部企业。更换记入审计记录。\n\n是否替换？")
+
     def use_template(self) -> None:
         sid = self.templates.currentData()
         if not sid:
             return
         s = load_scheme(sid)
+        if not self._replace_ok(s.name, s.text):
+            self.refresh()  # the combo shows the scheme in use again
+            return
         if self.apply_text(s.text, s.id):
             self._load_editor(s.text)
 
     def open_file(self, path: str | None = None) -> None:
         if not path:
-            path, _ = QFileDialog.getOpenFileName(self, "打开方案文件", "", "评价方案 (*.toml);;所有文件 (*)")
+            from ..user_config import remember_folder, start_folder
+
+            path, _ = QFileDialog.getOpenFileName(self, "打开方案文件", start_folder("scheme"),
+                                                  "评价方案 (*.toml);;所有文件 (*)")
+            if path:
+                remember_folder("scheme", path)
         if not path:
             return
         try:
@@ -216,6 +256,8 @@ class SchemePage(Page):
             self.error.setText(str(exc))
             self.error.show()
             return
+        if not self._replace_ok(s.name, s.text):
+            return
         if self.apply_text(s.text, Path(path).name):
             self._load_editor(s.text)
 
@@ -223,7 +265,9 @@ class SchemePage(Page):
         """Save the current scheme text as a new .toml (e.g. a county's own scheme)."""
         text = self.session.project.scheme_text
         if not path:
-            start = str(Path.home() / f"{self.session.project.scheme.id}.toml")
+            from ..user_config import start_folder
+
+            start = str(Path(start_folder("scheme")) / f"{self.session.project.scheme.name or '评价方案'}.toml")
             path, _ = QFileDialog.getSaveFileName(self, "另存为方案文件", start, "评价方案 (*.toml)")
         if not path:
             return

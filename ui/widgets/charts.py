@@ -410,7 +410,9 @@ class IndicatorBenchmarkChart(_Chart):
         return QSize(620, max(220, 80 + self.ROW_HEIGHT * len(self._items)))
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802
-        return QSize(420, max(180, 70 + 30 * len(self._items)))
+        # Rows shrink to fit (see _paint_body): on a 768-pixel screen the chart must leave the
+        # detail pane above it room for the score table.
+        return QSize(420, max(150, 60 + 16 * len(self._items)))
 
     def _paint_body(self, p: QPainter, rect: QRectF) -> None:
         fm = QFontMetricsF(p.font())
@@ -430,7 +432,10 @@ class IndicatorBenchmarkChart(_Chart):
         if plot.width() < 40 or plot.height() < 10:
             return
         row_h = min(float(self.ROW_HEIGHT), plot.height() / len(self._items))
-        bar_h = max(6.0, min(16.0, row_h * 0.42))
+        # Squeezed (a 768-pixel screen): one line per indicator, bar and texts centred in it, and
+        # the "本企业 … 基准值 …" line left out (the score table above lists both figures).
+        compact = row_h < fm.height() + sfm.height() + 6
+        bar_h = max(6.0, min(16.0, row_h * 0.42)) if not compact else max(6.0, min(14.0, row_h - 6))
         plot.setHeight(row_h * len(self._items))
 
         def xpos(r: float) -> float:
@@ -451,10 +456,11 @@ class IndicatorBenchmarkChart(_Chart):
         ratio_labels: list[tuple[QRectF, str]] = []
         for i, (it, ratio) in enumerate(zip(self._items, ratios, strict=True)):
             y = plot.top() + i * row_h
-            bar_top = y + 3
+            bar_top = y + (row_h - bar_h) / 2 if compact else y + 3
+            text_top = bar_top + bar_h / 2 - fm.height() / 2  # texts centred on the bar, never clipped
             unit = str(it.get("unit") or "")
             p.setPen(_TEXT)
-            p.drawText(QRectF(rect.left() + 6, bar_top, label_w - 12, bar_h),
+            p.drawText(QRectF(rect.left() + 6, text_top, label_w - 12, fm.height()),
                        int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
                        fm.elidedText(str(it.get("label", "")), Qt.TextElideMode.ElideRight, label_w - 12))
             v, b = finite_or_none(it.get("value")), finite_or_none(it.get("benchmark"))
@@ -462,9 +468,9 @@ class IndicatorBenchmarkChart(_Chart):
             if ratio is None:
                 p.setPen(_MUTED)
                 why = "无法计算（数据缺失）" if v is None else "无基准值"
-                p.drawText(QRectF(plot.left() + 4, bar_top, plot.width(), bar_h),
+                p.drawText(QRectF(plot.left() + 4, text_top, plot.width(), fm.height()),
                            int(Qt.AlignmentFlag.AlignVCenter), why)
-                if b is not None:
+                if b is not None and not compact:
                     details.append((detail_rect, f"基准值 {_with_unit(b, unit)}"))
                 continue
             good = ratio <= 1.0 if it.get("direction") == "cost" else ratio >= 1.0
@@ -475,12 +481,13 @@ class IndicatorBenchmarkChart(_Chart):
             ratio_text = f"{ratio:.2f} 倍" + (" ▸" if clipped else "")
             tw = fm.horizontalAdvance(ratio_text) + 8
             if bar.right() + tw <= plot.right() + 20:
-                ratio_labels.append((QRectF(bar.right() + 4, bar_top, tw, bar_h), ratio_text))
+                ratio_labels.append((QRectF(bar.right() + 4, text_top, tw, fm.height()), ratio_text))
             else:  # no room to the right: write it inside the bar
                 p.setPen(QColor("white"))
-                p.drawText(QRectF(bar.right() - tw, bar_top, tw - 4, bar_h),
+                p.drawText(QRectF(bar.right() - tw, text_top, tw - 4, fm.height()),
                            int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight), ratio_text)
-            details.append((detail_rect, f"本企业 {_with_unit(v, unit)}，基准值 {_with_unit(b, unit)}"))
+            if not compact:
+                details.append((detail_rect, f"本企业 {_with_unit(v, unit)}，基准值 {_with_unit(b, unit)}"))
         # Benchmark line at 1.0, over the bars but under the value texts (which get a white backing).
         x1 = xpos(1.0)
         pen = QPen(QColor("#37474f"), 1.6, Qt.PenStyle.DashLine)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
@@ -176,6 +177,9 @@ class CorrectionDialog(QDialog):
 
         self.buttons = ok_cancel_buttons(self, "确定更正")
         lay.addWidget(self.buttons)
+        # The inline problem line appears and disappears as the official types: the window must
+        # grow with it, or the fixed-height reason box and the buttons are drawn over each other.
+        lay.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
 
         if field:
             i = self.field.findData(field)

@@ -18,7 +18,15 @@ from pathlib import Path
 from typing import Any
 
 import tomli_w
-from PySide6.QtCore import QEvent, QLocale, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QEvent,
+    QItemSelectionModel,
+    QLocale,
+    QObject,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QFont, QFontMetrics, QResizeEvent, QShowEvent, QWheelEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -223,6 +231,7 @@ class _RowTable(QTableWidget):
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self._widget_rows: dict[QWidget, int] = {}
+        self._highlighting = False
 
     def put(self, row: int, col: int, widget: QWidget) -> None:
         self._widget_rows[widget] = row
@@ -240,8 +249,30 @@ class _RowTable(QTableWidget):
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
         if event.type() == QEvent.Type.FocusIn and obj in self._widget_rows:
-            self.selectRow(self._widget_rows[obj])  # type: ignore[index]
+            self._highlight_row(self._widget_rows[obj])  # type: ignore[index]
         return super().eventFilter(obj, event)
+
+    def _highlight_row(self, row: int) -> None:
+        """Show the focused widget's row as selected, without touching the current index.
+
+        `selectRow` would make column 0 current; the view then gives focus to that cell's widget
+        (`QAbstractItemView.edit` focuses a cell widget when its cell becomes current), Qt moves
+        the current index back to the cell whose widget has focus, which focuses that widget
+        again: FocusIn → selectRow → FocusIn … until the stack overflows and the app dies. Only
+        the selection is changed here, never the current index or the focus, and never while a
+        previous call is still on the stack.
+        """
+        if self._highlighting or row < 0 or row >= self.rowCount():
+            return
+        self._highlighting = True
+        try:
+            model = self.selectionModel()
+            index = self.model().index(row, 0)
+            flags = (QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+            if not model.isRowSelected(row) or len(model.selectedRows()) != 1:
+                model.select(index, flags)
+        finally:
+            self._highlighting = False
 
     def reset_rows(self, n: int) -> None:
         self._widget_rows.clear()

@@ -47,11 +47,24 @@ def _settings_module() -> Any:
     return module
 
 
+DEFAULT_TEMPLATE = "default"  # the settings file's name for the shipped letter template
+DEFAULT_TEMPLATE_LABEL = "标准模板（软件自带）"  # what the official sees instead
+
+
 def _letter_templates() -> list[str]:
     from evaluator.core.paths import templates_dir
 
     names = sorted(p.stem for p in (templates_dir() / "letters").glob("*.toml"))
-    return names if "default" in names else ["default", *names]
+    return names if DEFAULT_TEMPLATE in names else [DEFAULT_TEMPLATE, *names]
+
+
+def template_label(value: str) -> str:
+    return DEFAULT_TEMPLATE_LABEL if value in ("", DEFAULT_TEMPLATE) else value
+
+
+def template_value(label: str) -> str:
+    label = label.strip()
+    return DEFAULT_TEMPLATE if label in ("", DEFAULT_TEMPLATE_LABEL) else label
 
 
 class SettingsDialog(QDialog):
@@ -144,8 +157,8 @@ class SettingsDialog(QDialog):
         f = QFormLayout(box)
         self.letter_template = QComboBox()
         self.letter_template.setEditable(True)
-        self.letter_template.addItems(_letter_templates())
-        self.letter_template.setCurrentText(s.letter_template)
+        self.letter_template.addItems([template_label(n) for n in _letter_templates()])
+        self.letter_template.setCurrentText(template_label(s.letter_template))
         tpl_row = QHBoxLayout()
         tpl_row.addWidget(self.letter_template, 1)
         tpl_pick = QPushButton("选择模板文件…")
@@ -170,7 +183,8 @@ class SettingsDialog(QDialog):
         self.font_index = QSpinBox()
         self.font_index.setRange(0, 31)
         self.font_index.setValue(s.font_index)
-        self.font_index.setToolTip(".ttc 字体集中的序号，如 simsun.ttc：0 宋体，1 新宋体")
+        self.font_index.setToolTip("一个 .ttc 文件里装有几种字体时，用第几种（从 0 数起），如 simsun.ttc：0 宋体，1 新宋体；"
+                                   ".ttf 文件填 0")
         check_row = QHBoxLayout()
         check_row.addWidget(self.font_index)
         check = QPushButton("检查字体")
@@ -181,7 +195,7 @@ class SettingsDialog(QDialog):
         self.font_status.setWordWrap(True)
         self.font_status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         f.addRow(lab("font_path", "字体文件"), font_row)
-        f.addRow(lab("font_index", "字体集序号"), check_row)
+        f.addRow("文件中的第几种字体：", check_row)  # not the settings file's 字体集序号
         f.addRow("", self.font_status)
         lay.addWidget(box)
 
@@ -228,7 +242,7 @@ class SettingsDialog(QDialog):
             appeal_office=self.appeal_office.text().strip(),
             appeal_address=self.appeal_address.text().strip(),
             appeal_phone=self.appeal_phone.text().strip(),
-            letter_template=self.letter_template.currentText().strip() or "default",
+            letter_template=template_value(self.letter_template.currentText()),
             status_notices=self.status_notices.isChecked(),
             font_path=self.font_path.text().strip(),
             font_index=self.font_index.value(),
@@ -280,7 +294,10 @@ class SettingsDialog(QDialog):
             self.font_path.setText(path)
 
     def _pick_template(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "选择告知书模板", "", "告知书模板 (*.toml);;所有文件 (*)")
+        from ..user_config import start_folder
+
+        path, _ = QFileDialog.getOpenFileName(self, "选择告知书模板", start_folder("template"),
+                                              "告知书模板 (*.toml);;所有文件 (*)")
         if path:
             self.letter_template.setCurrentText(path)
 
