@@ -77,7 +77,7 @@ class Formats:
                                        "valign": "vcenter"})
         self.header = wb.add_format({**base, "bold": True, "bg_color": "#EDEFF2", "align": "center", "text_wrap": True})
         self.text = wb.add_format(base)
-        self.wrap = wb.add_format({**base, "text_wrap": True, "valign": "top"})
+        self.wrap = wb.add_format({**base, "text_wrap": True})  # centred like its neighbours in a tall row
         self.center = wb.add_format({**base, "align": "center"})
         self.total_text = wb.add_format({**base, "bold": True, "bg_color": "#F2F2F2"})
         self.year = wb.add_format({**base, "num_format": "0", "align": "center"})  # 2019, not 2,019
