@@ -190,7 +190,7 @@ def evaluate_tables(imported: Imported, scheme: Scheme, year: int, corrections: 
     rejected = [(r.key, r.target) for r in resolutions if r.kind == "reject_link"]
     suggestions = suggest_links(ent, rejected)
     places = _row_places(merged, {s.orphan for s in suggestions})
-    review_issues = (remap_notices(resolutions, merged.remapped, ent["name"].dropna().astype(str).to_dict())
+    review_issues = (remap_notices(resolutions, merged.remapped, ent["name"].dropna().astype(str).to_dict() if resolutions else {})
                      + excl_issues + suggestion_issues(suggestions, ent, places))
     steps.report(0.6, "计算指标与评价")
     figures = stored_prior_figures(prior) if prior and scheme.uses_prior else None  # benchmarks from last year
