@@ -27,7 +27,7 @@ import xlsxwriter
 
 from ..core.divisions import division_label, industry_label
 from ..core.fields import FIELD_BY_ID, FLAG_FIELDS
-from ..core.issues import LEVEL_LABELS, InputError
+from ..core.issues import ISSUE_CODES, LEVEL_LABELS, InputError
 from ..core.progress import CancelFn, ProgressFn, Steps
 from ..core.values import finite_or_none
 from ..merge.tables import NAME_KEY_PREFIX
@@ -570,6 +570,8 @@ def _group_sheet(wb: xlsxwriter.Workbook, fmt: Formats, ctx: _Context, sheet: st
 def _issues_sheet(wb: xlsxwriter.Workbook, fmt: Formats, ctx: _Context, head: str, subtitle: str, used: set[str]) -> None:
     cols = [Column("序号", lambda k, r: r["n"], "int", width=6),
             Column("级别", lambda k, r: LEVEL_LABELS[r["it"].level], width=6),
+            # the stable kind of finding, so officials can sort and filter the list by it
+            Column("类别", lambda k, r: ISSUE_CODES.get(r["it"].code, "其他"), width=16),
             Column("文件", lambda k, r: r["it"].file, width=26),
             Column("工作表", lambda k, r: r["it"].sheet, width=12),
             Column("行", lambda k, r: r["it"].row, "int", width=6),
