@@ -435,8 +435,8 @@ def write_workbook(result: RunResult, path: str | Path, settings: Settings | Non
                 f"评价机关：{settings.authority}　生成时间：{stamp}")
     head = f"{settings.county}{result.year}年度工业企业亩均效益综合评价"
     # constant_memory: each row goes to a temporary file as soon as the next one starts. Kept in
-    # memory, a 100k-firm workbook is millions of cell tuples that every cycle collection walks
-    # (0.3–0.9 s each, holding the interpreter lock: the window froze, the export took 84 s).
+    # memory, a county's workbook is millions of cell tuples that every cycle collection walks
+    # holding the interpreter lock, which freezes the window and slows the export.
     # Every sheet here is written top to bottom, which is all this mode asks. The row files live
     # in a folder of our own, removed whatever happens (a cancelled export leaves nothing).
     scratch = tempfile.TemporaryDirectory(prefix="mujun-xlsx-", ignore_cleanup_errors=True)
