@@ -553,24 +553,10 @@ def _tiers(r: _Reader, raw: dict[str, Any], where: str, base: TierRules | None =
     # Unstated caps and floors are the second-lowest tier (C of A–D, 丙 of 甲乙丙丁): whatever the
     # codes, "cannot be A or B" and "cannot be D" of METHOD §3 on a four-tier scale.
     default_cap = labels[-2]
-    veto_flags = b.veto_flags
-    veto_max = b.veto_max if b.veto_max in labels else default_cap
-    if "veto" in raw:
-        v = raw["veto"]
-        if not isinstance(v, dict):
-            raise r.fail(f"{where}.veto", "应为 { flags = [...], max_tier = \"C\" }")
-        r.only(v, {"flags", "max_tier"}, f"{where}.veto")
-        veto_flags = r.flags(v.get("flags", []), f"{where}.veto.flags")
-        veto_max = r.label(v["max_tier"], f"{where}.veto.max_tier", labels) if "max_tier" in v else default_cap
-    protect_flags = b.protect_flags
-    protect_min = b.protect_min if b.protect_min in labels else default_cap
-    if "protect" in raw:
-        v = raw["protect"]
-        if not isinstance(v, dict):
-            raise r.fail(f"{where}.protect", "应为 { flags = [...], min_tier = \"C\" }")
-        r.only(v, {"flags", "min_tier"}, f"{where}.protect")
-        protect_flags = r.flags(v.get("flags", []), f"{where}.protect.flags")
-        protect_min = r.label(v["min_tier"], f"{where}.protect.min_tier", labels) if "min_tier" in v else default_cap
+    veto_flags, veto_max = _flag_bound(r, raw, "veto", "max_tier", where, labels,
+                                       (b.veto_flags, b.veto_max if b.veto_max in labels else default_cap))
+    protect_flags, protect_min = _flag_bound(r, raw, "protect", "min_tier", where, labels,
+                                             (b.protect_flags, b.protect_min if b.protect_min in labels else default_cap))
     policies = {k: v for k, v in b.policies.items() if k in labels}
     if "policies" in raw:
         pol = raw["policies"]
@@ -594,6 +580,21 @@ def _tiers(r: _Reader, raw: dict[str, Any], where: str, base: TierRules | None =
                                             f"{n - 1} 个，请在本群体的 tiers 中另写 groups")
     return TierRules(method, labels, names, shares, thresholds, tiebreak, veto_flags, veto_max,  # type: ignore[arg-type]
                      protect_flags, protect_min, policies, moves, grouping)
+
+
+def _flag_bound(r: _Reader, raw: dict[str, Any], key: str, bound: str, where: str, labels: tuple[str, ...],
+                inherited: tuple[tuple[str, ...], str]) -> tuple[tuple[str, ...], str]:
+    """`veto = { flags, max_tier }` or `protect = { flags, min_tier }`: the flags and the tier bound.
+
+    Absent, the inherited pair stands; given without the bound, the bound is the second-lowest tier."""
+    if key not in raw:
+        return inherited
+    v = raw[key]
+    if not isinstance(v, dict):
+        raise r.fail(f"{where}.{key}", f"应为 {{ flags = [...], {bound} = \"C\" }}")
+    r.only(v, {"flags", bound}, f"{where}.{key}")
+    flags = r.flags(v.get("flags", []), f"{where}.{key}.flags")
+    return flags, (r.label(v[bound], f"{where}.{key}.{bound}", labels) if bound in v else labels[-2])
 
 
 def _divisions(r: _Reader, raw: Any, where: str) -> tuple[str, ...]:
