@@ -236,15 +236,54 @@ def _unit_line(raw: RawSheet, before: int) -> list[str]:
     return units
 
 
+# When two columns map to one field, the one matched with the higher priority is read and the
+# other set aside (equal priorities: the first column stays).
+PRIORITY_UPPER_LABEL = 1  # matched on a group header above the column's own label
+PRIORITY_OWN_LABEL = 2  # matched on the column's own (lowest) label: beats a group header's sub-column
+PRIORITY_GROUP_TOTAL = 3  # a group header over a 合计 column: the group's total beats its parts
+PRIORITY_MAPPING = 9  # set in the user's mapping: beats every guess from the header
+_TOTAL_LABELS = ("合计", "小计", "总计", "合计数")
+
+
 def map_columns(
     raw: RawSheet, block: list[int], override: SheetMapping | None = None
 ) -> tuple[list[ColumnMap], int, list[Issue]]:
     """Column → field/unit for the sheet, the first data row, and notices about the choice."""
     issues: list[Issue] = []
-    labels = _header_labels(raw, block)
-    data_start = block[-1] + 1
+    data_start, row_units = _data_start(raw, block[-1] + 1)
+    line_units = _unit_line(raw, block[0])
+    cols: list[ColumnMap] = []
+    priority: dict[str, tuple[int, int]] = {}
+    for c, parts in enumerate(_header_labels(raw, block)):
+        uniq = _distinct_parts(parts)
+        label = "/".join(uniq)
+        fid, prio = _match_parts(uniq)
+        unit_text, unit_src = _header_unit(uniq, row_units, c)
+        ov = override.column_for(label, column_letter(c)) if override else None
+        if ov:
+            fid = None if ov.field == IGNORE else ov.field
+            prio = PRIORITY_MAPPING
+            if ov.unit:
+                unit_text, unit_src = ov.unit, "映射"
+        if fid in ("credit_code", "name"):  # under a merged 出租方 / 承租方 header: that party's code or name
+            party = next((v for p in uniq[:-1] for k, v in LEASE_PARTIES.items() if k in p), None)
+            fid = party[fid] if party else fid
+        cm = ColumnMap(c, label, fid)
+        if fid and normalise_header(uniq[-1] if uniq else "") in _SERIAL_HEADERS:
+            cm.field = None
+        if cm.field:
+            if FIELD_BY_ID[cm.field].units:
+                _set_unit(cm, unit_text, unit_src, line_units, override, raw, block, issues)
+            _keep_best(cm, prio, cols, priority, raw, block, issues)
+        cols.append(cm)
+    return cols, data_start, issues
+
+
+def _data_start(raw: RawSheet, data_start: int) -> tuple[int, list[str]]:
+    """The first data row below the header, past a unit row and/or a column-number row, and the
+    unit row's units (blank when there is none)."""
     row_units: list[str] = [""] * raw.n_cols
-    for _ in range(3):  # unit row and/or column-number row under the header
+    for _ in range(3):
         if data_start >= raw.n_rows:
             break
         t = _row_texts(raw, data_start)
@@ -255,78 +294,82 @@ def map_columns(
             data_start += 1
         else:
             break
-    line_units = _unit_line(raw, block[0])
-    cols: list[ColumnMap] = []
-    priority: dict[str, tuple[int, int]] = {}
-    for c, parts in enumerate(labels):
-        uniq: list[str] = []
-        for p in parts:
-            if p and (not uniq or uniq[-1] != p):
-                uniq.append(p)
-        label = "/".join(uniq)
-        fid: str | None = None
-        prio = 0
-        for depth, p in enumerate(reversed(uniq)):
-            f = match_field(p)
-            if f:
-                fid = f
-                prio = 2 if depth == 0 else (3 if normalise_header(uniq[-1]) in ("合计", "小计", "总计", "合计数") else 1)
+    return data_start, row_units
+
+
+def _distinct_parts(parts: list[str]) -> list[str]:
+    """A column's header levels top to bottom, blanks and a merged cell's repeats left out."""
+    uniq: list[str] = []
+    for p in parts:
+        if p and (not uniq or uniq[-1] != p):
+            uniq.append(p)
+    return uniq
+
+
+def _match_parts(uniq: list[str]) -> tuple[str | None, int]:
+    """The field of the lowest header level that names one, with its priority (0: none)."""
+    for depth, p in enumerate(reversed(uniq)):
+        f = match_field(p)
+        if f:
+            if depth == 0:
+                return f, PRIORITY_OWN_LABEL
+            return f, PRIORITY_GROUP_TOTAL if normalise_header(uniq[-1]) in _TOTAL_LABELS else PRIORITY_UPPER_LABEL
+    return None, 0
+
+
+def _header_unit(uniq: list[str], row_units: list[str], c: int) -> tuple[str, str]:
+    """The unit a column's header states (lowest level first), else its unit row's, with the source."""
+    for p in reversed(uniq):
+        _, u = split_header(p)
+        if u:
+            return u, "表头"
+    if c < len(row_units) and row_units[c]:
+        return row_units[c], "单位行"
+    return "", ""
+
+
+def _set_unit(cm: ColumnMap, unit_text: str, unit_src: str, line_units: list[str], override: SheetMapping | None,
+              raw: RawSheet, block: list[int], issues: list[Issue]) -> None:
+    """The column's unit and factor: the header's (if it fits the field), else the mapping's, else a
+    unit line's above the table, else the field's own unit. An unfit header unit is said."""
+    assert cm.field is not None
+    spec = FIELD_BY_ID[cm.field]
+    factor = unit_factor(cm.field, unit_text) if unit_text else None
+    if unit_text and factor is None:
+        issues.append(Issue("warning", f"列“{cm.label}”的单位“{unit_text}”不适用于{spec.label}，按{spec.unit}读取",
+                            raw.file, raw.sheet, block[-1] + 1, cm.label, code="unit_not_applicable"))
+    if factor is None and override and cm.field in override.units:
+        unit_text, unit_src = override.units[cm.field], "映射"
+        factor = unit_factor(cm.field, unit_text)
+    if factor is None:
+        for u in line_units:
+            f = unit_factor(cm.field, u)
+            if f is not None:
+                unit_text, unit_src, factor = u, "单位说明行", f
                 break
-        unit_text, unit_src = "", ""
-        for p in reversed(uniq):
-            _, u = split_header(p)
-            if u:
-                unit_text, unit_src = u, "表头"
-                break
-        if not unit_text and c < len(row_units) and row_units[c]:
-            unit_text, unit_src = row_units[c], "单位行"
-        ov = override.column_for(label, column_letter(c)) if override else None
-        if ov:
-            fid = None if ov.field == IGNORE else ov.field
-            prio = 9
-            if ov.unit:
-                unit_text, unit_src = ov.unit, "映射"
-        if fid in ("credit_code", "name"):  # under a merged 出租方 / 承租方 header: that party's code or name
-            party = next((v for p in uniq[:-1] for k, v in LEASE_PARTIES.items() if k in p), None)
-            fid = party[fid] if party else fid
-        cm = ColumnMap(c, label, fid)
-        if fid and normalise_header(uniq[-1] if uniq else "") in _SERIAL_HEADERS:
-            cm.field = None
-        if cm.field:
-            spec = FIELD_BY_ID[cm.field]
-            if spec.units:
-                factor = unit_factor(cm.field, unit_text) if unit_text else None
-                if unit_text and factor is None:
-                    issues.append(Issue("warning", f"列“{label}”的单位“{unit_text}”不适用于{spec.label}，按{spec.unit}读取",
-                                        raw.file, raw.sheet, block[-1] + 1, label, code="unit_not_applicable"))
-                if factor is None and override and cm.field in override.units:
-                    unit_text, unit_src = override.units[cm.field], "映射"
-                    factor = unit_factor(cm.field, unit_text)
-                if factor is None:
-                    for u in line_units:
-                        f = unit_factor(cm.field, u)
-                        if f is not None:
-                            unit_text, unit_src, factor = u, "单位说明行", f
-                            break
-                if factor is None:
-                    unit_text, unit_src, factor = spec.unit, "默认", 1.0
-                cm.unit, cm.factor, cm.unit_source = unit_text, factor, unit_src
-            prev = priority.get(cm.field)
-            if prev is not None:
-                if prio > prev[0]:
-                    old = cols[prev[1]]
-                    issues.append(Issue("info", f"列“{old.label}”与列“{label}”都对应{spec.label}，采用后者",
-                                        raw.file, raw.sheet, block[-1] + 1, old.label, code="column_duplicate_field"))
-                    old.field = None
-                    priority[cm.field] = (prio, c)
-                else:
-                    issues.append(Issue("info", f"列“{label}”与列“{cols[prev[1]].label}”都对应{spec.label}，采用后者以外的第一列",
-                                        raw.file, raw.sheet, block[-1] + 1, label, code="column_duplicate_field"))
-                    cm.field = None
-            else:
-                priority[cm.field] = (prio, c)
-        cols.append(cm)
-    return cols, data_start, issues
+    if factor is None:
+        unit_text, unit_src, factor = spec.unit, "默认", 1.0
+    cm.unit, cm.factor, cm.unit_source = unit_text, factor, unit_src
+
+
+def _keep_best(cm: ColumnMap, prio: int, cols: list[ColumnMap], priority: dict[str, tuple[int, int]],
+               raw: RawSheet, block: list[int], issues: list[Issue]) -> None:
+    """One column per field: of two, the higher priority is read (ties: the first), with a notice."""
+    assert cm.field is not None
+    spec = FIELD_BY_ID[cm.field]
+    prev = priority.get(cm.field)
+    if prev is None:
+        priority[cm.field] = (prio, cm.index)
+    elif prio > prev[0]:
+        old = cols[prev[1]]
+        issues.append(Issue("info", f"列“{old.label}”与列“{cm.label}”都对应{spec.label}，采用后者",
+                            raw.file, raw.sheet, block[-1] + 1, old.label, code="column_duplicate_field"))
+        old.field = None
+        priority[cm.field] = (prio, cm.index)
+    else:
+        issues.append(Issue("info", f"列“{cm.label}”与列“{cols[prev[1]].label}”都对应{spec.label}，采用后者以外的第一列",
+                            raw.file, raw.sheet, block[-1] + 1, cm.label, code="column_duplicate_field"))
+        cm.field = None
 
 
 def parse_sheet(raw: RawSheet, override: SheetMapping | None = None, from_row: int = 0
