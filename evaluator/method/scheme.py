@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -301,6 +302,17 @@ class _Reader:
             self.only(v, allowed, f"{where}.{key}".strip("."))
         return v
 
+    def entries(self, items: list[Any], where: str, allowed: set[str], shape: str
+                ) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Each item of a list of tables with its place (`where 第 i 项`); an item that is not a
+        table (`shape` says what it should be) or has unknown keys is an error."""
+        for i, it in enumerate(items, 1):
+            w = f"{where} 第 {i} 项"
+            if not isinstance(it, dict):
+                raise self.fail(w, shape)
+            self.only(it, allowed, w)
+            yield w, it
+
     def only(self, data: dict[str, Any], allowed: set[str], where: str) -> None:
         unknown = [k for k in data if k not in allowed]
         if unknown:
@@ -407,11 +419,7 @@ def _points(r: _Reader, raw: Any, where: str) -> tuple[tuple[FlagPoints, ...], f
     if not isinstance(items, list):
         raise r.fail(where, "items 应为列表")
     out = []
-    for i, it in enumerate(items, 1):
-        w = f"{where}.items 第 {i} 项"
-        if not isinstance(it, dict):
-            raise r.fail(w, "应为 { flag = …, points = … }")
-        r.only(it, {"flag", "points", "note"}, w)
+    for w, it in r.entries(items, f"{where}.items", {"flag", "points", "note"}, "应为 { flag = …, points = … }"):
         (flag,) = r.flags([it.get("flag")], w)
         out.append(FlagPoints(flag, float(r.number(it, "points", w, positive=True, hi=1000) or 0)))
     return tuple(out), cap
@@ -462,11 +470,7 @@ def _moves(r: _Reader, raw: Any, where: str, labels: tuple[str, ...]) -> tuple[T
     if not isinstance(raw, list):
         raise r.fail(where, "应为列表，如 [{ action = \"up\", flag = \"high_tech\", reason = \"……\" }]")
     out = []
-    for i, m in enumerate(raw, 1):
-        w = f"{where} 第 {i} 项"
-        if not isinstance(m, dict):
-            raise r.fail(w, "应为表")
-        r.only(m, {"action", "flag", "when", "tier", "reason"}, w)
+    for w, m in r.entries(raw, where, {"action", "flag", "when", "tier", "reason"}, "应为表"):
         action = r.choice(m, "action", w, tuple(MOVE_ACTIONS), "")
         if ("flag" in m) == ("when" in m):
             raise r.fail(w, "flag 与 when 应设且只设一个")
@@ -496,11 +500,7 @@ def _grouping(r: _Reader, raw: Any, where: str, n_labels: int) -> TierGrouping:
     if not isinstance(items, list) or not items:
         raise r.fail(f"{where}.list", "至少需要一个分组 { name = …, members = [...] }")
     groups, seen = [], {}
-    for i, g in enumerate(items, 1):
-        w = f"{where}.list 第 {i} 项"
-        if not isinstance(g, dict):
-            raise r.fail(w, "应为表")
-        r.only(g, {"name", "members", "shares"}, w)
+    for w, g in r.entries(items, f"{where}.list", {"name", "members", "shares"}, "应为表"):
         name = g.get("name")
         if not isinstance(name, str) or not name.strip():
             raise r.fail(w, "缺少分组名称 name")
