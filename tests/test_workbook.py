@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
 
-from evaluator.core.issues import Cancelled
+from evaluator.core.issues import ISSUE_CODES, Cancelled
 from evaluator.method.indicators import excel_format
 from evaluator.outputs.workbook import write_workbook
 
@@ -138,6 +138,13 @@ def test_summaries_and_data_check_list(sample_result, sample_book):
     assert not any(str(c.value).startswith("名称:") for row in ws.iter_rows() for c in row if c.value)
     levels = [r[1].value for r in _rows(ws)]
     assert levels.index("错误") < levels.index("警告") < levels.index("提示")
+    # 类别 beside 级别: each finding's stable kind (ISSUE_CODES title), one per row, for sorting and filtering
+    cols = _columns(ws)
+    assert cols["类别"] == cols["级别"] + 1
+    order = {"error": 0, "warning": 1, "info": 2}
+    expected = [ISSUE_CODES.get(i.code, "其他") for i in sorted(sample_result.issues, key=lambda i: order[i.level])]
+    assert [r[cols["类别"] - 1].value for r in _rows(ws)] == expected
+    assert "表头识别结果" in expected  # a coded finding shows its title, never the code itself
     # calamine (what WPS-like readers and our own importer use) reads every sheet
     cwb = CalamineWorkbook.from_path(str(path))
     for name in cwb.sheet_names:

@@ -65,14 +65,19 @@ def evaluate_into_project(paths: Sequence[str | Path], scheme_ref: str, year: in
 
 def save_evaluated(project: Project, result: RunResult, args: argparse.Namespace, print_: PrintFn) -> int:
     """Save after `evaluate --project`."""
+    return _save(project, args.project, result, print_, "错误：{}", f"已保存项目：{args.project}")
+
+
+def _save(project: Project, path: str | Path, result: RunResult, print_: PrintFn, failed: str, done: str) -> int:
+    """Save the project with its result; a failure is printed (`failed` with `{}` for the reason)."""
     from ..project.file import save_project
 
     try:
-        save_project(project, args.project, result)
+        save_project(project, path, result)
     except InputError as exc:
-        print_(f"错误：{exc}", err=True)
+        print_(failed.format(exc), err=True)
         return EXIT_INPUT
-    print_(f"已保存项目：{args.project}")
+    print_(done)
     return EXIT_OK
 
 
@@ -114,20 +119,13 @@ def cmd_report(args: argparse.Namespace, print_: PrintFn) -> int:
 def _record_forced(project: Project, args: argparse.Namespace, result: RunResult, print_: PrintFn) -> int:
     """`--release-held`: the releases go into the project (audited) so the file says who let
     which letters out over open findings, and why."""
-    from ..project.file import save_project
-
     forced = getattr(args, "_mujun_forced", [])
     if not forced:
         return EXIT_OK
     for r in forced:
         project.add_resolution("release", r.key, r.reason)
-    try:
-        save_project(project, args.project, result)
-    except InputError as exc:
-        print_(f"错误：强制放行未能记入项目文件（{exc}）", err=True)
-        return EXIT_INPUT
-    print_(f"已将强制放行的 {len(forced)} 家企业记入项目文件：{args.project}")
-    return EXIT_OK
+    return _save(project, args.project, result, print_, "错误：强制放行未能记入项目文件（{}）",
+                 f"已将强制放行的 {len(forced)} 家企业记入项目文件：{args.project}")
 
 
 def cmd_audit(args: argparse.Namespace, print_: PrintFn) -> int:

@@ -10,6 +10,7 @@ with a notice, and every cell that needed help is reported with its Excel positi
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -236,15 +237,54 @@ def _unit_line(raw: RawSheet, before: int) -> list[str]:
     return units
 
 
+# When two columns map to one field, the one matched with the higher priority is read and the
+# other set aside (equal priorities: the first column stays).
+PRIORITY_UPPER_LABEL = 1  # matched on a group header above the column's own label
+PRIORITY_OWN_LABEL = 2  # matched on the column's own (lowest) label: beats a group header's sub-column
+PRIORITY_GROUP_TOTAL = 3  # a group header over a 合计 column: the group's total beats its parts
+PRIORITY_MAPPING = 9  # set in the user's mapping: beats every guess from the header
+_TOTAL_LABELS = ("合计", "小计", "总计", "合计数")
+
+
 def map_columns(
     raw: RawSheet, block: list[int], override: SheetMapping | None = None
 ) -> tuple[list[ColumnMap], int, list[Issue]]:
     """Column → field/unit for the sheet, the first data row, and notices about the choice."""
     issues: list[Issue] = []
-    labels = _header_labels(raw, block)
-    data_start = block[-1] + 1
+    data_start, row_units = _data_start(raw, block[-1] + 1)
+    line_units = _unit_line(raw, block[0])
+    cols: list[ColumnMap] = []
+    priority: dict[str, tuple[int, int]] = {}
+    for c, parts in enumerate(_header_labels(raw, block)):
+        uniq = _distinct_parts(parts)
+        label = "/".join(uniq)
+        fid, prio = _match_parts(uniq)
+        unit_text, unit_src = _header_unit(uniq, row_units, c)
+        ov = override.column_for(label, column_letter(c)) if override else None
+        if ov:
+            fid = None if ov.field == IGNORE else ov.field
+            prio = PRIORITY_MAPPING
+            if ov.unit:
+                unit_text, unit_src = ov.unit, "映射"
+        if fid in ("credit_code", "name"):  # under a merged 出租方 / 承租方 header: that party's code or name
+            party = next((v for p in uniq[:-1] for k, v in LEASE_PARTIES.items() if k in p), None)
+            fid = party[fid] if party else fid
+        cm = ColumnMap(c, label, fid)
+        if fid and normalise_header(uniq[-1] if uniq else "") in _SERIAL_HEADERS:
+            cm.field = None
+        if cm.field:
+            if FIELD_BY_ID[cm.field].units:
+                _set_unit(cm, unit_text, unit_src, line_units, override, raw, block, issues)
+            _keep_best(cm, prio, cols, priority, raw, block, issues)
+        cols.append(cm)
+    return cols, data_start, issues
+
+
+def _data_start(raw: RawSheet, data_start: int) -> tuple[int, list[str]]:
+    """The first data row below the header, past a unit row and/or a column-number row, and the
+    unit row's units (blank when there is none)."""
     row_units: list[str] = [""] * raw.n_cols
-    for _ in range(3):  # unit row and/or column-number row under the header
+    for _ in range(3):
         if data_start >= raw.n_rows:
             break
         t = _row_texts(raw, data_start)
@@ -255,78 +295,82 @@ def map_columns(
             data_start += 1
         else:
             break
-    line_units = _unit_line(raw, block[0])
-    cols: list[ColumnMap] = []
-    priority: dict[str, tuple[int, int]] = {}
-    for c, parts in enumerate(labels):
-        uniq: list[str] = []
-        for p in parts:
-            if p and (not uniq or uniq[-1] != p):
-                uniq.append(p)
-        label = "/".join(uniq)
-        fid: str | None = None
-        prio = 0
-        for depth, p in enumerate(reversed(uniq)):
-            f = match_field(p)
-            if f:
-                fid = f
-                prio = 2 if depth == 0 else (3 if normalise_header(uniq[-1]) in ("合计", "小计", "总计", "合计数") else 1)
+    return data_start, row_units
+
+
+def _distinct_parts(parts: list[str]) -> list[str]:
+    """A column's header levels top to bottom, blanks and a merged cell's repeats left out."""
+    uniq: list[str] = []
+    for p in parts:
+        if p and (not uniq or uniq[-1] != p):
+            uniq.append(p)
+    return uniq
+
+
+def _match_parts(uniq: list[str]) -> tuple[str | None, int]:
+    """The field of the lowest header level that names one, with its priority (0: none)."""
+    for depth, p in enumerate(reversed(uniq)):
+        f = match_field(p)
+        if f:
+            if depth == 0:
+                return f, PRIORITY_OWN_LABEL
+            return f, PRIORITY_GROUP_TOTAL if normalise_header(uniq[-1]) in _TOTAL_LABELS else PRIORITY_UPPER_LABEL
+    return None, 0
+
+
+def _header_unit(uniq: list[str], row_units: list[str], c: int) -> tuple[str, str]:
+    """The unit a column's header states (lowest level first), else its unit row's, with the source."""
+    for p in reversed(uniq):
+        _, u = split_header(p)
+        if u:
+            return u, "表头"
+    if c < len(row_units) and row_units[c]:
+        return row_units[c], "单位行"
+    return "", ""
+
+
+def _set_unit(cm: ColumnMap, unit_text: str, unit_src: str, line_units: list[str], override: SheetMapping | None,
+              raw: RawSheet, block: list[int], issues: list[Issue]) -> None:
+    """The column's unit and factor: the header's (if it fits the field), else the mapping's, else a
+    unit line's above the table, else the field's own unit. An unfit header unit is said."""
+    assert cm.field is not None
+    spec = FIELD_BY_ID[cm.field]
+    factor = unit_factor(cm.field, unit_text) if unit_text else None
+    if unit_text and factor is None:
+        issues.append(Issue("warning", f"列“{cm.label}”的单位“{unit_text}”不适用于{spec.label}，按{spec.unit}读取",
+                            raw.file, raw.sheet, block[-1] + 1, cm.label, code="unit_not_applicable"))
+    if factor is None and override and cm.field in override.units:
+        unit_text, unit_src = override.units[cm.field], "映射"
+        factor = unit_factor(cm.field, unit_text)
+    if factor is None:
+        for u in line_units:
+            f = unit_factor(cm.field, u)
+            if f is not None:
+                unit_text, unit_src, factor = u, "单位说明行", f
                 break
-        unit_text, unit_src = "", ""
-        for p in reversed(uniq):
-            _, u = split_header(p)
-            if u:
-                unit_text, unit_src = u, "表头"
-                break
-        if not unit_text and c < len(row_units) and row_units[c]:
-            unit_text, unit_src = row_units[c], "单位行"
-        ov = override.column_for(label, column_letter(c)) if override else None
-        if ov:
-            fid = None if ov.field == IGNORE else ov.field
-            prio = 9
-            if ov.unit:
-                unit_text, unit_src = ov.unit, "映射"
-        if fid in ("credit_code", "name"):  # under a merged 出租方 / 承租方 header: that party's code or name
-            party = next((v for p in uniq[:-1] for k, v in LEASE_PARTIES.items() if k in p), None)
-            fid = party[fid] if party else fid
-        cm = ColumnMap(c, label, fid)
-        if fid and normalise_header(uniq[-1] if uniq else "") in _SERIAL_HEADERS:
-            cm.field = None
-        if cm.field:
-            spec = FIELD_BY_ID[cm.field]
-            if spec.units:
-                factor = unit_factor(cm.field, unit_text) if unit_text else None
-                if unit_text and factor is None:
-                    issues.append(Issue("warning", f"列“{label}”的单位“{unit_text}”不适用于{spec.label}，按{spec.unit}读取",
-                                        raw.file, raw.sheet, block[-1] + 1, label, code="unit_not_applicable"))
-                if factor is None and override and cm.field in override.units:
-                    unit_text, unit_src = override.units[cm.field], "映射"
-                    factor = unit_factor(cm.field, unit_text)
-                if factor is None:
-                    for u in line_units:
-                        f = unit_factor(cm.field, u)
-                        if f is not None:
-                            unit_text, unit_src, factor = u, "单位说明行", f
-                            break
-                if factor is None:
-                    unit_text, unit_src, factor = spec.unit, "默认", 1.0
-                cm.unit, cm.factor, cm.unit_source = unit_text, factor, unit_src
-            prev = priority.get(cm.field)
-            if prev is not None:
-                if prio > prev[0]:
-                    old = cols[prev[1]]
-                    issues.append(Issue("info", f"列“{old.label}”与列“{label}”都对应{spec.label}，采用后者",
-                                        raw.file, raw.sheet, block[-1] + 1, old.label, code="column_duplicate_field"))
-                    old.field = None
-                    priority[cm.field] = (prio, c)
-                else:
-                    issues.append(Issue("info", f"列“{label}”与列“{cols[prev[1]].label}”都对应{spec.label}，采用后者以外的第一列",
-                                        raw.file, raw.sheet, block[-1] + 1, label, code="column_duplicate_field"))
-                    cm.field = None
-            else:
-                priority[cm.field] = (prio, c)
-        cols.append(cm)
-    return cols, data_start, issues
+    if factor is None:
+        unit_text, unit_src, factor = spec.unit, "默认", 1.0
+    cm.unit, cm.factor, cm.unit_source = unit_text, factor, unit_src
+
+
+def _keep_best(cm: ColumnMap, prio: int, cols: list[ColumnMap], priority: dict[str, tuple[int, int]],
+               raw: RawSheet, block: list[int], issues: list[Issue]) -> None:
+    """One column per field: of two, the higher priority is read (ties: the first), with a notice."""
+    assert cm.field is not None
+    spec = FIELD_BY_ID[cm.field]
+    prev = priority.get(cm.field)
+    if prev is None:
+        priority[cm.field] = (prio, cm.index)
+    elif prio > prev[0]:
+        old = cols[prev[1]]
+        issues.append(Issue("info", f"列“{old.label}”与列“{cm.label}”都对应{spec.label}，采用后者",
+                            raw.file, raw.sheet, block[-1] + 1, old.label, code="column_duplicate_field"))
+        old.field = None
+        priority[cm.field] = (prio, cm.index)
+    else:
+        issues.append(Issue("info", f"列“{cm.label}”与列“{cols[prev[1]].label}”都对应{spec.label}，采用后者以外的第一列",
+                            raw.file, raw.sheet, block[-1] + 1, cm.label, code="column_duplicate_field"))
+        cm.field = None
 
 
 def parse_sheet(raw: RawSheet, override: SheetMapping | None = None, from_row: int = 0
@@ -378,7 +422,7 @@ def _columns(raw: RawSheet, start: int) -> tuple[list[np.ndarray], np.ndarray | 
     if any(len(r) != width for r in body):
         body = [(*r, *("",) * (width - len(r))) for r in body]
     grid = np.empty((len(body), width), dtype=object)
-    for i in range(0, len(body), FILL_BLOCK):  # in blocks: one assignment of 100k rows holds the GIL ~50 ms
+    for i in range(0, len(body), FILL_BLOCK):  # in blocks, so no single assignment holds the interpreter lock long
         grid[i:i + FILL_BLOCK] = body[i:i + FILL_BLOCK]
     return [grid[:, j] for j in range(width)], positions
 
@@ -445,6 +489,8 @@ _NUMBERED = re.compile(r"^\s*(\d+|[一二三四五六七八九十]+)\s*[.、．)
 def _read_rows(
     raw: RawSheet, cols: list[ColumnMap], block: list[int], start: int
 ) -> tuple[pd.DataFrame, list[Issue], dict[str, int], list[int]]:
+    """The data rows below the header: rows that are not firms (totals, notes, repeated headers,
+    titles, blank or stray lines) are set aside with a notice each; the rest are read per field."""
     issues: list[Issue] = []
     mapped = [c for c in cols if c.field]
     columns, positions = _columns(raw, start)
@@ -458,26 +504,105 @@ def _read_rows(
     merged_additive = _fill_merged(raw, columns, start, cols, issues) if raw.merged and positions is None else []
     values = {c.field: columns[c.index] for c in mapped}
     by_field = {c.field: c for c in mapped}
+    texts: dict[str, list[str]] = {fid: _texts(values[fid]) for fid in ("credit_code", "name", "township", "industry",
+                                                                        "lessor_name", "lessee_name") if fid in values}
+    k = _classify_rows(raw, columns, mapped, by_field, values, texts, n)
+    skipped = {"空行": int(k.skip_blank.sum()) + blank_lines, "合计/小计行": int(k.is_total.sum()),
+               "注释行": int(k.is_note.sum()), "重复表头": int(k.header_again.sum()), "无数据行": int(k.stray.sum()),
+               "续表/表题行": int((k.is_cont | k.is_title).sum())}
+    _skip_notices(raw, k, rows_excel, lambda r: k.shown(columns, r), issues)
 
+    idx = np.flatnonzero(k.keep)
+    all_kept = len(idx) == n
+    out = pd.DataFrame({"_row": rows_excel[idx]})
+    out_rows = out["_row"].to_numpy()
+    formula = {(r, c) for r, c in raw.formula_cells}
+    for c in mapped:
+        arr = values[c.field] if all_kept else values[c.field][idx]
+        kept = None
+        if FIELD_BY_ID[c.field].kind == "text":
+            t = texts[c.field]
+            kept = t if all_kept else [t[i] for i in idx]
+        out[c.field] = _read_column(c, arr, kept, raw, out_rows, issues)
+        if formula:
+            for r in np.flatnonzero([(int(x) - 1, c.index) in formula for x in out_rows]):
+                issues.append(Issue("warning", "公式单元格没有缓存的计算结果，读取为空；请在 Excel/WPS 中打开该文件、保存后重新导入",
+                                    raw.file, raw.sheet, int(out_rows[r]), c.label, code="formula_without_value"))
+    if merged_additive:
+        _check_merged_figures(out, merged_additive, start, raw, issues)
+    _row_checks(out, raw, by_field, issues)
+    return out, issues, skipped, (rows_excel[np.flatnonzero(k.key_header & ~k.has_code)] - 1).tolist()
+
+
+@dataclass
+class _RowKinds:
+    """What each data row is, as boolean masks over the rows below the header."""
+
+    lead_idx: list[int]  # the lead columns: code and name columns and the first three
+    first_at: np.ndarray  # position in `lead_idx` of a row's first non-empty lead cell (-1: none)
+    first_text: list[str]
+    has_code: np.ndarray
+    key_header: np.ndarray  # a lead cell says 企业名称 / 统一社会信用代码: a header, never a firm
+    is_total: np.ndarray
+    is_note: np.ndarray
+    header_again: np.ndarray
+    is_cont: np.ndarray
+    is_title: np.ndarray
+    unit_lines: list[int]  # title rows that are a unit line (`单位：万元`)
+    stray: np.ndarray  # text only in unmapped columns: not data, but never dropped without a word
+    skip_blank: np.ndarray
+    keep: np.ndarray
+
+    def shown(self, columns: list[np.ndarray], r: int) -> str:
+        """The row's first lead text, as a notice quotes it."""
+        t = self.first_text[r]
+        return _short(_text(columns[self.lead_idx[self.first_at[r]]][r]) if t == _NUMERIC else t)
+
+
+def _classify_rows(raw: RawSheet, columns: list[np.ndarray], mapped: list[ColumnMap], by_field: dict[str, ColumnMap],
+                   values: dict[str, np.ndarray], texts: dict[str, list[str]], n: int) -> _RowKinds:
+    """Firms, and rows that are not: totals, notes, repeated headers, titles, blank and stray lines."""
     empty_all = np.ones(n, dtype=bool)
     filled_count = np.zeros(n, dtype=np.int64)
     for arr in values.values():
         e = _is_empty(arr)
         empty_all &= e
         filled_count += ~e
-    texts: dict[str, list[str]] = {fid: _texts(values[fid]) for fid in ("credit_code", "name", "township", "industry",
-                                                                        "lessor_name", "lessee_name") if fid in values}
-    # Texts that decide whether a row is a total, a note or a repeated header: one pass per row,
-    # with the common data row (a code, a name, no 计/注) leaving after a few cheap tests.
     lead_idx = sorted({c.index for c in mapped if c.field in ("credit_code", "name")} | set(range(min(3, raw.n_cols))))
     by_index = {by_field[f].index: t for f, t in texts.items()}
     lead_cols = [by_index.get(i) or _lead_texts(columns[i]) for i in lead_idx]
-    code_texts = texts.get("credit_code")
+    first_at, is_total, is_note, has_code, key_header = _scan_lead(lead_cols, texts.get("credit_code"), n)
+    first_text = [lead_cols[j][i] if j >= 0 else "" for i, j in enumerate(first_at.tolist())]
+    # A title (`二、规下企业`, `表2 …`) or a `续表` line between stacked tables: one cell, no code, no figures.
+    lone = ~has_code & (filled_count <= 1) & (first_at >= 0)
+    is_cont, is_title, unit_lines = _lone_lines(lone, first_text, n)
+    header_again = _repeated_header(texts, by_field, n) | (key_header & ~has_code)
+    is_total &= ~header_again
+    if is_note.any():  # numbered continuation lines (`2. …`) under a `注：` line are notes too
+        first_note = int(np.flatnonzero(is_note)[0])
+        for i in range(first_note + 1, n):
+            if not has_code[i] and _NUMBERED.match(first_text[i]):
+                is_note[i] = True
+    is_note &= ~is_total & ~header_again
+    is_cont &= ~is_total & ~is_note & ~header_again
+    is_title &= ~is_total & ~is_note & ~header_again
+    other = is_total | is_note | header_again | is_cont | is_title
+    stray = empty_all & (first_at >= 0) & ~other
+    skip_blank = empty_all & ~other & ~stray
+    keep = ~(skip_blank | other | stray)
+    return _RowKinds(lead_idx, first_at, first_text, has_code, key_header, is_total, is_note, header_again, is_cont,
+                     is_title, unit_lines, stray, skip_blank, keep)
+
+
+def _scan_lead(lead_cols: list[list[str]], code_texts: list[str] | None, n: int
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """First lead cell, total, note, code and key-header marks: one pass per row, with the common
+    data row (a code, a name, no 计/注) leaving after a few cheap tests."""
     first_at = np.full(n, -1, dtype=np.int64)
     is_total = np.zeros(n, dtype=bool)
     is_note = np.zeros(n, dtype=bool)
     has_code = np.zeros(n, dtype=bool)
-    key_header = np.zeros(n, dtype=bool)  # a lead cell says 企业名称 / 统一社会信用代码: a header, never a firm
+    key_header = np.zeros(n, dtype=bool)
     note_start = _NOTE_START
     key_words, key_first = _KEY_HEADER_TEXTS, _KEY_HEADER_FIRST
     for i, ts in enumerate(zip(*lead_cols)):
@@ -493,9 +618,11 @@ def _read_rows(
                     is_total[i] = True
                 if t[0] in key_first and len(t) <= 16 and normalise_header(t) in key_words:
                     key_header[i] = True
-    first_text = [lead_cols[j][i] if j >= 0 else "" for i, j in enumerate(first_at.tolist())]
-    # A title (`二、规下企业`, `表2 …`) or a `续表` line between stacked tables: one cell, no code, no figures.
-    lone = ~has_code & (filled_count <= 1) & (first_at >= 0)
+    return first_at, is_total, is_note, has_code, key_header
+
+
+def _lone_lines(lone: np.ndarray, first_text: list[str], n: int) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """Of the one-cell rows: `续表` marks, titles, and unit lines (counted as titles)."""
     is_title = np.zeros(n, dtype=bool)
     is_cont = np.zeros(n, dtype=bool)
     unit_lines: list[int] = []
@@ -508,53 +635,36 @@ def _read_rows(
         elif _UNIT_LINE.match(to_halfwidth(t)):
             is_title[i] = True
             unit_lines.append(i)
+    return is_cont, is_title, unit_lines
 
-    def shown(r: int) -> str:
-        t = first_text[r]
-        return _short(_text(columns[lead_idx[first_at[r]]][r]) if t == _NUMERIC else t)
 
-    header_again = np.zeros(n, dtype=bool)
-    if "name" in texts:
-        hdr = normalise_header(split_header(by_field["name"].label.split("/")[-1])[0])
-        first_char = hdr[:1]
-        header_again = np.fromiter((bool(t) and t[0] == first_char and normalise_header(t) == hdr
-                                    for t in texts["name"]), dtype=bool, count=n)
-    header_again |= key_header & ~has_code
-    is_total &= ~header_again
-    if is_note.any():  # numbered continuation lines (`2. …`) under a `注：` line are notes too
-        first_note = int(np.flatnonzero(is_note)[0])
-        for i in range(first_note + 1, n):
-            if not has_code[i] and _NUMBERED.match(first_text[i]):
-                is_note[i] = True
-    is_note &= ~is_total & ~header_again
-    is_cont &= ~is_total & ~is_note & ~header_again
-    is_title &= ~is_total & ~is_note & ~header_again
-    has_first = first_at >= 0
-    # Text only in unmapped columns: not data, but never dropped without a word.
-    other = is_total | is_note | header_again | is_cont | is_title
-    stray = empty_all & has_first & ~other
-    skip_blank = empty_all & ~other & ~stray
-    keep = ~(skip_blank | other | stray)
-    skipped = {"空行": int(skip_blank.sum()) + blank_lines, "合计/小计行": int(is_total.sum()),
-               "注释行": int(is_note.sum()), "重复表头": int(header_again.sum()), "无数据行": int(stray.sum()),
-               "续表/表题行": int((is_cont | is_title).sum())}
-    for r in np.flatnonzero(is_total):
-        issues.append(Issue("info", f"合计/小计行（“{shown(r)}”），不计为企业，已跳过",
-                            raw.file, raw.sheet, int(rows_excel[r]), code="total_row"))
-    for r in np.flatnonzero(is_note):
-        issues.append(Issue("info", f"表注或说明行（“{shown(r)}”），已跳过",
-                            raw.file, raw.sheet, int(rows_excel[r]), code="note_row"))
-    for r in np.flatnonzero(header_again):
-        issues.append(Issue("info", "重复的表头行，已跳过", raw.file, raw.sheet, int(rows_excel[r]),
-                            code="header_repeated"))
-    for r in np.flatnonzero(stray):
-        issues.append(Issue("info", f"该行在已识别的列中没有数据（仅有“{shown(r)}”），不计为企业，已跳过",
-                            raw.file, raw.sheet, int(rows_excel[r]), code="row_without_data"))
-    for r in np.flatnonzero(is_cont):
-        issues.append(Issue("info", f"续表标记行（“{shown(r)}”），不计为企业，已跳过",
-                            raw.file, raw.sheet, int(rows_excel[r]), code="continuation_row"))
-    for r in np.flatnonzero(is_title):
-        if r in unit_lines:  # a unit line with no header under it: the rows below keep the header's units
+def _repeated_header(texts: dict[str, list[str]], by_field: dict[str, ColumnMap], n: int) -> np.ndarray:
+    """Rows whose name cell repeats the name column's header text."""
+    if "name" not in texts:
+        return np.zeros(n, dtype=bool)
+    hdr = normalise_header(split_header(by_field["name"].label.split("/")[-1])[0])
+    first_char = hdr[:1]
+    return np.fromiter((bool(t) and t[0] == first_char and normalise_header(t) == hdr
+                        for t in texts["name"]), dtype=bool, count=n)
+
+
+# Rows set aside, in the order their notices are listed: mask name, code, message (`{}`: the row's text).
+_SKIP_NOTICES = (("is_total", "total_row", "合计/小计行（“{}”），不计为企业，已跳过"),
+                 ("is_note", "note_row", "表注或说明行（“{}”），已跳过"),
+                 ("header_again", "header_repeated", "重复的表头行，已跳过"),
+                 ("stray", "row_without_data", "该行在已识别的列中没有数据（仅有“{}”），不计为企业，已跳过"),
+                 ("is_cont", "continuation_row", "续表标记行（“{}”），不计为企业，已跳过"))
+
+
+def _skip_notices(raw: RawSheet, k: _RowKinds, rows_excel: np.ndarray, shown: Callable[[int], str],
+                  issues: list[Issue]) -> None:
+    """One notice per row set aside; a unit line inside the data is a warning (its units are not applied)."""
+    for mask, code, text in _SKIP_NOTICES:
+        for r in np.flatnonzero(getattr(k, mask)):
+            msg = text.format(shown(r)) if "{}" in text else text
+            issues.append(Issue("info", msg, raw.file, raw.sheet, int(rows_excel[r]), code=code))
+    for r in np.flatnonzero(k.is_title):
+        if r in k.unit_lines:  # a unit line with no header under it: the rows below keep the header's units
             issues.append(Issue("warning", f"表中间出现单位说明“{shown(r)}”，其下方各行仍按表头所示单位读取；"
                                            "如单位不同，请在其下方补上表头（或拆分为两张表）后重新导入",
                                 raw.file, raw.sheet, int(rows_excel[r]), code="unit_line_in_data"))
@@ -562,58 +672,46 @@ def _read_rows(
         issues.append(Issue("info", f"表题行（“{shown(r)}”），不计为企业，已跳过",
                             raw.file, raw.sheet, int(rows_excel[r]), code="continuation_row"))
 
-    idx = np.flatnonzero(keep)
-    all_kept = len(idx) == n
-    out = pd.DataFrame({"_row": rows_excel[idx]})
-    out_rows = out["_row"].to_numpy()
-    formula = {(r, c) for r, c in raw.formula_cells}
 
-    def report(mask: np.ndarray, level: str, col: ColumnMap, msg_for, code_for) -> None:
+def _read_column(c: ColumnMap, arr: np.ndarray, kept_texts: list[str] | None, raw: RawSheet, out_rows: np.ndarray,
+                 issues: list[Issue]) -> pd.Series:
+    """One mapped column's kept cells as its field's values; a cell that cannot be read is said on its row."""
+    assert c.field is not None
+    spec = FIELD_BY_ID[c.field]
+
+    def report(mask: np.ndarray, level: str, msg_for: Callable[[int], str], code_for: Callable[[int], str]) -> None:
         for r in np.flatnonzero(mask):
-            issues.append(Issue(level, msg_for(r), raw.file, raw.sheet, int(out_rows[r]), col.label,
+            issues.append(Issue(level, msg_for(r), raw.file, raw.sheet, int(out_rows[r]), c.label,
                                 code=code_for(r)))
 
-    for c in mapped:
-        spec = FIELD_BY_ID[c.field]
-        arr = values[c.field] if all_kept else values[c.field][idx]
-        if spec.kind == "code":
-            out[c.field] = _codes_as_text(arr, c, raw, out_rows, issues)
-        elif spec.kind == "text":
-            t = texts[c.field]
-            kept = t if all_kept else [t[i] for i in idx]
-            out[c.field] = pd.Series([x or None for x in kept], dtype=object)
-        elif spec.kind == "number":
-            nums, why = clean_numbers(pd.Series(arr, dtype=object), text_is_native=raw.is_csv)
-            # An infinite or absurd value is an error on its row: the firm is held back until it is corrected.
-            report(why >= Coercion.NOT_FINITE, "error", c, lambda r: describe(int(why[r]), arr[r]),
-                   lambda r: coercion_code(int(why[r])))
-            report((why >= 4) & (why < Coercion.NOT_FINITE), "warning", c, lambda r: describe(int(why[r]), arr[r]),
-                   lambda r: coercion_code(int(why[r])))
-            report((why > 0) & (why < 4), "info", c, lambda r: describe(int(why[r]), arr[r]),
-                   lambda r: coercion_code(int(why[r])))
-            out[c.field] = nums * c.factor if c.factor != 1.0 else nums
-        elif spec.kind == "bool":
-            vals, bad = clean_bools(pd.Series(arr, dtype=object))
-            report(bad & ~_is_empty(arr), "warning", c, lambda r: f"无法识别的是/否取值“{_short(str(arr[r]))}”，视为空", lambda r: "bool_unparseable")
-            out[c.field] = vals
-        elif spec.kind == "scale":
-            vals, bad = clean_scale(pd.Series(arr, dtype=object))
-            report(bad, "warning", c, lambda r: f"无法识别的企业规模“{_short(str(arr[r]))}”（应为 规上/规下 或 是/否），视为空",
-                   lambda r: "scale_unparseable")
-            out[c.field] = vals
-        elif spec.kind == "year":
-            vals, bad = clean_years(pd.Series(arr, dtype=object))
-            report(bad, "warning", c, lambda r: f"无法识别的投产时间“{_short(str(arr[r]))}”，视为空",
-                   lambda r: "year_unparseable")
-            out[c.field] = vals
-        if formula:
-            for r in np.flatnonzero([(int(x) - 1, c.index) in formula for x in out_rows]):
-                issues.append(Issue("warning", "公式单元格没有缓存的计算结果，读取为空；请在 Excel/WPS 中打开该文件、保存后重新导入",
-                                    raw.file, raw.sheet, int(out_rows[r]), c.label, code="formula_without_value"))
-    if merged_additive:
-        _check_merged_figures(out, merged_additive, start, raw, issues)
-    _row_checks(out, raw, by_field, issues)
-    return out, issues, skipped, (rows_excel[np.flatnonzero(key_header & ~has_code)] - 1).tolist()
+    if spec.kind == "code":
+        return _codes_as_text(arr, c, raw, out_rows, issues)
+    if spec.kind == "text":
+        assert kept_texts is not None
+        return pd.Series([x or None for x in kept_texts], dtype=object)
+    if spec.kind == "number":
+        nums, why = clean_numbers(pd.Series(arr, dtype=object), text_is_native=raw.is_csv)
+        # An infinite or absurd value is an error on its row: the firm is held back until it is corrected.
+        report(why >= Coercion.NOT_FINITE, "error", lambda r: describe(int(why[r]), arr[r]),
+               lambda r: coercion_code(int(why[r])))
+        report((why >= 4) & (why < Coercion.NOT_FINITE), "warning", lambda r: describe(int(why[r]), arr[r]),
+               lambda r: coercion_code(int(why[r])))
+        report((why > 0) & (why < 4), "info", lambda r: describe(int(why[r]), arr[r]),
+               lambda r: coercion_code(int(why[r])))
+        return nums * c.factor if c.factor != 1.0 else nums
+    if spec.kind == "bool":
+        vals, bad = clean_bools(pd.Series(arr, dtype=object))
+        report(bad & ~_is_empty(arr), "warning", lambda r: f"无法识别的是/否取值“{_short(str(arr[r]))}”，视为空",
+               lambda r: "bool_unparseable")
+        return vals
+    if spec.kind == "scale":
+        vals, bad = clean_scale(pd.Series(arr, dtype=object))
+        report(bad, "warning", lambda r: f"无法识别的企业规模“{_short(str(arr[r]))}”（应为 规上/规下 或 是/否），视为空",
+               lambda r: "scale_unparseable")
+        return vals
+    vals, bad = clean_years(pd.Series(arr, dtype=object))  # the remaining kind: year
+    report(bad, "warning", lambda r: f"无法识别的投产时间“{_short(str(arr[r]))}”，视为空", lambda r: "year_unparseable")
+    return vals
 
 
 def _check_merged_figures(out: pd.DataFrame, ranges: list[tuple[int, int, ColumnMap]], start: int, raw: RawSheet,

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.issues import InputError
+from ..core.values import finite_or_none
 from .evaluate import Evaluation
 from .indicators import INDICATOR_BY_ID, format_number
 from .scheme import Population, Scheme, dumps_scheme
@@ -66,19 +67,11 @@ def _position(pop: Population | None, tier: Any) -> int | None:
     return pop.tiers.labels.index(tier) if pop is not None and tier in pop.tiers.labels else None
 
 
-def _f(v: Any) -> float | None:
-    try:
-        x = float(v)
-    except (TypeError, ValueError):
-        return None
-    return x if math.isfinite(x) else None
-
-
 def _benchmarks(a: Evaluation, b: Evaluation, pid: str) -> pd.DataFrame:
     ba, bb = a.benchmarks.get(pid, {}), b.benchmarks.get(pid, {})
     rows = []
     for iid in dict.fromkeys([*ba, *bb]):
-        va, vb = _f(ba.get(iid)), _f(bb.get(iid))
+        va, vb = finite_or_none(ba.get(iid)), finite_or_none(bb.get(iid))
         ind = INDICATOR_BY_ID[iid]
         rows.append({"indicator": iid, "label": ind.label, "unit": ind.unit, "a": va, "b": vb,
                      "change": (vb - va) if va is not None and vb is not None else None})
@@ -99,15 +92,15 @@ def _reason(ra: pd.Series, rb: pd.Series, pop_a: Population | None, pop_b: Popul
     parts: list[str] = []
     if pop_a is None or pop_b is None or pop_a.id != pop_b.id:
         parts.append(f"名单由“{pop_a.label if pop_a else '未参评'}”变为“{pop_b.label if pop_b else '未参评'}”")
-    ta, tb = _f(ra["total_score"]), _f(rb["total_score"])
+    ta, tb = finite_or_none(ra["total_score"]), finite_or_none(rb["total_score"])
     if ta is not None and tb is not None:
         parts.append(f"总分 {format_number(ta, '分')} → {format_number(tb, '分')}")
     if pop_a is not None and pop_b is not None:
         rules_a = {r.id: r for r in pop_a.indicators}
         changes = []
         for r in pop_b.indicators:
-            sa = _f(ra.get(f"s_{r.id}")) if r.id in rules_a else 0.0
-            sb = _f(rb.get(f"s_{r.id}"))
+            sa = finite_or_none(ra.get(f"s_{r.id}")) if r.id in rules_a else 0.0
+            sb = finite_or_none(rb.get(f"s_{r.id}"))
             if sa is None or sb is None or abs(sb - sa) < 0.005:
                 continue
             why = []
@@ -116,17 +109,17 @@ def _reason(ra: pd.Series, rb: pd.Series, pop_a: Population | None, pop_b: Popul
                 why.append("新增指标")
             elif old.weight != r.weight:
                 why.append(f"权重 {old.weight:g} → {r.weight:g}")
-            ba, bb = _f(ra.get(f"b_{r.id}")), _f(rb.get(f"b_{r.id}"))
+            ba, bb = finite_or_none(ra.get(f"b_{r.id}")), finite_or_none(rb.get(f"b_{r.id}"))
             unit = INDICATOR_BY_ID[r.id].unit
             if ba is not None and bb is not None and format_number(ba, unit) != format_number(bb, unit):
                 why.append(f"基准值 {format_number(ba, unit)} → {format_number(bb, unit)}")
             changes.append((abs(sb - sa), f"{r.label}得分 {sb - sa:+.2f}" + (f"（{'，'.join(why)}）" if why else "")))
         for r in pop_a.indicators:
             if r.id not in {x.id for x in pop_b.indicators}:
-                sa = _f(ra.get(f"s_{r.id}")) or 0.0
+                sa = finite_or_none(ra.get(f"s_{r.id}")) or 0.0
                 changes.append((abs(sa), f"{r.label}得分 {-sa:+.2f}（不再计分）"))
         parts += [text for _, text in sorted(changes, key=lambda x: -x[0])[:MAX_REASONS]]
-    na, nb = _f(ra["rank"]), _f(rb["rank"])
+    na, nb = finite_or_none(ra["rank"]), finite_or_none(rb["rank"])
     if na is not None and nb is not None and na != nb:
         parts.append(f"名次 {int(na)} → {int(nb)}")
     if pop_a is not None and pop_b is not None and _cut(pop_a) != _cut(pop_b):
@@ -173,8 +166,8 @@ def compare_evaluations(a: Evaluation, b: Evaluation) -> Comparison:
                        "township": ra.get("township"),
                        "population_a": pop_a.label if pop_a else "", "population_b": pop_b.label if pop_b else "",
                        "tier_a": tier_a[i] or "", "tier_b": tier_b[i] or "", "change": direction,
-                       "score_a": _f(ra["total_score"]), "score_b": _f(rb["total_score"]),
-                       "rank_a": _f(ra["rank"]), "rank_b": _f(rb["rank"]), "reason": _reason(ra, rb, pop_a, pop_b)})
+                       "score_a": finite_or_none(ra["total_score"]), "score_b": finite_or_none(rb["total_score"]),
+                       "rank_a": finite_or_none(ra["rank"]), "rank_b": finite_or_none(rb["rank"]), "reason": _reason(ra, rb, pop_a, pop_b)})
     cols = ["key", "credit_code", "name", "township", "population_a", "population_b", "tier_a", "tier_b", "change",
             "score_a", "score_b", "rank_a", "rank_b", "reason"]
     return Comparison(a.scheme, b.scheme, a.year, tuple(out), pd.DataFrame(movers, columns=cols))

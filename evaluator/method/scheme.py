@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -301,6 +302,17 @@ class _Reader:
             self.only(v, allowed, f"{where}.{key}".strip("."))
         return v
 
+    def entries(self, items: list[Any], where: str, allowed: set[str], shape: str
+                ) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Each item of a list of tables with its place (`where 第 i 项`); an item that is not a
+        table (`shape` says what it should be) or has unknown keys is an error."""
+        for i, it in enumerate(items, 1):
+            w = f"{where} 第 {i} 项"
+            if not isinstance(it, dict):
+                raise self.fail(w, shape)
+            self.only(it, allowed, w)
+            yield w, it
+
     def only(self, data: dict[str, Any], allowed: set[str], where: str) -> None:
         unknown = [k for k in data if k not in allowed]
         if unknown:
@@ -407,11 +419,7 @@ def _points(r: _Reader, raw: Any, where: str) -> tuple[tuple[FlagPoints, ...], f
     if not isinstance(items, list):
         raise r.fail(where, "items 应为列表")
     out = []
-    for i, it in enumerate(items, 1):
-        w = f"{where}.items 第 {i} 项"
-        if not isinstance(it, dict):
-            raise r.fail(w, "应为 { flag = …, points = … }")
-        r.only(it, {"flag", "points", "note"}, w)
+    for w, it in r.entries(items, f"{where}.items", {"flag", "points", "note"}, "应为 { flag = …, points = … }"):
         (flag,) = r.flags([it.get("flag")], w)
         out.append(FlagPoints(flag, float(r.number(it, "points", w, positive=True, hi=1000) or 0)))
     return tuple(out), cap
@@ -462,11 +470,7 @@ def _moves(r: _Reader, raw: Any, where: str, labels: tuple[str, ...]) -> tuple[T
     if not isinstance(raw, list):
         raise r.fail(where, "应为列表，如 [{ action = \"up\", flag = \"high_tech\", reason = \"……\" }]")
     out = []
-    for i, m in enumerate(raw, 1):
-        w = f"{where} 第 {i} 项"
-        if not isinstance(m, dict):
-            raise r.fail(w, "应为表")
-        r.only(m, {"action", "flag", "when", "tier", "reason"}, w)
+    for w, m in r.entries(raw, where, {"action", "flag", "when", "tier", "reason"}, "应为表"):
         action = r.choice(m, "action", w, tuple(MOVE_ACTIONS), "")
         if ("flag" in m) == ("when" in m):
             raise r.fail(w, "flag 与 when 应设且只设一个")
@@ -496,11 +500,7 @@ def _grouping(r: _Reader, raw: Any, where: str, n_labels: int) -> TierGrouping:
     if not isinstance(items, list) or not items:
         raise r.fail(f"{where}.list", "至少需要一个分组 { name = …, members = [...] }")
     groups, seen = [], {}
-    for i, g in enumerate(items, 1):
-        w = f"{where}.list 第 {i} 项"
-        if not isinstance(g, dict):
-            raise r.fail(w, "应为表")
-        r.only(g, {"name", "members", "shares"}, w)
+    for w, g in r.entries(items, f"{where}.list", {"name", "members", "shares"}, "应为表"):
         name = g.get("name")
         if not isinstance(name, str) or not name.strip():
             raise r.fail(w, "缺少分组名称 name")
@@ -553,24 +553,10 @@ def _tiers(r: _Reader, raw: dict[str, Any], where: str, base: TierRules | None =
     # Unstated caps and floors are the second-lowest tier (C of A–D, 丙 of 甲乙丙丁): whatever the
     # codes, "cannot be A or B" and "cannot be D" of METHOD §3 on a four-tier scale.
     default_cap = labels[-2]
-    veto_flags = b.veto_flags
-    veto_max = b.veto_max if b.veto_max in labels else default_cap
-    if "veto" in raw:
-        v = raw["veto"]
-        if not isinstance(v, dict):
-            raise r.fail(f"{where}.veto", "应为 { flags = [...], max_tier = \"C\" }")
-        r.only(v, {"flags", "max_tier"}, f"{where}.veto")
-        veto_flags = r.flags(v.get("flags", []), f"{where}.veto.flags")
-        veto_max = r.label(v["max_tier"], f"{where}.veto.max_tier", labels) if "max_tier" in v else default_cap
-    protect_flags = b.protect_flags
-    protect_min = b.protect_min if b.protect_min in labels else default_cap
-    if "protect" in raw:
-        v = raw["protect"]
-        if not isinstance(v, dict):
-            raise r.fail(f"{where}.protect", "应为 { flags = [...], min_tier = \"C\" }")
-        r.only(v, {"flags", "min_tier"}, f"{where}.protect")
-        protect_flags = r.flags(v.get("flags", []), f"{where}.protect.flags")
-        protect_min = r.label(v["min_tier"], f"{where}.protect.min_tier", labels) if "min_tier" in v else default_cap
+    veto_flags, veto_max = _flag_bound(r, raw, "veto", "max_tier", where, labels,
+                                       (b.veto_flags, b.veto_max if b.veto_max in labels else default_cap))
+    protect_flags, protect_min = _flag_bound(r, raw, "protect", "min_tier", where, labels,
+                                             (b.protect_flags, b.protect_min if b.protect_min in labels else default_cap))
     policies = {k: v for k, v in b.policies.items() if k in labels}
     if "policies" in raw:
         pol = raw["policies"]
@@ -594,6 +580,21 @@ def _tiers(r: _Reader, raw: dict[str, Any], where: str, base: TierRules | None =
                                             f"{n - 1} 个，请在本群体的 tiers 中另写 groups")
     return TierRules(method, labels, names, shares, thresholds, tiebreak, veto_flags, veto_max,  # type: ignore[arg-type]
                      protect_flags, protect_min, policies, moves, grouping)
+
+
+def _flag_bound(r: _Reader, raw: dict[str, Any], key: str, bound: str, where: str, labels: tuple[str, ...],
+                inherited: tuple[tuple[str, ...], str]) -> tuple[tuple[str, ...], str]:
+    """`veto = { flags, max_tier }` or `protect = { flags, min_tier }`: the flags and the tier bound.
+
+    Absent, the inherited pair stands; given without the bound, the bound is the second-lowest tier."""
+    if key not in raw:
+        return inherited
+    v = raw[key]
+    if not isinstance(v, dict):
+        raise r.fail(f"{where}.{key}", f"应为 {{ flags = [...], {bound} = \"C\" }}")
+    r.only(v, {"flags", bound}, f"{where}.{key}")
+    flags = r.flags(v.get("flags", []), f"{where}.{key}.flags")
+    return flags, (r.label(v[bound], f"{where}.{key}.{bound}", labels) if bound in v else labels[-2])
 
 
 def _divisions(r: _Reader, raw: Any, where: str) -> tuple[str, ...]:

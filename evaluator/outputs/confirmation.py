@@ -33,8 +33,8 @@ from .fonts import find_cjk_font, pdf_fonts
 from .gate import IDENTITY_CODES
 from .letter_data import date_text
 from .names import letter_filename, path_inside
-from .pdf_common import FRAME_W, SectionMark
-from .review_pdf import DocBuilder, build_pdf
+from .pdf_common import FRAME_W, SectionMark, build_pdf
+from .review_pdf import DocBuilder
 from .settings import Settings, load_settings
 
 INPUT_FIELDS: tuple[str, ...] = ("above_scale", "industry", "township", "commissioned", "land", "tax", "value_added",

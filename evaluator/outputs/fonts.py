@@ -277,7 +277,7 @@ def _cache_tables(face: object) -> None:
     """Keep each font table, and recently built subsets, once per process.
 
     reportlab copies whole tables (the 10 MB `glyf` of a CJK font) every time it builds a subset,
-    which was a quarter of a letter's cost; and letters primed with the same common characters
+    a large part of a letter's cost; and letters primed with the same common characters
     (`PdfFonts.prime`) ask for the same subsets again and again. Both are pure functions of
     immutable bytes, so caching them changes nothing in the output."""
     original = face.get_table  # type: ignore[attr-defined]

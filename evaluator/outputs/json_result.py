@@ -25,7 +25,7 @@ from ..method.indicators import INDICATOR_IDS
 from ..pipeline.fingerprint import data_fingerprint
 from ..pipeline.run import RunResult
 
-RECORD_BLOCK = 10_000  # firms turned into records (and encoded) per block; no single C call runs past ~10 ms
+RECORD_BLOCK = 10_000  # firms turned into records (and encoded) per block, so no single C call runs long
 ENCODE = orjson.OPT_SERIALIZE_NUMPY  # NaN and infinities become null, as `finite_or_none` makes them
 
 
@@ -36,8 +36,8 @@ def enterprise_records(result: RunResult) -> list[dict[str, Any]]:
 def iter_enterprise_records(result: RunResult) -> Iterator[dict[str, Any]]:
     """The `enterprises` records, made a block of firms at a time.
 
-    A saved project streams them into the file, so at no time do 100k records exist at once:
-    built all together, they made each cycle collection walk them (0.1–0.2 s holding the lock).
+    A saved project streams them into the file, so the records of a whole county never exist at
+    once: built all together, every cycle collection would walk them holding the interpreter lock.
     """
     for block in iter_record_blocks(result):
         yield from block
@@ -153,8 +153,8 @@ class _Columns:
         """Each record as compact JSON, the same text orjson makes of `records()`.
 
         Every column is encoded in one orjson call and split into its values' tokens, then each
-        record is one `%` of a template (per population, whose scores differ); a dict and an
-        encoder call per firm cost several times more at 100k firms. Fastest when each
+        record is one `%` of a template (per population, whose scores differ), far cheaper than a
+        dict and an encoder call per firm. Fastest when each
         population's rows are contiguous (`_encode_block` orders them so).
         """
         n = self.n
@@ -322,7 +322,7 @@ def write_json(result: RunResult, path: str | Path) -> None:
     An unwritable path is an `InputError` naming it.
 
     Renamed into place without an fsync (unlike the project file): the result is derived data,
-    written again by running again, and flushing 80 MB at 100k firms cost ~0.1 s."""
+    written again by running again, so it is not worth the wait of flushing it to disk."""
     p = Path(path)
     tmp = temp_path_for(p)
     try:

@@ -63,7 +63,7 @@ def letter_order(table: pd.DataFrame, scheme_pops: Sequence[str]) -> list[str]:
     group = np.array([pop_order.get(p, 99) if e else status_order.get(s, 9) for p, s, e in zip(pops, status, evaluated)])
     ranks = np.array([finite_or_none(v) for v in table["rank"].tolist()], dtype=float)
     ranks = np.where(evaluated, np.nan_to_num(ranks, nan=math.inf), 0.0)
-    # numpy sorts (without holding the interpreter lock): a Python sort of 100k key tuples held it 0.17 s
+    # numpy sorts without holding the interpreter lock, which a Python sort of key tuples holds throughout
     key_rank = np.empty(len(keys), dtype=np.int64)
     key_rank[np.argsort(np.array(keys, dtype=str), kind="stable")] = np.arange(len(keys))
     order = np.lexsort((key_rank, ranks, group, ~evaluated))

@@ -1,7 +1,7 @@
 """Laying out one evaluation letter (评价结果告知书) on A4, and rendering batches of them.
 
 This module only turns `LetterData` strings into PDF pages with the small layout engine in
-`pdf_layout` (direct canvas drawing, ~5x faster than platypus); it imports neither pandas nor
+`pdf_layout` (direct canvas drawing, much faster than platypus); it imports neither pandas nor
 the evaluation core, so worker processes start fast. All text is drawn literally.
 """
 

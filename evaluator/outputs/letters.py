@@ -283,7 +283,7 @@ def _warm_up(d: LetterData, choice: object) -> None:
     """Render one letter in this process and throw it away, before the workers are forked.
 
     The first letter of a process builds and compresses the primed font subsets and fills the
-    text and width caches (~0.1 s); forked workers inherit them warm instead of each paying it."""
+    text and width caches; forked workers inherit them warm instead of each paying it."""
     render_letter(d, pdf_fonts(choice), io.BytesIO())  # type: ignore[arg-type]
 
 

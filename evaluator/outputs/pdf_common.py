@@ -9,6 +9,7 @@ letter starts and which footer it carries.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from reportlab.lib import colors
@@ -18,8 +19,9 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfdoc
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable
+from reportlab.platypus import Flowable, SimpleDocTemplate
 
+from ..core.issues import InputError
 from .fonts import PdfFonts
 
 PAGE_W, PAGE_H = A4
@@ -36,6 +38,12 @@ HEADER_FILL = colors.HexColor("#EDEFF2")
 # Best tier first; tiers beyond four reuse the last colour.
 TIER_FILLS = [colors.HexColor(c) for c in ("#DDEFD9", "#DCE8F6", "#FFF1CC", "#F9DCDA")]
 TIER_BARS = [colors.HexColor(c) for c in ("#4E8F47", "#3F73B5", "#D69A1E", "#C4473D")]
+# The ruled grid every report table shares: thin rules, ink text, cells centred vertically.
+GRID_LOOK: tuple[tuple[Any, ...], ...] = (
+    ("GRID", (0, 0), (-1, -1), 0.5, RULE), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+    ("TEXTCOLOR", (0, 0), (-1, -1), INK),
+    ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+    ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3))
 
 
 class _FontFileCompressor(pdfdoc.PDFStreamFilterZCompress):
@@ -213,3 +221,25 @@ def footer_canvas(fonts: PdfFonts, default_footer: tuple[str, ...] = (), style: 
             self.restoreState()
 
     return FooterCanvas
+
+
+def build_pdf(path: str | Path, story: list[Flowable], fonts: PdfFonts, title: str, author: str,
+              footer: tuple[str, ...] = ()) -> Path:
+    """Lay out `story` on A4 into `path` (through a `.part` file, so a failure leaves no half file)."""
+    out = Path(path)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"无法创建文件夹 {out.parent}（{exc.strerror or exc}）") from exc
+    tmp = out.with_name(out.name + ".part")
+    doc = SimpleDocTemplate(str(tmp), pagesize=(PAGE_W, PAGE_H), leftMargin=MARGIN_L, rightMargin=MARGIN_R,
+                            topMargin=MARGIN_T, bottomMargin=MARGIN_B, title=title, author=author,
+                            creator="亩均效益综合评价系统")
+    try:
+        doc.build(story, canvasmaker=footer_canvas(fonts, footer))
+        tmp.replace(out)
+    except OSError as exc:
+        raise InputError(f"无法写出 {out}（{exc.strerror or exc}；文件可能正被其他程序打开）") from exc
+    finally:
+        tmp.unlink(missing_ok=True)
+    return out

@@ -1,9 +1,9 @@
 """A small, fast layout engine for the letters: Chinese line breaking, paragraphs and ruled tables
 drawn straight on a reportlab canvas.
 
-Why not platypus: a letter laid out with Paragraph/Table flowables cost ~45 ms of CPU, which caps
-a county's 300 letters at about 40 per second on two cores. Letters have a fixed shape, so this
-module measures and draws text itself (~8 ms per letter) and everything is literal text: nothing
+Why not platypus: Paragraph/Table flowables cost several times the CPU per letter, too slow for
+a county's batch. Letters have a fixed shape, so this module measures and draws text itself
+and everything is literal text: nothing
 is ever parsed as markup, so a name like `A&B<b>x</b>` prints exactly as typed.
 
 Line breaking follows the usual Chinese rules: break between any two Chinese characters, keep

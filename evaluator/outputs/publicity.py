@@ -23,8 +23,8 @@ from ..pipeline.run import RunResult
 from .fonts import find_cjk_font, pdf_fonts
 from .gate import release_gate
 from .letter_data import date_text
-from .pdf_common import FRAME_W
-from .review_pdf import DocBuilder, build_pdf
+from .pdf_common import FRAME_W, build_pdf
+from .review_pdf import DocBuilder
 from .settings import Settings, load_settings
 
 ORDERS = {"code": "统一社会信用代码", "name": "企业名称"}

@@ -23,14 +23,13 @@ from reportlab.platypus import (
     Flowable,
     KeepTogether,
     Paragraph,
-    SimpleDocTemplate,
     Spacer,
     Table,
     TableStyle,
 )
 
 from ..core.divisions import division_label
-from ..core.issues import LEVEL_LABELS, InputError
+from ..core.issues import LEVEL_LABELS
 from ..merge.tables import NAME_KEY_PREFIX
 from ..method.evaluate import STATUS_LABELS
 from ..method.indicators import INDICATOR_BY_ID, INDICATORS, format_number
@@ -42,16 +41,11 @@ from .letter_data import date_text
 from .pdf_common import (
     FRAME_W,
     GREY,
+    GRID_LOOK,
     HEADER_FILL,
     INK,
-    MARGIN_B,
-    MARGIN_L,
-    MARGIN_R,
-    MARGIN_T,
-    PAGE_H,
-    PAGE_W,
     RULE,
-    footer_canvas,
+    build_pdf,
     styles,
     tier_bar,
     tier_fill,
@@ -153,11 +147,9 @@ class _Report:
         nums = set(number_cols)
         data += [[self.cell(v, right if j in nums else body) for j, v in enumerate(row)] for row in rows[header_rows:]]
         t = Table(data, colWidths=list(widths), repeatRows=header_rows)
-        style = [("GRID", (0, 0), (-1, -1), 0.5, RULE), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        style = [*GRID_LOOK,
                  ("FONTNAME", (0, 0), (-1, -1), self.f.body), ("FONTSIZE", (0, 0), (-1, -1), size),
-                 ("TEXTCOLOR", (0, 0), (-1, -1), INK), ("LEADING", (0, 0), (-1, -1), size * 1.25),
-                 ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-                 ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+                 ("LEADING", (0, 0), (-1, -1), size * 1.25),
                  ("BACKGROUND", (0, 0), (-1, header_rows - 1), HEADER_FILL),
                  ("ALIGN", (0, 0), (-1, header_rows - 1), "CENTER")]
         for c in number_cols:
@@ -370,28 +362,12 @@ def write_summary_pdf(result: RunResult, path: str | Path, settings: Settings | 
     """Write the summary report PDF; raises `InputError` for a missing font or an unwritable file."""
     settings = settings or load_settings()
     fonts = pdf_fonts(find_cjk_font(settings))
-    out = Path(path)
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"无法创建文件夹 {out.parent}（{exc.strerror or exc}）") from exc
     s = result.scheme
     fp = data_fingerprint(result)
     footer = (f"评价方案：{s.name}（编号 {s.id}，版本 {s.version}，方案指纹 {s.fingerprint}）",
               f"核验码：{verification_code(fp)}（数据指纹 {fp}）　生成时间：{dt.datetime.now():%Y-%m-%d %H:%M}")
-    tmp = out.with_name(out.name + ".part")
-    doc = SimpleDocTemplate(str(tmp), pagesize=(PAGE_W, PAGE_H), leftMargin=MARGIN_L, rightMargin=MARGIN_R,
-                            topMargin=MARGIN_T, bottomMargin=MARGIN_B,
-                            title=f"{settings.county}{result.year}年度亩均效益综合评价汇总报告",
-                            author=settings.authority, creator="亩均效益综合评价系统")
-    try:
-        doc.build(_Report(result, settings, fonts).story(), canvasmaker=footer_canvas(fonts, footer))
-        tmp.replace(out)
-    except OSError as exc:
-        raise InputError(f"无法写出 {out}（{exc.strerror or exc}；文件可能正被其他程序打开）") from exc
-    finally:
-        tmp.unlink(missing_ok=True)
-    return out
+    return build_pdf(path, _Report(result, settings, fonts).story(), fonts,
+                     f"{settings.county}{result.year}年度亩均效益综合评价汇总报告", settings.authority, footer)
 
 
 def artefacts(result: RunResult) -> list[str]:

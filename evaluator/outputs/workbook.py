@@ -27,7 +27,7 @@ import xlsxwriter
 
 from ..core.divisions import division_label, industry_label
 from ..core.fields import FIELD_BY_ID, FLAG_FIELDS
-from ..core.issues import LEVEL_LABELS, InputError
+from ..core.issues import ISSUE_CODES, LEVEL_LABELS, InputError
 from ..core.progress import CancelFn, ProgressFn, Steps
 from ..core.values import finite_or_none
 from ..merge.tables import NAME_KEY_PREFIX
@@ -435,8 +435,8 @@ def write_workbook(result: RunResult, path: str | Path, settings: Settings | Non
                 f"评价机关：{settings.authority}　生成时间：{stamp}")
     head = f"{settings.county}{result.year}年度工业企业亩均效益综合评价"
     # constant_memory: each row goes to a temporary file as soon as the next one starts. Kept in
-    # memory, a 100k-firm workbook is millions of cell tuples that every cycle collection walks
-    # (0.3–0.9 s each, holding the interpreter lock: the window froze, the export took 84 s).
+    # memory, a county's workbook is millions of cell tuples that every cycle collection walks
+    # holding the interpreter lock, which freezes the window and slows the export.
     # Every sheet here is written top to bottom, which is all this mode asks. The row files live
     # in a folder of our own, removed whatever happens (a cancelled export leaves nothing).
     scratch = tempfile.TemporaryDirectory(prefix="mujun-xlsx-", ignore_cleanup_errors=True)
@@ -570,6 +570,8 @@ def _group_sheet(wb: xlsxwriter.Workbook, fmt: Formats, ctx: _Context, sheet: st
 def _issues_sheet(wb: xlsxwriter.Workbook, fmt: Formats, ctx: _Context, head: str, subtitle: str, used: set[str]) -> None:
     cols = [Column("序号", lambda k, r: r["n"], "int", width=6),
             Column("级别", lambda k, r: LEVEL_LABELS[r["it"].level], width=6),
+            # the stable kind of finding, so officials can sort and filter the list by it
+            Column("类别", lambda k, r: ISSUE_CODES.get(r["it"].code, "其他"), width=16),
             Column("文件", lambda k, r: r["it"].file, width=26),
             Column("工作表", lambda k, r: r["it"].sheet, width=12),
             Column("行", lambda k, r: r["it"].row, "int", width=6),

@@ -1,7 +1,7 @@
 """Many rows of typed cells into an xlsxwriter worksheet, written as sheet XML a block at a time.
 
-xlsxwriter's own cell path costs ~10 µs a cell (argument decorators, a cell tuple, dimension
-checks, then one XML call per attribute), which made a 100k-firm graded list take ~97 s. Here a
+xlsxwriter's own cell path is slow per cell (argument decorators, a cell tuple, dimension
+checks, then one XML call per attribute), too slow for a county's graded list. Here a
 row is one string built from its cells' values and their formats' style indices, appended to the
 worksheet's row file in blocks, and text goes to the workbook's shared-string table (Excel's own
 layout: each distinct text is stored once; xlsxwriter escapes it when it writes the table). The
@@ -117,8 +117,8 @@ _zip_lock = threading.Lock()
 class Workbook(xlsxwriter.Workbook):
     """xlsxwriter's workbook, zipped at deflate level 1 instead of 6.
 
-    A 100k-firm graded list is ~250 MB of sheet XML: level 6 spent ~6 s compressing it, level 1
-    about a fifth of that, for a file ~1.3× larger (XML compresses well at any level). xlsxwriter
+    A county's graded list is hundreds of MB of sheet XML: level 1 compresses it several times
+    faster than level 6 for a slightly larger file (XML compresses well at any level). xlsxwriter
     names its ZipFile at module level and has no option for the level, so the name is bound to
     one with the level for the duration of the save, under a lock.
     """

@@ -137,8 +137,7 @@ def _header_index(row: list[Any]) -> dict[str, int]:
 
 def prior_from_workbook(path: Path) -> pd.DataFrame:
     """The 全部企业 sheet of a graded-list workbook written by `evaluator.outputs.workbook`, read
-    by the same reader as the departments' files (calamine: a county's list in a fraction of a
-    second, where openpyxl took seconds)."""
+    by the same reader as the departments' files (calamine, many times faster than openpyxl)."""
     try:
         sheets = read_file(path).sheets
     except InputError as exc:

@@ -1,8 +1,8 @@
 """JSON for big documents, written and read a block at a time.
 
-`json.dumps` / `json.loads` and `zlib` on a 100k-firm project are single C calls that hold the
-interpreter lock for 0.1–1.7 s (the result document alone: 1.7 s), and the desktop app saves
-and autosaves in a worker thread: the window froze that long. Here long lists are encoded in
+`json.dumps` / `json.loads` and `zlib` on a county's project are single C calls that hold the
+interpreter lock throughout, and the desktop app saves and autosaves in a worker thread: the
+window would freeze that long. Here long lists are encoded in
 blocks of `BLOCK` items, compressed block by block into one ordinary zlib stream, and grids are
 read back block by block, so no single call runs long. The text is plain JSON either way:
 files written before this module read the same (in one block), and blocks are separated by
@@ -18,7 +18,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
-BLOCK = 500  # list items per json call (500 firm records: ~15 ms)
+BLOCK = 500  # list items per json call: few calls, none holding the interpreter lock long
 READ_CHUNK = 1 << 20  # compressed bytes per zlib call when reading
 SEPARATOR = ",\n"
 

@@ -14,9 +14,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-import pandas as pd
-
 from ..core.fields import FIELD_BY_ID
+from ..core.values import finite_or_none, is_missing
 from ..merge.resolutions import RESOLUTION_KINDS
 from ..method.evaluate import STATUS_LABELS
 from ..method.indicators import INDICATOR_IDS, format_number
@@ -68,16 +67,8 @@ class Stage:
         return dt.date.fromisoformat(self.time[:10])
 
 
-def _num(v: Any) -> float | None:
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return None
-    return f if math.isfinite(f) else None
-
-
 def _text(v: Any) -> str | None:
-    return None if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) else str(v)
+    return None if is_missing(v) else str(v)
 
 
 def snapshot(result: RunResult, scheme_text: str, objections: Sequence[Objection] = ()) -> dict[str, Any]:
@@ -90,9 +81,9 @@ def snapshot(result: RunResult, scheme_text: str, objections: Sequence[Objection
         firms[key] = {
             "name": _text(row["name"]), "township": _text(row["township"]), "status": row["status"],
             "population": row["population"],
-            "inputs": {f: _num(row[f]) for f in SNAPSHOT_FIELDS},
-            "indicators": {i: _num(row[c]) for c, i in cols.items()},
-            "total_score": _num(row["total_score"]), "rank": _num(row["rank"]),
+            "inputs": {f: finite_or_none(row[f]) for f in SNAPSHOT_FIELDS},
+            "indicators": {i: finite_or_none(row[c]) for c, i in cols.items()},
+            "total_score": finite_or_none(row["total_score"]), "rank": finite_or_none(row["rank"]),
             "tier": _text(row["tier"]),
         }
     return {

@@ -37,7 +37,7 @@ DENSE_PER_CELL = 8  # above DENSE_CELLS_FREE, the used range may be at most this
 MEMBER_BYTES_MAX = 1 << 30  # one zip member (a sheet's XML, the shared strings) inflated
 MEMBER_RATIO_MAX = 200  # real sheet XML inflates 5–30×; a crafted one thousands of times
 MEMBER_RATIO_FROM = 32 << 20  # the ratio test applies to members above this size
-CSV_BLANK: tuple[object, ...] = ()  # every blank CSV line is this one object (10M blank lines cost 80 MB, not 1.6 GB)
+CSV_BLANK: tuple[object, ...] = ()  # every blank CSV line is this one object: a pointer each, not a tuple each
 
 IncludeHidden = Callable[[str], bool]  # sheet name → read it although it is hidden
 
@@ -47,9 +47,9 @@ class RawSheet:
     """One sheet (or a CSV file) as read: a list of rows of cell values.
 
     Rows are tuples, not lists: a tuple of plain values is dropped from the cycle collector's
-    lists, a list never is. A county's files are 400k rows, and as lists every full collection
-    walked all of them (~0.1 s, holding the interpreter lock, so the window froze at random
-    moments); as tuples a full collection costs ~10 ms. Lists given by callers are converted.
+    lists, a list never is. As lists, every full collection would walk all of a county's rows
+    holding the interpreter lock, freezing the window at random moments. Lists given by callers
+    are converted.
     """
 
     file: str  # the file name shown to the user
@@ -192,7 +192,7 @@ def _sheet_rows(sh: python_calamine.CalamineSheet) -> list[tuple[object, ...]]:
     """The sheet from A1 as a list of rows, taken a block of rows at a time.
 
     `to_python` (or `list(iter_rows())`) converts the whole sheet in one call that holds the
-    interpreter lock for 0.1–0.3 s at 100k rows; taking `ROW_BLOCK` rows per call lets the GUI
+    interpreter lock throughout; taking `ROW_BLOCK` rows per call lets the GUI
     thread in between, so the window stays responsive while a worker reads. `iter_rows` starts at
     the first used column, so rows are padded on the left to keep Excel column positions.
     """
@@ -429,7 +429,7 @@ def _stream_scan(zf: zipfile.ZipFile, path: str) -> SheetScan | None:
     """Extent and whether formula/error markup exists, one 1 MB block at a time.
 
     Plain data sheets (the usual case) are never held in memory whole, and no single search or
-    decompression holds the interpreter lock for long (a 100k-row sheet is ~50 MB of XML). The
+    decompression holds the interpreter lock for long (a large sheet is tens of MB of XML). The
     farthest row comes from the row elements and from the cells in columns wider than any seen so
     far (these also catch a crafted far cell inside a short row element); each block costs the
     decompression, one search over the row elements and one over the cells. The cell count is
