@@ -5,7 +5,8 @@
 For each screen size: starts its own Xvfb display, starts `python -m ui` with a throwaway config
 folder (so the first-start welcome appears), answers 是 to the demo county, and then clicks through
 the workflow like an official would: 导入数据, 数据核查, 评价方案, 评价结果 (a search filter and a
-firm's detail pane), 汇总与图表, 复核与公示, 输出, 审计记录. Each step is captured with
+firm's detail pane), 汇总与图表, 复核与公示, 输出 (分类名单 and 汇总报告 written; 生成告知书 for 全部,
+captured at its confirmation and cancelled; then letters for the searched firms only), 审计记录. Each step is captured with
 `import -window root` into <out>/<width>/<n>_<step>.png (256 colours, to keep the files small).
 
 Needs Xvfb, xdotool and ImageMagick (`import`, `convert`). There is no window manager, so the window
@@ -14,7 +15,8 @@ font, the capture session gets a private fontconfig file adding templates/fonts/
 setting, not a product change: the app itself is expected to register the shipped fonts).
 
 Click positions are screen pixels measured on the screenshots of each size; the navigation list is the
-same at every size, the search box and table rows move with the window width.
+same at every size, the search box and table rows move with the window width. When a page's layout
+changes, look at the shots and re-measure POSITIONS.
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ def run(*args: str, env: dict[str, str]) -> str:
 
 def fontconfig_file(tmp: Path) -> Path | None:
     """A private fonts.conf adding the shipped fonts, when the system has no Chinese font."""
-    has_cjk = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True).stdout.strip()
+    has_cjk = subprocess.run(["fc-list", ":lang=zh"], check=False, capture_output=True, text=True).stdout.strip()
     if has_cjk:
         return None
     conf = tmp / "fonts.conf"
@@ -92,7 +94,7 @@ class Session:
         end = time.time() + timeout
         while time.time() < end:
             r = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", "亩均效益综合评价系统（"],
-                               env=self.env, capture_output=True, text=True)
+                               env=self.env, check=False, capture_output=True, text=True)
             if r.stdout.strip():
                 return r.stdout.split()[0]
             time.sleep(0.5)
