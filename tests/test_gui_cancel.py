@@ -114,15 +114,22 @@ def test_cancel_while_letters_render_stops_within_a_second_and_leaves_no_half_fi
 
 
 def test_letters_for_all_firms_ask_first_with_the_count(qtbot, page, sample_result):
+    from evaluator.outputs.gate import release_gate
+
     show(page, sample_result)
-    n = int(sample_result.table["population"].notna().sum())
+    held = release_gate(sample_result).held
+    t = sample_result.table
+    evaluated = t["population"].notna() & ~t.index.isin(list(held))
+    n = int(evaluated.sum())  # the demo county holds back 力盛 (evaluated) and four others
+    n_held = len(held)
     asked: list[str] = []
     page.confirm = lambda title, text: asked.append(text) or False
     page.scope_all.setChecked(True)
     assert not page.letters_clicked()
     assert not page.runner.busy and page.status.text() == "未生成告知书。"
     assert f"告知书 {n:,} 份" in asked[0] and "全部参评企业" in asked[0]
-    assert f"{len(sample_result.table) - n:,} 家未参评企业" in asked[0]
+    assert f"{n_held:,} 家企业的数据问题尚未处理，暂缓发放" in asked[0]
+    assert f"{len(t) - n - n_held:,} 家未参评企业" in asked[0]
     # A small scope (one tier, fewer than 1,000 letters) starts without asking.
     asked.clear()
     page.scope_tier.setChecked(True)

@@ -104,11 +104,28 @@ def available_cjk_family() -> str:
     return ""
 
 
+def register_shipped_fonts() -> list[str]:
+    """Make the fonts shipped in templates/fonts/ available to Qt, so a machine without any Chinese
+    system font (a server, an English desktop) still shows Chinese; returns their family names.
+    System fonts stay first in `FONT_FAMILIES` order: county PCs have 微软雅黑/宋体."""
+    from evaluator.core.paths import templates_dir
+
+    families: list[str] = []
+    folder = templates_dir() / "fonts"
+    for path in sorted(folder.glob("*.tt[fc]")) if folder.is_dir() else []:
+        fid = QFontDatabase.addApplicationFont(str(path))
+        if fid >= 0:
+            families += [f for f in QFontDatabase.applicationFontFamilies(fid) if f not in families]
+    return families
+
+
 def apply_style(app: QApplication) -> None:
     """App-wide font (with CJK fallbacks) and stylesheet; call once after creating the app."""
     app.setStyle("Fusion")
     font = QFont(app.font())
-    families = list(FONT_FAMILIES)
+    shipped = register_shipped_fonts()
+    # the Hei face reads better on screen than the Song one meant for printed letters
+    families = list(FONT_FAMILIES) + sorted(shipped, key=lambda f: "Hei" not in f and "黑" not in f)
     first = available_cjk_family()
     if first:
         families.remove(first)

@@ -435,21 +435,22 @@ class ExportPage(Page):
             return township_keys(r, self.township.currentText()), self.township.currentText()
         return None, "全部"
 
-    def letter_count(self, keys: list[str] | None) -> tuple[int, int]:
-        """(letters the batch will write, firms in the scope that get none): only evaluated firms
-        get a letter unless the settings ask for status notices too."""
+    def letter_count(self, keys: list[str] | None) -> tuple[int, int, int]:
+        """(letters the batch will write, firms in the scope that get none, firms the release gate
+        holds back): the same `issued_keys` the letters job numbers and writes."""
+        from evaluator.outputs.gate import release_gate
+        from evaluator.outputs.letters import issued_keys
+
         r = self.session.result
         if r is None:
-            return 0, 0
-        t = r.table
-        evaluated = t["population"].notna()
-        if keys is not None:
-            evaluated = evaluated[t.index.isin(keys)]
-        n_eval = int(evaluated.sum())
+            return 0, 0, 0
         s = load_output_settings()
-        if s is not None and getattr(s, "status_notices", False):
-            return len(evaluated), 0
-        return n_eval, len(evaluated) - n_eval
+        notices = bool(s is not None and getattr(s, "status_notices", False))
+        scope = [str(k) for k in r.table.index] if keys is None else [str(k) for k in keys]
+        held = release_gate(r).held
+        n_held = sum(k in held for k in scope)
+        n = len(issued_keys(r, keys, notices))
+        return n, len(scope) - n - n_held, n_held
 
     def _confirm(self, title: str, text: str) -> bool:
         box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=self)
@@ -464,11 +465,13 @@ class ExportPage(Page):
         keys, scope_name = self.letter_keys()
         if keys is not None and not keys:
             return self.export_letters(keys, scope_name)
-        n, skipped = self.letter_count(keys)
+        n, skipped, held = self.letter_count(keys)
         if keys is None or n >= CONFIRM_LETTERS:
             who = "全部参评企业" if keys is None else f"“{scope_name}”范围内的企业"
             text = f"将为{who}生成告知书 {n:,} 份（每家一个 PDF 文件"
             text += "，另生成合订本）。" if self.combined.isChecked() else "）。"
+            if held:
+                text += f"\n\n{held:,} 家企业的数据问题尚未处理，暂缓发放（见“复核与公示”）。"
             if skipped:
                 text += f"\n\n{skipped:,} 家未参评企业（免评、数据不全或不在评价范围）不生成告知书。"
             text += f"\n\n保存到：{self.out_dir() / '告知书'}\n份数多时需要较长时间，可随时取消（已生成的保留）。\n\n是否开始？"
