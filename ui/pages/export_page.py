@@ -148,7 +148,8 @@ class ExportPage(Page):
         lv = QVBoxLayout(lists)
         self.workbook_button = QPushButton("导出分类名单（Excel）")
         self.summary_button = QPushButton("导出汇总报告（PDF）")
-        self.json_button = QPushButton("导出结果数据（JSON）")
+        self.json_button = QPushButton("导出结果数据文件（供其他系统导入）")
+        self.json_button.setToolTip("全部企业的指标、得分、等级和数据问题，机器可读的 .json 文件（供上级平台或其他软件导入）")
         for b in (self.workbook_button, self.summary_button, self.json_button):
             b.setMinimumHeight(34)
             lv.addWidget(b)
