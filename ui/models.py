@@ -432,9 +432,11 @@ def build_enterprise_table(result: RunResult, issues_by_key: dict[str, list[Issu
     if pt is not None:
         cols.append(Column("prior_tier", "上年\n等级", pt, tier_sort(pt), palette="tier", colour_keys=tier_keys(pt), width=3))
     cols.append(Column("total_score", "总分", format_numbers(score, "分"), score, numeric=True, width=5))
-    for cid, title in (("rank", "全县\n排名"), ("township_rank", "乡镇\n排名"), ("industry_rank", "行业\n排名")):
+    for cid, title, where in (("rank", "全县\n排名", "全县"), ("township_rank", "乡镇\n排名", "本乡镇（街道）"),
+                              ("industry_rank", "行业\n排名", "本行业大类")):
         v = _float(t, cid)
-        cols.append(Column(cid, title, format_ints(v), v, numeric=True, width=3))
+        cols.append(Column(cid, title, format_ints(v), v, numeric=True, width=3,
+                           tooltip=f"在{where}同一评价名单（规上、规下等分别排名）企业中的名次；得分相同名次相同"))
     cols.append(Column("scale", "规模", scale, width=3))
     cols.append(Column("status", "状态", status, width=5))
     cols.append(Column("township", "所属乡镇", township, width=6))
