@@ -27,6 +27,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from evaluator.project import file as projectfile
+
 log = logging.getLogger(__name__)
 
 NEVER = 1 << 62  # a version no state reaches: after close nothing is written
@@ -39,18 +41,16 @@ class Autosaver(QObject):
 
     `snapshot()` is called on the GUI thread when a write is due and returns (a copy of the
     project, its path or None, its version) or None when there is nothing worth writing.
-    `module()` returns `evaluator.project.file` (or None where it is not installed).
     """
 
     written = Signal(str)  # where the copy went
     failed = Signal(str)  # a one-line reason (logged; the status bar may show it)
     _relay = Signal(object)  # (future, done callback) from the writer thread to the GUI thread
 
-    def __init__(self, snapshot: Snapshot, module: Callable[[], Any], delay_ms: int = DELAY_MS,
+    def __init__(self, snapshot: Snapshot, delay_ms: int = DELAY_MS,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._snapshot = snapshot
-        self._module = module
         self._executor: ThreadPoolExecutor | None = ThreadPoolExecutor(1, thread_name_prefix="mujun-autosave")
         self._lock = threading.Lock()
         self._floor = -1  # versions <= this are covered by a save or given up: never written
@@ -90,7 +90,7 @@ class Autosaver(QObject):
         self._timer.stop()
         if remove_after is not None:
             self._remove_after = Path(remove_after)
-        if self._executor is None or self._module() is None:
+        if self._executor is None:
             return False
         if self._writing:
             self._again = True
@@ -152,11 +152,10 @@ class Autosaver(QObject):
         future.add_done_callback(lambda f: self._relay.emit((f, done)))
 
     def _write(self, project: Any, path: Path | None, version: int, remove: Path | None) -> Path | None:
-        pf = self._module()
         with self._lock:
             if version <= self._floor:
                 return None
-            target = Path(pf.write_autosave(project, path))
+            target = Path(projectfile.write_autosave(project, path))
             if remove is not None and not _same(remove, target):
                 try:
                     remove.unlink(missing_ok=True)
@@ -165,14 +164,11 @@ class Autosaver(QObject):
             return target
 
     def _discard(self, paths: list[Path | None], version: int) -> None:
-        pf = self._module()
         with self._lock:
             self._floor = max(self._floor, version)
-            if pf is None:
-                return
             for p in dict.fromkeys(paths):
                 try:
-                    pf.discard_autosave(p)
+                    projectfile.discard_autosave(p)
                 except Exception as exc:  # best effort
                     log.warning("autosave: discard %s: %s", p, exc)
 

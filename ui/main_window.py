@@ -37,6 +37,8 @@ from PySide6.QtWidgets import (
 )
 
 from evaluator.core.issues import InputError
+from evaluator.project import file as projectfile
+from evaluator.project.recent import load_recent
 
 from .pages.audit_page import AuditPage
 from .pages.check_page import CheckPage
@@ -45,8 +47,9 @@ from .pages.import_page import ImportPage
 from .pages.results_page import ResultsPage
 from .pages.review_page import ReviewPage
 from .pages.scheme_page import SchemePage
-from .session import Session, projectfile_module
+from .session import Session
 from .user_config import is_first_start, mark_started, remember_folder, start_folder
+from .widgets.settings_dialog import SettingsDialog
 
 if TYPE_CHECKING:
     from evaluator.project.file import Recoverable
@@ -181,11 +184,6 @@ class MainWindow(QMainWindow):
                                           "用于上年等级、等级变化和连续 D 类年数")
         m.addSeparator()
         self._action(m, "退出", self.close, QKeySequence.StandardKey.Quit)
-        if projectfile_module() is None:
-            for a in (self.open_action, self.save_action, self.save_as_action):
-                a.setEnabled(False)
-                a.setToolTip("项目文件功能尚未安装")
-            self.recent_menu.setEnabled(False)
         t = self.menuBar().addMenu("工具(&T)")
         self._action(t, "设置…", self.open_settings)
         self._action(t, "审计记录", lambda: self.go(AUDIT))
@@ -204,12 +202,7 @@ class MainWindow(QMainWindow):
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
-        try:
-            from evaluator.project.recent import load_recent
-
-            paths = load_recent(existing_only=True)
-        except ImportError:
-            paths = []
+        paths = load_recent(existing_only=True)
         if not paths:
             a = self.recent_menu.addAction("（无）")
             a.setEnabled(False)
@@ -308,9 +301,6 @@ class MainWindow(QMainWindow):
 
     def ask_unsaved(self) -> str:
         """"save", "discard" or "cancel" for unsaved changes (replaced in tests: no modal dialogs)."""
-        if projectfile_module() is None:
-            ok = self._ask_yes_no(APP_TITLE, "当前项目的修改尚未保存（项目文件功能尚未安装），仍要继续吗？")
-            return "discard" if ok else "cancel"
         ans = QMessageBox.question(self, APP_TITLE, "当前项目有未保存的修改，是否保存？",
                                    QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
                                    | QMessageBox.StandardButton.Cancel)
@@ -462,17 +452,8 @@ class MainWindow(QMainWindow):
 
         Every such autosave is listed (`choose_recovery`): the official restores one, deletes the
         ones not wanted, or keeps them all for the next start (以后再说)."""
-        pf = projectfile_module()
-        if pf is None:
-            return False
         try:
-            from evaluator.project.recent import load_recent
-
-            candidates = load_recent()
-        except ImportError:
-            candidates = []
-        try:
-            found = pf.find_recoverable(None, candidates=candidates)
+            found = projectfile.find_recoverable(None, candidates=load_recent())
         except Exception as exc:  # recovery is a courtesy; never block the start
             log.warning("find_recoverable failed: %s", exc)
             return False
@@ -482,7 +463,7 @@ class MainWindow(QMainWindow):
         if item is None:
             return False
         try:
-            project = pf.recover(item)
+            project = projectfile.recover(item)
         except Exception as exc:
             QMessageBox.warning(self, "恢复", f"无法恢复：{exc}")
             return False
@@ -507,16 +488,9 @@ class MainWindow(QMainWindow):
 
     # --- settings, about -----------------------------------------------------------------------
     def open_settings(self) -> None:
-        try:
-            from ui.widgets.settings_dialog import SettingsDialog  # type: ignore[import-not-found]
-        except ImportError:
-            QMessageBox.information(self, "设置", "设置功能尚未安装（ui.widgets.settings_dialog）。")
-            return
         dlg = SettingsDialog(parent=self)
         if dlg.exec():
-            save = getattr(dlg, "save", None)
-            if callable(save):
-                save()
+            dlg.save()
             self.export_page.refresh()
 
     def about(self) -> None:

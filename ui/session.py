@@ -24,7 +24,9 @@ from evaluator.core.issues import InputError, Issue
 from evaluator.core.progress import CancelFn, ProgressFn, Steps
 from evaluator.pipeline.prior import prior_document
 from evaluator.pipeline.run import Imported, RunResult
+from evaluator.project import file as projectfile
 from evaluator.project.model import Project, new_project
+from evaluator.project.recent import add_recent
 from evaluator.read.files import RawFile, RawSheet
 from evaluator.read.identity import admit_files
 from evaluator.read.mapping import SheetMapping
@@ -61,15 +63,6 @@ def demo_files() -> list[Path]:
         hits = sorted(p for p in folder.glob(f"{prefix}*") if p.suffix.lower() in (".xlsx", ".xls", ".csv"))
         out.extend(hits[:1])
     return out
-
-
-def projectfile_module() -> Any | None:
-    """`evaluator.project.file` if that part of the app is installed (it is built separately)."""
-    try:
-        from evaluator.project import file as projectfile
-    except ImportError:
-        return None
-    return projectfile
 
 
 @dataclass
@@ -151,7 +144,7 @@ class Session(QObject):
         # no busy indicator). `_version` numbers the project's states for it (see ui.autosave).
         self._version = 0
         self._keep_empty = False  # a recovered project is worth a copy even without files
-        self.autosaver = Autosaver(self._autosave_snapshot, projectfile_module, parent=self)
+        self.autosaver = Autosaver(self._autosave_snapshot, parent=self)
         self.autosaver.written.connect(self.autosaved)
         for r in (self.eval_runner, self.file_runner, self._import_runner):
             r.busy_changed.connect(self._on_busy)
@@ -438,15 +431,8 @@ class Session(QObject):
         return next((o for o in self.project.overrides if o.key == key), None)
 
     # --- project file ------------------------------------------------------------------------
-    @property
-    def can_save(self) -> bool:
-        return projectfile_module() is not None
-
     def save(self, path: Path | None = None, on_done: Any = None) -> None:
-        """Save to `path` (or the current path) in a worker; raises InputError without projectfile."""
-        pf = projectfile_module()
-        if pf is None:
-            raise InputError("项目文件功能尚未安装（evaluator.project.file）")
+        """Save to `path` (or the current path) in a worker; raises InputError without a path."""
         target = Path(path or self.path or "")
         if not str(target):
             raise InputError("请先选择保存位置")
@@ -459,10 +445,10 @@ class Session(QObject):
 
         def job(progress: ProgressFn, cancel: CancelFn) -> Path:
             progress(0.1, f"正在保存 {target.name}")
-            pf.save_project(snapshot, target, result=result)
+            projectfile.save_project(snapshot, target, result=result)
             # File chores here, not in `done`: right after a large save an fsync on the GUI
             # thread waited up to 0.2 s for the disk.
-            _remember_recent(pf, target)
+            _remember_recent(target)
             autosaver.saved(version, [before, target])  # the recovery copies of this state are obsolete
             return target
 
@@ -485,13 +471,9 @@ class Session(QObject):
         self.file_runner.start(job, done, failed, lambda: setattr(self, "_saving", False))
 
     def open(self, path: Path, on_done: Any = None) -> None:
-        pf = projectfile_module()
-        if pf is None:
-            raise InputError("项目文件功能尚未安装（evaluator.project.file）")
-
         def job(progress: ProgressFn, cancel: CancelFn) -> Project:
-            project = pf.load_project(path)
-            _remember_recent(pf, Path(path))
+            project = projectfile.load_project(path)
+            _remember_recent(Path(path))
             return project
 
         def done(project: Project) -> None:
@@ -526,12 +508,8 @@ class Session(QObject):
         self.autosaver.close(discard=[self.path])
 
 
-def _remember_recent(pf: Any, path: Path) -> None:
-    for name in ("add_recent", "remember_recent", "push_recent"):
-        fn = getattr(pf, name, None)
-        if callable(fn):
-            try:
-                fn(path)
-            except Exception as exc:  # the recent list is a convenience
-                log.warning("recent files: %s", exc)
-            return
+def _remember_recent(path: Path) -> None:
+    try:
+        add_recent(path)
+    except Exception as exc:  # the recent list is a convenience: never fail a save or an open for it
+        log.warning("recent files: %s", exc)

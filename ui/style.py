@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable, Sequence
 
-from PySide6.QtGui import QColor, QFont, QFontDatabase
+from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication
 
 FONT_FAMILIES: tuple[str, ...] = (
@@ -83,16 +83,6 @@ def tier_palette(labels_by_population: Iterable[Sequence[str]]) -> dict[str, str
         for i, lab in enumerate(labels):
             out.setdefault(lab, steps[round(i * 3 / last)])
     return out
-
-
-def tier_background(tier: str | None) -> QColor | None:
-    c = TIER_COLOURS.get(tier or "")
-    return QColor(c[0]) if c else None
-
-
-def tier_foreground(tier: str | None) -> QColor | None:
-    c = TIER_COLOURS.get(tier or "")
-    return QColor(c[1]) if c else None
 
 
 def available_cjk_family() -> str:

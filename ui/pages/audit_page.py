@@ -15,6 +15,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from evaluator.project.audit import write_audit_xlsx
+
 from ..models import ColumnTableModel, build_audit_table
 from ..session import Session
 from ..user_config import start_folder
@@ -24,13 +26,9 @@ log = logging.getLogger(__name__)
 
 
 def write_audit(session: Session, path: Path) -> Path:
-    """The audit workbook via `evaluator.project.audit` when installed, else a CSV with the same columns."""
+    """The audit workbook for a .xlsx name, else a CSV with the same columns."""
     names = session.outcome.names if session.outcome else {}
-    try:
-        from evaluator.project.audit import write_audit_xlsx
-    except ImportError:
-        write_audit_xlsx = None  # type: ignore[assignment]
-    if write_audit_xlsx is not None and path.suffix.lower() == ".xlsx":
+    if path.suffix.lower() == ".xlsx":
         write_audit_xlsx(session.project, path, names)
         return path
     path = path.with_suffix(".csv")

@@ -9,7 +9,6 @@ the 文号 given are recorded in the project.
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -41,6 +40,7 @@ from evaluator.core.atomic import output_overwrites_input
 from evaluator.core.issues import InputError
 from evaluator.core.progress import CancelFn, ProgressFn
 from evaluator.outputs.names import safe_filename_part
+from evaluator.outputs.settings import Settings, default_settings, load_settings
 from evaluator.pipeline.run import RunResult
 
 from ..session import Session
@@ -54,25 +54,12 @@ Confirm = Callable[[str, str], bool]  # (title, text) → go ahead?
 CONFIRM_LETTERS = 1000  # a scope other than 全部 asks first from this many letters on
 
 
-def output_available(module: str) -> bool:
-    try:
-        return importlib.util.find_spec(f"evaluator.outputs.{module}") is not None
-    except (ImportError, ValueError):
-        return False
-
-
-def load_output_settings() -> Any | None:
-    """The county's output settings, or None if the outputs package has no settings module."""
-    if not output_available("settings"):
-        return None
-    from evaluator.outputs.settings import load_settings
-
+def load_output_settings() -> Settings:
+    """The county's output settings; the shipped defaults when the user settings file is unreadable."""
     try:
         return load_settings()
     except InputError as exc:
         log.warning("settings: %s", exc)
-        from evaluator.outputs.settings import default_settings
-
         return default_settings()
 
 
@@ -215,12 +202,8 @@ class ExportPage(Page):
     def refresh(self) -> None:
         r = self.session.result
         has = r is not None
-        avail = {"workbook": output_available("workbook"), "letters": output_available("letters"),
-                 "summary_pdf": output_available("summary_pdf")}
-        for b, mod in ((self.workbook_button, "workbook"), (self.letters_button, "letters"),
-                       (self.summary_button, "summary_pdf")):
-            b.setEnabled(has and avail[mod])
-            b.setToolTip("" if avail[mod] else "该输出功能尚未安装（evaluator.outputs）")
+        for b in (self.workbook_button, self.letters_button, self.summary_button):
+            b.setEnabled(has)
         self.json_button.setEnabled(has)
         self.tier.clear()
         self.township.clear()
@@ -236,11 +219,8 @@ class ExportPage(Page):
         self.tier.setEnabled(self.scope_tier.isChecked())
         self.township.setEnabled(self.scope_town.isChecked())
         s = load_output_settings()
-        if s is not None:
-            self.settings_label.setText(f"发文机关：{s.authority or '（未设置）'}；文号前缀：{s.doc_prefix or '（未设置）'}；"
-                                        f"申诉期限 {s.appeal_days} 日。可在“工具 → 设置”中修改。")
-        else:
-            self.settings_label.setText("输出设置功能尚未安装。")
+        self.settings_label.setText(f"发文机关：{s.authority or '（未设置）'}；文号前缀：{s.doc_prefix or '（未设置）'}；"
+                                    f"申诉期限 {s.appeal_days} 日。可在“工具 → 设置”中修改。")
         self.prior_label.setText(prior_text(self.session.project.prior))
 
     def out_dir(self) -> Path:
@@ -264,7 +244,7 @@ class ExportPage(Page):
 
     def _base_name(self, what: str) -> str:
         s = load_output_settings()
-        county = getattr(s, "county", "") if s is not None else ""
+        county = s.county
         return safe_filename_part(f"{county}{self.session.project.year}年度亩均效益评价{what}")
 
     def _tell(self, title: str, text: str) -> None:
