@@ -67,3 +67,16 @@ def test_unreadable_settings_file_falls_back_to_the_shipped_defaults(window, con
     window.export_page.refresh()
     assert "发文机关：" in window.export_page.settings_label.text()
     assert "尚未安装" not in window.export_page.settings_label.text()
+
+
+# --- the shipped Chinese font ----------------------------------------------------------------------
+def test_app_font_draws_chinese_with_the_shipped_fonts(qapp) -> None:
+    from PySide6.QtGui import QFontDatabase, QFontMetrics
+
+    from ui.style import apply_style
+
+    apply_style(qapp)
+    families = qapp.font().families()
+    assert {"WenQuanYi Micro Hei", "AR PL SungtiL GB"} <= set(QFontDatabase.families())
+    assert families.index("WenQuanYi Micro Hei") < families.index("AR PL SungtiL GB")  # Hei leads, Song falls back
+    assert all(QFontMetrics(qapp.font()).inFontUcs4(ord(c)) for c in "亩均效益综合评价")
