@@ -80,3 +80,79 @@ def test_app_font_draws_chinese_with_the_shipped_fonts(qapp) -> None:
     assert {"WenQuanYi Micro Hei", "AR PL SungtiL GB"} <= set(QFontDatabase.families())
     assert families.index("WenQuanYi Micro Hei") < families.index("AR PL SungtiL GB")  # Hei leads, Song falls back
     assert all(QFontMetrics(qapp.font()).inFontUcs4(ord(c)) for c in "亩均效益综合评价")
+
+
+# --- copying and exporting the lists ---------------------------------------------------------------
+def test_ctrl_c_copies_the_selected_rows_with_headings(window, qtbot) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QGuiApplication
+
+    s = window.session
+    s.open_demo()
+    settle(qtbot, window)
+    res = window.results_page
+    window.go(3)
+    window.show()
+    res.view.sortByColumn(res.model.table.column_index("total_score"), Qt.SortOrder.DescendingOrder)
+    res.view.selectRow(1)
+    res.view.selectionModel().select(res.model.index(0, 0), res.view.selectionModel().SelectionFlag.Select
+                                     | res.view.selectionModel().SelectionFlag.Rows)
+    res.view.setFocus()
+    QGuiApplication.clipboard().clear()
+    qtbot.keyClick(res.view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    lines = QGuiApplication.clipboard().text().split("\n")
+    head = lines[0].split("\t")
+    assert head[:5] == ["企业名称", "最终等级", "初评等级", "总分", "全县排名"]
+    assert "亩均税收（万元/亩）" in head and "亩均税收得分" in head
+    t = s.result.table
+    best = t.sort_values("total_score", ascending=False, kind="stable")
+    rows = [line.split("\t") for line in lines[1:3]]
+    # the two highest scores, in the order the list shows them, whatever order they were selected in
+    assert [r[0] for r in rows] == best["name"].iloc[:2].tolist()
+    assert rows[0][head.index("统一社会信用代码")] == best["credit_code"].iloc[0]
+    assert lines[3:] == [""]
+
+
+def test_export_current_list_is_the_filtered_sorted_view_with_text_as_text(window, qtbot, tmp_path) -> None:
+    from openpyxl import load_workbook
+    from PySide6.QtCore import Qt
+
+    s = window.session
+    s.open_demo()
+    settle(qtbot, window)
+    res = window.results_page
+    res.population.setCurrentIndex(res.population.findData("above"))
+    res.tier.setCurrentIndex(res.tier.findData("A"))
+    res.apply_filter()
+    res.view.sortByColumn(res.model.table.column_index("total_score"), Qt.SortOrder.AscendingOrder)
+    done: list[Path] = []
+    assert res.table_tools.export(tmp_path / "A类", on_done=done.append)
+    qtbot.waitUntil(lambda: bool(done), timeout=TIMEOUT)
+    assert done == [tmp_path / "A类.xlsx"]
+    ws = load_workbook(done[0]).active
+    head = [c.value for c in ws[1]]
+    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    assert len(rows) == 28  # the demo's 28 A-tier firms above scale, nothing else
+    t = s.result.table
+    a = t[(t["population"] == "above") & (t["tier"] == "A")].sort_values("total_score", kind="stable")
+    i_name, i_score, i_code = head.index("企业名称"), head.index("总分"), head.index("统一社会信用代码")
+    assert [r[i_name] for r in rows] == a["name"].tolist()
+    assert [r[i_score] for r in rows] == [round(v, 2) for v in a["total_score"].tolist()]  # as displayed
+    assert all(isinstance(r[i_code], str) for r in rows)
+    assert ws.cell(2, i_code + 1).data_type == "s"
+
+
+def test_data_check_list_copies_its_rows_too(window, qtbot) -> None:
+    from PySide6.QtGui import QGuiApplication
+
+    window.session.open_demo()
+    settle(qtbot, window)
+    chk = window.check_page
+    assert chk.model.rowCount() > 0
+    chk.view.selectRow(0)
+    text = chk.table_tools.copy_rows()
+    assert QGuiApplication.clipboard().text() == text
+    head, first = text.split("\n")[:2]
+    titles = [c.title.replace("\n", "") for c in chk.model.table.columns]
+    assert head.split("\t") == titles
+    assert first.split("\t") == [str(chk.model.index(0, c).data()) for c in range(len(titles))]
