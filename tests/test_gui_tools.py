@@ -156,3 +156,34 @@ def test_data_check_list_copies_its_rows_too(window, qtbot) -> None:
     titles = [c.title.replace("\n", "") for c in chk.model.table.columns]
     assert head.split("\t") == titles
     assert first.split("\t") == [str(chk.model.index(0, c).data()) for c in range(len(titles))]
+
+
+# --- help -----------------------------------------------------------------------------------------
+def test_f1_opens_the_user_manual_rendered_from_markdown(window, qtbot) -> None:
+    assert window.manual_action.shortcut().toString() == "F1"
+    window.manual_action.trigger()
+    dlg = window._manual
+    assert dlg is not None and dlg.isVisible()
+    text = dlg.browser.toPlainText()
+    assert text.startswith("用户手册") or "用户手册" in text.splitlines()[0]
+    assert "# " not in text  # rendered, not the Markdown source
+    dlg.close()
+
+
+def test_spec_ships_the_manual() -> None:
+    spec = (Path(__file__).resolve().parent.parent / "build_app.spec").read_text(encoding="utf-8")
+    assert '"用户手册.md"), "docs")' in spec
+
+
+def test_indicator_headers_explain_formula_and_unit(window, qtbot) -> None:
+    from PySide6.QtCore import Qt
+
+    window.session.open_demo()
+    settle(qtbot, window)
+    m = window.results_page.model
+    tip = m.headerData(m.table.column_index("v_tax_per_mu"), Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
+    assert tip == "亩均税收 = 实缴税金（万元） ÷ 用地面积（亩）\n单位：万元/亩"
+    tip = m.headerData(m.table.column_index("v_rd_intensity"), Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
+    assert tip == "研发经费投入强度 = 研发经费支出（万元） ÷ 营业收入（万元） × 100\n单位：%"
+    tip = m.headerData(m.table.column_index("s_tax_per_mu"), Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
+    assert tip.startswith("亩均税收的得分") and "实缴税金（万元）" in tip
