@@ -187,3 +187,82 @@ def test_indicator_headers_explain_formula_and_unit(window, qtbot) -> None:
     assert tip == "研发经费投入强度 = 研发经费支出（万元） ÷ 营业收入（万元） × 100\n单位：%"
     tip = m.headerData(m.table.column_index("s_tax_per_mu"), Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
     assert tip.startswith("亩均税收的得分") and "实缴税金（万元）" in tip
+
+
+# --- undo / redo of audited edits ---------------------------------------------------------------
+def _last_audit(s):
+    a = s.project.audit[-1]
+    return a.action, a.target, a.reason
+
+
+def test_undo_and_redo_a_correction_are_audited_edits(window, qtbot) -> None:
+    s = window.session
+    s.open_demo()
+    settle(qtbot, window)
+    key = str(s.result.table.index[0])
+    land = s.result.table.at[key, "land"]
+    assert window.undo_action.shortcut().toString() == "Ctrl+Z"
+    assert window.redo_action.shortcut().toString() == "Ctrl+Y"
+    assert not window.undo_action.isEnabled()
+    s.add_correction(key, "land", 100.0, "经核实用地为 100 亩")
+    settle(qtbot, window, lambda: s.result.table.at[key, "land"] == 100.0)
+    assert window.undo_action.text() == f"撤销 更正{s.result.table.at[key, 'name']}的用地面积"
+    n = len(s.project.audit)
+
+    window.undo_action.trigger()
+    settle(qtbot, window, lambda: s.result.table.at[key, "land"] == land)
+    assert s.project.corrections == []
+    assert len(s.project.audit) == n + 1 and _last_audit(s) == ("remove_correction", key, "撤销")
+    assert s.dirty
+
+    window.redo_action.trigger()
+    settle(qtbot, window, lambda: s.result.table.at[key, "land"] == 100.0)
+    assert [(c.key, c.field, c.value, c.reason) for c in s.project.corrections] == [(key, "land", 100.0, "经核实用地为 100 亩")]
+    assert _last_audit(s) == ("correction", key, "经核实用地为 100 亩")
+
+
+def test_undo_restores_the_replaced_override_with_its_own_reason(window, qtbot) -> None:
+    s = window.session
+    s.open_demo()
+    settle(qtbot, window)
+    t = s.result.table
+    key = str(t.index[(t["population"] == "above") & (t["tier"] == "B")][0])
+    s.set_override(key, "A", "获评省级专精特新企业")
+    s.set_override(key, "C", "存在安全生产事故")
+    settle(qtbot, window, lambda: s.result.table.at[key, "tier"] == "C")
+
+    s.undo_stack.undo()
+    settle(qtbot, window, lambda: s.result.table.at[key, "tier"] == "A")
+    assert [(o.tier, o.reason) for o in s.project.overrides] == [("A", "获评省级专精特新企业")]  # as the letter prints it
+    s.undo_stack.undo()
+    settle(qtbot, window, lambda: s.result.table.at[key, "tier"] == "B")
+    assert s.project.overrides == [] and _last_audit(s) == ("clear_override", key, "撤销")
+    assert not s.undo_stack.canUndo()
+    s.undo_stack.redo()
+    s.undo_stack.redo()
+    settle(qtbot, window, lambda: s.result.table.at[key, "tier"] == "C")
+    assert [(o.tier, o.reason) for o in s.project.overrides] == [("C", "存在安全生产事故")]
+
+
+def test_undo_of_a_cleared_override_and_of_a_resolution(window, qtbot) -> None:
+    s = window.session
+    s.open_demo()
+    settle(qtbot, window)
+    t = s.result.table
+    key = str(t.index[(t["population"] == "above") & (t["tier"] == "B")][0])
+    s.set_override(key, "A", "获评省级专精特新企业")
+    s.clear_override(key, "经复核不予调档")
+    assert s.project.overrides == []
+    s.undo_stack.undo()
+    assert [(o.tier, o.reason) for o in s.project.overrides] == [("A", "获评省级专精特新企业")]
+
+    other = str(t.index[1])
+    window.review_page.resolve("not_enterprise", other, "村股份经济合作社，非工业企业")
+    assert [(r.kind, r.key) for r in s.project.resolutions] == [("not_enterprise", other)]
+    s.undo_stack.undo()
+    assert s.project.resolutions == [] and _last_audit(s) == ("remove_resolution", other, "撤销")
+    s.undo_stack.redo()
+    assert [(r.kind, r.key, r.reason) for r in s.project.resolutions] == [
+        ("not_enterprise", other, "村股份经济合作社，非工业企业")]
+    s.open_demo()  # a new project: a new history
+    assert not s.undo_stack.canUndo()
