@@ -67,3 +67,202 @@ def test_unreadable_settings_file_falls_back_to_the_shipped_defaults(window, con
     window.export_page.refresh()
     assert "发文机关：" in window.export_page.settings_label.text()
     assert "尚未安装" not in window.export_page.settings_label.text()
+
+
+# --- the shipped Chinese font ----------------------------------------------------------------------
+def test_app_font_draws_chinese_with_the_shipped_fonts(qapp) -> None:
+    from PySide6.QtGui import QFontDatabase, QFontMetrics
+
+    from ui.style import apply_style
+
+    apply_style(qapp)
+    families = qapp.font().families()
+    assert {"WenQuanYi Micro Hei", "AR PL SungtiL GB"} <= set(QFontDatabase.families())
+    assert families.index("WenQuanYi Micro Hei") < families.index("AR PL SungtiL GB")  # Hei leads, Song falls back
+    assert all(QFontMetrics(qapp.font()).inFontUcs4(ord(c)) for c in "亩均效益综合评价")
+
+
+# --- copying and exporting the lists ---------------------------------------------------------------
+def test_ctrl_c_copies_the_selected_rows_with_headings(window, qtbot) -> None:
+    from PySide6.QtCore import QEvent, Qt
+    from PySide6.QtGui import QGuiApplication, QKeyEvent
+
+    s = window.session
+    s.open_demo()
+    settle(qtbot, window)
+    res = window.results_page
+    res.view.sortByColumn(res.model.table.column_index("total_score"), Qt.SortOrder.DescendingOrder)
+    res.view.selectRow(1)
+    res.view.selectionModel().select(res.model.index(0, 0), res.view.selectionModel().SelectionFlag.Select
+                                     | res.view.selectionModel().SelectionFlag.Rows)
+    QGuiApplication.clipboard().clear()
+    # Ctrl+C as the view's event filter receives it (handed to the filter directly: a key event
+    # sent through the application left Ctrl "held" for the next test's row selections).
+    ctrl_c = QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    assert res.table_tools.eventFilter(res.view, ctrl_c)
+    lines = QGuiApplication.clipboard().text().split("\n")
+    head = lines[0].split("\t")
+    assert head[:5] == ["企业名称", "最终等级", "初评等级", "总分", "全县排名"]
+    assert "亩均税收（万元/亩）" in head and "亩均税收得分" in head
+    t = s.result.table
+    best = t.sort_values("total_score", ascending=False, kind="stable")
+    rows = [line.split("\t") for line in lines[1:3]]
+    # the two highest scores, in the order the list shows them, whatever order they were selected in
+    assert [r[0] for r in rows] == best["name"].iloc[:2].tolist()
+    assert rows[0][head.index("统一社会信用代码")] == best["credit_code"].iloc[0]
+    assert lines[3:] == [""]
+
+
+def test_export_current_list_is_the_filtered_sorted_view_with_text_as_text(window, qtbot, tmp_path) -> None:
+    from openpyxl import load_workbook
+    from PySide6.QtCore import Qt
+
+    s = window.session
+    s.open_demo()
+    settle(qtbot, window)
+    res = window.results_page
+    res.population.setCurrentIndex(res.population.findData("above"))
+    res.tier.setCurrentIndex(res.tier.findData("A"))
+    res.apply_filter()
+    res.view.sortByColumn(res.model.table.column_index("total_score"), Qt.SortOrder.AscendingOrder)
+    done: list[Path] = []
+    assert res.table_tools.export(tmp_path / "A类", on_done=done.append)
+    qtbot.waitUntil(lambda: bool(done), timeout=TIMEOUT)
+    assert done == [tmp_path / "A类.xlsx"]
+    ws = load_workbook(done[0]).active
+    head = [c.value for c in ws[1]]
+    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    assert len(rows) == 28  # the demo's 28 A-tier firms above scale, nothing else
+    t = s.result.table
+    a = t[(t["population"] == "above") & (t["tier"] == "A")].sort_values("total_score", kind="stable")
+    i_name, i_score, i_code = head.index("企业名称"), head.index("总分"), head.index("统一社会信用代码")
+    assert [r[i_name] for r in rows] == a["name"].tolist()
+    assert [r[i_score] for r in rows] == [round(v, 2) for v in a["total_score"].tolist()]  # as displayed
+    assert all(isinstance(r[i_code], str) for r in rows)
+    assert ws.cell(2, i_code + 1).data_type == "s"
+
+
+def test_data_check_list_copies_its_rows_too(window, qtbot) -> None:
+    from PySide6.QtGui import QGuiApplication
+
+    window.session.open_demo()
+    settle(qtbot, window)
+    chk = window.check_page
+    assert chk.model.rowCount() > 0
+    chk.view.selectRow(0)
+    text = chk.table_tools.copy_rows()
+    assert QGuiApplication.clipboard().text() == text
+    head, first = text.split("\n")[:2]
+    titles = [c.title.replace("\n", "") for c in chk.model.table.columns]
+    assert head.split("\t") == titles
+    assert first.split("\t") == [str(chk.model.index(0, c).data()) for c in range(len(titles))]
+
+
+# --- help -----------------------------------------------------------------------------------------
+def test_f1_opens_the_user_manual_rendered_from_markdown(window, qtbot) -> None:
+    assert window.manual_action.shortcut().toString() == "F1"
+    window.manual_action.trigger()
+    dlg = window._manual
+    assert dlg is not None and dlg.isVisible()
+    text = dlg.browser.toPlainText()
+    assert text.startswith("用户手册") or "用户手册" in text.splitlines()[0]
+    assert "# " not in text  # rendered, not the Markdown source
+    dlg.close()
+
+
+def test_spec_ships_the_manual() -> None:
+    spec = (Path(__file__).resolve().parent.parent / "build_app.spec").read_text(encoding="utf-8")
+    assert '"用户手册.md"), "docs")' in spec
+
+
+def test_indicator_headers_explain_formula_and_unit(window, qtbot) -> None:
+    from PySide6.QtCore import Qt
+
+    window.session.open_demo()
+    settle(qtbot, window)
+    m = window.results_page.model
+    tip = m.headerData(m.table.column_index("v_tax_per_mu"), Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
+    assert tip == "亩均税收 = 实缴税金（万元） ÷ 用地面积（亩）\n单位：万元/亩"
+    tip = m.headerData(m.table.column_index("v_rd_intensity"), Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
+    assert tip == "研发经费投入强度 = 研发经费支出（万元） ÷ 营业收入（万元） × 100\n单位：%"
+    tip = m.headerData(m.table.column_index("s_tax_per_mu"), Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
+    assert tip.startswith("亩均税收的得分") and "实缴税金（万元）" in tip
+
+
+# --- undo / redo of audited edits ---------------------------------------------------------------
+def _last_audit(s):
+    a = s.project.audit[-1]
+    return a.action, a.target, a.reason
+
+
+def test_undo_and_redo_a_correction_are_audited_edits(window, qtbot) -> None:
+    s = window.session
+    s.open_demo()
+    settle(qtbot, window)
+    key = str(s.result.table.index[0])
+    land = s.result.table.at[key, "land"]
+    assert window.undo_action.shortcut().toString() == "Ctrl+Z"
+    assert window.redo_action.shortcut().toString() == "Ctrl+Y"
+    assert not window.undo_action.isEnabled()
+    s.add_correction(key, "land", 100.0, "经核实用地为 100 亩")
+    settle(qtbot, window, lambda: s.result.table.at[key, "land"] == 100.0)
+    assert window.undo_action.text() == f"撤销 更正{s.result.table.at[key, 'name']}的用地面积"
+    n = len(s.project.audit)
+
+    window.undo_action.trigger()
+    settle(qtbot, window, lambda: s.result.table.at[key, "land"] == land)
+    assert s.project.corrections == []
+    assert len(s.project.audit) == n + 1 and _last_audit(s) == ("remove_correction", key, "撤销")
+    assert s.dirty
+
+    window.redo_action.trigger()
+    settle(qtbot, window, lambda: s.result.table.at[key, "land"] == 100.0)
+    assert [(c.key, c.field, c.value, c.reason) for c in s.project.corrections] == [(key, "land", 100.0, "经核实用地为 100 亩")]
+    assert _last_audit(s) == ("correction", key, "经核实用地为 100 亩")
+
+
+def test_undo_restores_the_replaced_override_with_its_own_reason(window, qtbot) -> None:
+    s = window.session
+    s.open_demo()
+    settle(qtbot, window)
+    t = s.result.table
+    key = str(t.index[(t["population"] == "above") & (t["tier"] == "B")][0])
+    s.set_override(key, "A", "获评省级专精特新企业")
+    s.set_override(key, "C", "存在安全生产事故")
+    settle(qtbot, window, lambda: s.result.table.at[key, "tier"] == "C")
+
+    s.undo_stack.undo()
+    settle(qtbot, window, lambda: s.result.table.at[key, "tier"] == "A")
+    assert [(o.tier, o.reason) for o in s.project.overrides] == [("A", "获评省级专精特新企业")]  # as the letter prints it
+    s.undo_stack.undo()
+    settle(qtbot, window, lambda: s.result.table.at[key, "tier"] == "B")
+    assert s.project.overrides == [] and _last_audit(s) == ("clear_override", key, "撤销")
+    assert not s.undo_stack.canUndo()
+    s.undo_stack.redo()
+    s.undo_stack.redo()
+    settle(qtbot, window, lambda: s.result.table.at[key, "tier"] == "C")
+    assert [(o.tier, o.reason) for o in s.project.overrides] == [("C", "存在安全生产事故")]
+
+
+def test_undo_of_a_cleared_override_and_of_a_resolution(window, qtbot) -> None:
+    s = window.session
+    s.open_demo()
+    settle(qtbot, window)
+    t = s.result.table
+    key = str(t.index[(t["population"] == "above") & (t["tier"] == "B")][0])
+    s.set_override(key, "A", "获评省级专精特新企业")
+    s.clear_override(key, "经复核不予调档")
+    assert s.project.overrides == []
+    s.undo_stack.undo()
+    assert [(o.tier, o.reason) for o in s.project.overrides] == [("A", "获评省级专精特新企业")]
+
+    other = str(t.index[1])
+    window.review_page.resolve("not_enterprise", other, "村股份经济合作社，非工业企业")
+    assert [(r.kind, r.key) for r in s.project.resolutions] == [("not_enterprise", other)]
+    s.undo_stack.undo()
+    assert s.project.resolutions == [] and _last_audit(s) == ("remove_resolution", other, "撤销")
+    s.undo_stack.redo()
+    assert [(r.kind, r.key, r.reason) for r in s.project.resolutions] == [
+        ("not_enterprise", other, "村股份经济合作社，非工业企业")]
+    s.open_demo()  # a new project: a new history
+    assert not s.undo_stack.canUndo()

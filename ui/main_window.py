@@ -49,6 +49,7 @@ from .pages.review_page import ReviewPage
 from .pages.scheme_page import SchemePage
 from .session import Session
 from .user_config import is_first_start, mark_started, remember_folder, start_folder
+from .widgets.manual_dialog import ManualDialog
 from .widgets.settings_dialog import SettingsDialog
 
 if TYPE_CHECKING:
@@ -83,6 +84,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(APP_TITLE)
         self._fit_to_screen(1480, 920)
         self.setAcceptDrops(True)
+        self._manual: ManualDialog | None = None
 
         self.nav = QListWidget()
         self.nav.setObjectName("navigation")
@@ -184,11 +186,19 @@ class MainWindow(QMainWindow):
                                           "用于上年等级、等级变化和连续 D 类年数")
         m.addSeparator()
         self._action(m, "退出", self.close, QKeySequence.StandardKey.Quit)
+        e = self.menuBar().addMenu("编辑(&E)")
+        self.undo_action = self.session.undo_stack.createUndoAction(self, "撤销")
+        self.undo_action.setShortcuts([QKeySequence("Ctrl+Z")])
+        self.redo_action = self.session.undo_stack.createRedoAction(self, "重做")
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Y"), QKeySequence("Ctrl+Shift+Z")])
+        e.addActions([self.undo_action, self.redo_action])
         t = self.menuBar().addMenu("工具(&T)")
         self._action(t, "设置…", self.open_settings)
         self._action(t, "审计记录", lambda: self.go(AUDIT))
         self._action(t, "重新评价", self.session.evaluate, QKeySequence("F5"))
         h = self.menuBar().addMenu("帮助(&H)")
+        self.manual_action = self._action(h, "用户手册", self.show_manual, QKeySequence("F1"))
+        h.addSeparator()
         self._action(h, "关于", self.about)
 
     def _action(self, menu: QMenu, text: str, slot: Callable[[], object],
@@ -492,6 +502,14 @@ class MainWindow(QMainWindow):
         if dlg.exec():
             dlg.save()
             self.export_page.refresh()
+
+    def show_manual(self) -> ManualDialog:
+        """帮助 → 用户手册 (F1): modeless, so the official can read it beside the page it explains."""
+        if self._manual is None:
+            self._manual = ManualDialog(parent=self)
+        self._manual.show()
+        self._manual.raise_()
+        return self._manual
 
     def about(self) -> None:
         from evaluator import __version__

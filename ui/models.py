@@ -33,7 +33,7 @@ from evaluator.core.keys import factorize_objects
 from evaluator.merge.corrections import Correction
 from evaluator.merge.tables import NAME_KEY_PREFIX
 from evaluator.method.evaluate import STATUS_LABELS
-from evaluator.method.indicators import INDICATORS, decimals_for
+from evaluator.method.indicators import INDICATORS, Indicator, decimals_for
 from evaluator.pipeline.run import RunResult
 from evaluator.project.audit import action_label, field_label
 from evaluator.read.files import RawSheet, column_letter
@@ -353,6 +353,16 @@ INPUT_COLUMNS: tuple[str, ...] = ("land", "tax", "value_added", "revenue", "elec
                                   "rd_expense", "emissions")
 
 
+def indicator_tooltip(ind: Indicator) -> str:
+    """What a header tooltip says of an indicator: its formula with the inputs' units, then its unit."""
+    def part(fid: str) -> str:
+        spec = FIELD_BY_ID[fid]
+        return f"{spec.label}（{spec.unit}）" if spec.unit else spec.label
+
+    times = f" × {ind.multiplier:g}" if ind.multiplier != 1 else ""
+    return f"{ind.label} = {part(ind.numerator)} ÷ {part(ind.denominator)}{times}\n单位：{ind.unit}"
+
+
 def _float(t: pd.DataFrame, col: str) -> np.ndarray:
     if col not in t:
         return np.full(len(t), np.nan)
@@ -447,11 +457,12 @@ def build_enterprise_table(result: RunResult, issues_by_key: dict[str, list[Issu
     for ind in INDICATORS:
         v = _float(t, f"v_{ind.id}")
         cols.append(Column(f"v_{ind.id}", f"{ind.label}\n{ind.unit}", format_numbers(v, ind.unit), v, numeric=True,
-                           width=8, tooltip=f"{ind.label}（{ind.unit}）= {ind.formula()}"))
+                           width=8, tooltip=indicator_tooltip(ind)))
     for iid in result.scheme.scored_indicators:
         v = _float(t, f"s_{iid}")
-        label = next(i.label for i in INDICATORS if i.id == iid)
-        cols.append(Column(f"s_{iid}", f"得分\n{label}", format_numbers(v, "分"), v, numeric=True, width=8))
+        ind = next(i for i in INDICATORS if i.id == iid)
+        cols.append(Column(f"s_{iid}", f"得分\n{ind.label}", format_numbers(v, "分"), v, numeric=True, width=8,
+                           tooltip=f"{ind.label}的得分：按评价方案的基准值和权重折算\n{indicator_tooltip(ind)}"))
     for cid, title in (("bonus", "加分"), ("penalty", "减分")):
         v = _float(t, cid)
         if cid == "penalty" and not np.nansum(np.abs(v)):

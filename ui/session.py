@@ -11,6 +11,7 @@ cached and only a change of files or mapping parses again.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -19,9 +20,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtGui import QUndoStack
 
+from evaluator.core.fields import FIELD_BY_ID
 from evaluator.core.issues import InputError, Issue
 from evaluator.core.progress import CancelFn, ProgressFn, Steps
+from evaluator.merge.corrections import Correction
+from evaluator.merge.resolutions import RESOLUTION_KINDS, Resolution
+from evaluator.method.evaluate import TierOverride
 from evaluator.pipeline.prior import prior_document
 from evaluator.pipeline.run import Imported, RunResult
 from evaluator.project import file as projectfile
@@ -39,6 +45,7 @@ from .models import (
     enterprise_names,
 )
 from .retire import retire
+from .undo import UNDO_REASON, AuditedEdit
 from .user_config import MappingMemory, sheet_signature
 from .workers import TaskRunner
 
@@ -149,6 +156,8 @@ class Session(QObject):
         for r in (self.eval_runner, self.file_runner, self._import_runner):
             r.busy_changed.connect(self._on_busy)
             r.progress.connect(self.progress)
+        # 撤销/重做 of corrections, overrides and resolutions; a new project starts a new history.
+        self.undo_stack = QUndoStack(self)
         self._eval_soon = QTimer(self)
         self._eval_soon.setSingleShot(True)
         self._eval_soon.setInterval(0)
@@ -209,6 +218,7 @@ class Session(QObject):
         self._keep_empty = False
         retire((self.project, self.outcome, self._cache))  # freed off the GUI thread (see ui.retire)
         self.project = project
+        self.undo_stack.clear()
         self.path = Path(path) if path else None
         self.outcome = None
         self._cache = None
@@ -403,29 +413,94 @@ class Session(QObject):
             return ""
         return v
 
+    # --- audited edits (each one undoable: ui.undo) ---------------------------------------------
+    def _firm(self, key: str) -> str:
+        r = self.result
+        name = r.table.at[key, "name"] if r is not None and key in r.table.index else None
+        return str(name) if isinstance(name, str) and name else "该企业"
+
+    def _push(self, text: str, redo: Callable[[], object], undo: Callable[[], object]) -> None:
+        self.undo_stack.push(AuditedEdit(text, redo, undo, self._changed))
+
+    def correction_for(self, key: str, field: str) -> Correction | None:
+        return next((c for c in self.project.corrections if (c.key, c.field) == (key, field)), None)
+
+    def _put_correction(self, key: str, field: str, c: Correction | None, value_now: object) -> None:
+        """Back to correction `c` (with its own reason), or to no correction (reason 撤销)."""
+        if c is None:
+            self.project.remove_correction(key, field, UNDO_REASON)
+        else:
+            self.project.add_correction(key, field, c.value, c.reason, before=value_now)
+
     def add_correction(self, key: str, field: str, value: object, reason: str) -> None:
+        prev = self.correction_for(key, field)
         self.project.add_correction(key, field, value, reason, before=self.imported_value(key, field))
+        label = FIELD_BY_ID[field].label if field in FIELD_BY_ID else field
+        self._push(f"更正{self._firm(key)}的{label}",
+                   lambda: self.project.add_correction(key, field, value, reason,
+                                                       before=prev.value if prev else self.imported_value(key, field)),
+                   lambda: self._put_correction(key, field, prev, value))
         self._changed()
 
     def remove_correction(self, key: str, field: str, reason: str) -> None:
         if not reason.strip():
             raise ValueError("撤销更正必须填写理由")
+        prev = self.correction_for(key, field)
         self.project.remove_correction(key, field, reason.strip())
+        if prev is not None:
+            label = FIELD_BY_ID[field].label if field in FIELD_BY_ID else field
+            self._push(f"撤销{self._firm(key)}的{label}更正",
+                       lambda: self.project.remove_correction(key, field, reason.strip()),
+                       lambda: self._put_correction(key, field, prev, self.imported_value(key, field)))
         self._changed()
 
-    def set_override(self, key: str, tier: str, reason: str) -> None:
-        before = ""
+    def _tier_now(self, key: str) -> str:
         r = self.result
-        if r is not None and key in r.table.index:
-            before = str(r.table.at[key, "tier"] or "")
-        self.project.set_override(key, tier, reason, before=before)
+        return str(r.table.at[key, "tier"] or "") if r is not None and key in r.table.index else ""
+
+    def _put_override(self, key: str, o: TierOverride | None) -> None:
+        """Back to override `o` (with its own reason: the letter prints it), or to none (撤销)."""
+        if o is None:
+            self.project.clear_override(key, UNDO_REASON)
+        else:
+            self.project.set_override(key, o.tier, o.reason, before=self._tier_now(key))
+
+    def set_override(self, key: str, tier: str, reason: str) -> None:
+        prev = self.override_for(key)
+        self.project.set_override(key, tier, reason, before=self._tier_now(key))
+        self._push(f"{self._firm(key)}调档为 {tier} 类",
+                   lambda: self.project.set_override(key, tier, reason, before=self._tier_now(key)),
+                   lambda: self._put_override(key, prev))
         self._changed()
 
     def clear_override(self, key: str, reason: str) -> None:
         if not reason.strip():
             raise ValueError("取消调档必须填写理由")
+        prev = self.override_for(key)
         self.project.clear_override(key, reason.strip())
+        if prev is not None:
+            self._push(f"取消{self._firm(key)}的调档",
+                       lambda: self.project.clear_override(key, reason.strip()),
+                       lambda: self._put_override(key, prev))
         self._changed()
+
+    def add_resolution(self, kind: str, key: str, reason: str, target: str = "", code: str = "") -> Resolution:
+        """A 复核 decision (`Project.add_resolution`); the caller marks the change (review page).
+        Undo removes it (reason 撤销) and restores the decisions it replaced, with their reasons."""
+        before = list(self.project.resolutions)
+        made = [self.project.add_resolution(kind, key, reason, target=target, code=code)]
+        replaced = [x for x in before if x not in self.project.resolutions]
+
+        def redo() -> None:
+            made[0] = self.project.add_resolution(kind, key, reason, target=target, code=code)
+
+        def undo() -> None:
+            self.project.remove_resolution(made[0], UNDO_REASON)
+            for x in replaced:
+                self.project.add_resolution(x.kind, x.key, x.reason, target=x.target, code=x.code)
+
+        self._push(f"复核：{RESOLUTION_KINDS.get(kind, kind)}", redo, undo)
+        return made[0]
 
     def override_for(self, key: str) -> Any | None:
         return next((o for o in self.project.overrides if o.key == key), None)

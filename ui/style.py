@@ -3,16 +3,23 @@
 Officials print screenshots and read the table for hours, so colours are soft backgrounds with
 dark text (readable on a projector and in greyscale print), and every widget uses a font that has
 CJK glyphs: on Windows 微软雅黑, elsewhere WenQuanYi / Noto CJK, listed as fallbacks so Qt picks
-the first one installed instead of drawing boxes.
+the first one installed instead of drawing boxes. The fonts shipped in templates/fonts/ (the same
+ones the letters embed) are registered once at start, so a machine without any Chinese system font
+still shows Chinese.
 """
 
 from __future__ import annotations
 
+import functools
+import logging
 import sys
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication
+
+from evaluator.core.paths import templates_dir
 
 FONT_FAMILIES: tuple[str, ...] = (
     "Microsoft YaHei UI",
@@ -25,6 +32,7 @@ FONT_FAMILIES: tuple[str, ...] = (
     "Droid Sans Fallback",
     "SimSun",
 )
+log = logging.getLogger(__name__)
 
 # Tier colours: (background, text). A green, B blue, C amber, D red; soft so text stays readable.
 TIER_COLOURS: dict[str, tuple[str, str]] = {
@@ -85,6 +93,26 @@ def tier_palette(labels_by_population: Iterable[Sequence[str]]) -> dict[str, str
     return out
 
 
+@functools.cache
+def register_shipped_fonts(folder: Path | None = None) -> tuple[str, ...]:
+    """Add templates/fonts/*.ttf|ttc to Qt's font database; the families they provide, Hei first.
+
+    The Hei (sans) family reads best on screen, so it leads; Song follows as a fallback. A file Qt
+    cannot load is skipped (logged): the system fonts in FONT_FAMILIES still apply.
+    """
+    folder = folder or templates_dir() / "fonts"
+    found: list[str] = []
+    for path in sorted(folder.glob("*")):
+        if path.suffix.lower() not in (".ttf", ".ttc", ".otf"):
+            continue
+        font_id = QFontDatabase.addApplicationFont(str(path))
+        if font_id < 0:
+            log.warning("font not loaded: %s", path)
+            continue
+        found += [f for f in QFontDatabase.applicationFontFamilies(font_id) if f not in found]
+    return tuple(sorted(found, key=lambda f: "Hei" not in f))
+
+
 def available_cjk_family() -> str:
     """The first installed family from FONT_FAMILIES ('' if none, e.g. a bare container)."""
     installed = set(QFontDatabase.families())
@@ -94,28 +122,12 @@ def available_cjk_family() -> str:
     return ""
 
 
-def register_shipped_fonts() -> list[str]:
-    """Make the fonts shipped in templates/fonts/ available to Qt, so a machine without any Chinese
-    system font (a server, an English desktop) still shows Chinese; returns their family names.
-    System fonts stay first in `FONT_FAMILIES` order: county PCs have 微软雅黑/宋体."""
-    from evaluator.core.paths import templates_dir
-
-    families: list[str] = []
-    folder = templates_dir() / "fonts"
-    for path in sorted(folder.glob("*.tt[fc]")) if folder.is_dir() else []:
-        fid = QFontDatabase.addApplicationFont(str(path))
-        if fid >= 0:
-            families += [f for f in QFontDatabase.applicationFontFamilies(fid) if f not in families]
-    return families
-
-
 def apply_style(app: QApplication) -> None:
     """App-wide font (with CJK fallbacks) and stylesheet; call once after creating the app."""
     app.setStyle("Fusion")
     font = QFont(app.font())
     shipped = register_shipped_fonts()
-    # the Hei face reads better on screen than the Song one meant for printed letters
-    families = list(FONT_FAMILIES) + sorted(shipped, key=lambda f: "Hei" not in f and "黑" not in f)
+    families = list(FONT_FAMILIES) + [f for f in shipped if f not in FONT_FAMILIES]
     first = available_cjk_family()
     if first:
         families.remove(first)

@@ -30,6 +30,7 @@ from ..session import Session
 from ..widgets.correction_dialog import CorrectionDialog
 from .common import Deferred, Page, current_key, fit_columns, table_view
 from .dialogs import ReasonDialog
+from .table_tools import TableTools
 
 LEVEL_FILTERS = (("全部级别", ""), ("仅错误", "error"), ("错误和警告", "warning"), ("仅提示", "info_only"))
 
@@ -82,6 +83,7 @@ class CheckPage(Page):
         tv.setContentsMargins(0, 0, 0, 0)
         self.model = ColumnTableModel(parent=self)
         self.view = table_view(self.model)
+        self.table_tools = TableTools(self.view, self.model, "数据核查问题清单", session.message.emit, lambda: session.path)
         tv.addWidget(self.view, 1)
         buttons = QHBoxLayout()
         self.goto_button = QPushButton("查看该企业")

@@ -47,6 +47,7 @@ from .common import (
 from .detail import enterprise_html
 from .dialogs import ReasonDialog
 from .summary import SummaryPanel, charts_module
+from .table_tools import TableTools
 
 log = logging.getLogger(__name__)
 ANY = "\x00any"
@@ -109,6 +110,7 @@ class ResultsPage(Page):
         split = QSplitter(Qt.Orientation.Horizontal)
         self.model = ColumnTableModel(parent=self)
         self.view = table_view(self.model)
+        self.table_tools = TableTools(self.view, self.model, "评价结果名单", session.message.emit, lambda: session.path)
         split.addWidget(self.view)
         right = QWidget()
         rv = QVBoxLayout(right)

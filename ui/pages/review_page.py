@@ -236,7 +236,7 @@ class ReviewPage(Page):
         s.evaluate_soon()
 
     def resolve(self, kind: str, key: str, reason: str, target: str = "", code: str = "") -> None:
-        self.session.project.add_resolution(kind, key, reason, target=target, code=code)
+        self.session.add_resolution(kind, key, reason, target=target, code=code)
         self.session.message.emit(f"{RESOLUTION_KINDS[kind]}：{key}")
         self._edited()
 
@@ -246,7 +246,7 @@ class ReviewPage(Page):
             return 0
         chosen = [r.suggestions[i] for i in rows if 0 <= i < len(r.suggestions)]
         for sg in chosen:
-            self.session.project.add_resolution("link", sg.orphan, reason or f"接受建议关联：{sg.reason()}",
+            self.session.add_resolution("link", sg.orphan, reason or f"接受建议关联：{sg.reason()}",
                                                 target=sg.target)
         if chosen:
             self._edited()
