@@ -8,35 +8,8 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import pytest  # noqa: E402
 
-TIMEOUT = 120_000
-
-
-@pytest.fixture
-def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    d = tmp_path / "config"
-    monkeypatch.setenv("MUJUN_CONFIG_DIR", str(d))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
-    return d
-
-
-@pytest.fixture
-def window(qtbot, config):
-    from ui.main_window import MainWindow
-
-    w = MainWindow()
-    w.ask_unsaved = lambda: "discard"
-    qtbot.addWidget(w)
-    yield w
-    w.session.cancel()
-    w.export_page.runner.cancel()
-
-
-def settle(qtbot, window, changed=lambda: True) -> None:
-    s = window.session
-    qtbot.waitUntil(lambda: not s.busy and s.result is not None and changed() and not window.refresh_pending(),
-                    timeout=TIMEOUT)
+from .gui_fixtures import TIMEOUT, config, settle, window  # noqa: F401 (fixtures)
 
 
 # --- project file and settings straight from evaluator (no "not installed" fallbacks) -------------
