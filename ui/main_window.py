@@ -1,6 +1,6 @@
 """The main window: a left navigation of workflow steps, one page per step, menus and a status bar.
 
-导入数据 → 数据核查 → 评价方案 → 评价结果 → 输出, plus 审计记录. All state is in the `Session`; the
+导入数据 → 数据核查 → 评价方案 → 评价结果 → 复核与公示 → 输出, plus 审计记录. All state is in the `Session`; the
 window only routes signals between pages (a double-click in the data-check list opens the firm on
 the results page), runs the project-file menu, autosaves, and shows what the workers are doing.
 """
@@ -63,8 +63,9 @@ PRIOR_FILTER = "上年评价结果 (*.json *.xlsx *.xlsm);;所有文件 (*)"
 Ask = Callable[[str, str], bool]
 Choose = Callable[[list["Recoverable"]], "Recoverable | None"]  # autosaves, newest first → the one to restore
 
-STEPS = ("导入数据", "数据核查", "评价方案", "评价结果", "输出", "审计记录")
-IMPORT, CHECK, SCHEME, RESULTS, EXPORT, AUDIT = range(6)
+# The yearly order: the review cycle (确认、公示、异议、复核) comes before the final outputs it decides.
+STEPS = ("导入数据", "数据核查", "评价方案", "评价结果", "复核与公示", "输出", "审计记录")
+IMPORT, CHECK, SCHEME, RESULTS, REVIEW, EXPORT, AUDIT = range(7)
 
 
 def delete_autosave(item: Recoverable) -> str | None:
@@ -90,7 +91,7 @@ class MainWindow(QMainWindow):
         self.nav.setObjectName("navigation")
         self.nav.setFixedWidth(168)
         self.nav.setIconSize(QSize(0, 0))
-        numbers = "①②③④⑤"
+        numbers = "①②③④⑤⑥"
         for i, name in enumerate(STEPS):
             text = f"{numbers[i]}  {name}" if i < len(numbers) else f"     {name}"
             QListWidgetItem(text, self.nav)
@@ -101,12 +102,10 @@ class MainWindow(QMainWindow):
         self.results_page = ResultsPage(self.session)
         self.export_page = ExportPage(self.session, self.results_page.selected_keys, self.results_page.visible_keys)
         self.audit_page = AuditPage(self.session)
-        for p in (self.import_page, self.check_page, self.scheme_page, self.results_page, self.export_page,
-                  self.audit_page):
+        self.review_page = ReviewPage(self.session)
+        for p in (self.import_page, self.check_page, self.scheme_page, self.results_page, self.review_page,
+                  self.export_page, self.audit_page):
             self.stack.addWidget(p)
-        self.review_page = ReviewPage(self.session)  # 复核与公示 (issue 10): last, so the step indices above stay
-        self.stack.addWidget(self.review_page)
-        QListWidgetItem("     复核与公示", self.nav)
         central = QWidget()
         lay = QHBoxLayout(central)
         lay.setContentsMargins(0, 0, 0, 0)

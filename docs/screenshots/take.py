@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 NAV_X, NAV_Y0, NAV_STEP = 80, 41, 42  # navigation list: row i is at y = NAV_Y0 + i * NAV_STEP
-NAV = {"import": 0, "check": 1, "scheme": 2, "results": 3, "export": 4, "audit": 5, "review": 6}
+NAV = {"import": 0, "check": 1, "scheme": 2, "results": 3, "review": 4, "export": 5, "audit": 6}
 
 # per size: the results page's search box, the summary tab, and the first and second table rows
 POSITIONS = {

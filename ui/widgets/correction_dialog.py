@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
-    QLayout,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
@@ -164,8 +163,12 @@ class CorrectionDialog(QDialog):
         row.addWidget(self.stack, 1)
         row.addWidget(self.unit)
         form.addRow("更正为：", row)
+        # The inline problem line keeps its place (one line high, empty while the value is fine):
+        # a row that appears and hides as the official types left QFormLayout's cached height stale,
+        # and the buttons were then drawn over the reason box.
         self.problem = QLabel()
         self.problem.setStyleSheet("color: #b71c1c;")
+        self.problem.setMinimumHeight(self.problem.fontMetrics().height())
         form.addRow("", self.problem)
         self._form = form
         self.reason = QPlainTextEdit(reason)
@@ -177,9 +180,6 @@ class CorrectionDialog(QDialog):
 
         self.buttons = ok_cancel_buttons(self, "确定更正")
         lay.addWidget(self.buttons)
-        # The inline problem line appears and disappears as the official types: the window must
-        # grow with it, or the fixed-height reason box and the buttons are drawn over each other.
-        lay.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
 
         if field:
             i = self.field.findData(field)
@@ -246,8 +246,24 @@ class CorrectionDialog(QDialog):
     def _check(self) -> None:
         _, problem = self._parsed()
         self.problem.setText(problem)
-        self._form.setRowVisible(self.problem, bool(problem))
         self.ok_button().setEnabled(not problem and bool(self.reason.toPlainText().strip()))
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._keep_contents_height()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self._keep_contents_height()
+
+    def _keep_contents_height(self) -> None:
+        """Never shorter than the contents at the current width: the wrapped note is taller on a
+        narrow dialog, which a plain minimum size ignores (the buttons were then drawn over the
+        reason box)."""
+        lay = self.layout()
+        need = lay.heightForWidth(self.width()) if lay.hasHeightForWidth() else lay.minimumSize().height()
+        if need > 0 and self.minimumHeight() != need:
+            self.setMinimumHeight(need)
 
     def accept(self) -> None:
         if not self.ok_button().isEnabled():  # Enter in a field must not bypass the checks
