@@ -146,6 +146,46 @@ def test_f1_opens_the_user_manual_rendered_from_markdown(window, qtbot) -> None:
 def test_spec_ships_the_manual() -> None:
     spec = (Path(__file__).resolve().parent.parent / "build_app.spec").read_text(encoding="utf-8")
     assert '"用户手册.md"), "docs")' in spec
+    assert '"docs/screenshots/1600")' in spec  # the pictures the manual shows
+
+
+def test_manual_walks_the_yearly_workflow_with_pictures_that_exist() -> None:
+    import re
+
+    from ui.widgets.manual_dialog import manual_path
+
+    text = manual_path().read_text(encoding="utf-8")
+    heads = [h for h in re.findall(r"^## (.+)$", text, flags=re.M)]
+    for step in ("① 导入数据", "② 数据核查", "③ 评价方案", "④ 评价结果", "⑤ 复核与公示", "⑥ 输出", "审计记录"):
+        assert step in heads
+    pictures = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text)
+    assert len(pictures) >= 7
+    for rel in pictures:
+        assert (manual_path().parent / rel).is_file(), rel
+        assert rel.startswith("screenshots/1600/")  # the folder the bundle ships
+
+
+def test_manual_pictures_fit_the_dialog_width(qtbot) -> None:
+    from ui.widgets.manual_dialog import ManualDialog
+
+    dlg = ManualDialog()
+    qtbot.addWidget(dlg)
+    dlg.resize(820, 680)
+    dlg.show()
+    qtbot.waitExposed(dlg)
+    dlg.fit_pictures()
+    doc = dlg.browser.document()
+    widths = []
+    block = doc.begin()
+    while block.isValid():
+        it = block.begin()
+        while not it.atEnd():
+            fmt = it.fragment().charFormat()
+            if fmt.isImageFormat():
+                widths.append(fmt.toImageFormat().width())
+            it += 1
+        block = block.next()
+    assert widths and all(0 < w <= dlg.browser.viewport().width() for w in widths)
 
 
 def test_indicator_headers_explain_formula_and_unit(window, qtbot) -> None:

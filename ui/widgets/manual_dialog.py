@@ -1,13 +1,15 @@
 """帮助 → 用户手册 (F1): docs/用户手册.md shown in the app, so an official needs no other program.
 
-The manual ships beside templates/ (build_app.spec copies docs/用户手册.md into the bundle); when
-it is missing the dialog says so in plain words instead of showing an empty page.
+The manual ships beside templates/ (build_app.spec copies docs/用户手册.md and the screenshots it
+shows into the bundle); when it is missing the dialog says so in plain words instead of showing an
+empty page. Screenshots are taken at 1600 px: they are shown scaled to the dialog's width.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtGui import QImage, QTextCursor
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -40,6 +42,8 @@ class ManualDialog(QDialog):
         buttons.rejected.connect(self.reject)
         lay.addWidget(buttons)
         p = path or manual_path()
+        self._folder = p.parent
+        self._sizes: dict[str, tuple[int, int]] = {}
         try:
             text = p.read_text(encoding="utf-8")
         except OSError:
@@ -47,3 +51,40 @@ class ManualDialog(QDialog):
             return
         self.browser.document().setBaseUrl(p.parent.as_uri() + "/")  # pictures beside the manual
         self.browser.setMarkdown(text)
+        self._folder = p.parent
+        self.fit_pictures()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.fit_pictures()
+
+    def fit_pictures(self) -> None:
+        """Scale every picture to the text width (never above its own size), keeping its shape."""
+        doc = self.browser.document()
+        width = max(200, self.browser.viewport().width() - 2 * int(doc.documentMargin()) - 8)
+        block = doc.begin()
+        while block.isValid():
+            it = block.begin()
+            while not it.atEnd():
+                frag = it.fragment()
+                fmt = frag.charFormat()
+                if fmt.isImageFormat():
+                    img = fmt.toImageFormat()
+                    w, h = self._natural_size(img.name())
+                    if w > 0:
+                        scale = min(1.0, width / w)
+                        if abs(img.width() - w * scale) > 0.5:
+                            img.setWidth(w * scale)
+                            img.setHeight(h * scale)
+                            cur = QTextCursor(doc)
+                            cur.setPosition(frag.position())
+                            cur.setPosition(frag.position() + frag.length(), QTextCursor.MoveMode.KeepAnchor)
+                            cur.setCharFormat(img)
+                it += 1
+            block = block.next()
+
+    def _natural_size(self, name: str) -> tuple[int, int]:
+        if name not in self._sizes:
+            image = QImage(str(self._folder / name))
+            self._sizes[name] = (image.width(), image.height()) if not image.isNull() else (0, 0)
+        return self._sizes[name]
