@@ -55,3 +55,25 @@ def test_review_page_walks_the_cycle(window, qtbot, tmp_path) -> None:  # noqa: 
     assert page.objection_table.item(0, 8).text() == "2026-03-12"
     page.export_register(tmp_path / "异议登记表.xlsx")
     assert (tmp_path / "异议登记表.xlsx").stat().st_size > 0
+
+
+def test_held_findings_are_readable_at_1366_without_hovering(window, qtbot) -> None:  # noqa: F811
+    """The 说明 of a held firm (often two lines of Chinese) wraps inside its cell: no column is so
+    wide that it pushes 说明 off the page, and the row grows to show the whole text."""
+    from ui.pages.review_page import COLUMN_MAX
+
+    window.resize(1366, 728)
+    s = window.session
+    s.open_demo()
+    _settle(qtbot, window)
+    page = window.review_page
+    window.go(window.stack.indexOf(page))
+    qtbot.wait(50)
+    t = page.held_table
+    assert t.rowCount() == 5
+    assert all(t.columnWidth(j) <= COLUMN_MAX for j in range(t.columnCount() - 1))
+    last = t.columnCount() - 1
+    fm = t.fontMetrics()
+    for i in range(t.rowCount()):
+        lines_needed = fm.horizontalAdvance(t.item(i, last).text()) // max(1, t.columnWidth(last) - 8) + 1
+        assert t.rowHeight(i) >= lines_needed * fm.height(), t.item(i, last).text()

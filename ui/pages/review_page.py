@@ -56,17 +56,29 @@ def _table(headers: list[str]) -> QTableWidget:
     t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     t.horizontalHeader().setStretchLastSection(True)
     t.verticalHeader().setVisible(False)
+    # wrapped rows follow the width the window gives the last column
+    t.horizontalHeader().sectionResized.connect(lambda *_: t.resizeRowsToContents())
     return t
 
 
+COLUMN_MAX = 300  # px: a long 位置 must not push 说明 (the last, stretching column) off the page
+
+
 def _fill(t: QTableWidget, rows: list[list[str]]) -> None:
+    """Rows in, every word readable: columns fit their contents up to COLUMN_MAX, text wraps within
+    the cell and rows grow to show it (the tooltip repeats the whole text)."""
     t.setRowCount(len(rows))
     for i, row in enumerate(rows):
         for j, v in enumerate(row):
             item = QTableWidgetItem(v)
-            item.setToolTip(v)  # long findings are cut at the column edge
+            item.setToolTip(v)
             t.setItem(i, j, item)
+    t.setWordWrap(True)
     t.resizeColumnsToContents()
+    for j in range(t.columnCount() - 1):
+        if t.columnWidth(j) > COLUMN_MAX:
+            t.setColumnWidth(j, COLUMN_MAX)
+    t.resizeRowsToContents()
 
 
 def _labels(fields: list[str]) -> str:
