@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QHBoxLayout,
+    QHeaderView,
     QInputDialog,
     QLabel,
     QMessageBox,
@@ -56,8 +57,8 @@ def _table(headers: list[str]) -> QTableWidget:
     t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     t.horizontalHeader().setStretchLastSection(True)
     t.verticalHeader().setVisible(False)
-    # wrapped rows follow the width the window gives the last column
-    t.horizontalHeader().sectionResized.connect(lambda *_: t.resizeRowsToContents())
+    # wrapped rows follow the width the window gives the last column (lists of tens, not thousands)
+    t.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     return t
 
 
@@ -66,7 +67,7 @@ COLUMN_MAX = 300  # px: a long 位置 must not push 说明 (the last, stretching
 
 def _fill(t: QTableWidget, rows: list[list[str]]) -> None:
     """Rows in, every word readable: columns fit their contents up to COLUMN_MAX, text wraps within
-    the cell and rows grow to show it (the tooltip repeats the whole text)."""
+    the cell and rows follow it (the tooltip repeats the whole text)."""
     t.setRowCount(len(rows))
     for i, row in enumerate(rows):
         for j, v in enumerate(row):
@@ -78,7 +79,6 @@ def _fill(t: QTableWidget, rows: list[list[str]]) -> None:
     for j in range(t.columnCount() - 1):
         if t.columnWidth(j) > COLUMN_MAX:
             t.setColumnWidth(j, COLUMN_MAX)
-    t.resizeRowsToContents()
 
 
 def _labels(fields: list[str]) -> str:
