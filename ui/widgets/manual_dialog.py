@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QImage, QTextCursor
 from PySide6.QtWidgets import (
     QDialog,
@@ -33,17 +34,18 @@ class ManualDialog(QDialog):
     def __init__(self, path: Path | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(TITLE)
+        p = path or manual_path()
+        self._folder = p.parent
+        self._sizes: dict[str, tuple[int, int]] = {}
         self.resize(820, 680)
         lay = QVBoxLayout(self)
         self.browser = QTextBrowser()
         self.browser.setOpenExternalLinks(True)
+        self.browser.viewport().installEventFilter(self)
         lay.addWidget(self.browser, 1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         lay.addWidget(buttons)
-        p = path or manual_path()
-        self._folder = p.parent
-        self._sizes: dict[str, tuple[int, int]] = {}
         try:
             text = p.read_text(encoding="utf-8")
         except OSError:
@@ -51,12 +53,13 @@ class ManualDialog(QDialog):
             return
         self.browser.document().setBaseUrl(p.parent.as_uri() + "/")  # pictures beside the manual
         self.browser.setMarkdown(text)
-        self._folder = p.parent
         self.fit_pictures()
 
-    def resizeEvent(self, event) -> None:
-        super().resizeEvent(event)
-        self.fit_pictures()
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        # the text area's own resize: the dialog's comes before its layout has sized the text area
+        if obj is self.browser.viewport() and event.type() == QEvent.Type.Resize:
+            self.fit_pictures()
+        return super().eventFilter(obj, event)
 
     def fit_pictures(self) -> None:
         """Scale every picture to the text width (never above its own size), keeping its shape."""
