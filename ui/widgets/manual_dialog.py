@@ -64,7 +64,7 @@ class ManualDialog(QDialog):
     def fit_pictures(self) -> None:
         """Scale every picture to the text width (never above its own size), keeping its shape."""
         doc = self.browser.document()
-        width = max(200, self.browser.viewport().width() - 2 * int(doc.documentMargin()) - 8)
+        width = max(200, self.browser.viewport().width() - 2 * int(doc.documentMargin()) - 24)
         block = doc.begin()
         while block.isValid():
             it = block.begin()
