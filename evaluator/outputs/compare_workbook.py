@@ -31,7 +31,7 @@ MOVER_COLUMNS = (  # header, record key, kind, width
 
 
 def _scheme_text(s: Any) -> str:
-    return f"{s.name}（编号 {s.id}，版本 {s.version}）"
+    return f"{s.name}（{s.version} 版）"
 
 
 def _text(v: Any) -> str:

@@ -364,8 +364,10 @@ def write_summary_pdf(result: RunResult, path: str | Path, settings: Settings | 
     fonts = pdf_fonts(find_cjk_font(settings))
     s = result.scheme
     fp = data_fingerprint(result)
-    footer = (f"评价方案：{s.name}（编号 {s.id}，版本 {s.version}，方案指纹 {s.fingerprint}）",
-              f"核验码：{verification_code(fp)}（数据指纹 {fp}）　生成时间：{dt.datetime.now():%Y-%m-%d %H:%M}")
+    # The report goes to the leadership: the scheme by name and version, and the short 核验码 that
+    # ties it to the letters and the list (the full checksums are on the workbook's 说明 sheet).
+    footer = (f"评价方案：{s.name}（{s.version} 版）",
+              f"核验码：{verification_code(fp)}（与告知书、分类名单上的核验码一致）　生成时间：{dt.datetime.now():%Y-%m-%d %H:%M}")
     return build_pdf(path, _Report(result, settings, fonts).story(), fonts,
                      f"{settings.county}{result.year}年度亩均效益综合评价汇总报告", settings.authority, footer)
 

@@ -602,8 +602,8 @@ def _about_sheet(wb: xlsxwriter.Workbook, fmt: Formats, ctx: _Context, head: str
     ws.set_row(0, 26)
     rows: list[tuple[str, str]] = [
         ("评价年度", f"{ctx.result.year}年度"), ("评价机关", ctx.settings.authority),
-        ("评价方案", f"{s.name}（编号 {s.id}，版本 {s.version}）"), ("方案指纹", s.fingerprint),
-        ("核验码", f"{verification_code(fp)}（与告知书、汇总报告上的核验码一致，即由同一批数据得出）"), ("数据指纹", fp),
+        ("评价方案", f"{s.name}（{s.version} 版）"), ("方案校验值", s.fingerprint),
+        ("核验码", f"{verification_code(fp)}（与告知书、汇总报告上的核验码一致，即由同一批数据得出）"), ("数据校验值", fp),
         ("生成时间", stamp),
     ]
     for f in ctx.result.imported.files:
