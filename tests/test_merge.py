@@ -74,8 +74,10 @@ def test_cross_file_conflict_first_file_wins(tmp_path):
     ent, issues = merged([f1, f2])
     assert ent.loc[A, "township"] == "东山镇"
     w = [i for i in issues if "所属乡镇在不同文件中不一致" in i.message]
-    assert len(w) == 1 and "统计.xlsx 为“东山镇”" in w[0].message and "工信.xlsx 为“北塘乡”" in w[0].message
-    assert w[0].file == "工信.xlsx" and w[0].row == 2
+    # The place columns carry the first file's row (the value kept); the other file is named once.
+    assert len(w) == 1 and (w[0].file, w[0].sheet, w[0].row, w[0].column) == ("统计.xlsx", "Sheet", 2, "所属乡镇")
+    assert "本行“东山镇”" in w[0].message and "工信.xlsx / Sheet / 第 2 行“北塘乡”" in w[0].message
+    assert "统计.xlsx" not in w[0].message
     assert not any("职工人数在不同文件中不一致" in i.message for i in issues)  # equal within tolerance
     ent2, _ = merged([f2, f1])
     assert ent2.loc[A, "township"] == "北塘乡"
@@ -101,3 +103,12 @@ def test_duplicate_codes_across_sheets_of_one_file_are_combined(tmp_path):
     wb.save(tmp_path / "q.xlsx")
     ent, _ = merged([tmp_path / "q.xlsx"])
     assert ent.loc[A, "tax"] == 4.0
+
+
+def test_missing_facts_are_placed_on_the_firms_first_row(tmp_path):
+    f1 = xlsx(tmp_path / "统计.xlsx", [["统一社会信用代码", "企业名称"], [B, "乙"], [A, "甲"]])
+    f2 = xlsx(tmp_path / "税务.xlsx", [["统一社会信用代码", "企业名称", "实缴税金"], [A, "甲", 5]])
+    _, issues = merged([f1, f2])
+    land = [i for i in issues if i.code == "missing_land" and i.key == A]
+    assert len(land) == 1 and (land[0].file, land[0].sheet, land[0].row, land[0].column) == ("统计.xlsx", "Sheet", 3, "用地面积")
+    assert "统计.xlsx" not in land[0].message and "第 3 行" not in land[0].message

@@ -159,7 +159,7 @@ def merge_tables(tables: list[SheetTable], remap: dict[str, str] | None = None) 
     issues.extend(file_issues)
     enterprises, cross_issues = _combine_across_files(per_file, rows)
     issues.extend(cross_issues)
-    issues.extend(_enterprise_checks(enterprises))
+    issues.extend(_enterprise_checks(enterprises, row_keys))
     issues.extend(_unit_checks(rows, enterprises))
     return MergedData(enterprises, issues, row_keys, list(file_order), applied)
 
@@ -329,11 +329,13 @@ def _combine_across_files(per_file: pd.DataFrame, rows: pd.DataFrame) -> tuple[p
                             else b[col] == a[col])
                     if same:
                         continue
+                    # The place columns carry the first file's row (the value kept); the other is named.
                     issues.append(Issue(
                         "warning",
-                        f"{FIELD_BY_ID[fid].label}在不同文件中不一致：{a['_file']} 为“{_show(fid, a[fid])}”，"
-                        f"{b['_file']} 为“{_show(fid, b[fid])}”；采用先导入文件 {a['_file']} 的值",
-                        str(b["_file"]), str(b["_sheet"]), int(b["_first"]), FIELD_BY_ID[fid].label, str(k),
+                        f"{FIELD_BY_ID[fid].label}在不同文件中不一致：本行“{_show(fid, a[fid])}”，"
+                        f"{b['_file']} / {b['_sheet']} / 第 {int(b['_first'])} 行“{_show(fid, b[fid])}”；"
+                        "采用本行（先导入的文件）的值",
+                        str(a["_file"]), str(a["_sheet"]), int(a["_first"]), FIELD_BY_ID[fid].label, str(k),
                         code="conflict_across_files"))
     keys = g["_key"].first()
     merged = merged.loc[first_seen]
@@ -355,9 +357,13 @@ def _show(fid: str, v: object) -> str:
     return _fmt(v)
 
 
-def _enterprise_checks(ent: pd.DataFrame) -> list[Issue]:
-    """Facts an evaluation needs that no file supplied, said once per enterprise."""
+def _enterprise_checks(ent: pd.DataFrame, row_keys: pd.DataFrame) -> list[Issue]:
+    """Facts an evaluation needs that no file supplied, said once per enterprise, placed on the
+    firm's first row (the file, sheet and row it was first read from) so the list can point there."""
     issues: list[Issue] = []
+    first = row_keys.drop_duplicates("_key").set_index("_key")
+    place = {str(k): (str(f), str(s), int(r)) for k, f, s, r in
+             zip(first.index, first["_file"], first["_sheet"], first["_row"])}
     checks = (
         ("above_scale", "warning", "missing_scale", "缺少“是否规上”信息，按规下企业处理"),
         ("name", "warning", "missing_name", "缺少企业名称"),
@@ -367,5 +373,6 @@ def _enterprise_checks(ent: pd.DataFrame) -> list[Issue]:
     )
     for fid, level, code, msg in checks:
         for k in ent.index[ent[fid].isna().to_numpy()]:
-            issues.append(Issue(level, msg, "", "", None, FIELD_BY_ID[fid].label, str(k), code=code))
+            f, s, r = place.get(str(k), ("", "", None))
+            issues.append(Issue(level, msg, f, s, r, FIELD_BY_ID[fid].label, str(k), code=code))
     return issues
