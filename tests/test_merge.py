@@ -112,3 +112,26 @@ def test_missing_facts_are_placed_on_the_firms_first_row(tmp_path):
     land = [i for i in issues if i.code == "missing_land" and i.key == A]
     assert len(land) == 1 and (land[0].file, land[0].sheet, land[0].row, land[0].column) == ("统计.xlsx", "Sheet", 3, "用地面积")
     assert "统计.xlsx" not in land[0].message and "第 3 行" not in land[0].message
+
+
+def test_figures_in_messages_have_the_units_decimals(tmp_path):
+    # 元 read as 万元 and 平方米 as 亩 leave long tails; a message shows the figure as the letter would
+    f = xlsx(tmp_path / "t.xlsx", [["统一社会信用代码", "企业名称", "用地面积（平方米）", "实缴税金（元）", "年平均职工人数"],
+                                   [A, "甲", -19113.94, -35012, 0], [B, "乙", 1000, 100, 3]])
+    _, issues = merged([f])
+    text = "\n".join(i.message for i in issues)
+    assert "用地面积为 -28.67 亩（不大于 0）" in text
+    assert "实缴税金为负数（-3.50 万元，" in text
+    assert "年平均职工人数为 0 人" in text
+    assert "28.6709" not in text and "-3.5012" not in text
+
+
+def test_a_correction_notice_shows_the_figure_with_its_unit():
+    import pandas as pd
+
+    from evaluator.merge.corrections import Correction, apply_corrections
+
+    ent = pd.DataFrame({"land": [12.345678], "tax": [1.0], "commissioned": [2019.0]}, index=pd.Index([A], name="key"))
+    _, issues = apply_corrections(ent, [Correction(A, "land", 3.0, "核实"), Correction(A, "commissioned", 2020, "核实")])
+    assert "由“12.35 亩”改为“3.00 亩”" in issues[0].message
+    assert "由“2019”改为“2020”" in issues[1].message

@@ -33,7 +33,7 @@ from evaluator.core.keys import factorize_objects
 from evaluator.merge.corrections import Correction
 from evaluator.merge.tables import NAME_KEY_PREFIX
 from evaluator.method.evaluate import STATUS_LABELS
-from evaluator.method.indicators import INDICATORS, Indicator, decimals_for
+from evaluator.method.indicators import INDICATORS, Indicator, decimals_for, format_quantity
 from evaluator.pipeline.run import RunResult
 from evaluator.project.audit import action_label, field_label
 from evaluator.read.files import RawSheet, column_letter
@@ -582,7 +582,7 @@ def correction_value_text(c: Correction) -> str:
     if spec.kind == "scale":
         return "规上" if float(c.value) == 1 else "规下"  # type: ignore[arg-type]
     if spec.kind == "number":
-        return f"{float(c.value):,.{decimals_for(spec.unit) if spec.unit != '亩' else 4}f} {spec.unit}"  # type: ignore[arg-type]
+        return format_quantity(float(c.value), spec.unit)  # type: ignore[arg-type]
     return str(c.value)
 
 

@@ -25,6 +25,7 @@ from ..clean.codes import (
 from ..clean.sheets import SheetTable
 from ..core.fields import ADDITIVE_FIELDS, FIELD_BY_ID, FIELDS
 from ..core.issues import Issue
+from ..core.numbers import format_quantity
 from ..core.keys import factorize_objects
 
 NAME_KEY_PREFIX = "名称:"
@@ -206,9 +207,10 @@ def _unit_checks(rows: pd.DataFrame, enterprises: pd.DataFrame) -> list[Issue]:
         spec = FIELD_BY_ID[fid]
         for i in np.flatnonzero(high | low).tolist():
             x = float(v[i])
-            how = f"约为全县企业中位数（{median:.6g} {spec.unit}）的 {x / median:,.0f} 倍" if high[i] else \
-                f"仅为全县企业中位数（{median:.6g} {spec.unit}）的 {x / median:.2g} 倍"
-            issues.append(Issue("warning", f"{spec.label} {x:.6g} {spec.unit}{how}，疑似单位错误（可能是元/万元混用）；"
+            med = format_quantity(median, spec.unit)
+            how = f"约为全县企业中位数（{med}）的 {x / median:,.0f} 倍" if high[i] else \
+                f"仅为全县企业中位数（{med}）的 {x / median:.2g} 倍"
+            issues.append(Issue("warning", f"{spec.label} {format_quantity(x, spec.unit)}{how}，疑似单位错误（可能是元/万元混用）；"
                                            "请核对原表的单位，数值暂按原样计算", str(rows["_file"].iat[i]),
                                 str(rows["_sheet"].iat[i]), int(rows["_row"].iat[i]), spec.label,
                                 str(rows["_key"].iat[i]), code="unit_suspect"))
@@ -353,7 +355,7 @@ def _show(fid: str, v: object) -> str:
     if spec.kind == "scale":
         return "规上" if v == 1 else "规下"
     if spec.kind == "number":
-        return f"{_fmt(v)} {spec.unit}".strip()
+        return format_quantity(v, spec.unit)  # type: ignore[arg-type]
     return _fmt(v)
 
 
