@@ -85,6 +85,13 @@ class CheckPage(Page):
         self.view = table_view(self.model)
         self.table_tools = TableTools(self.view, self.model, "数据核查问题清单", session.message.emit, lambda: session.path)
         tv.addWidget(self.view, 1)
+        # The selected finding in full: the list elides long text in its fixed-height rows.
+        self.detail = QLabel()
+        self.detail.setObjectName("issueDetail")
+        self.detail.setWordWrap(True)
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.detail.setTextFormat(Qt.TextFormat.PlainText)
+        tv.addWidget(self.detail)
         buttons = QHBoxLayout()
         self.goto_button = QPushButton("查看该企业")
         self.correct_button = QPushButton("更正数值…")
@@ -117,6 +124,9 @@ class CheckPage(Page):
         self.level.currentIndexChanged.connect(self.apply_filter)
         self.file.currentIndexChanged.connect(self.apply_filter)
         self.view.doubleClicked.connect(self._double_clicked)
+        self.view.selectionModel().currentRowChanged.connect(self._show_detail)
+        self.model.modelReset.connect(self._show_detail)
+        self.model.layoutChanged.connect(self._show_detail)
         self.goto_button.clicked.connect(self._goto_selected)
         self.correct_button.clicked.connect(self.correct_selected)
         self.remove_button.clicked.connect(self.remove_selected_correction)
@@ -165,6 +175,24 @@ class CheckPage(Page):
         if self.model.table.n:
             self.model.set_mask(self._mask(self.model.table))
         self._update_shown()
+
+    def _show_detail(self, *args: object) -> None:
+        """`错误 · 企业 · 文件 / 工作表 / 第 110 行 / 列“…”` then the message, for the current row."""
+        idx = self.view.currentIndex()
+        t = self.model.table
+        if not idx.isValid() or idx.row() >= self.model.rowCount() or not t.n:
+            self.detail.setText("选中一行，在此查看该问题的完整说明。")
+            return
+
+        def cell(cid: str) -> str:
+            c = t.column_index(cid)
+            return str(self.model.index(idx.row(), c).data() or "") if c >= 0 else ""
+
+        row = cell("row")
+        place = " / ".join(p for p in (cell("file"), cell("sheet"), f"第 {row} 行" if row and row != "—" else "",
+                                       f"列“{cell('column')}”" if cell("column") else "") if p)
+        head = " · ".join(p for p in (cell("level"), cell("enterprise"), place) if p)
+        self.detail.setText(f"{head}\n{cell('message')}")
 
     def _update_shown(self) -> None:
         self.shown.setText(f"显示 {self.model.rowCount()} / {self.model.table.n} 条")
