@@ -145,10 +145,13 @@ class SortHeader(QHeaderView):
         option.sortIndicator = self._FLIP.get(option.sortIndicator, option.sortIndicator)
 
 
-def elided_tooltip(view: QTableView, index: QModelIndex) -> str | None:
-    """The full text of a cell too wide for its column (None if it fits or the model has a tooltip)."""
-    if not index.isValid() or index.data(Qt.ItemDataRole.ToolTipRole):
+def cell_tooltip(view: QTableView, index: QModelIndex) -> str | None:
+    """The tooltip a cell shows: the model's own, else its full text when its column cuts it."""
+    if not index.isValid():
         return None
+    own = index.data(Qt.ItemDataRole.ToolTipRole)
+    if own:
+        return str(own)
     text = index.data(Qt.ItemDataRole.DisplayRole)
     if not text:
         return None
@@ -171,7 +174,7 @@ class _ElidedTips(QObject):
             return False
         pos = event.pos()  # type: ignore[attr-defined]
         index = self._view.indexAt(pos)
-        tip = elided_tooltip(self._view, index)
+        tip = cell_tooltip(self._view, index)
         if tip is None:
             return False
         QToolTip.showText(event.globalPos(), tip, self._view.viewport(), self._view.visualRect(index))  # type: ignore[attr-defined]
@@ -204,8 +207,13 @@ def table_view(model: ColumnTableModel | None = None, sortable: bool = True, par
     if sortable:
         v.setSortingEnabled(True)
         hh.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-    _ElidedTips(v)
+    install_elided_tips(v)
     return v
+
+
+def install_elided_tips(view: QTableView) -> None:
+    """Let `view` show a cut-off cell's full text as its tooltip."""
+    _ElidedTips(view)
 
 
 def fit_columns(view: QTableView, model: ColumnTableModel, stretch_last: bool = False) -> None:
