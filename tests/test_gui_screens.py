@@ -206,3 +206,14 @@ def test_correction_and_issue_messages_on_screen_use_unit_decimals(window, qtbot
     settle(qtbot, window)
     msgs = window.check_page.model.table.columns[-1].display.tolist()
     assert not [m for m in msgs if re.search(r"\d\.\d{3,} ?(亩|万元)", m)]
+
+
+def test_a_title_above_the_table_does_not_widen_the_first_preview_column(window, qtbot) -> None:
+    window.session.open_demo()
+    settle(qtbot, window)
+    page = window.import_page
+    _show(window, qtbot, (1366, 768), page)
+    page.select("统计局_工业企业主要指标.xlsx", "规上企业")
+    hh = page.grid.horizontalHeader()
+    assert hh.sectionSize(0) < 100  # 序号, under a long title in row 1
+    assert hh.sectionSize(1) > 130  # 企业名称, as wide as the names (was a fixed 130 px)

@@ -421,12 +421,17 @@ class ImportPage(Page):
         self._update_pending()
 
     def _size_grid_columns(self, raw: RawSheet) -> None:
-        """Each preview column as wide as its widest text in the first rows, within limits."""
+        """Each preview column as wide as its widest text from the header down, within limits.
+
+        A title above the table and a cell merged across columns (a group header) are left out:
+        they span several columns and would widen the first one only."""
         fm = self.grid.fontMetrics()
         hh = self.grid.horizontalHeader()
-        rows = raw.rows[:SIZE_ROWS]
+        start = self._shown[0][0] if self._shown else 0
+        wide = {(r0, c0) for (r0, c0), (_r1, c1) in raw.merged[:MAX_SPANS] if c1 > c0}
+        rows = list(enumerate(raw.rows[start:start + SIZE_ROWS], start))
         for c in range(raw.n_cols):
-            texts = [cell_text(r[c]) for r in rows if c < len(r)]
+            texts = [cell_text(row[c]) for r, row in rows if c < len(row) and (r, c) not in wide]
             widest = max((fm.horizontalAdvance(t) for t in texts if t), default=0)
             hh.resizeSection(c, max(MIN_COL, min(MAX_COL, widest + 16)))
 
