@@ -32,6 +32,11 @@ from .common import Deferred, Page, current_key, fit_columns, table_view
 from .dialogs import ReasonDialog
 from .table_tools import TableTools
 
+# Place columns at their compact widths (characters) fit 1366 px with some 30 characters of 说明;
+# on a wider list they grow to these, so file names and column labels are not cut at 1600 px.
+ROOMY_WIDTHS = {"enterprise": 16, "file": 15, "sheet": 7, "column": 11}
+ROOMY_MESSAGE = 36  # characters 说明 keeps before the place columns grow
+
 LEVEL_FILTERS = (("全部级别", ""), ("仅错误", "error"), ("错误和警告", "warning"), ("仅提示", "info_only"))
 
 
@@ -130,6 +135,7 @@ class CheckPage(Page):
         self.goto_button.clicked.connect(self._goto_selected)
         self.correct_button.clicked.connect(self.correct_selected)
         self.remove_button.clicked.connect(self.remove_selected_correction)
+        self._roomy: bool | None = None  # the list's widths: compact (1366 px) or roomy
         self.refresh_later = Deferred(self.refresh, self)
         session.result_changed.connect(self.refresh_later)
         session.project_changed.connect(self.refresh_corrections)
@@ -161,11 +167,40 @@ class CheckPage(Page):
             self.file.setCurrentIndex(i if i >= 0 else 0)
         self.model.set_table(o.issues, self._mask(o.issues))
         if first:
-            fit_columns(self.view, self.model, stretch_last=True)
+            self._fit_columns()
         if self.model.sort_column < 0 and self.model.table.n:  # errors first, then warnings (until the user sorts)
             self.view.sortByColumn(self.model.table.column_index("level"), Qt.SortOrder.AscendingOrder)
         self._update_shown()
         self.refresh_corrections()
+
+    def _fit_columns(self) -> None:
+        """Compact widths, or roomy ones when the list is wide enough (说明 stretches either way)."""
+        fit_columns(self.view, self.model, stretch_last=True)
+        t = self.model.table
+        if not t.columns:
+            return
+        char = self.view.fontMetrics().horizontalAdvance("国")
+        hh = self.view.horizontalHeader()
+        self._roomy = self._room_for_roomy()
+        if self._roomy:
+            for cid, w in ROOMY_WIDTHS.items():
+                i = t.column_index(cid)
+                if i >= 0:
+                    hh.resizeSection(i, w * char)
+
+    def _room_for_roomy(self) -> bool:
+        t = self.model.table
+        char = self.view.fontMetrics().horizontalAdvance("国")
+        fixed = sum(max(c.width, 3) * char for c in t.columns if c.id not in ROOMY_WIDTHS and c.id != "message")
+        roomy = sum(w * char for w in ROOMY_WIDTHS.values())
+        return self.view.viewport().width() - fixed - roomy >= ROOMY_MESSAGE * char
+
+    def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
+        """Refit only when the list crosses between compact and roomy: a column the official
+        widened by hand keeps its width otherwise."""
+        super().resizeEvent(event)
+        if self.model.table.columns and self._room_for_roomy() != self._roomy:
+            self._fit_columns()
 
     def _mask(self, table):  # type: ignore[no-untyped-def]
         return issue_mask(table, self.level.currentData() or "", self.file.currentData()
