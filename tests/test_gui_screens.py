@@ -39,6 +39,10 @@ def test_data_check_list_fits_and_shows_each_finding_in_full(window, qtbot, size
     view.setFont(font)
     page._fit_columns()
     qtbot.wait(50)
+    page._roomy = None
+    view.resize(view.width() - 1, view.height())  # a resize refits when the list crosses compact/roomy
+    qtbot.wait(50)
+    assert page._roomy is (size[0] >= 1600)
     assert view.horizontalScrollBar().maximum() == 0  # every column on screen, 说明 takes the rest
     if size[0] >= 1600:  # room to spare: file names are not cut
         fm = view.fontMetrics()

@@ -8,7 +8,7 @@ reason) — both audited.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QSignalBlocker, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QGroupBox,
@@ -136,6 +136,7 @@ class CheckPage(Page):
         self.correct_button.clicked.connect(self.correct_selected)
         self.remove_button.clicked.connect(self.remove_selected_correction)
         self._roomy: bool | None = None  # the list's widths: compact (1366 px) or roomy
+        self.view.installEventFilter(self)
         self.refresh_later = Deferred(self.refresh, self)
         session.result_changed.connect(self.refresh_later)
         session.project_changed.connect(self.refresh_corrections)
@@ -195,12 +196,13 @@ class CheckPage(Page):
         roomy = sum(w * char for w in ROOMY_WIDTHS.values())
         return self.view.viewport().width() - fixed - roomy >= ROOMY_MESSAGE * char
 
-    def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
-        """Refit only when the list crosses between compact and roomy: a column the official
-        widened by hand keeps its width otherwise."""
-        super().resizeEvent(event)
-        if self.model.table.columns and self._room_for_roomy() != self._roomy:
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+        """On the list's resize, refit only when it crosses between compact and roomy: a column
+        the official widened by hand keeps its width otherwise."""
+        if obj is self.view and event.type() in (QEvent.Type.Resize, QEvent.Type.Show) and self.model.table.columns \
+                and self._room_for_roomy() != self._roomy:
             self._fit_columns()
+        return False
 
     def _mask(self, table):  # type: ignore[no-untyped-def]
         return issue_mask(table, self.level.currentData() or "", self.file.currentData()
