@@ -34,7 +34,12 @@ from evaluator.core.keys import factorize_objects
 from evaluator.merge.corrections import Correction
 from evaluator.merge.tables import NAME_KEY_PREFIX
 from evaluator.method.evaluate import STATUS_LABELS
-from evaluator.method.indicators import INDICATORS, Indicator, decimals_for, format_quantity
+from evaluator.method.indicators import (
+    INDICATORS,
+    Indicator,
+    decimals_for,
+    format_quantity,
+)
 from evaluator.pipeline.run import RunResult
 from evaluator.project.audit import action_label, field_label
 from evaluator.read.files import RawSheet, column_letter

@@ -25,8 +25,8 @@ from ..clean.codes import (
 from ..clean.sheets import SheetTable
 from ..core.fields import ADDITIVE_FIELDS, FIELD_BY_ID, FIELDS
 from ..core.issues import Issue
-from ..core.numbers import format_quantity
 from ..core.keys import factorize_objects
+from ..core.numbers import format_quantity
 
 NAME_KEY_PREFIX = "名称:"
 ENTERPRISE_FIELDS: tuple[str, ...] = tuple(f.id for f in FIELDS)
@@ -363,9 +363,6 @@ def _enterprise_checks(ent: pd.DataFrame, row_keys: pd.DataFrame) -> list[Issue]
     """Facts an evaluation needs that no file supplied, said once per enterprise, placed on the
     firm's first row (the file, sheet and row it was first read from) so the list can point there."""
     issues: list[Issue] = []
-    first = row_keys.drop_duplicates("_key").set_index("_key")
-    place = {str(k): (str(f), str(s), int(r)) for k, f, s, r in
-             zip(first.index, first["_file"], first["_sheet"], first["_row"])}
     checks = (
         ("above_scale", "warning", "missing_scale", "缺少“是否规上”信息，按规下企业处理"),
         ("name", "warning", "missing_name", "缺少企业名称"),
@@ -373,8 +370,15 @@ def _enterprise_checks(ent: pd.DataFrame, row_keys: pd.DataFrame) -> list[Issue]
         ("industry", "info", "missing_industry", "缺少行业代码，不参与行业排名"),
         ("township", "info", "missing_township", "缺少所属乡镇，不参与乡镇排名"),
     )
+    missing = {fid: ent.index[ent[fid].isna().to_numpy()] for fid, *_ in checks}
+    wanted = set().union(*(set(v.tolist()) for v in missing.values()))
+    if not wanted:
+        return issues
+    first = row_keys[row_keys["_key"].isin(wanted)].drop_duplicates("_key")  # only the firms concerned
+    place = {str(k): (str(f), str(s), int(r)) for k, f, s, r in
+             zip(first["_key"], first["_file"], first["_sheet"], first["_row"])}
     for fid, level, code, msg in checks:
-        for k in ent.index[ent[fid].isna().to_numpy()]:
+        for k in missing[fid]:
             f, s, r = place.get(str(k), ("", "", None))
             issues.append(Issue(level, msg, f, s, r, FIELD_BY_ID[fid].label, str(k), code=code))
     return issues

@@ -25,7 +25,13 @@ import pandas as pd
 
 from ..core.fields import FLAG_FIELDS
 from ..core.issues import InputError, Issue
-from .indicators import INDICATOR_BY_ID, INDICATORS, computable, compute_indicators, format_quantity
+from .indicators import (
+    INDICATOR_BY_ID,
+    INDICATORS,
+    computable,
+    compute_indicators,
+    format_quantity,
+)
 from .scheme import (
     MOVE_ACTIONS,
     POPULATIONS,

@@ -13,10 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..core.numbers import DECIMALS as DECIMALS  # re-exported: the formats live in core
-from ..core.numbers import decimals_for as decimals_for
-from ..core.numbers import format_number as format_number
-from ..core.numbers import format_quantity as format_quantity
+# The number formats live in core (reading and merging use them too); re-exported for the layers above.
+from ..core.numbers import DECIMALS, decimals_for, format_number, format_quantity  # noqa: F401
 
 
 @dataclass(frozen=True)
