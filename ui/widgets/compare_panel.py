@@ -73,8 +73,8 @@ class ComparePanel(QWidget):
         self.runner = TaskRunner("compare", self)
         self.comparison: Comparison | None = None
         self._opened_text = ""
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
         bar = QHBoxLayout()
         bar.addWidget(QLabel("<b>方案模拟测算</b>　当前方案与"))
         self.baseline = QComboBox()
@@ -96,11 +96,11 @@ class ComparePanel(QWidget):
         self.toggle.setCheckable(True)
         self.toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         bar.addWidget(self.toggle)
-        lay.addLayout(bar)
+        outer.addLayout(bar)
         self.area = QWidget()  # the result area, folded away until the panel is used
+        outer.addWidget(self.area, 1)
         lay = QVBoxLayout(self.area)
         lay.setContentsMargins(0, 0, 0, 0)
-        self.layout().addWidget(self.area, 1)  # type: ignore[union-attr]
         self.status = QLabel("选择对比方案后点“测算”：列出各群体的等级变化、等级变化的企业及原因、基准值的变化。")
         self.status.setWordWrap(True)
         self.status.setObjectName("hint")
