@@ -241,3 +241,12 @@ def test_row_number_header_is_sized_without_asking_the_model(qapp) -> None:
     assert v.verticalHeader().sizeHint().width() < wide  # one digit now, not five
     assert len(calls) < 200  # only the visible sections are painted
     v.close()
+
+
+def test_correction_values_show_the_units_decimals() -> None:
+    from evaluator.merge.corrections import Correction
+    from ui.models import correction_value_text
+
+    assert correction_value_text(Correction("k", "land", 0.0, "r")) == "0 亩"
+    assert correction_value_text(Correction("k", "tax", 12.3456, "r")) == "12.35 万元"
+    assert correction_value_text(Correction("k", "employees", 120.0, "r")) == "120 人"

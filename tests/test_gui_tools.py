@@ -75,7 +75,7 @@ def test_ctrl_c_copies_the_selected_rows_with_headings(window, qtbot) -> None:
     assert res.table_tools.eventFilter(res.view, ctrl_c)
     lines = QGuiApplication.clipboard().text().split("\n")
     head = lines[0].split("\t")
-    assert head[:5] == ["企业名称", "最终等级", "初评等级", "总分", "全县排名"]
+    assert head[:6] == ["企业名称", "最终等级", "初评等级", "总分", "参评群体", "群体内全县排名"]
     assert "亩均税收（万元/亩）" in head and "亩均税收得分" in head
     t = s.result.table
     best = t.sort_values("total_score", ascending=False, kind="stable")

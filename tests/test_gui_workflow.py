@@ -20,42 +20,15 @@ from PySide6.QtCore import Qt  # noqa: E402
 
 from evaluator.read.mapping import SheetMapping  # noqa: E402
 
+from .gui_fixtures import TIMEOUT, config, settle, window  # noqa: F401 (fixtures)
+
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ["统计局_工业企业主要指标.xlsx", "税务局_实缴税金.xls", "自然资源局_工业用地.xlsx", "供电公司_用电量.csv",
         "工信局_企业认定名单.xlsx"]
-TIMEOUT = 120_000
 
 
 def has_output(name: str) -> bool:
     return importlib.util.find_spec(f"evaluator.outputs.{name}") is not None
-
-
-@pytest.fixture
-def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A private config folder, so the tests never read or write the real user profile."""
-    d = tmp_path / "config"
-    monkeypatch.setenv("MUJUN_CONFIG_DIR", str(d))  # settings.toml goes there too
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
-    return d
-
-
-@pytest.fixture
-def window(qtbot, config):
-    from ui.main_window import MainWindow
-
-    w = MainWindow()
-    w.ask_unsaved = lambda: "discard"  # closing at teardown must not open a modal dialog
-    qtbot.addWidget(w)
-    yield w
-    w.session.cancel()
-    w.export_page.runner.cancel()
-
-
-def settle(qtbot, window, changed=lambda: True) -> None:
-    """Wait until no worker runs, the latest result satisfies `changed` and the pages show it."""
-    s = window.session
-    qtbot.waitUntil(lambda: not s.busy and s.result is not None and changed() and not window.refresh_pending(),
-                    timeout=TIMEOUT)
 
 
 def test_first_start_offers_the_demo_county(window, qtbot) -> None:

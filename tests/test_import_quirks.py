@@ -272,7 +272,7 @@ def test_a_value_a_thousand_times_the_median_is_a_unit_suspect(tmp_path) -> None
     result = run([path], load_scheme("reference"), 2025)
     suspects = [i for i in result.issues if i.code == "unit_suspect"]
     assert [(s.level, s.row, s.key) for s in suspects] == [("warning", 14, A)]
-    assert "元/万元混用" in suspects[0].message and "中位数（14 万元）" in suspects[0].message
+    assert "元/万元混用" in suspects[0].message and "中位数（14.00 万元）" in suspects[0].message
     assert result.table.loc[A, "tax"] == 150000.0  # the value is not changed
 
 

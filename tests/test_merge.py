@@ -74,8 +74,10 @@ def test_cross_file_conflict_first_file_wins(tmp_path):
     ent, issues = merged([f1, f2])
     assert ent.loc[A, "township"] == "东山镇"
     w = [i for i in issues if "所属乡镇在不同文件中不一致" in i.message]
-    assert len(w) == 1 and "统计.xlsx 为“东山镇”" in w[0].message and "工信.xlsx 为“北塘乡”" in w[0].message
-    assert w[0].file == "工信.xlsx" and w[0].row == 2
+    # The place columns carry the first file's row (the value kept); the other file is named once.
+    assert len(w) == 1 and (w[0].file, w[0].sheet, w[0].row, w[0].column) == ("统计.xlsx", "Sheet", 2, "所属乡镇")
+    assert "本行“东山镇”" in w[0].message and "工信.xlsx / Sheet / 第 2 行“北塘乡”" in w[0].message
+    assert "统计.xlsx" not in w[0].message
     assert not any("职工人数在不同文件中不一致" in i.message for i in issues)  # equal within tolerance
     ent2, _ = merged([f2, f1])
     assert ent2.loc[A, "township"] == "北塘乡"
@@ -101,3 +103,35 @@ def test_duplicate_codes_across_sheets_of_one_file_are_combined(tmp_path):
     wb.save(tmp_path / "q.xlsx")
     ent, _ = merged([tmp_path / "q.xlsx"])
     assert ent.loc[A, "tax"] == 4.0
+
+
+def test_missing_facts_are_placed_on_the_firms_first_row(tmp_path):
+    f1 = xlsx(tmp_path / "统计.xlsx", [["统一社会信用代码", "企业名称"], [B, "乙"], [A, "甲"]])
+    f2 = xlsx(tmp_path / "税务.xlsx", [["统一社会信用代码", "企业名称", "实缴税金"], [A, "甲", 5]])
+    _, issues = merged([f1, f2])
+    land = [i for i in issues if i.code == "missing_land" and i.key == A]
+    assert len(land) == 1 and (land[0].file, land[0].sheet, land[0].row, land[0].column) == ("统计.xlsx", "Sheet", 3, "用地面积")
+    assert "统计.xlsx" not in land[0].message and "第 3 行" not in land[0].message
+
+
+def test_figures_in_messages_have_the_units_decimals(tmp_path):
+    # 元 read as 万元 and 平方米 as 亩 leave long tails; a message shows the figure as the letter would
+    f = xlsx(tmp_path / "t.xlsx", [["统一社会信用代码", "企业名称", "用地面积（平方米）", "实缴税金（元）", "年平均职工人数"],
+                                   [A, "甲", -19113.94, -35012, 0], [B, "乙", 1000, 100, 3]])
+    _, issues = merged([f])
+    text = "\n".join(i.message for i in issues)
+    assert "用地面积为 -28.67 亩（不大于 0）" in text
+    assert "实缴税金为负数（-3.50 万元，" in text
+    assert "年平均职工人数为 0 人" in text
+    assert "28.6709" not in text and "-3.5012" not in text
+
+
+def test_a_correction_notice_shows_the_figure_with_its_unit():
+    import pandas as pd
+
+    from evaluator.merge.corrections import Correction, apply_corrections
+
+    ent = pd.DataFrame({"land": [12.345678], "tax": [1.0], "commissioned": [2019.0]}, index=pd.Index([A], name="key"))
+    _, issues = apply_corrections(ent, [Correction(A, "land", 3.0, "核实"), Correction(A, "commissioned", 2020, "核实")])
+    assert "由“12.35 亩”改为“3.00 亩”" in issues[0].message
+    assert "由“2019”改为“2020”" in issues[1].message

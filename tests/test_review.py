@@ -83,6 +83,8 @@ def test_demo_county_review_cycle(county, tmp_path):
     # are the orphan itself, the unmatched power accounts and the firm with a negative parcel
     assert set(gate.held) == {LISHENG, TYPO, COOP, WORKSHOP, NEG_LAND}
     assert [i.code for i in gate.held[LISHENG]] == ["link_suggested"]
+    (link,) = gate.held[LISHENG]  # placed on the orphan's row, in the place columns, not the message
+    assert link.file.endswith(".xls") and link.sheet and link.row and "第 " not in link.message
     assert r0.table.at[LISHENG, "tier"] == "D" and pd.isna(r0.table.at[LISHENG, "tax"])
     (sg,) = [s for s in r0.suggestions if s.orphan == TYPO]
     assert sg.target == LISHENG and sg.evidence == ("same_name", "code_edit1")

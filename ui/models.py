@@ -16,7 +16,7 @@ from __future__ import annotations
 import ast
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -27,13 +27,19 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QColor, QFont
 
 from evaluator.core.divisions import division_label as core_division_label
+from evaluator.core.divisions import industry_display_code
 from evaluator.core.fields import FIELD_BY_ID, FLAG_FIELDS
 from evaluator.core.issues import LEVEL_LABELS, Issue
 from evaluator.core.keys import factorize_objects
 from evaluator.merge.corrections import Correction
 from evaluator.merge.tables import NAME_KEY_PREFIX
 from evaluator.method.evaluate import STATUS_LABELS
-from evaluator.method.indicators import INDICATORS, Indicator, decimals_for
+from evaluator.method.indicators import (
+    INDICATORS,
+    Indicator,
+    decimals_for,
+    format_quantity,
+)
 from evaluator.pipeline.run import RunResult
 from evaluator.project.audit import action_label, field_label
 from evaluator.read.files import RawSheet, column_letter
@@ -92,6 +98,15 @@ def format_ints(values: np.ndarray) -> np.ndarray:
     ok = np.isfinite(v)
     out[ok] = v[ok].astype(np.int64).astype(np.str_).astype(object)
     return out
+
+
+def _per_unique(values: np.ndarray, fn: Callable[[str], str]) -> np.ndarray:
+    """`fn` applied once per distinct value (a county has a few hundred codes, not 100k)."""
+    idx, uniques = factorize_objects(values)
+    lookup = np.empty(len(uniques) + 1, dtype=object)
+    lookup[:-1] = [fn(str(v)) for v in uniques]
+    lookup[-1] = ""
+    return lookup[idx]
 
 
 def text_array(values: pd.Series | np.ndarray | Sequence[Any], missing: str = "") -> np.ndarray:
@@ -387,7 +402,7 @@ def build_enterprise_table(result: RunResult, issues_by_key: dict[str, list[Issu
     code = code_raw.copy()
     code[is_name_key & (code == "")] = "（无代码）"
     township = text_array(t["township"])
-    industry = text_array(t["industry"])
+    industry = _per_unique(text_array(t["industry"]), industry_display_code)  # C3670, whatever the file wrote
     division = text_array(t["division"]) if "division" in t else np.full(n, "", dtype=object)
     above = _float(t, "above_scale")
     scale = np.where(above == 1, "规上", np.where(above == 0, "规下", MISSING)).astype(object)
@@ -442,11 +457,17 @@ def build_enterprise_table(result: RunResult, issues_by_key: dict[str, list[Issu
     if pt is not None:
         cols.append(Column("prior_tier", "上年\n等级", pt, tier_sort(pt), palette="tier", colour_keys=tier_keys(pt), width=3))
     cols.append(Column("total_score", "总分", format_numbers(score, "分"), score, numeric=True, width=5))
-    for cid, title, where in (("rank", "全县\n排名", "全县"), ("township_rank", "乡镇\n排名", "本乡镇（街道）"),
-                              ("industry_rank", "行业\n排名", "本行业大类")):
+    # Ranks are within the firm's population (规上、规下 ranked separately, as in the graded-list
+    # workbook): the population stands next to them and the headers say so; the ranks stay numbers.
+    pops = result.scheme.populations
+    pop_label = np.array([pops[p].label if p in pops else "" for p in population.tolist()], dtype=object)
+    cols.append(Column("population", "参评\n群体", pop_label, width=5,
+                       tooltip="企业所在的评价群体（名单）；排名在本群体内进行"))
+    for cid, title, where in (("rank", "群体内\n全县排名", "全县"), ("township_rank", "群体内\n乡镇排名", "本乡镇（街道）"),
+                              ("industry_rank", "群体内\n行业排名", "本行业大类")):
         v = _float(t, cid)
         cols.append(Column(cid, title, format_ints(v), v, numeric=True, width=3,
-                           tooltip=f"在{where}同一评价名单（规上、规下等分别排名）企业中的名次；得分相同名次相同"))
+                           tooltip=f"在{where}同一评价群体（规上、规下等分别排名）企业中的名次；得分相同名次相同"))
     cols.append(Column("scale", "规模", scale, width=3))
     cols.append(Column("status", "状态", status, width=5))
     cols.append(Column("township", "所属乡镇", township, width=6))
@@ -541,12 +562,14 @@ def build_issue_table(issues: Sequence[Issue], names: dict[str, str] | None = No
     cols = [
         Column("level", "级别", np.array([LEVEL_LABELS[x] for x in level.tolist()], dtype=object),
                np.array([lvl_order[x] for x in level.tolist()]), palette="level", colour_keys=level, width=4),
-        Column("enterprise", "企业", ent, width=16),
-        Column("file", "文件", files, width=14),
-        Column("sheet", "工作表", np.array([i.sheet for i in issues], dtype=object), width=7),
+        # Widths leave 说明 (stretched, elided; full text in the tooltip and the page's detail line)
+        # some 30 characters at 1366 px; the place columns are cut before the message is.
+        Column("enterprise", "企业", ent, width=13),
+        Column("file", "文件", files, width=11),
+        Column("sheet", "工作表", np.array([i.sheet for i in issues], dtype=object), width=6),
         Column("row", "行", format_ints(rows), rows, numeric=True, width=3),
-        Column("column", "列", np.array([i.column for i in issues], dtype=object), width=9),
-        Column("message", "说明", np.array([i.message for i in issues], dtype=object), width=60),
+        Column("column", "列", np.array([i.column for i in issues], dtype=object), width=8),
+        Column("message", "说明", np.array([i.message for i in issues], dtype=object), width=30),
     ]
     search = pd.Series([f"{i.message}\x1f{e or ''}\x1f{f or ''}\x1f{k or ''}".lower()
                         for i, e, f, k in zip(issues, ent.tolist(), files.tolist(), keys.tolist())], dtype="string")
@@ -582,7 +605,7 @@ def correction_value_text(c: Correction) -> str:
     if spec.kind == "scale":
         return "规上" if float(c.value) == 1 else "规下"  # type: ignore[arg-type]
     if spec.kind == "number":
-        return f"{float(c.value):,.{decimals_for(spec.unit) if spec.unit != '亩' else 4}f} {spec.unit}"  # type: ignore[arg-type]
+        return format_quantity(float(c.value), spec.unit)  # type: ignore[arg-type]
     return str(c.value)
 
 

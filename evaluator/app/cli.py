@@ -239,7 +239,7 @@ def _report(result, min_level: str) -> None:
     shown = levels[: levels.index(min_level) + 1]
     for it in result.issues:
         if it.level in shown:
-            _print("  " + it.line() + (f"（企业 {it.key}）" if it.key and not it.row else ""))
+            _print("  " + it.line() + (f"（企业 {it.key}）" if it.key and (not it.row or it.code == "link_suggested") else ""))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -30,6 +30,7 @@ from ..core.fields import (
     unit_factor,
 )
 from ..core.issues import Issue
+from ..core.numbers import format_quantity
 from ..read.files import RawSheet, column_letter
 from ..read.mapping import SheetMapping
 from .cells import (
@@ -754,22 +755,26 @@ def _row_checks(out: pd.DataFrame, raw: RawSheet, by_field: dict[str, ColumnMap]
     rows = out["_row"].to_numpy()
 
     def flag(fid: str, mask: np.ndarray, level: str, code: str, msg: str) -> None:
+        """`{v}` in `msg` is the raw value, `{q}` the figure with its unit as people read it."""
         col = by_field[fid].label
+        unit = FIELD_BY_ID[fid].unit
         for r in np.flatnonzero(mask):
-            issues.append(Issue(level, msg.format(v=out[fid].iat[r]), raw.file, raw.sheet, int(rows[r]), col, code=code))
+            v = out[fid].iat[r]
+            q = format_quantity(v, unit) if FIELD_BY_ID[fid].kind == "number" else str(v)
+            issues.append(Issue(level, msg.format(v=v, q=q), raw.file, raw.sheet, int(rows[r]), col, code=code))
 
     if "land" in out:
-        flag("land", (out["land"] <= 0).to_numpy(), "error", "land_not_positive", "用地面积为 {v:g} 亩（不大于 0），该企业将列为数据不全")
+        flag("land", (out["land"] <= 0).to_numpy(), "error", "land_not_positive", "用地面积为 {q}（不大于 0），该企业将列为数据不全")
     if "tax" in out:
-        flag("tax", (out["tax"] < 0).to_numpy(), "warning", "tax_negative", "实缴税金为负数（{v:g} 万元，可能为退税），按原值计算")
+        flag("tax", (out["tax"] < 0).to_numpy(), "warning", "tax_negative", "实缴税金为负数（{q}，可能为退税），按原值计算")
     if "employees" in out:
-        flag("employees", (out["employees"] <= 0).to_numpy(), "warning", "employees_not_positive", "年平均职工人数为 {v:g}，全员劳动生产率无法计算")
+        flag("employees", (out["employees"] <= 0).to_numpy(), "warning", "employees_not_positive", "年平均职工人数为 {q}，全员劳动生产率无法计算")
         emp = out["employees"].to_numpy()
         frac = np.isfinite(emp) & (np.abs(emp - np.round(emp)) > 1e-9)
         flag("employees", frac, "info", "employees_fraction", "年平均职工人数 {v:g} 不是整数")
     for fid in ("value_added", "revenue", "electricity", "energy", "rd_expense", "emissions"):
         if fid in out:
-            flag(fid, (out[fid] < 0).to_numpy(), "warning", "value_negative", FIELD_BY_ID[fid].label + "为负数（{v:g}），按原值计算")
+            flag(fid, (out[fid] < 0).to_numpy(), "warning", "value_negative", FIELD_BY_ID[fid].label + "为负数（{q}），按原值计算")
     if "industry" in out:
         codes, uniques = pd.factorize(out["industry"])
         bad_u = np.array([_INDUSTRY.fullmatch("".join(str(u).upper().split())) is None for u in uniques], dtype=bool)

@@ -40,6 +40,31 @@ def industry_code(raw: str | None) -> str:
     return t
 
 
+_SECTIONS = (("B", 6, 12), ("C", 13, 43), ("D", 44, 46))  # GB/T 4754-2017 sections of the listed divisions
+
+
+def industry_display_code(raw: str | None) -> str:
+    """`C3311` for `3311`, `C3311` or ` c3311 `: the class code with its section letter, as the
+    statistics files print it, so one firm's code reads the same on every screen; a code of a
+    division outside B–D, or not a 4-digit class, as written (trimmed); "" for none."""
+    code = industry_code(raw)
+    if len(code) == 4 and code.isdigit():
+        div = int(code[:2])
+        for letter, lo, hi in _SECTIONS:
+            if lo <= div <= hi:
+                return letter + code
+    return code if code.isdigit() else str(raw or "").strip()
+
+
+def industry_class_label(raw: str | None) -> str:
+    """`C3311 金属结构制造`: the screen's form, the display code and the class name when known."""
+    from .industry_classes import CLASS_NAMES
+
+    shown = industry_display_code(raw)
+    name = CLASS_NAMES.get(industry_code(raw))
+    return f"{shown} {name}" if shown and name else shown
+
+
 def industry_label(raw: str | None) -> str:
     """`3311 金属结构制造`; for a class not in GB/T 4754-2017, the code and its division
     (`1810（18 纺织服装、服饰业）`); "" for none."""

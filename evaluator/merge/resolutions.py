@@ -291,17 +291,18 @@ def suggest_links(ent: pd.DataFrame, rejected: Iterable[tuple[str, str]] = ()) -
     return out
 
 
-def suggestion_issues(suggestions: Sequence[Suggestion], ent: pd.DataFrame, row_places: dict[str, str]
-                      ) -> list[Issue]:
+def suggestion_issues(suggestions: Sequence[Suggestion], ent: pd.DataFrame,
+                      row_places: dict[str, tuple[str, str, int]]) -> list[Issue]:
     """An error on each suggested firm: part of its data may sit on an orphan row not merged into
-    it, so its numbers are incomplete until the link is accepted or rejected."""
+    it, so its numbers are incomplete until the link is accepted or rejected. The finding is placed
+    on the orphan's first row (file, sheet, row columns), the firm it belongs to is its key."""
     issues: list[Issue] = []
     for sg in suggestions:
-        place = row_places.get(sg.orphan, "")
+        file, sheet, row = row_places.get(sg.orphan, ("", "", None))
         orphan_name = ent.at[sg.orphan, "name"] if sg.orphan in ent.index else ""
         issues.append(Issue(
             "error",
-            f"{place or '另一行'}的数据（{_shown_key(sg.orphan)}，名称“{orphan_name or '空'}”）疑属于本企业（{sg.reason()}），"
-            "尚未合并，本企业的数据可能不全",
-            key=sg.target, code="link_suggested"))
+            f"{'该行' if file else '另一行'}的数据（{_shown_key(sg.orphan)}，名称“{orphan_name or '空'}”）"
+            f"疑属于本企业（{sg.reason()}），尚未合并，本企业的数据可能不全",
+            file, sheet, row, key=sg.target, code="link_suggested"))
     return issues

@@ -26,6 +26,7 @@ from ..clean.sheets import SheetTable
 from ..core.fields import ADDITIVE_FIELDS, FIELD_BY_ID, FIELDS
 from ..core.issues import Issue
 from ..core.keys import factorize_objects
+from ..core.numbers import format_quantity
 
 NAME_KEY_PREFIX = "名称:"
 ENTERPRISE_FIELDS: tuple[str, ...] = tuple(f.id for f in FIELDS)
@@ -159,7 +160,7 @@ def merge_tables(tables: list[SheetTable], remap: dict[str, str] | None = None) 
     issues.extend(file_issues)
     enterprises, cross_issues = _combine_across_files(per_file, rows)
     issues.extend(cross_issues)
-    issues.extend(_enterprise_checks(enterprises))
+    issues.extend(_enterprise_checks(enterprises, row_keys))
     issues.extend(_unit_checks(rows, enterprises))
     return MergedData(enterprises, issues, row_keys, list(file_order), applied)
 
@@ -206,9 +207,10 @@ def _unit_checks(rows: pd.DataFrame, enterprises: pd.DataFrame) -> list[Issue]:
         spec = FIELD_BY_ID[fid]
         for i in np.flatnonzero(high | low).tolist():
             x = float(v[i])
-            how = f"约为全县企业中位数（{median:.6g} {spec.unit}）的 {x / median:,.0f} 倍" if high[i] else \
-                f"仅为全县企业中位数（{median:.6g} {spec.unit}）的 {x / median:.2g} 倍"
-            issues.append(Issue("warning", f"{spec.label} {x:.6g} {spec.unit}{how}，疑似单位错误（可能是元/万元混用）；"
+            med = format_quantity(median, spec.unit)
+            how = f"约为全县企业中位数（{med}）的 {x / median:,.0f} 倍" if high[i] else \
+                f"仅为全县企业中位数（{med}）的 {x / median:.2g} 倍"
+            issues.append(Issue("warning", f"{spec.label} {format_quantity(x, spec.unit)}{how}，疑似单位错误（可能是元/万元混用）；"
                                            "请核对原表的单位，数值暂按原样计算", str(rows["_file"].iat[i]),
                                 str(rows["_sheet"].iat[i]), int(rows["_row"].iat[i]), spec.label,
                                 str(rows["_key"].iat[i]), code="unit_suspect"))
@@ -329,11 +331,13 @@ def _combine_across_files(per_file: pd.DataFrame, rows: pd.DataFrame) -> tuple[p
                             else b[col] == a[col])
                     if same:
                         continue
+                    # The place columns carry the first file's row (the value kept); the other is named.
                     issues.append(Issue(
                         "warning",
-                        f"{FIELD_BY_ID[fid].label}在不同文件中不一致：{a['_file']} 为“{_show(fid, a[fid])}”，"
-                        f"{b['_file']} 为“{_show(fid, b[fid])}”；采用先导入文件 {a['_file']} 的值",
-                        str(b["_file"]), str(b["_sheet"]), int(b["_first"]), FIELD_BY_ID[fid].label, str(k),
+                        f"{FIELD_BY_ID[fid].label}在不同文件中不一致：本行“{_show(fid, a[fid])}”，"
+                        f"{b['_file']} / {b['_sheet']} / 第 {int(b['_first'])} 行“{_show(fid, b[fid])}”；"
+                        "采用本行（先导入的文件）的值",
+                        str(a["_file"]), str(a["_sheet"]), int(a["_first"]), FIELD_BY_ID[fid].label, str(k),
                         code="conflict_across_files"))
     keys = g["_key"].first()
     merged = merged.loc[first_seen]
@@ -351,12 +355,13 @@ def _show(fid: str, v: object) -> str:
     if spec.kind == "scale":
         return "规上" if v == 1 else "规下"
     if spec.kind == "number":
-        return f"{_fmt(v)} {spec.unit}".strip()
+        return format_quantity(v, spec.unit)  # type: ignore[arg-type]
     return _fmt(v)
 
 
-def _enterprise_checks(ent: pd.DataFrame) -> list[Issue]:
-    """Facts an evaluation needs that no file supplied, said once per enterprise."""
+def _enterprise_checks(ent: pd.DataFrame, row_keys: pd.DataFrame) -> list[Issue]:
+    """Facts an evaluation needs that no file supplied, said once per enterprise, placed on the
+    firm's first row (the file, sheet and row it was first read from) so the list can point there."""
     issues: list[Issue] = []
     checks = (
         ("above_scale", "warning", "missing_scale", "缺少“是否规上”信息，按规下企业处理"),
@@ -365,7 +370,15 @@ def _enterprise_checks(ent: pd.DataFrame) -> list[Issue]:
         ("industry", "info", "missing_industry", "缺少行业代码，不参与行业排名"),
         ("township", "info", "missing_township", "缺少所属乡镇，不参与乡镇排名"),
     )
+    missing = {fid: ent.index[ent[fid].isna().to_numpy()] for fid, *_ in checks}
+    wanted = set().union(*(set(v.tolist()) for v in missing.values()))
+    if not wanted:
+        return issues
+    first = row_keys[row_keys["_key"].isin(wanted)].drop_duplicates("_key")  # only the firms concerned
+    place = {str(k): (str(f), str(s), int(r)) for k, f, s, r in
+             zip(first["_key"], first["_file"], first["_sheet"], first["_row"])}
     for fid, level, code, msg in checks:
-        for k in ent.index[ent[fid].isna().to_numpy()]:
-            issues.append(Issue(level, msg, "", "", None, FIELD_BY_ID[fid].label, str(k), code=code))
+        for k in missing[fid]:
+            f, s, r = place.get(str(k), ("", "", None))
+            issues.append(Issue(level, msg, f, s, r, FIELD_BY_ID[fid].label, str(k), code=code))
     return issues

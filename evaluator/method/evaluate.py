@@ -25,7 +25,13 @@ import pandas as pd
 
 from ..core.fields import FLAG_FIELDS
 from ..core.issues import InputError, Issue
-from .indicators import INDICATOR_BY_ID, INDICATORS, computable, compute_indicators
+from .indicators import (
+    INDICATOR_BY_ID,
+    INDICATORS,
+    computable,
+    compute_indicators,
+    format_quantity,
+)
 from .scheme import (
     MOVE_ACTIONS,
     POPULATIONS,
@@ -200,7 +206,8 @@ def apply_land_ledger(ent: pd.DataFrame, scheme: Scheme) -> tuple[pd.DataFrame, 
     out["own_land"] = own
     out["land"] = land
     for i in np.flatnonzero(moved & ~(land > 0) & (own > 0)):
-        issues.append(Issue("warning", f"出租后剩余用地为 {land[i]:g} 亩（自有 {own[i]:g} 亩，租出 {land_out[i]:g} 亩），"
+        issues.append(Issue("warning", f"出租后剩余用地为 {format_quantity(land[i], '亩')}（自有 {format_quantity(own[i], '亩')}，"
+                                       f"租出 {format_quantity(land_out[i], '亩')}），"
                                        "该企业列为数据不全", key=str(ent.index[i])))
     return out, issues
 
@@ -605,7 +612,7 @@ def evaluate(ent: pd.DataFrame, scheme: Scheme, year: int, overrides: Sequence[T
                 issues.append(Issue("warning", f"{pop.label}中没有一家企业可以计算“{info.label}”（缺少{info.formula()}所需数据），{done}",
                                     code="indicator_not_computable"))
             elif k and rule.normalise == "ratio" and not (np.isfinite(pop_b) and pop_b > 0):
-                issues.append(Issue("warning", f"{pop.label}“{info.label}”的基准值不大于 0（{pop_b:g}），该指标全部得 0 分",
+                issues.append(Issue("warning", f"{pop.label}“{info.label}”的基准值不大于 0（{format_quantity(pop_b, info.unit)}），该指标全部得 0 分",
                                     code="benchmark_not_positive"))
             decimals = rule.decimals if rule.decimals is not None else scheme.rounding.score_decimals
             sc = _round_scores(_scores(rule, v, bench, ok), decimals)

@@ -1,8 +1,9 @@
 """The indicator library shared by all schemes, and the number formats used everywhere.
 
 Every indicator is computed for every firm where the data allow, whether or not its population
-scores it: officials compare firms on all of them. Formats live here, next to the units, so the
-table, the workbook and the letters print the same number the same way.
+scores it: officials compare firms on all of them. Number formats live in `core.numbers` (the
+findings of reading and merging use them too) and are re-exported here, so the table, the
+workbook, the letters and the messages print the same number the same way.
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+# The number formats live in core (reading and merging use them too); re-exported for the layers above.
+from ..core.numbers import DECIMALS, decimals_for, format_number, format_quantity  # noqa: F401
 
 
 @dataclass(frozen=True)
@@ -42,26 +46,6 @@ INDICATORS: tuple[Indicator, ...] = (
 )
 INDICATOR_BY_ID: dict[str, Indicator] = {i.id: i for i in INDICATORS}
 INDICATOR_IDS: tuple[str, ...] = tuple(i.id for i in INDICATORS)
-
-# Decimals per unit: money and ratios 2, people and years whole numbers, land 2.
-DECIMALS: dict[str, int] = {
-    "万元/亩": 2, "万元/万千瓦时": 2, "万元/人": 2, "万元/吨标准煤": 2, "%": 2, "万元/吨": 2,
-    "万元": 2, "亩": 2, "万千瓦时": 2, "吨标准煤": 2, "吨": 2, "人": 0, "年": 0, "分": 2,
-}
-
-
-def decimals_for(unit: str) -> int:
-    return DECIMALS.get(unit, 2)
-
-
-def format_number(value: float | None, unit: str = "", with_unit: bool = False) -> str:
-    """`12.35` / `1,234` / `—` for missing; the one place numbers become text for people."""
-    if value is None or (isinstance(value, float) and not np.isfinite(value)) or pd.isna(value):
-        return "—"
-    d = decimals_for(unit)
-    text = f"{value:,.{d}f}"
-    return f"{text} {unit}" if with_unit and unit else text
-
 
 def excel_format(unit: str) -> str:
     """The number format string for xlsxwriter cells of this unit."""

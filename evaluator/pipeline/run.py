@@ -152,13 +152,13 @@ def _key_issues(issues: list[Issue], merged: MergedData) -> list[Issue]:
     return out
 
 
-def _row_places(merged: MergedData, keys: set[str]) -> dict[str, str]:
-    """`税务局.xls / 实缴税金 / 第 110 行` of each given key's first row."""
+def _row_places(merged: MergedData, keys: set[str]) -> dict[str, tuple[str, str, int]]:
+    """(file, sheet, row) of each given key's first row."""
     rk = merged.row_keys
     if not keys or rk.empty:
         return {}
     first = rk[rk["_key"].isin(keys)].drop_duplicates("_key")
-    return {str(k): " / ".join(p for p in (str(f), str(s), f"第 {int(r)} 行") if p)
+    return {str(k): (str(f), str(s), int(r))
             for k, f, s, r in zip(first["_key"], first["_file"], first["_sheet"], first["_row"])}
 
 

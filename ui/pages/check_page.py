@@ -8,7 +8,15 @@ reason) — both audited.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QSignalBlocker, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QEvent,
+    QModelIndex,
+    QObject,
+    QSignalBlocker,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtWidgets import (
     QComboBox,
     QGroupBox,
@@ -31,6 +39,11 @@ from ..widgets.correction_dialog import CorrectionDialog
 from .common import Deferred, Page, current_key, fit_columns, table_view
 from .dialogs import ReasonDialog
 from .table_tools import TableTools
+
+# Place columns at their compact widths (characters) fit 1366 px with some 30 characters of 说明;
+# on a wider list they grow to these, so file names and column labels are not cut at 1600 px.
+ROOMY_WIDTHS = {"enterprise": 16, "file": 15, "sheet": 7, "column": 11}
+ROOMY_MESSAGE = 36  # characters 说明 keeps before the place columns grow
 
 LEVEL_FILTERS = (("全部级别", ""), ("仅错误", "error"), ("错误和警告", "warning"), ("仅提示", "info_only"))
 
@@ -85,6 +98,13 @@ class CheckPage(Page):
         self.view = table_view(self.model)
         self.table_tools = TableTools(self.view, self.model, "数据核查问题清单", session.message.emit, lambda: session.path)
         tv.addWidget(self.view, 1)
+        # The selected finding in full: the list elides long text in its fixed-height rows.
+        self.detail = QLabel()
+        self.detail.setObjectName("issueDetail")
+        self.detail.setWordWrap(True)
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.detail.setTextFormat(Qt.TextFormat.PlainText)
+        tv.addWidget(self.detail)
         buttons = QHBoxLayout()
         self.goto_button = QPushButton("查看该企业")
         self.correct_button = QPushButton("更正数值…")
@@ -117,9 +137,14 @@ class CheckPage(Page):
         self.level.currentIndexChanged.connect(self.apply_filter)
         self.file.currentIndexChanged.connect(self.apply_filter)
         self.view.doubleClicked.connect(self._double_clicked)
+        self.view.selectionModel().currentRowChanged.connect(self._show_detail)
+        self.model.modelReset.connect(self._show_detail)
+        self.model.layoutChanged.connect(self._show_detail)
         self.goto_button.clicked.connect(self._goto_selected)
         self.correct_button.clicked.connect(self.correct_selected)
         self.remove_button.clicked.connect(self.remove_selected_correction)
+        self._roomy: bool | None = None  # the list's widths: compact (1366 px) or roomy
+        self.view.installEventFilter(self)
         self.refresh_later = Deferred(self.refresh, self)
         session.result_changed.connect(self.refresh_later)
         session.project_changed.connect(self.refresh_corrections)
@@ -151,11 +176,41 @@ class CheckPage(Page):
             self.file.setCurrentIndex(i if i >= 0 else 0)
         self.model.set_table(o.issues, self._mask(o.issues))
         if first:
-            fit_columns(self.view, self.model, stretch_last=True)
+            self._fit_columns()
         if self.model.sort_column < 0 and self.model.table.n:  # errors first, then warnings (until the user sorts)
             self.view.sortByColumn(self.model.table.column_index("level"), Qt.SortOrder.AscendingOrder)
         self._update_shown()
         self.refresh_corrections()
+
+    def _fit_columns(self) -> None:
+        """Compact widths, or roomy ones when the list is wide enough (说明 stretches either way)."""
+        fit_columns(self.view, self.model, stretch_last=True)
+        t = self.model.table
+        if not t.columns:
+            return
+        char = self.view.fontMetrics().horizontalAdvance("国")
+        hh = self.view.horizontalHeader()
+        self._roomy = self._room_for_roomy()
+        if self._roomy:
+            for cid, w in ROOMY_WIDTHS.items():
+                i = t.column_index(cid)
+                if i >= 0:
+                    hh.resizeSection(i, w * char)
+
+    def _room_for_roomy(self) -> bool:
+        t = self.model.table
+        char = self.view.fontMetrics().horizontalAdvance("国")
+        fixed = sum(max(c.width, 3) * char for c in t.columns if c.id not in ROOMY_WIDTHS and c.id != "message")
+        roomy = sum(w * char for w in ROOMY_WIDTHS.values())
+        return self.view.viewport().width() - fixed - roomy >= ROOMY_MESSAGE * char
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+        """On the list's resize, refit only when it crosses between compact and roomy: a column
+        the official widened by hand keeps its width otherwise."""
+        if obj is self.view and event.type() in (QEvent.Type.Resize, QEvent.Type.Show) and self.model.table.columns \
+                and self._room_for_roomy() != self._roomy:
+            self._fit_columns()
+        return False
 
     def _mask(self, table):  # type: ignore[no-untyped-def]
         return issue_mask(table, self.level.currentData() or "", self.file.currentData()
@@ -165,6 +220,24 @@ class CheckPage(Page):
         if self.model.table.n:
             self.model.set_mask(self._mask(self.model.table))
         self._update_shown()
+
+    def _show_detail(self, *args: object) -> None:
+        """`错误 · 企业 · 文件 / 工作表 / 第 110 行 / 列“…”` then the message, for the current row."""
+        idx = self.view.currentIndex()
+        t = self.model.table
+        if not idx.isValid() or idx.row() >= self.model.rowCount() or not t.n:
+            self.detail.setText("选中一行，在此查看该问题的完整说明。")
+            return
+
+        def cell(cid: str) -> str:
+            c = t.column_index(cid)
+            return str(self.model.index(idx.row(), c).data() or "") if c >= 0 else ""
+
+        row = cell("row")
+        place = " / ".join(p for p in (cell("file"), cell("sheet"), f"第 {row} 行" if row and row != "—" else "",
+                                       f"列“{cell('column')}”" if cell("column") else "") if p)
+        head = " · ".join(p for p in (cell("level"), cell("enterprise"), place) if p)
+        self.detail.setText(f"{head}\n{cell('message')}")
 
     def _update_shown(self) -> None:
         self.shown.setText(f"显示 {self.model.rowCount()} / {self.model.table.n} 条")

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, QSize, Qt, QTimer
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QSize, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
     QLabel,
     QStyleOptionHeader,
     QTableView,
+    QToolTip,
     QVBoxLayout,
     QWidget,
 )
@@ -144,6 +145,42 @@ class SortHeader(QHeaderView):
         option.sortIndicator = self._FLIP.get(option.sortIndicator, option.sortIndicator)
 
 
+def cell_tooltip(view: QTableView, index: QModelIndex) -> str | None:
+    """The tooltip a cell shows: the model's own, else its full text when its column cuts it."""
+    if not index.isValid():
+        return None
+    own = index.data(Qt.ItemDataRole.ToolTipRole)
+    if own:
+        return str(own)
+    text = index.data(Qt.ItemDataRole.DisplayRole)
+    if not text:
+        return None
+    text = str(text)
+    margin = 2 * (view.style().pixelMetric(view.style().PixelMetric.PM_FocusFrameHMargin) + 1)
+    fits = view.fontMetrics().horizontalAdvance(text) + margin <= view.visualRect(index).width()
+    return None if fits else text
+
+
+class _ElidedTips(QObject):
+    """Shows a cut-off cell's full text as its tooltip: fixed-height rows elide long text."""
+
+    def __init__(self, view: QTableView) -> None:
+        super().__init__(view)
+        self._view = view
+        view.viewport().installEventFilter(self)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() != QEvent.Type.ToolTip:
+            return False
+        pos = event.pos()  # type: ignore[attr-defined]
+        index = self._view.indexAt(pos)
+        tip = cell_tooltip(self._view, index)
+        if tip is None:
+            return False
+        QToolTip.showText(event.globalPos(), tip, self._view.viewport(), self._view.visualRect(index))  # type: ignore[attr-defined]
+        return True
+
+
 def table_view(model: ColumnTableModel | None = None, sortable: bool = True, parent: QWidget | None = None) -> QTableView:
     """A QTableView for models of 100k rows: fixed row height, no per-row sizing, row selection."""
     v = QTableView(parent)
@@ -170,7 +207,13 @@ def table_view(model: ColumnTableModel | None = None, sortable: bool = True, par
     if sortable:
         v.setSortingEnabled(True)
         hh.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+    install_elided_tips(v)
     return v
+
+
+def install_elided_tips(view: QTableView) -> None:
+    """Let `view` show a cut-off cell's full text as its tooltip."""
+    _ElidedTips(view)
 
 
 def fit_columns(view: QTableView, model: ColumnTableModel, stretch_last: bool = False) -> None:

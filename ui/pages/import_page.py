@@ -44,12 +44,14 @@ from evaluator.read.mapping import ColumnOverride, SheetMapping
 from .. import style
 from ..models import RawGridModel, cell_text
 from ..session import Session
-from .common import Deferred, Page
+from .common import Deferred, Page, install_elided_tips
 
 FILE_FILTER = "数据文件 (*.xlsx *.xlsm *.xls *.et *.csv *.txt);;所有文件 (*)"
 AUTO_UNIT = ""
 ENCODINGS = (("自动识别", ""), ("UTF-8", "utf-8"), ("GB18030 / GBK", "gb18030"))
 MAX_SPANS = 500  # merged ranges drawn in the preview (titles, group headers); enough for any real sheet
+SIZE_ROWS = 60  # rows measured when sizing the preview's columns (the view asks for cells lazily)
+MIN_COL, MAX_COL = 48, 320  # preview column width limits in pixels: a long name is cut, with a tooltip
 
 
 def describe(raw: RawSheet, rule: SheetMapping | None) -> tuple[list[int], int, list[ColumnMap]] | None:
@@ -139,6 +141,7 @@ class ImportPage(Page):
         self.grid.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.grid.verticalHeader().setDefaultSectionSize(max(22, self.grid.fontMetrics().height() + 6))
         self.grid.horizontalHeader().setDefaultSectionSize(130)
+        install_elided_tips(self.grid)  # a cell cut by its column shows its full text as a tooltip
         self.grid.horizontalHeader().setMinimumHeight(self.grid.fontMetrics().height() * 2 + 10)
         pv.addWidget(self.grid, 1)
         legend = QLabel(
@@ -164,6 +167,10 @@ class ImportPage(Page):
         self.skip = QCheckBox("跳过此工作表")
         ctl.addWidget(self.skip)
         ctl.addStretch(1)
+        self.pending = QLabel("● 有修改尚未应用，点“应用”后生效")
+        self.pending.setStyleSheet("color:#9a5b00;font-weight:bold")
+        self.pending.hide()
+        ctl.addWidget(self.pending)
         self.auto_button = QPushButton("恢复自动识别")
         self.apply_button = QPushButton("应用")
         self.apply_button.setObjectName("primary")
@@ -206,6 +213,8 @@ class ImportPage(Page):
         self.sheet_list.currentRowChanged.connect(self._sheet_selected)
         self.reread_button.clicked.connect(self.reread_selected)
         self.hidden_button.clicked.connect(self.include_hidden_selected)
+        self._applied_state: object = None  # the editor's state as last shown from the project
+        self.skip.toggled.connect(self._update_pending)
         self.header_row.valueChanged.connect(self._header_changed)
         self.header_rows.valueChanged.connect(self._header_changed)
         self.apply_button.clicked.connect(self.apply_mapping)
@@ -392,6 +401,7 @@ class ImportPage(Page):
         if self._shown is None and raw.n_rows:  # show row 1 as the header so the columns can be assigned
             self._shown = describe(raw, self._probe(raw, rule, 1, 1))
         self.grid_model.set_sheet(raw)
+        self._size_grid_columns(raw)
         for n, ((r0, c0), (r1, c1)) in enumerate(raw.merged):
             if n >= MAX_SPANS:
                 break
@@ -407,6 +417,35 @@ class ImportPage(Page):
                 self.header_rows.setValue(1)
             self.skip.setChecked(bool(rule and rule.skip))
         self._fill_columns(raw, rule)
+        self._applied_state = self._editor_state()
+        self._update_pending()
+
+    def _size_grid_columns(self, raw: RawSheet) -> None:
+        """Each preview column as wide as its widest text from the header down, within limits.
+
+        A title above the table and a cell merged across columns (a group header) are left out:
+        they span several columns and would widen the first one only."""
+        fm = self.grid.fontMetrics()
+        hh = self.grid.horizontalHeader()
+        start = self._shown[0][0] if self._shown else 0
+        wide = {(r0, c0) for (r0, c0), (_r1, c1) in raw.merged[:MAX_SPANS] if c1 > c0}
+        rows = list(enumerate(raw.rows[start:start + SIZE_ROWS], start))
+        for c in range(raw.n_cols):
+            texts = [cell_text(row[c]) for r, row in rows if c < len(row) and (r, c) not in wide]
+            widest = max((fm.horizontalAdvance(t) for t in texts if t), default=0)
+            hh.resizeSection(c, max(MIN_COL, min(MAX_COL, widest + 16)))
+
+    def _editor_state(self) -> object:
+        """What the editor would apply: header rows, skip, and each column's field and unit."""
+        return (self.header_row.value(), self.header_rows.value(), self.skip.isChecked(),
+                tuple((c.index, fid, unit) for c, fid, unit in self.editor_choices()))
+
+    def has_pending_changes(self) -> bool:
+        """Whether the editor shows choices not yet applied (the mark next to 应用 says so)."""
+        return self.current_sheet() is not None and self._editor_state() != self._applied_state
+
+    def _update_pending(self, *args: object) -> None:
+        self.pending.setVisible(self.has_pending_changes())
 
     def _header_changed(self) -> None:
         raw = self.current_sheet()
@@ -417,6 +456,7 @@ class ImportPage(Page):
         self._shown = describe(raw, probe)
         self._detected = True
         self._fill_columns(raw, probe)
+        self._update_pending()
 
     @staticmethod
     def _probe(raw: RawSheet, rule: SheetMapping | None, header_row: int, header_rows: int) -> SheetMapping:
@@ -436,6 +476,8 @@ class ImportPage(Page):
                                         "设置“表头起始行”和“表头行数”后核对各列的对应字段，再点“应用”。")
             return
         block, data_start, cols = shown
+        if not self._detected:  # a tentative header at row 1: no unit or column-number rows guessed below it
+            data_start = block[-1] + 1
         self.grid_model.set_marks(block, data_start, {c.index: c.field for c in cols if c.field})
         n_fields = sum(1 for c in cols if c.field)
         if not self._detected:
@@ -466,7 +508,8 @@ class ImportPage(Page):
             self.columns.setCellWidget(r, 3, units)
             self._fill_units(units, c.field, c, rule, cols)
             combo.currentIndexChanged.connect(lambda _=0, combo=combo, units=units, c=c:
-                                              self._fill_units(units, combo.currentData(), c, None, None))
+                                              self._field_chosen(units, combo.currentData(), c))
+            units.currentIndexChanged.connect(self._update_pending)
             samples = []
             for rr in range(data_start, min(raw.n_rows, data_start + 40)):
                 row = raw.rows[rr]
@@ -475,7 +518,27 @@ class ImportPage(Page):
                     samples.append(t)
                 if len(samples) >= 3:
                     break
-            self.columns.setItem(r, 4, QTableWidgetItem("；".join(samples)))
+            sample = QTableWidgetItem("；".join(samples))
+            sample.setToolTip("；".join(samples))
+            self.columns.setItem(r, 4, sample)
+
+    def _field_chosen(self, box: QComboBox, fid: str | None, c: ColumnMap) -> None:
+        with QSignalBlocker(box):
+            self._fill_units(box, fid, c, None, None)
+        self._update_pending()
+
+    def _predicted_unit(self, c: ColumnMap, fid: str) -> tuple[str, str] | None:
+        """The unit (and its source) the core will read for column `c` once mapped to `fid`:
+        the same reading as 应用 (header, unit row, unit line, else the field's own unit)."""
+        raw = self.current_sheet()
+        if raw is None or self._shown is None:
+            return None
+        rule = self.session.sheet_rule(raw.file, raw.sheet)
+        probe = self._probe(raw, rule, self.header_row.value(), self.header_rows.value())
+        probe.columns[c.letter] = ColumnOverride(fid)
+        got = describe(raw, probe)
+        m = next((x for x in got[2] if x.index == c.index), None) if got else None
+        return (m.unit, m.unit_source) if m is not None and m.field == fid and m.unit else None
 
     def _fill_units(self, box: QComboBox, fid: str | None, c: ColumnMap, rule: SheetMapping | None,
                     cols: list[ColumnMap] | None) -> None:
@@ -486,8 +549,10 @@ class ImportPage(Page):
             box.setEnabled(False)
             return
         box.setEnabled(True)
-        detected = c.unit if c.field == fid and c.unit else spec.unit
-        source = c.unit_source if c.field == fid and c.unit else "默认"
+        if c.field == fid and c.unit:
+            detected, source = c.unit, c.unit_source
+        else:  # a field chosen by hand: the unit 应用 will read, not the field's default
+            detected, source = self._predicted_unit(c, spec.id) or (spec.unit, "默认")
         box.addItem(f"自动：{detected}", AUTO_UNIT)
         box.setItemData(0, f"自动识别的单位：{detected}（来自{source}）", Qt.ItemDataRole.ToolTipRole)
         box.setToolTip(f"自动识别：{detected}（来自{source}）")

@@ -126,7 +126,9 @@ class SchemePage(Page):
         from ..widgets.compare_panel import ComparePanel
 
         self.compare = ComparePanel(session, self)  # 方案模拟测算: the edited scheme against a baseline
-        self.body.addWidget(self.compare, 2)
+        self.body.addWidget(self.compare, 0)
+        # Folded, the panel is one line and the editor has the page; shown, it takes two fifths.
+        self.compare.expanded_changed.connect(lambda on: self.body.setStretchFactor(self.compare, 2 if on else 0))
 
         self.editor.scheme_changed.connect(self._edited)  # type: ignore[attr-defined]
         self.use_button.clicked.connect(self.use_template)
@@ -158,7 +160,7 @@ class SchemePage(Page):
                         for pop in s.populations.values())
         self.info.setText(f"<b>当前方案：</b>{s.name}（{s.version} 版，{self._source_text(p.scheme_source)}）"
                           f"<br><span style='color:#5f6b7a'>{pops}</span>")
-        self.info.setToolTip(f"方案代号 {s.id}，校验码 {s.fingerprint}（即告知书上的“方案指纹”，用于核对所用方案）")
+        self.info.setToolTip(f"方案校验码 {s.fingerprint}（即告知书上的“方案指纹”，用于核对所用方案）")
         i = self.templates.findData(s.id)
         if i >= 0:
             with QSignalBlocker(self.templates):

@@ -5,13 +5,16 @@ imported tables under the baseline in a worker and shows, per population, the ti
 matrix, the firms that change tier with the reason, and the benchmarks that change. The baseline
 is the scheme as it was when the project was opened (or a template). Nothing here changes the
 project: it is a simulation.
+
+Until it is used the panel is one line (its controls and a 展开 button): an empty result area
+would take the space the scheme editor needs on a 1366×768 screen.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -22,6 +25,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -61,6 +65,7 @@ def comparison_job(outcome: Any, project: Any, baseline: Scheme):
 
 class ComparePanel(QWidget):
     compared = Signal()  # a comparison is shown
+    expanded_changed = Signal(bool)  # the result area was shown (True) or folded away (False)
 
     def __init__(self, session: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -68,14 +73,14 @@ class ComparePanel(QWidget):
         self.runner = TaskRunner("compare", self)
         self.comparison: Comparison | None = None
         self._opened_text = ""
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
         bar = QHBoxLayout()
         bar.addWidget(QLabel("<b>方案模拟测算</b>　当前方案与"))
         self.baseline = QComboBox()
         self.baseline.addItem("上次打开或保存项目时的方案", BASELINE)
         for s in list_schemes():
-            self.baseline.addItem(f"{s.name}（{s.id}）", s.id)
+            self.baseline.addItem(f"{s.name}（{s.version} 版）", s.id)
         bar.addWidget(self.baseline)
         bar.addWidget(QLabel("比较"))
         self.live = QCheckBox("修改后自动更新")
@@ -87,7 +92,15 @@ class ComparePanel(QWidget):
         self.export_button.setEnabled(False)
         bar.addWidget(self.export_button)
         bar.addStretch(1)
-        lay.addLayout(bar)
+        self.toggle = QToolButton()
+        self.toggle.setCheckable(True)
+        self.toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        bar.addWidget(self.toggle)
+        outer.addLayout(bar)
+        self.area = QWidget()  # the result area, folded away until the panel is used
+        outer.addWidget(self.area, 1)
+        lay = QVBoxLayout(self.area)
+        lay.setContentsMargins(0, 0, 0, 0)
         self.status = QLabel("选择对比方案后点“测算”：列出各群体的等级变化、等级变化的企业及原因、基准值的变化。")
         self.status.setWordWrap(True)
         self.status.setObjectName("hint")
@@ -101,6 +114,8 @@ class ComparePanel(QWidget):
         self.movers.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.movers.horizontalHeader().setStretchLastSection(True)
         lay.addWidget(self.movers, 1)
+        self.toggle.toggled.connect(self.set_expanded)
+        self.set_expanded(False)
         self.run_button.clicked.connect(self.run)
         self.export_button.clicked.connect(lambda: self.export())
         self.baseline.currentIndexChanged.connect(lambda _: self.run() if self.comparison is not None else None)
@@ -111,6 +126,19 @@ class ComparePanel(QWidget):
         """The scheme as the project was opened: the default baseline."""
         self._opened_text = text
 
+    @property
+    def expanded(self) -> bool:
+        return not self.area.isHidden()
+
+    def set_expanded(self, on: bool) -> None:
+        """Show or fold away the result area (测算 shows it)."""
+        self.area.setVisible(on)
+        with QSignalBlocker(self.toggle):
+            self.toggle.setChecked(on)
+        self.toggle.setText("收起结果 ▴" if on else "展开结果 ▾")
+        self.toggle.setToolTip("收起测算结果，留出方案编辑的空间" if on else "显示测算结果区域")
+        self.expanded_changed.emit(on)
+
     def baseline_scheme(self) -> Scheme:
         sid = self.baseline.currentData()
         if sid == BASELINE:
@@ -118,6 +146,7 @@ class ComparePanel(QWidget):
         return load_scheme(sid)
 
     def run(self) -> None:
+        self.set_expanded(True)
         outcome = getattr(self.session, "outcome", None)
         if outcome is None or not self.session.result_is_current:
             self.status.setText("等待评价完成后再测算（需要先导入数据）")

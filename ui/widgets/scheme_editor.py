@@ -1028,8 +1028,10 @@ class SchemeEditor(QWidget):
         # Header.
         head_box = QGroupBox("方案信息")
         hg = QGridLayout(head_box)
+        # The scheme's id is a file-level identifier (kept as loaded, never shown): officials know a
+        # scheme by its name and version, which the letters print.
         self.scheme_id = QLineEdit()
-        self.scheme_id.setToolTip("方案编号（英文、数字），打印在告知书上以便复核")
+        self.scheme_id.setVisible(False)
         self.name = QLineEdit()
         self.version = QLineEdit()
         self.version.setMaximumWidth(90)
@@ -1043,10 +1045,8 @@ class SchemeEditor(QWidget):
         self.description.setTabChangesFocus(True)
         hg.addWidget(QLabel("方案名称"), 0, 0)
         hg.addWidget(self.name, 0, 1, 1, 3)
-        hg.addWidget(QLabel("编号"), 0, 4)
-        hg.addWidget(self.scheme_id, 0, 5)
-        hg.addWidget(QLabel("版本"), 0, 6)
-        hg.addWidget(self.version, 0, 7)
+        hg.addWidget(QLabel("版本"), 0, 4)
+        hg.addWidget(self.version, 0, 5)
         hg.addWidget(QLabel("制定机关"), 1, 0)
         hg.addWidget(self.authority, 1, 1, 1, 3)
         hg.addWidget(QLabel("适用年度"), 1, 4)
@@ -1155,7 +1155,7 @@ class SchemeEditor(QWidget):
             panel.load(p or _default_population(pid, first), enabled=p is not None, same_rules=same)
 
     def _form_doc(self) -> dict[str, Any]:
-        doc: dict[str, Any] = {"id": self.scheme_id.text().strip(), "name": self.name.text().strip(),
+        doc: dict[str, Any] = {"id": self.scheme_id.text().strip() or "county", "name": self.name.text().strip(),
                                "version": self.version.text().strip()}
         if self.year.value():
             doc["year"] = self.year.value()
@@ -1190,8 +1190,6 @@ class SchemeEditor(QWidget):
         bad = [d for d in divs if not re.fullmatch(r"\d{1,2}", d)]
         if bad:
             return f"参评范围：免评行业大类应为两位数字代码，实际为“{'、'.join(bad)}”"
-        if not self.scheme_id.text().strip():
-            return "方案信息：编号不能为空"
         enabled = [p for p in self.panels.values() if p.enabled.isChecked()]
         for i, p in enumerate(enabled):
             if i > 0 and p.shares_rules():
