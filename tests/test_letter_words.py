@@ -106,8 +106,8 @@ def test_scores_can_be_recomputed_from_the_printed_ratio(results, sid):
 
 
 def test_industry_is_shown_as_a_class_name_whatever_the_source_wrote():
-    assert industry_label("C3311") == industry_label("3311") == industry_label(" c3311 ") == "3311 金属结构制造"
-    assert industry_label("1810") == "1810（18 纺织服装、服饰业）"  # a 2011 class: the division, never a guess
+    assert industry_label("C3311") == industry_label("3311") == industry_label(" c3311 ") == "C3311 金属结构制造"
+    assert industry_label("1810") == "C1810（18 纺织服装、服饰业）"  # a 2011 class: the division, never a guess
     assert industry_label("9999") == "9999" and industry_label(None) == ""
 
 

@@ -56,25 +56,18 @@ def industry_display_code(raw: str | None) -> str:
     return code if code.isdigit() else str(raw or "").strip()
 
 
-def industry_class_label(raw: str | None) -> str:
-    """`C3311 金属结构制造`: the screen's form, the display code and the class name when known."""
-    from .industry_classes import CLASS_NAMES
-
-    shown = industry_display_code(raw)
-    name = CLASS_NAMES.get(industry_code(raw))
-    return f"{shown} {name}" if shown and name else shown
-
-
 def industry_label(raw: str | None) -> str:
-    """`3311 金属结构制造`; for a class not in GB/T 4754-2017, the code and its division
-    (`1810（18 纺织服装、服饰业）`); "" for none."""
+    """`C3311 金属结构制造` on every screen and paper alike (the display code and the class name); for
+    a class not in GB/T 4754-2017, the code and its division (`C1810（18 纺织服装、服饰业）`), never a
+    guessed name; "" for none."""
     from .industry_classes import CLASS_NAMES
 
     code = industry_code(raw)
     if not code:
         return ""
+    shown = industry_display_code(raw)
     name = CLASS_NAMES.get(code)
     if name:
-        return f"{code} {name}"
+        return f"{shown} {name}"
     div = code[:2]
-    return f"{code}（{division_label(div)}）" if div in DIVISION_NAMES else code
+    return f"{shown}（{division_label(div)}）" if div in DIVISION_NAMES else shown

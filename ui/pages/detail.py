@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from evaluator.core.divisions import industry_class_label
+from evaluator.core.divisions import industry_label
 from evaluator.core.fields import FIELD_BY_ID, FLAG_FIELDS
 from evaluator.core.issues import LEVEL_LABELS, Issue
 from evaluator.core.values import finite_or_none
@@ -75,7 +75,7 @@ def enterprise_html(result: RunResult, key: str, corrections: list[Correction] |
         ident[-1] += " <span style='color:#9b1c1c'>（校验未通过）</span>"
     ident.append(f"所属乡镇：{_e(row['township']) if isinstance(row['township'], str) else '—'}")
     div = row["division"] if isinstance(row.get("division"), str) else ""
-    ind_text = industry_class_label(row["industry"]) if isinstance(row["industry"], str) else ""
+    ind_text = industry_label(row["industry"]) if isinstance(row["industry"], str) else ""
     ident.append(f"行业：{_e(ind_text or '—')}" + (f"（{_e(division_label(div))}）" if div else ""))
     scale = finite_or_none(row["above_scale"])
     ident.append("规模：" + ("规上" if scale == 1 else "规下" if scale == 0 else "—"))
