@@ -24,6 +24,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -33,6 +34,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QStackedWidget,
     QWidget,
 )
@@ -86,6 +88,23 @@ def delete_autosave(item: Recoverable) -> str | None:
     return None
 
 
+class PageStack(QStackedWidget):
+    """The pages, asking only for the room of the page shown (not of the widest page), so that at a
+    large 字号 a narrow page fits the window and only a wide one scrolls."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.currentChanged.connect(lambda _: self.updateGeometry())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt API)
+        w = self.currentWidget()
+        return w.minimumSizeHint() if w is not None else super().minimumSizeHint()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt API)
+        w = self.currentWidget()
+        return w.sizeHint() if w is not None else super().sizeHint()
+
+
 class MainWindow(QMainWindow):
     def __init__(self, session: Session | None = None) -> None:
         super().__init__()
@@ -103,7 +122,7 @@ class MainWindow(QMainWindow):
         for i, name in enumerate(STEPS):
             text = f"{numbers[i]}  {name}" if i < len(numbers) else f"     {name}"
             QListWidgetItem(text, self.nav)
-        self.stack = QStackedWidget()
+        self.stack = PageStack()
         self.import_page = ImportPage(self.session)
         self.check_page = CheckPage(self.session)
         self.scheme_page = SchemePage(self.session)
@@ -121,7 +140,13 @@ class MainWindow(QMainWindow):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(0)
         lay.addWidget(self.nav)
-        lay.addWidget(self.stack, 1)
+        # In a scroll area, so a page wider or taller than the screen (特大 字号 at 1366×768) scrolls
+        # instead of pushing the window off the screen.
+        self.page_scroll = QScrollArea()
+        self.page_scroll.setWidgetResizable(True)
+        self.page_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.page_scroll.setWidget(self.stack)
+        lay.addWidget(self.page_scroll, 1)
         self.setCentralWidget(central)
         self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
         self.nav.setCurrentRow(IMPORT)

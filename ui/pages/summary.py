@@ -317,6 +317,7 @@ class SummaryPanel(QScrollArea):
             chart = self.charts.TransitionMatrix(title="")
             chart.set_data(counts, d["labels"], d["tier_names"])
             chart.setMinimumHeight(chart.minimumSizeHint().height())
+            chart.setMaximumHeight(chart.sizeHint().height())
             self.transition_charts[d["id"]] = chart
             col.addWidget(chart)
             row.addLayout(col, 1)

@@ -679,11 +679,15 @@ class TransitionMatrix(_Chart):
     def _cell_h(self) -> float:
         return QFontMetricsF(cjk_font(self.font().pointSizeF())).height() + 12
 
+    def _pad(self) -> float:
+        """Room above the grid: the title's line when there is one."""
+        return 12 + (QFontMetricsF(cjk_font(self.font().pointSizeF() + 1.5)).height() + 10 if self._title else 0)
+
     def sizeHint(self) -> QSize:  # noqa: N802
-        return QSize(560, int(70 + self._cell_h() * (len(self.rows()) + 2)))
+        return QSize(560, int(self._pad() + self._cell_h() * (len(self.rows()) + 2)))
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802
-        return QSize(380, int(60 + self._cell_h() * (len(self.rows()) + 2)))
+        return QSize(380, int(self._pad() + self._cell_h() * (len(self.rows()) + 2)))
 
     def _paint_body(self, p: QPainter, rect: QRectF) -> None:
         fm = QFontMetricsF(p.font())
