@@ -215,6 +215,11 @@ def test_font_size_applies_at_once_and_persists(window, qtbot, qapp, standard_fo
     window.font_size_actions["xlarge"].trigger()
     assert qapp.font().pointSizeF() == base + 4
     assert page.view.font().pointSizeF() == base + 4 and window.check_page.font().pointSizeF() == base + 4
+    from PySide6.QtWidgets import QDialog
+
+    dialog = QDialog(window)  # dialogs opened afterwards too
+    assert dialog.font().pointSizeF() == base + 4
+    dialog.deleteLater()
     assert page.view.verticalHeader().defaultSectionSize() > row_h  # rows follow the text
     assert window.nav.width() > nav_w and window.font_size_actions["xlarge"].isChecked()
     assert "font-size: 21px" in qapp.styleSheet()  # navigation 15 px × 1.4
