@@ -94,7 +94,7 @@ def _summary(window, qtbot):
 def test_distribution_industry_and_no_prior_sentence(window, qtbot) -> None:
     from ui.pages.summary import NO_PRIOR_TEXT, cut_lines, score_bands
 
-    s, page, panel = _summary(window, qtbot)
+    s, _, panel = _summary(window, qtbot)
     t = s.result.table
     assert set(panel.score_charts) == {"above", "below"}
     for pid, chart in panel.score_charts.items():
@@ -107,7 +107,7 @@ def test_distribution_industry_and_no_prior_sentence(window, qtbot) -> None:
     graded = t[t["population"] == "above"]
     assert cuts[0][0] == graded.loc[graded["initial_tier"] == rules.labels[0], "total_score"].min()
     assert "末位" in cuts[0][1] and "按比例" in note
-    edges, counts = score_bands(t, "above", list(rules.labels))
+    edges, _ = score_bands(t, "above", list(rules.labels))
     assert edges[0] <= graded["total_score"].min() and edges[-1] >= graded["total_score"].max()
     # Industries named from the division list, as many firms as graded.
     ind = panel.industry_charts["above"]
@@ -143,7 +143,7 @@ def _prior(result, path: Path) -> Path:
 
 
 def test_change_from_last_year_counts_match_the_table(window, qtbot, tmp_path) -> None:
-    s, page, panel = _summary(window, qtbot)
+    s, _, panel = _summary(window, qtbot)
     assert window.load_prior(_prior(s.result, tmp_path / "prior.json"), ask=lambda *a: True)
     settle(qtbot, window, lambda: "prior_tier" in s.result.table)
     assert panel.no_prior_label is None and set(panel.transition_charts) == {"above", "below"}
@@ -190,7 +190,7 @@ def test_summary_follows_the_filter_and_says_so(window, qtbot) -> None:
 
 
 def test_filter_behind_the_list_tab_rebuilds_the_summary_when_opened(window, qtbot) -> None:
-    s, page, panel = _summary(window, qtbot)
+    _, page, panel = _summary(window, qtbot)
     page.tabs.setCurrentIndex(0)
     page.population.setCurrentIndex(page.population.findData("below"))
     assert panel.scope_label.text().startswith("统计范围：全部")  # hidden: not rebuilt yet
@@ -205,7 +205,7 @@ def test_font_size_applies_at_once_and_persists(window, qtbot, qapp, standard_fo
     from ui.app import create_app
     from ui.user_config import load_state, saved_font_size
 
-    s, page, panel = _summary(window, qtbot)
+    _, page, panel = _summary(window, qtbot)
     base = style.base_point_size()
     assert saved_font_size() is None and qapp.font().pointSizeF() == base
     row_h = page.view.verticalHeader().defaultSectionSize()
