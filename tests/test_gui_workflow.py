@@ -517,7 +517,7 @@ def test_summary_tab_is_built_when_opened_and_kept_current(window, qtbot) -> Non
     page = window.results_page
     built: list[object] = []
     real = page.summary.set_result
-    page.summary.set_result = lambda r: (built.append(r), real(r))[1]  # type: ignore[method-assign]
+    page.summary.set_result = lambda r, *rows: (built.append(r), real(r, *rows))[1]  # type: ignore[method-assign]
     t = s.result.table
     target = str(t.index[(t["population"] == "above") & (t["tier"] == "C")][0])
     s.set_override(target, "A", "汇总页测试")

@@ -21,6 +21,7 @@ from evaluator.app.runtime import freeze_startup_objects
 from .main_window import APP_TITLE, MainWindow
 from .style import apply_style
 from .translations import install_qt_translations
+from .user_config import saved_font_size
 
 SWITCH_INTERVAL = 0.00002  # seconds
 
@@ -45,7 +46,7 @@ def create_app(argv: Sequence[str] | None = None) -> QApplication:
     app.setApplicationName(APP_TITLE)
     app.setOrganizationName("Mujun")
     install_qt_translations(app)  # Qt's own buttons, menus and dialogs in Chinese
-    apply_style(app)  # type: ignore[arg-type]
+    apply_style(app, saved_font_size())  # type: ignore[arg-type]  # with the 字号 chosen last time
     return app  # type: ignore[return-value]
 
 

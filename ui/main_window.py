@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QSize
 from PySide6.QtGui import (
     QAction,
+    QActionGroup,
     QCloseEvent,
     QDragEnterEvent,
     QDropEvent,
@@ -23,6 +24,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -32,6 +34,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QStackedWidget,
     QWidget,
 )
@@ -40,6 +43,7 @@ from evaluator.core.issues import InputError
 from evaluator.project import file as projectfile
 from evaluator.project.recent import load_recent
 
+from . import style
 from .pages.audit_page import AuditPage
 from .pages.check_page import CheckPage
 from .pages.export_page import ExportPage
@@ -48,7 +52,13 @@ from .pages.results_page import ResultsPage
 from .pages.review_page import ReviewPage
 from .pages.scheme_page import SchemePage
 from .session import Session
-from .user_config import is_first_start, mark_started, remember_folder, start_folder
+from .user_config import (
+    is_first_start,
+    mark_started,
+    remember_folder,
+    remember_font_size,
+    start_folder,
+)
 from .widgets.manual_dialog import ManualDialog
 from .widgets.settings_dialog import SettingsDialog
 
@@ -58,6 +68,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 APP_TITLE = "亩均效益综合评价系统"
+NAV_WIDTH = 168  # the navigation list at 标准 字号; wider in proportion at 较大 / 特大
 PROJECT_FILTER = "亩均评价项目 (*.mujun);;所有文件 (*)"
 PRIOR_FILTER = "上年评价结果 (*.json *.xlsx *.xlsm);;所有文件 (*)"
 Ask = Callable[[str, str], bool]
@@ -78,6 +89,23 @@ def delete_autosave(item: Recoverable) -> str | None:
     return None
 
 
+class PageStack(QStackedWidget):
+    """The pages, asking only for the room of the page shown (not of the widest page), so that at a
+    large 字号 a narrow page fits the window and only a wide one scrolls."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.currentChanged.connect(lambda _: self.updateGeometry())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt API)
+        w = self.currentWidget()
+        return w.minimumSizeHint() if w is not None else super().minimumSizeHint()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt API)
+        w = self.currentWidget()
+        return w.sizeHint() if w is not None else super().sizeHint()
+
+
 class MainWindow(QMainWindow):
     def __init__(self, session: Session | None = None) -> None:
         super().__init__()
@@ -89,13 +117,13 @@ class MainWindow(QMainWindow):
 
         self.nav = QListWidget()
         self.nav.setObjectName("navigation")
-        self.nav.setFixedWidth(168)
+        self.nav.setFixedWidth(round(NAV_WIDTH * style.font_scale()))
         self.nav.setIconSize(QSize(0, 0))
         numbers = "①②③④⑤⑥"
         for i, name in enumerate(STEPS):
             text = f"{numbers[i]}  {name}" if i < len(numbers) else f"     {name}"
             QListWidgetItem(text, self.nav)
-        self.stack = QStackedWidget()
+        self.stack = PageStack()
         self.import_page = ImportPage(self.session)
         self.check_page = CheckPage(self.session)
         self.scheme_page = SchemePage(self.session)
@@ -111,7 +139,13 @@ class MainWindow(QMainWindow):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(0)
         lay.addWidget(self.nav)
-        lay.addWidget(self.stack, 1)
+        # In a scroll area, so a page wider or taller than the screen (特大 字号 at 1366×768) scrolls
+        # instead of pushing the window off the screen.
+        self.page_scroll = QScrollArea()
+        self.page_scroll.setWidgetResizable(True)
+        self.page_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.page_scroll.setWidget(self.stack)
+        lay.addWidget(self.page_scroll, 1)
         self.setCentralWidget(central)
         self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
         self.nav.setCurrentRow(IMPORT)
@@ -191,6 +225,16 @@ class MainWindow(QMainWindow):
         self.redo_action = self.session.undo_stack.createRedoAction(self, "重做")
         self.redo_action.setShortcuts([QKeySequence("Ctrl+Y"), QKeySequence("Ctrl+Shift+Z")])
         e.addActions([self.undo_action, self.redo_action])
+        v = self.menuBar().addMenu("视图(&V)")
+        sizes = v.addMenu("字号")
+        self.font_size_actions: dict[str, QAction] = {}
+        group = QActionGroup(self)
+        for key, (label, _) in style.FONT_SIZES.items():
+            a = self._action(sizes, label, lambda k=key: self.set_font_size(k))
+            a.setCheckable(True)
+            a.setChecked(key == style.font_size_key())
+            group.addAction(a)
+            self.font_size_actions[key] = a
         t = self.menuBar().addMenu("工具(&T)")
         self._action(t, "设置…", self.open_settings)
         self._action(t, "审计记录", lambda: self.go(AUDIT))
@@ -199,6 +243,15 @@ class MainWindow(QMainWindow):
         self.manual_action = self._action(h, "用户手册", self.show_manual, QKeySequence("F1"))
         h.addSeparator()
         self._action(h, "关于", self.about)
+
+    def set_font_size(self, key: str) -> None:
+        """视图 → 字号: applied to the whole app at once and remembered for the next start."""
+        app = QApplication.instance()
+        style.apply_font_size(app, key)  # type: ignore[arg-type]
+        remember_font_size(style.font_size_key(app))  # type: ignore[arg-type]
+        self.nav.setFixedWidth(round(NAV_WIDTH * style.font_scale()))
+        for k, a in self.font_size_actions.items():
+            a.setChecked(k == style.font_size_key())
 
     def _action(self, menu: QMenu, text: str, slot: Callable[[], object],
                 shortcut: QKeySequence | QKeySequence.StandardKey | None = None) -> QAction:

@@ -91,6 +91,16 @@ def remember_folder(kind: str, path: Path | str) -> None:
     save_state(**{f"folder_{kind}": str(p if p.is_dir() else p.parent)})
 
 
+def saved_font_size() -> str | None:
+    """The 字号 setting chosen last (视图 → 字号), None before any choice."""
+    v = load_state().get("font_size")
+    return v if isinstance(v, str) else None
+
+
+def remember_font_size(key: str) -> None:
+    save_state(font_size=key)
+
+
 def is_first_start() -> bool:
     return not load_state().get("started_before", False)
 

@@ -206,10 +206,11 @@ def _table(headers: list[str], rows: list[str], caption: str = "") -> str:
             f"<tr>{head}</tr>" + "".join(rows) + "</table>")
 
 
-def summary_numbers(result: RunResult) -> list[dict[str, Any]]:
-    """Per population, the figures the summary panel prints (plain data, testable)."""
+def summary_numbers(result: RunResult, summary: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Per population, the figures the summary panel prints (plain data, testable); `summary`
+    defaults to the evaluation's (all firms)."""
     out = []
-    for pid, entry in result.evaluation.summary.items():
+    for pid, entry in (result.evaluation.summary if summary is None else summary).items():
         pop = result.scheme.populations.get(pid)
         out.append({
             "id": pid, "label": entry.get("label", POPULATIONS.get(pid, pid)), "total": entry.get("total", 0),

@@ -206,7 +206,7 @@ class ResultsPage(Page):
         o = self.session.outcome
         if self._summary_stale and o is not None and self.tabs.currentWidget() is self.summary:
             self._summary_stale = False
-            self.summary.set_result(o.result)
+            self.summary.set_result(o.result, self.model.source_rows())  # the firms the filter lists
 
     @property
     def refresh_pending(self) -> bool:
@@ -259,6 +259,8 @@ class ResultsPage(Page):
         self.model.set_mask(self._mask(self.model.table))
         self._update_count()
         self.follow_listed()
+        self._summary_stale = True  # the summary follows the filter (rebuilt when its tab is shown)
+        self._sync_summary()
 
     def follow_listed(self) -> None:
         """After a filter, search or sort the detail pane shows a firm the table lists: the one

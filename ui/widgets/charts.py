@@ -117,7 +117,8 @@ class _Chart(QWidget):
     def __init__(self, parent: QWidget | None = None, title: str = ""):
         super().__init__(parent)
         self._title = title
-        self.setFont(cjk_font())
+        # No font set here: the widget inherits the application's font, so the 字号 setting
+        # (ui.style.apply_font_size) reaches the charts; `paint` adds the CJK fallbacks.
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
 
@@ -162,16 +163,17 @@ class _Chart(QWidget):
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         p.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
         p.fillRect(rect, QColor("white"))
-        p.setFont(self.font())
+        base = cjk_font(self.font().pointSizeF())
+        p.setFont(base)
         body = QRectF(rect)
         if self._title:
-            tf = cjk_font(self.font().pointSizeF() + 1.5, bold=True)
+            tf = cjk_font(base.pointSizeF() + 1.5, bold=True)
             p.setFont(tf)
             th = QFontMetricsF(tf).height()
             p.setPen(_TEXT)
             p.drawText(QRectF(rect.left() + 8, rect.top() + 6, rect.width() - 16, th),
                        int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), self._title)
-            p.setFont(self.font())
+            p.setFont(base)
             body.setTop(rect.top() + 6 + th + 4)
         if self.is_empty():
             p.setPen(_MUTED)
@@ -295,13 +297,21 @@ class TownshipTierChart(_Chart):
         self._rows: list[tuple[str, dict[str, int]]] = []
         self._names: dict[str, str] = {}
         self._tiers: list[str] = []
+        self._notes: dict[str, str] = {}
+
+    def row_height(self) -> float:
+        """26 px, or more when a larger font (字号 setting) needs it."""
+        return max(float(self.ROW_HEIGHT), QFontMetricsF(cjk_font(self.font().pointSizeF())).height() + 8)
 
     def set_data(self, rows: Mapping[str, Mapping[str, int]], tier_names: Mapping[str, str] | None = None,
-                 tiers: Sequence[str] | None = None, sort_by_total: bool = True) -> None:
+                 tiers: Sequence[str] | None = None, sort_by_total: bool = True,
+                 notes: Mapping[str, str] | None = None) -> None:
+        """`notes`: a short text per row printed after its total (e.g. the row's 亩均税收)."""
         items = [(str(k), {str(t): int(n or 0) for t, n in v.items()}) for k, v in rows.items()]
         if sort_by_total:
             items.sort(key=lambda kv: -sum(kv[1].values()))
         self._rows = items
+        self._notes = {str(k): str(v) for k, v in (notes or {}).items() if v}
         self._names = dict(tier_names or {})
         self._tiers = _tier_order([r for _, r in items], tiers or (list(self._names) or None))
         self.updateGeometry()
@@ -311,7 +321,7 @@ class TownshipTierChart(_Chart):
         return not self._rows or not self._tiers
 
     def sizeHint(self) -> QSize:  # noqa: N802
-        return QSize(600, max(240, 90 + self.ROW_HEIGHT * len(self._rows)))
+        return QSize(600, int(max(240, 90 + self.row_height() * len(self._rows))))
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802
         return QSize(360, max(200, 80 + 18 * len(self._rows)))
@@ -322,12 +332,14 @@ class TownshipTierChart(_Chart):
         label_w = min(max((fm.horizontalAdvance(name) for name, _ in self._rows), default=40) + 12,
                       rect.width() * 0.35)
         total_w = fm.horizontalAdvance("0000 家") + 8
+        if self._notes:
+            total_w += max(fm.horizontalAdvance(n) for n in self._notes.values()) + fm.horizontalAdvance("　")
         plot = QRectF(rect.left() + 10 + label_w, rect.top() + legend_h + 8,
                       rect.width() - 20 - label_w - total_w, rect.height() - legend_h - 14)
         if plot.width() < 20 or plot.height() < 10:
             return
         vmax = max((sum(r.values()) for _, r in self._rows), default=0) or 1
-        row_h = min(float(self.ROW_HEIGHT), plot.height() / len(self._rows))
+        row_h = min(self.row_height(), plot.height() / len(self._rows))
         bar_h = max(4.0, row_h * 0.66)
         small = QFont(p.font())
         small.setPointSizeF(max(6.5, min(p.font().pointSizeF(), bar_h * 0.55)))
@@ -357,8 +369,9 @@ class TownshipTierChart(_Chart):
                     p.restore()
                 x += w
             p.setPen(_MUTED)
+            note = self._notes.get(name)
             p.drawText(QRectF(x + 4, y, total_w + 40, row_h), int(Qt.AlignmentFlag.AlignVCenter),
-                       f"{sum(row.values())} 家")
+                       f"{sum(row.values())} 家" + (f"　{note}" if note else ""))
 
 
 class IndicatorBenchmarkChart(_Chart):
@@ -511,5 +524,225 @@ class IndicatorBenchmarkChart(_Chart):
                    int(Qt.AlignmentFlag.AlignHCenter), "基准值 = 1")
 
 
-__all__ = ["CJK_FAMILIES", "EMPTY_TEXT", "IndicatorBenchmarkChart", "TIER_COLOURS", "TierBarChart",
-           "TownshipTierChart", "cjk_font", "text_colour_on", "tier_colour"]
+class ScoreHistogram(_Chart):
+    """How total scores spread: firms per score band, each band's bar stacked by final tier, with
+    the tiers' cut lines when the scheme has them.
+
+    `set_data(edges, counts, tier_names=None, tiers=None, cuts=(), note="")`:
+    - `edges`: band edges in 分, ascending (n + 1 numbers for n bands), e.g. `[40, 45, …, 100]`;
+    - `counts`: `{tier label: [firms per band]}` (stacked in `tiers` order);
+    - `cuts`: `[(score, text)]` vertical dashed lines, e.g. `(85.0, "A类 ≥ 85 分")`;
+    - `note`: one line under the axis (why no cut lines are drawn, what the bars count).
+    """
+
+    def __init__(self, parent: QWidget | None = None, title: str = "总分分布"):
+        super().__init__(parent, title)
+        self._edges: list[float] = []
+        self._counts: dict[str, list[int]] = {}
+        self._names: dict[str, str] = {}
+        self._tiers: list[str] = []
+        self._cuts: list[tuple[float, str]] = []
+        self._note = ""
+
+    def set_data(self, edges: Sequence[float], counts: Mapping[str, Sequence[int]],
+                 tier_names: Mapping[str, str] | None = None, tiers: Sequence[str] | None = None,
+                 cuts: Sequence[tuple[float, str]] = (), note: str = "") -> None:
+        self._edges = [float(e) for e in edges]
+        nb = max(len(self._edges) - 1, 0)
+        self._counts = {str(t): [int(x) for x in v][:nb] for t, v in counts.items()}
+        self._names = dict(tier_names or {})
+        self._tiers = [t for t in _tier_order([self._counts], tiers) if t in self._counts]
+        self._cuts = [(float(x), str(t)) for x, t in cuts]
+        self._note = note
+        self.update()
+
+    def band_totals(self) -> list[int]:
+        nb = max(len(self._edges) - 1, 0)
+        return [sum(self._counts[t][i] for t in self._tiers if i < len(self._counts[t])) for i in range(nb)]
+
+    def is_empty(self) -> bool:
+        return len(self._edges) < 2 or not any(self.band_totals())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        return QSize(360, 240)
+
+    def _paint_body(self, p: QPainter, rect: QRectF) -> None:
+        fm = QFontMetricsF(p.font())
+        legend_h = self._legend(p, rect.adjusted(10, 0, -10, 0), self._tiers, self._names)
+        totals = self.band_totals()
+        top = _nice_max(max(totals) * 1.1)
+        ticks = 5 if top >= 5 else int(top)
+        y_label_w = fm.horizontalAdvance(_fmt_count(top)) + 10
+        note_h = fm.height() + 4 if self._note else 0.0
+        plot = QRectF(rect.left() + 10 + y_label_w, rect.top() + legend_h + fm.height() * 1.4 + 6,
+                      rect.width() - 24 - y_label_w, 0)
+        plot.setBottom(rect.bottom() - fm.height() * 2.4 - note_h - 6)
+        if plot.height() < 20 or plot.width() < 40:
+            return
+        for i in range(ticks + 1):
+            y = plot.bottom() - plot.height() * i / ticks
+            p.setPen(QPen(_GRID if i else _AXIS, 1))
+            p.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
+            p.setPen(_MUTED)
+            p.drawText(QRectF(rect.left() + 4, y - fm.height() / 2, y_label_w, fm.height()),
+                       int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), _fmt_count(top * i / ticks))
+        lo, hi = self._edges[0], self._edges[-1]
+
+        def xpos(v: float) -> float:
+            return plot.left() + plot.width() * (min(max(v, lo), hi) - lo) / (hi - lo)
+
+        for i in range(len(totals)):
+            x0, x1 = xpos(self._edges[i]) + 1, xpos(self._edges[i + 1]) - 1
+            y = plot.bottom()
+            for t in self._tiers:
+                n = self._counts[t][i] if i < len(self._counts[t]) else 0
+                if n <= 0:
+                    continue
+                h = plot.height() * n / top
+                p.fillRect(QRectF(x0, y - h, x1 - x0, h), tier_colour(t, self._tiers))
+                y -= h
+            if totals[i] and fm.horizontalAdvance(str(totals[i])) <= x1 - x0 + 10:
+                p.setPen(_TEXT)
+                p.drawText(QRectF(x0 - 10, y - fm.height() - 1, x1 - x0 + 20, fm.height()),
+                           int(Qt.AlignmentFlag.AlignCenter), str(totals[i]))
+        # Score labels under the axis, thinned so they never overlap.
+        p.setPen(_MUTED)
+        last_right = -1e9
+        for e in self._edges:
+            text = f"{e:g}"
+            w = fm.horizontalAdvance(text)
+            x = xpos(e)
+            if x - w / 2 > last_right + 6:
+                p.drawText(QRectF(x - w / 2 - 2, plot.bottom() + 3, w + 4, fm.height()),
+                           int(Qt.AlignmentFlag.AlignCenter), text)
+                last_right = x + w / 2
+        p.drawText(QRectF(plot.left(), plot.bottom() + 3 + fm.height(), plot.width(), fm.height()),
+                   int(Qt.AlignmentFlag.AlignHCenter), "总分（分）")
+        # Cut lines, their labels staggered over the plot so neighbouring ones stay readable.
+        pen = QPen(QColor("#37474f"), 1.4, Qt.PenStyle.DashLine)
+        for k, (v, text) in enumerate(sorted(self._cuts, key=lambda c: -c[0])):
+            if not lo <= v <= hi:
+                continue
+            x = xpos(v)
+            p.setPen(pen)
+            p.drawLine(QPointF(x, plot.top() - fm.height() * 1.3), QPointF(x, plot.bottom()))
+            w = fm.horizontalAdvance(text) + 6
+            ly = plot.top() - fm.height() * 1.3 + (k % 2) * fm.height()
+            lx = min(max(x + 3, plot.left()), rect.right() - w)
+            p.fillRect(QRectF(lx, ly, w, fm.height()), QColor(255, 255, 255, 220))
+            p.setPen(QColor("#37474f"))
+            p.drawText(QRectF(lx, ly, w, fm.height()), int(Qt.AlignmentFlag.AlignVCenter), text)
+        if self._note:
+            p.setPen(_MUTED)
+            p.drawText(QRectF(rect.left() + 8, rect.bottom() - note_h - 2, rect.width() - 16, note_h),
+                       int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+                       fm.elidedText(self._note, Qt.TextElideMode.ElideRight, rect.width() - 16))
+
+
+NEW_ENTRANT = "上年未参评"
+
+
+class TransitionMatrix(_Chart):
+    """Last year's tier (rows) against this year's (columns): firms per pair, with row totals.
+
+    Cells below the diagonal (a better tier this year) are tinted green, above it red, the
+    diagonal grey, so 上升 / 持平 / 下降 read at a glance.
+    `set_data(counts, tiers, tier_names=None)`:
+    - `counts`: `{(prior label, tier label): firms}`; prior `NEW_ENTRANT` for firms not graded last year;
+    - `tiers`: this scheme's tier order, best first.
+    """
+
+    UP = QColor("#e3f4e1")
+    DOWN = QColor("#fde3e3")
+    SAME = QColor("#eef0f3")
+
+    def __init__(self, parent: QWidget | None = None, title: str = "与上年相比（上年等级 → 本年等级）"):
+        super().__init__(parent, title)
+        self._counts: dict[tuple[str, str], int] = {}
+        self._tiers: list[str] = []
+        self._names: dict[str, str] = {}
+
+    def set_data(self, counts: Mapping[tuple[str, str], int], tiers: Sequence[str],
+                 tier_names: Mapping[str, str] | None = None) -> None:
+        self._counts = {(str(a), str(b)): int(n) for (a, b), n in counts.items() if n}
+        self._tiers = list(tiers)
+        self._names = dict(tier_names or {})
+        self.updateGeometry()
+        self.update()
+
+    def rows(self) -> list[str]:
+        return self._tiers + ([NEW_ENTRANT] if any(a == NEW_ENTRANT for a, _ in self._counts) else [])
+
+    def is_empty(self) -> bool:
+        return not self._counts or not self._tiers
+
+    def _cell_h(self) -> float:
+        return QFontMetricsF(cjk_font(self.font().pointSizeF())).height() + 12
+
+    def _pad(self) -> float:
+        """Room above the grid: the title's line when there is one."""
+        return 12 + (QFontMetricsF(cjk_font(self.font().pointSizeF() + 1.5)).height() + 10 if self._title else 0)
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        return QSize(560, int(self._pad() + self._cell_h() * (len(self.rows()) + 2)))
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        return QSize(380, int(self._pad() + self._cell_h() * (len(self.rows()) + 2)))
+
+    def _paint_body(self, p: QPainter, rect: QRectF) -> None:
+        fm = QFontMetricsF(p.font())
+        rows = self.rows()
+        heads = [f"上年 {r}类" if r != NEW_ENTRANT else r for r in rows]
+        label_w = max(fm.horizontalAdvance(h) for h in heads + ["上年＼本年"]) + 16
+        n_cols = len(self._tiers) + 1
+        cell_w = min(96.0, (rect.width() - 20 - label_w) / n_cols)
+        cell_h = min(self._cell_h(), (rect.height() - 6) / (len(rows) + 2))
+        if cell_w < 24 or cell_h < fm.height():
+            return
+        x0, y0 = rect.left() + 10, rect.top() + 2
+        centre = int(Qt.AlignmentFlag.AlignCenter)
+        p.setPen(_MUTED)
+        p.drawText(QRectF(x0, y0, label_w - 8, cell_h), int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
+                   "上年＼本年")
+        for j, t in enumerate(self._tiers + ["合计"]):
+            r = QRectF(x0 + label_w + j * cell_w, y0, cell_w, cell_h)
+            p.setPen(_TEXT)
+            p.drawText(r, centre, f"本年 {t}类" if t != "合计" else t)
+        pos = {t: i for i, t in enumerate(self._tiers)}
+        col_totals = [0] * len(self._tiers)
+        for i, a in enumerate(rows + ["合计"]):
+            y = y0 + (i + 1) * cell_h
+            p.setPen(_TEXT)
+            p.drawText(QRectF(x0, y, label_w - 8, cell_h), int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
+                       heads[i] if i < len(rows) else "合计")
+            total = 0
+            for j, t in enumerate(self._tiers):
+                r = QRectF(x0 + label_w + j * cell_w + 1, y + 1, cell_w - 2, cell_h - 2)
+                if a == "合计":
+                    n = col_totals[j]
+                else:
+                    n = self._counts.get((a, t), 0)
+                    col_totals[j] += n
+                    if a in pos:
+                        p.fillRect(r, self.SAME if pos[a] == j else (self.UP if j < pos[a] else self.DOWN))
+                    else:
+                        p.fillRect(r, QColor("#f5f6f8"))
+                total += n
+                p.setPen(_TEXT if n else _MUTED)
+                p.drawText(r, centre, str(n) if n else "—")
+            p.setPen(_TEXT)
+            f = QFont(p.font())
+            f.setBold(True)
+            p.save()
+            p.setFont(f)
+            p.drawText(QRectF(x0 + label_w + len(self._tiers) * cell_w, y, cell_w, cell_h), centre, str(total))
+            p.restore()
+        p.setPen(QPen(_AXIS, 1))
+        top_y, bottom_y = y0 + cell_h, y0 + (len(rows) + 2) * cell_h
+        p.drawLine(QPointF(x0, top_y), QPointF(x0 + label_w + n_cols * cell_w, top_y))
+        p.drawLine(QPointF(x0 + label_w, y0), QPointF(x0 + label_w, bottom_y))
+        p.drawLine(QPointF(x0, bottom_y - cell_h), QPointF(x0 + label_w + n_cols * cell_w, bottom_y - cell_h))
+
+
+__all__ = ["CJK_FAMILIES", "EMPTY_TEXT", "NEW_ENTRANT", "IndicatorBenchmarkChart", "ScoreHistogram", "TIER_COLOURS",
+           "TierBarChart", "TownshipTierChart", "TransitionMatrix", "cjk_font", "text_colour_on", "tier_colour"]
