@@ -263,9 +263,9 @@ def _links(args: argparse.Namespace, project: Project, result: RunResult, print_
 
 
 def _settings(args: argparse.Namespace):  # noqa: ANN202
-    from ..outputs.settings import load_settings
+    from .output_options import settings_for_print
 
-    return load_settings(args.settings) if getattr(args, "settings", None) else load_settings()
+    return settings_for_print(getattr(args, "settings", None))
 
 
 def _confirm(args: argparse.Namespace, project: Project, result: RunResult, print_: PrintFn) -> int:

@@ -82,7 +82,13 @@ class SettingsDialog(QDialog):
         self.setFont(cjk_font())
         self.setMinimumWidth(560)
         mod = _settings_module()
-        self._base: Settings = settings if settings is not None else mod.load_settings()
+        problem = ""
+        if settings is None:
+            state = mod.read_settings_state()
+            settings, problem = state.settings, (f"设置文件 {state.path} 无法读取：{state.problem}\n"
+                                                 "下面是软件自带的默认值；请核对后点“确定”保存，即可替换该文件。"
+                                                 if state.problem else "")
+        self._base: Settings = settings
         labels: dict[str, str] = getattr(mod, "SETTING_LABELS", {})
         s = self._base
 
@@ -90,6 +96,21 @@ class SettingsDialog(QDialog):
             return labels.get(attr, fallback) + "："
 
         lay = QVBoxLayout(self)
+        self.problem = QLabel(problem)  # the settings file could not be read: the dialog starts from defaults
+        self.problem.setWordWrap(True)
+        self.problem.setStyleSheet("color: #9b1c1c;")
+        self.problem.setVisible(bool(problem))
+        lay.addWidget(self.problem)
+
+        # Who records the edits (this computer's user, not the county's settings file).
+        box = QGroupBox("操作人")
+        f = QFormLayout(box)
+        from ..user_config import load_operator
+
+        self.operator = QLineEdit(load_operator())
+        self.operator.setPlaceholderText("填写本人姓名：审计记录中的“操作人”（不填则记系统登录名）")
+        f.addRow("操作人姓名：", self.operator)
+        lay.addWidget(box)
 
         # Authority and document numbers.
         box = QGroupBox("评价机关与文号")
@@ -249,8 +270,13 @@ class SettingsDialog(QDialog):
         )
 
     def save(self, path: str | Path | None = None) -> Path:
-        """Write the edited settings (to the user settings file unless `path` is given)."""
-        return Path(_settings_module().save_settings(self.settings(), path))
+        """Write the edited settings (to the user settings file unless `path` is given), and the
+        operator's name to this user's own state."""
+        from ..user_config import save_operator
+
+        out = Path(_settings_module().save_settings(self.settings(), path))
+        save_operator(self.operator.text())
+        return out
 
     def _refresh(self) -> None:
         self.issue_date.setEnabled(not self.today.isChecked())
