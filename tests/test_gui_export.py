@@ -98,6 +98,8 @@ def test_audit_reason_column_is_on_screen(demo, qtbot, width) -> None:
     right = hh.sectionViewportPosition(col) + hh.sectionSize(col)
     assert hh.sectionViewportPosition(col) >= 0 and right <= page.view.viewport().width() + 1
     assert hh.sectionSize(col) >= 12 * page.view.fontMetrics().horizontalAdvance("国")
+    for wide in ("target", "after"):  # the long columns share the width, none squeezed to a few characters
+        assert hh.sectionSize(page.model.table.column_index(wide)) >= 0.15 * page.view.viewport().width()
     row = next(i for i in range(page.model.rowCount()) if "重点培育" in str(page.model.index(i, col).data()))
     from PySide6.QtCore import Qt
 

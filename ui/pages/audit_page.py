@@ -6,7 +6,7 @@ import csv
 import logging
 from pathlib import Path
 
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -57,6 +57,7 @@ class AuditPage(Page):
         self.body.addLayout(row)
         self.model = ColumnTableModel(parent=self)
         self.view = table_view(self.model)
+        self.view.viewport().installEventFilter(self)
         self.body.addWidget(self.view, 1)
         self.export_button.clicked.connect(lambda: self.export())
         self.refresh_later = Deferred(self.refresh, self)
@@ -73,9 +74,11 @@ class AuditPage(Page):
             self.fit_to_width()
         self.count.setText(f"共 {self.model.table.n} 条记录")
 
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
-        super().resizeEvent(event)
-        self.fit_to_width()
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        # the table's own viewport: a hidden page learns its real width only when it is shown
+        if watched is self.view.viewport() and event.type() == QEvent.Type.Resize:
+            self.fit_to_width()
+        return super().eventFilter(watched, event)
 
     def fit_to_width(self) -> None:
         """Every column on screen, 理由 included: the short ones (时间, 操作人, 操作, 字段) as wide as
@@ -90,11 +93,15 @@ class AuditPage(Page):
         shares = {"target": 0.24, "before": 0.18, "after": 0.30, "reason": 0.28}
         available = self.view.viewport().width() - sum(fixed.get(c, 0) for c in cols) - 2
         hh = self.view.horizontalHeader()
+        left = available
         for i, c in enumerate(cols):
             if c in fixed:
                 hh.resizeSection(i, fixed[c])
-            elif c in shares and c != cols[-1]:  # the last one stretches to the edge
-                hh.resizeSection(i, max(8 * char, int(available * shares[c])))
+            elif c != cols[-1]:
+                w = max(6 * char, int(available * shares.get(c, 0.1)))
+                hh.resizeSection(i, w)
+                left -= w
+        hh.resizeSection(len(cols) - 1, max(8 * char, left))  # the last (理由) to the edge; it stretches from there
 
     def export(self, path: Path | None = None) -> Path | None:
         if path is None:

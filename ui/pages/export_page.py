@@ -9,13 +9,14 @@ the 文号 given are recorded in the project.
 
 from __future__ import annotations
 
+import html
 import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QUrl
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtGui import QDesktopServices, QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -264,12 +265,7 @@ class ExportPage(Page):
     def refresh(self) -> None:
         r = self.session.result
         has = r is not None
-        state = output_settings_state()
-        for b in (self.workbook_button, self.letters_button, self.summary_button, self.preview_button):
-            b.setEnabled(has and state.usable)  # each prints the 评价机关 (and the letters a 文号)
         self.json_button.setEnabled(has)
-        self.settings_banner.setText(state.message().replace("\n", "<br>") if not state.usable else "")
-        self.settings_banner.setVisible(not state.usable)
         self.tier.clear()
         self.township.clear()
         if r is not None:
@@ -283,14 +279,29 @@ class ExportPage(Page):
             self.township.addItems([t for t in towns if t])
         self.tier.setEnabled(self.scope_tier.isChecked())
         self.township.setEnabled(self.scope_town.isChecked())
+        self.prior_label.setText(prior_text(self.session.project.prior))
+        self.refresh_settings()
+
+    def refresh_settings(self) -> None:
+        """The settings line, the banner of an unreadable settings file, and the buttons it stops;
+        also each time the page is shown (the file may have been edited by hand meanwhile)."""
+        has = self.session.result is not None
+        state = output_settings_state()
+        for b in (self.workbook_button, self.letters_button, self.summary_button, self.preview_button):
+            b.setEnabled(has and state.usable)  # each prints the 评价机关 (and the letters a 文号)
+        self.settings_banner.setText(html.escape(state.message()).replace("\n", "<br>") if not state.usable else "")
+        self.settings_banner.setVisible(not state.usable)
         s = state.settings
         if state.usable:
             self.settings_label.setText(f"发文机关：{s.authority or '（未设置）'}；文号前缀：{s.doc_prefix or '（未设置）'}；"
                                         f"申诉期限 {s.appeal_days} 日。可在“工具 → 设置”中修改。")
         else:
             self.settings_label.setText("发文机关、文号：设置文件无法读取（见上方提示）。")
-        self.prior_label.setText(prior_text(self.session.project.prior))
         self.refresh_folder()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        super().showEvent(event)
+        self.refresh_settings()
 
     def refresh_folder(self) -> None:
         self.folder.setText(str(self.out_dir()))

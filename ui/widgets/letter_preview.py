@@ -187,7 +187,8 @@ class LetterPreviewDialog(QDialog):
         super().__init__(parent)
         self.session = session
         self.setWindowTitle("告知书预览与打印")
-        self.resize(900, 860)
+        screen = (parent.screen() if parent is not None else self.screen()).availableGeometry()
+        self.resize(min(900, int(screen.width() * 0.9)), min(900, int(screen.height() * 0.94)))
         self.preview: Preview | None = None
         self.images: list[QImage] = []
         self.error = ""
