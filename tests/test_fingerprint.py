@@ -75,6 +75,8 @@ def test_report_and_the_apps_export_print_the_same_code(cli_run, qtbot, monkeypa
     assert sorted(p.name for p in (tmp_path / "report").glob("*.pdf")) == sorted(
         p.name for p in (cli_run / "letters").glob("*.pdf"))
     assert len(load_project(proj).doc_numbers) == len(list((cli_run / "letters").glob("*.pdf")))
+    exported = [a for a in load_project(proj).audit if a.action == "export"]  # the command line records it too
+    assert exported and exported[-1].target == "告知书" and f"核验码 {code}" in exported[-1].after
 
     monkeypatch.setenv("MUJUN_CONFIG_DIR", str(tmp_path / "config"))
     from ui.main_window import MainWindow
@@ -124,4 +126,4 @@ def test_reissue_after_review_supersedes_numbers_explicitly_and_prints_the_stage
     assert min(new.values()) == max(before.values()) + 1  # new numbers continue the register
     text = flat(pdf_text(min((tmp_path / "复核").glob("0*.pdf"))))
     assert "（复核后结果）" in text
-    assert load_project(proj).audit[-1].action == "doc_numbers"
+    assert [a.action for a in load_project(proj).audit[-2:]] == ["doc_numbers", "export"]

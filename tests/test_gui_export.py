@@ -214,14 +214,18 @@ def test_preview_zoom_and_print_to_a_pdf_printer(demo, qtbot, tmp_path) -> None:
     qtbot.waitUntil(lambda: dlg.preview is not None or bool(dlg.error), timeout=TIMEOUT)
     assert dlg.error == ""
     assert dlg.firm.currentData() == selected[0] if selected else dlg.firm.currentIndex() == 0
+    assert demo.export_page.preview_letter() is dlg  # the open preview is reused
+    qtbot.waitUntil(lambda: bool(dlg.images), timeout=TIMEOUT)
     width = dlg.images[0].width()
     dlg.zoom_in.click()
     qtbot.waitUntil(lambda: dlg.images and dlg.images[0].width() > width * 1.2, timeout=TIMEOUT)
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
     printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
     printer.setOutputFileName(str(tmp_path / "printed.pdf"))
-    n = dlg.print_letter(printer)
-    assert n >= 1 and len(pdfium.PdfDocument(str(tmp_path / "printed.pdf"))) == n
+    assert dlg.print_letter(printer)
+    qtbot.waitUntil(lambda: dlg.printed > 0, timeout=TIMEOUT)
+    n = dlg.printed
+    assert len(pdfium.PdfDocument(str(tmp_path / "printed.pdf"))) == n == len(dlg.images)
     w, h = pdfium.PdfDocument(str(tmp_path / "printed.pdf"))[0].get_size()
     assert abs(w - 595.3) < 3 and abs(h - 841.9) < 3  # A4, as the letter
 

@@ -292,7 +292,11 @@ def _write_letters(result: RunResult, args: argparse.Namespace, settings: Any, p
     if allocation is not None and project_path:
         from ..project.file import save_project
 
+        from ..pipeline.fingerprint import data_fingerprint
+
         project.record_doc_numbers(allocation, str(args.letters))
+        project.record_export("告知书", f"{len(batch)} 份（命令行）" + ("，另有合订本" if batch.combined else ""),
+                              args.letters, data_fingerprint(result), result.stage)
         try:
             save_project(project, project_path, result)
         except InputError as exc:

@@ -192,7 +192,11 @@ class LetterPreviewDialog(QDialog):
         self.preview: Preview | None = None
         self.images: list[QImage] = []
         self.error = ""
-        self.runner = TaskRunner("letter-preview", self)
+        self.printed = 0  # pages sent by the last 打印
+        self._printer: QPrinter | None = None
+        self.result = session.result  # the firm list is of this result
+        self.runner = TaskRunner("letter-preview", self)  # building and drawing: the newest wins
+        self.print_runner = TaskRunner("letter-print", self)  # apart, so a zoom never drops a print
         self.zoom = 1.0
 
         lay = QVBoxLayout(self)
@@ -265,7 +269,13 @@ class LetterPreviewDialog(QDialog):
 
     @property
     def busy(self) -> bool:
-        return self.runner.busy
+        return self.runner.busy or self.print_runner.busy
+
+    def first_key(self, key: str | None) -> str | None:
+        """`key` when it gets a letter, else the first firm that does."""
+        if key is not None and self.firm.findData(key) >= 0:
+            return key
+        return self.firm.itemData(0) if self.firm.count() else None
 
     def _enable(self, on: bool) -> None:
         for b in (self.print_button, self.save_button):
@@ -339,25 +349,40 @@ class LetterPreviewDialog(QDialog):
             self.pages_label.setText(f"共 {n} 页（{round(self.zoom * 100)}%）" + (f"　{self.preview.filename}" if self.preview else ""))
 
     # --- printing and saving --------------------------------------------------------------------
-    def print_letter(self, printer: QPrinter | None = None) -> int:
-        """打印…: the printer dialog (in Chinese), then the pages; with `printer` given, no dialog."""
+    def print_letter(self, printer: QPrinter | None = None) -> bool:
+        """打印…: the printer dialog (in Chinese), then the pages drawn and sent in the worker (a
+        letter at 300 dpi takes about half a second; Qt paints on a printer from any thread). With
+        `printer` given, no dialog. True when printing started; `printed` says the pages sent."""
         from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 
         if self.preview is None:
-            return 0
+            return False
         if printer is None:
             printer = QPrinter(QPrinter.PrinterMode.HighResolution)
             printer.setDocName(self.preview.filename)
             dlg = QPrintDialog(printer, self)
             dlg.setWindowTitle("打印告知书")
             if dlg.exec() != QDialog.DialogCode.Accepted:
-                return 0
-        try:
-            return print_pdf(self.preview.pdf, printer)
-        except OSError as exc:
-            if self.isVisible():
-                QMessageBox.warning(self, "打印告知书", f"打印失败：{exc}")
-            return 0
+                return False
+        self._printer = printer  # kept alive until the job ends
+        pdf = self.preview.pdf
+        self.printed = 0
+        self.print_button.setEnabled(False)
+        self.pages_label.setText("正在打印…")
+        self.print_runner.start(lambda progress, cancel: print_pdf(pdf, printer), self._printed, self._print_failed)
+        return True
+
+    def _printed(self, n: int) -> None:
+        self.printed = n
+        self.print_button.setEnabled(self.preview is not None)
+        self.pages_label.setText(f"已送往打印机：{n} 页。")
+
+    def _print_failed(self, message: str, _tb: str) -> None:
+        self.print_button.setEnabled(self.preview is not None)
+        self.pages_label.setText("")
+        self.note.setText(f"<span style='color:#9b1c1c'>打印失败：{message}</span>")
+        if self.isVisible():
+            QMessageBox.warning(self, "打印告知书", f"打印失败：{message}")
 
     def save_pdf(self, path: Path | None = None) -> Path | None:
         """另存为 PDF…: the very bytes shown (the letter the export would write)."""
@@ -383,13 +408,28 @@ class LetterPreviewDialog(QDialog):
 
 def show_letter_preview(session: Session, key: str | None = None, parent: QWidget | None = None,
                         modal: bool = False) -> LetterPreviewDialog:
-    """Open the preview of `key`'s letter (default: the first letter issued); any page may call it."""
-    dlg = LetterPreviewDialog(session, key, parent)
-    dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
+    """Open the preview of `key`'s letter (default: the first letter issued); any page may call it.
+    The open preview is reused while it lists the current result."""
+    from shiboken6 import isValid
+
+    dlg = getattr(session, "_letter_preview", None)  # one preview per session
+    if dlg is not None and not isValid(dlg):
+        dlg = None
+    if dlg is not None and dlg.result is session.result:
+        if key is not None or dlg.preview is None:
+            target = dlg.first_key(key)
+            if target is not None:
+                dlg.load(target)
+    else:
+        if dlg is not None and not dlg.busy:
+            dlg.deleteLater()  # a busy one is left to finish (it is hidden and no longer used)
+        dlg = LetterPreviewDialog(session, key, parent)
+        session._letter_preview = dlg  # type: ignore[attr-defined]
     if modal:
         dlg.exec()
     else:
         dlg.show()
+        dlg.raise_()
     return dlg
 
 
