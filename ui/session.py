@@ -391,6 +391,11 @@ class Session(QObject):
             self.project.set_output_dir(folder)
             self._changed(evaluate=False)
 
+    def record_export(self, what: str, count: str, folder: str, fingerprint: str, stage: str = "") -> None:
+        """An output written: one audit entry (`Project.record_export`), saved with the project."""
+        self.project.record_export(what, count, folder, fingerprint, stage)
+        self._changed(evaluate=False)
+
     def set_year(self, year: int) -> None:
         if year != self.project.year:
             self.project.set_year(year)

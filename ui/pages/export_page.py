@@ -5,6 +5,12 @@ result on screen, with a progress dialog and 取消 for the letters (hundreds of
 be made for every firm, the rows selected on the results page, the rows currently filtered, a
 tier or a township. Each letter carries the data verification code so it can be traced to its inputs;
 the 文号 given are recorded in the project.
+
+Outputs go to the project's own folder (`Project.output_dir`, chosen with 更改… and saved in the
+.mujun; by default one folder per county, year and stage), and each export adds an audit entry.
+While the settings file is unreadable a banner says so and everything printed with the 评价机关 or
+a 文号 is refused (the JSON result is not). 预览与打印… shows one firm's letter as the export writes
+it (`ui.widgets.letter_preview`).
 """
 
 from __future__ import annotations
@@ -384,9 +390,7 @@ class ExportPage(Page):
             self._done(title, out)
             if record is not None:
                 what, count = record(out)
-                self.session.project.record_export(what, count, _folder_of(out), fingerprint, stage)
-                self.session.dirty = True
-                self.session.project_changed.emit()  # the audit page lists it
+                self.session.record_export(what, count, _folder_of(out), fingerprint, stage)
 
         self.runner.start(job, done, lambda m, tb: self._failed(title, m), lambda: self._cancelled(title))
         return True
