@@ -244,3 +244,18 @@ def test_preview_of_a_held_firm_says_why(demo, qtbot) -> None:
 # --- 6 the JSON button ------------------------------------------------------------------------------
 def test_json_button_says_what_it_is_for(window) -> None:
     assert window.export_page.json_button.text() == "导出结果数据文件（供省市系统导入）"
+
+
+def test_settings_dialog_opens_over_an_unreadable_file_and_says_so(qtbot, config) -> None:
+    from ui.widgets.settings_dialog import SettingsDialog
+
+    p = _break_settings()
+    dlg = SettingsDialog()  # used to raise: the official could not reach the fix
+    qtbot.addWidget(dlg)
+    assert not dlg.problem.isHidden() and str(p) in dlg.problem.text()
+    dlg.authority.setText("某某县经济和信息化局")
+    dlg.save()
+    from evaluator.outputs.settings import read_settings_state
+
+    state = read_settings_state()
+    assert state.usable and state.settings.authority == "某某县经济和信息化局"

@@ -102,15 +102,13 @@ class SettingsDialog(QDialog):
         self.problem.setVisible(bool(problem))
         lay.addWidget(self.problem)
 
-        # Who records the edits (this computer's user, not the county's settings file).
-        box = QGroupBox("操作人")
-        f = QFormLayout(box)
+        # Who records the edits: this computer's user, not the county's settings file (on the
+        # buttons' row, so the dialog still fits a 768-pixel-high screen).
         from ..user_config import load_operator
 
         self.operator = QLineEdit(load_operator())
-        self.operator.setPlaceholderText("填写本人姓名：审计记录中的“操作人”（不填则记系统登录名）")
-        f.addRow("操作人姓名：", self.operator)
-        lay.addWidget(box)
+        self.operator.setPlaceholderText("本人姓名，记入审计记录（不填则记系统登录名）")
+        self.operator.setToolTip("审计记录中的“操作人”；只保存在本电脑的个人设置中，不写入设置文件")
 
         # Authority and document numbers.
         box = QGroupBox("评价机关与文号")
@@ -224,7 +222,12 @@ class SettingsDialog(QDialog):
         self.error.setStyleSheet("color: #b71c1c;")
         lay.addWidget(self.error)
         self.buttons = ok_cancel_buttons(self, "确定")
-        lay.addWidget(self.buttons)
+        bottom = QHBoxLayout()
+        bottom.addWidget(QLabel("操作人："))
+        bottom.addWidget(self.operator, 1)
+        bottom.addSpacing(16)
+        bottom.addWidget(self.buttons)
+        lay.addLayout(bottom)
 
         for w in (self.authority, self.doc_prefix):
             w.textChanged.connect(self._refresh)
