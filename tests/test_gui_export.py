@@ -75,8 +75,8 @@ def test_each_export_adds_an_audit_entry_with_count_folder_stage_and_code(demo, 
     exports = [a for a in s.project.audit if a.action == "export"]
     assert [a.target for a in exports] == ["结果数据文件", "分类名单", "告知书"]
     n = len(s.result.table)
-    assert exports[0].after.startswith(f"{n} 家企业；保存到 {tmp_path / 'out'}；阶段 初评；核验码 {code}")
-    assert exports[2].after.startswith(f"1 份（范围：选中企业）；保存到 {tmp_path / 'out' / '告知书'}")
+    assert exports[0].after == f"{n} 家企业；阶段 初评；核验码 {code}；保存到 {tmp_path / 'out'}"
+    assert exports[2].after == f"1 份（范围：选中企业）；阶段 初评；核验码 {code}；保存到 {tmp_path / 'out' / '告知书'}"
     rows = [r for r in audit_rows(s.project) if r[2] == "导出"]  # the audit workbook's rows
     assert len(rows) == 3 and code in rows[2][6]
     demo.audit_page.refresh()

@@ -369,7 +369,8 @@ class Project:
         (`fingerprint`, printed on the outputs as the 核验码)."""
         label = STAGES.get(stage or self.current_stage(), stage)
         code = verification_code(fingerprint) if fingerprint else "无"
-        self._log("export", what, after=f"{count}；保存到 {folder}；阶段 {label}；核验码 {code}")
+        # the folder last: a long path is what the audit page cuts off with …
+        self._log("export", what, after=f"{count}；阶段 {label}；核验码 {code}；保存到 {folder}")
 
     def copy(self) -> Project:
         return replace(self, files=list(self.files), corrections=list(self.corrections),
