@@ -12,14 +12,14 @@ import os
 import re
 
 # Qt modules the app does not use: dropped both as Python modules and as native libraries.
-# DBus stays (on Linux libQt6Gui links against it). PrintSupport goes: letters are PDFs, printed
-# from the PDF reader; if `ui/` ever prints directly, take it off this list.
+# DBus stays (on Linux libQt6Gui links against it). PrintSupport stays too: the letter preview
+# prints (QPrintDialog), drawing the pages PDFium renders (`ui/widgets/letter_preview.py`).
 QT_UNUSED = {
     "3DAnimation", "3DCore", "3DExtras", "3DInput", "3DLogic", "3DRender", "3DQuick", "3DQuickScene2D",
     "AxContainer", "Bluetooth", "Charts", "ChartsQml", "Concurrent", "DataVisualization", "Designer",
     "DesignerComponents", "Graphs", "GraphsWidgets", "Help", "HttpServer", "LabsStyleKit", "Location",
     "Multimedia", "MultimediaQuick", "MultimediaWidgets", "Network", "NetworkAuth", "Nfc", "OpenGL",
-    "OpenGLWidgets", "Pdf", "PdfQuick", "PdfWidgets", "Positioning", "PrintSupport", "Qml", "QmlCompiler",
+    "OpenGLWidgets", "Pdf", "PdfQuick", "PdfWidgets", "Positioning", "Qml", "QmlCompiler",
     "QmlCore", "QmlFeatures", "QmlMeta", "QmlModels", "QmlWorkerScript", "Quick", "Quick3D", "QuickControls2",
     "QuickControls2Impl", "QuickDialogs2", "QuickDialogs2QuickImpl", "QuickDialogs2Utils", "QuickLayouts",
     "QuickParticles", "QuickShapes", "QuickTemplates2", "QuickTest", "QuickWidgets", "RemoteObjects", "Scxml",
@@ -35,7 +35,7 @@ QT_UNUSED = {
 QT_PLUGIN_DIRS_UNUSED = {
     "qmltooling", "qmllint", "sqldrivers", "tls", "networkinformation", "multimedia", "position",
     "webview", "designer", "scenegraph", "sceneparsers", "geometryloaders", "renderers", "renderplugins",
-    "canbus", "sensors", "texttospeech", "virtualkeyboard", "generic", "printsupport", "assetimporters",
+    "canbus", "sensors", "texttospeech", "virtualkeyboard", "generic", "assetimporters",
     "egldeviceintegrations", "wayland-decoration-client", "wayland-graphics-integration-client",
     "wayland-shell-integration", "wayland-inputdevice-integration",
 }

@@ -117,3 +117,31 @@ def test_cycle_on_the_command_line(proj, capsys):
     (reg,) = list(openpyxl.load_workbook(proj / "异议.xlsx").active.iter_rows(min_row=3, values_only=True))
     assert reg[:3] == ("1", "2026-03-04", "是") and reg[10] == "采纳" and reg[13] == "用地面积 改为 53.72"
     assert re.search(r"证书\.pdf", reg[7])
+
+
+def test_accept_issue_on_a_whole_file(tmp_path, sample_files, capsys):
+    """A finding on a whole sheet holds every firm; `accept-issue --file` accepts it under the file's name."""
+    from evaluator.core.issues import Issue
+    from evaluator.outputs.gate import release_gate
+    from evaluator.project.file import save_project
+
+    p = tmp_path / "县.mujun"
+    assert main(["evaluate", *map(str, sample_files), "--year", "2025", "--project", str(p), "--issues", "none"]) == 0
+    project = load_project(p)
+    held_before = set(release_gate(project.run()).held)
+    project.read_issues.append(Issue("error", "工作表“Sheet2”的已用区域异常，未读取", "税务局_实缴税金.xls", "Sheet2",
+                                     code="range_absurd"))
+    save_project(project, p)
+    capsys.readouterr()
+    rc, out, _ = _run(capsys, "review", "issues", str(p))
+    assert rc == 0 and "税务局_实缴税金.xls range_absurd" in out and "--file" in out
+    rc, _, err = _run(capsys, "review", "accept-issue", str(p), "--file", "别的.xls", "range_absurd", "--reason", "x")
+    assert rc == 2 and "没有待处理" in err and "税务局_实缴税金.xls range_absurd" in err
+    rc, out, _ = _run(capsys, "review", "accept-issue", str(p), "--file", "税务局_实缴税金.xls", "range_absurd",
+                      "--reason", "该表为空白模板，数据在 Sheet1")
+    assert rc == 0 and "已确认" in out
+    after = load_project(p)
+    assert set(release_gate(after.run()).held) == held_before
+    assert after.audit[-1].action == "resolution" and after.audit[-1].target == "税务局_实缴税金.xls"
+    rc, out, _ = _run(capsys, "review", "issues", str(p))
+    assert "range_absurd" not in out

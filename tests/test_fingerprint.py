@@ -75,6 +75,8 @@ def test_report_and_the_apps_export_print_the_same_code(cli_run, qtbot, monkeypa
     assert sorted(p.name for p in (tmp_path / "report").glob("*.pdf")) == sorted(
         p.name for p in (cli_run / "letters").glob("*.pdf"))
     assert len(load_project(proj).doc_numbers) == len(list((cli_run / "letters").glob("*.pdf")))
+    exported = [a for a in load_project(proj).audit if a.action == "export"]  # the command line records it too
+    assert exported and exported[-1].target == "告知书" and f"核验码 {code}" in exported[-1].after
 
     monkeypatch.setenv("MUJUN_CONFIG_DIR", str(tmp_path / "config"))
     from ui.main_window import MainWindow
@@ -86,13 +88,13 @@ def test_report_and_the_apps_export_print_the_same_code(cli_run, qtbot, monkeypa
     s.open(proj)
     qtbot.waitUntil(lambda: not s.busy and s.result is not None and not w.refresh_pending(), timeout=TIMEOUT)
     exp = w.export_page
-    exp.folder.setText(str(tmp_path / "app"))
+    exp.set_out_dir(tmp_path / "app")
     key = str(s.result.table.index[s.result.table["tier"] == "A"][0])
     assert exp.export_letters(keys=[key], scope_name="选中企业", out_dir=tmp_path / "app", combined=False)
     qtbot.waitUntil(lambda: not exp.runner.busy, timeout=TIMEOUT)
     assert exp.last_error == ""
     assert _letter_code(tmp_path / "app") == code
-    assert s.project.audit[-1].action == "doc_numbers"  # the app records what it issued
+    assert [a.action for a in s.project.audit[-2:]] == ["doc_numbers", "export"]  # the app records what it issued
     s.cancel()
     exp.runner.cancel()
 
@@ -124,4 +126,4 @@ def test_reissue_after_review_supersedes_numbers_explicitly_and_prints_the_stage
     assert min(new.values()) == max(before.values()) + 1  # new numbers continue the register
     text = flat(pdf_text(min((tmp_path / "复核").glob("0*.pdf"))))
     assert "（复核后结果）" in text
-    assert load_project(proj).audit[-1].action == "doc_numbers"
+    assert [a.action for a in load_project(proj).audit[-2:]] == ["doc_numbers", "export"]

@@ -50,7 +50,7 @@ def page(qtbot, tmp_path):
 
     session = Session()
     page = ExportPage(session)  # not qtbot.addWidget: pytest-qt deletes those before this teardown runs
-    page.folder.setText(str(tmp_path / "输出"))
+    page.set_out_dir(tmp_path / "输出")
     messages: list[str] = []
     session.message.connect(messages.append)
     page.messages = messages  # type: ignore[attr-defined]

@@ -31,15 +31,16 @@ def test_audit_export_writes_the_workbook(window, tmp_path) -> None:
     assert load_workbook(out).active.max_row >= 1
 
 
-def test_unreadable_settings_file_falls_back_to_the_shipped_defaults(window, config) -> None:
+def test_unreadable_settings_file_is_shown_and_stops_what_prints_the_authority(window, config) -> None:
     from evaluator.outputs.settings import user_settings_path
 
     p = user_settings_path()
     p.parent.mkdir(parents=True, exist_ok=True)
     p.write_text("authority = [未闭合", encoding="utf-8")
-    window.export_page.refresh()
-    assert "发文机关：" in window.export_page.settings_label.text()
-    assert "尚未安装" not in window.export_page.settings_label.text()
+    exp = window.export_page
+    exp.refresh()
+    assert not exp.settings_banner.isHidden() and str(p) in exp.settings_banner.text()
+    assert "不能生成" in exp.settings_banner.text() and "尚未安装" not in exp.settings_label.text()
 
 
 # --- the shipped Chinese font ----------------------------------------------------------------------

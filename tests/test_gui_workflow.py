@@ -112,7 +112,7 @@ def test_whole_workflow(window, qtbot, tmp_path) -> None:
 
     # 5 输出
     exp = window.export_page
-    exp.folder.setText(str(tmp_path / "输出"))
+    exp.set_out_dir(tmp_path / "输出")
     assert exp.export_json(tmp_path / "输出" / "result.json")
     qtbot.waitUntil(lambda: not exp.runner.busy, timeout=TIMEOUT)
     assert (tmp_path / "输出" / "result.json").exists()
@@ -154,7 +154,7 @@ def test_letters_can_be_cancelled(window, qtbot, tmp_path) -> None:
     s.open_demo()
     settle(qtbot, window)
     exp = window.export_page
-    exp.folder.setText(str(tmp_path / "输出"))
+    exp.set_out_dir(tmp_path / "输出")
     assert exp.export_letters(keys=None, scope_name="全部", combined=False)
     exp.runner.cancel()
     qtbot.waitUntil(lambda: not exp.runner.busy, timeout=TIMEOUT)
@@ -371,7 +371,7 @@ def test_last_years_result_is_applied_saved_and_reproduced_by_report(window, qtb
     if has_output("workbook"):
         import openpyxl
 
-        exp.folder.setText(str(tmp_path / "输出"))
+        exp.set_out_dir(tmp_path / "输出")
         assert exp.export_workbook(tmp_path / "分类名单.xlsx")
         qtbot.waitUntil(lambda: not exp.runner.busy, timeout=TIMEOUT)
         assert exp.last_error == ""

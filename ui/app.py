@@ -61,6 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     window.show()
 
     def after_show() -> None:
+        window.ask_operator()  # once, when no 操作人 name is known yet
         projects = [a for a in args if a.lower().endswith(".mujun")]
         data = [a for a in args if not a.lower().endswith(".mujun") and Path(a).is_file()]
         if projects:

@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 from evaluator.core.issues import InputError
 from evaluator.project import file as projectfile
 from evaluator.project.recent import load_recent
+from evaluator.project.model import current_user
 
 from . import style
 from .pages.audit_page import AuditPage
@@ -53,10 +54,15 @@ from .pages.review_page import ReviewPage
 from .pages.scheme_page import SchemePage
 from .session import Session
 from .user_config import (
+    apply_operator,
     is_first_start,
+    load_operator,
     mark_started,
+    operator_asked,
     remember_folder,
     remember_font_size,
+    save_operator,
+    save_state,
     start_folder,
 )
 from .widgets.manual_dialog import ManualDialog
@@ -109,6 +115,7 @@ class PageStack(QStackedWidget):
 class MainWindow(QMainWindow):
     def __init__(self, session: Session | None = None) -> None:
         super().__init__()
+        apply_operator()  # before the first project: its edits record the official's name
         self.session = session or Session(parent=self)
         self.setWindowTitle(APP_TITLE)
         self._fit_to_screen(1480, 920)
@@ -553,7 +560,29 @@ class MainWindow(QMainWindow):
         dlg = SettingsDialog(parent=self)
         if dlg.exec():
             dlg.save()
+            self.session.project.user = current_user()  # a changed 操作人 records from now on
             self.export_page.refresh()
+
+    def set_operator(self, name: str) -> None:
+        save_operator(name)
+        self.session.project.user = current_user()
+
+    def ask_operator(self, ask: Callable[[], str | None] | None = None) -> bool:
+        """Once, when no 操作人 is known: ask the official's name (editable later in 设置). True if asked."""
+        if load_operator() or operator_asked():
+            return False
+        name = (ask or self._ask_operator_name)()
+        save_state(operator_asked=True)
+        if name and name.strip():
+            self.set_operator(name)
+        return True
+
+    def _ask_operator_name(self) -> str | None:
+        from PySide6.QtWidgets import QInputDialog
+
+        name, ok = QInputDialog.getText(self, "操作人", "请填写您的姓名。\n审计记录中的“操作人”记此姓名；以后可在“工具 → 设置”中修改。\n"
+                                                     "不填则记电脑的登录名（并注明是登录名）。")
+        return name if ok else None
 
     def show_manual(self) -> ManualDialog:
         """帮助 → 用户手册 (F1): modeless, so the official can read it beside the page it explains."""

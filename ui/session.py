@@ -385,6 +385,17 @@ class Session(QObject):
         self.project.set_scheme(text, source or self.project.scheme_source, reason)
         self._changed()
 
+    def set_output_dir(self, folder: Path | str) -> None:
+        """The project's output folder (audited, saved with the project; no re-evaluation)."""
+        if str(folder) != self.project.output_dir:
+            self.project.set_output_dir(folder)
+            self._changed(evaluate=False)
+
+    def record_export(self, what: str, count: str, folder: str, fingerprint: str, stage: str = "") -> None:
+        """An output written: one audit entry (`Project.record_export`), saved with the project."""
+        self.project.record_export(what, count, folder, fingerprint, stage)
+        self._changed(evaluate=False)
+
     def set_year(self, year: int) -> None:
         if year != self.project.year:
             self.project.set_year(year)

@@ -101,6 +101,31 @@ def remember_font_size(key: str) -> None:
     save_state(font_size=key)
 
 
+def load_operator() -> str:
+    """The official's name recorded as 操作人 ("" until given; then the login name stands in, marked)."""
+    name = load_state().get("operator", "")
+    return name.strip() if isinstance(name, str) else ""
+
+
+def save_operator(name: str) -> None:
+    """Remember the official's name and record it from now on (`evaluator.project.model.set_operator`)."""
+    from evaluator.project.model import set_operator
+
+    save_state(operator=name.strip(), operator_asked=True)
+    set_operator(name)
+
+
+def apply_operator() -> None:
+    """At start-up: the remembered name becomes the 操作人 of every edit."""
+    from evaluator.project.model import set_operator
+
+    set_operator(load_operator())
+
+
+def operator_asked() -> bool:
+    return bool(load_state().get("operator_asked"))
+
+
 def is_first_start() -> bool:
     return not load_state().get("started_before", False)
 

@@ -3,7 +3,7 @@
     python docs/screenshots/take.py [1600x1000] [1366x768] [--out docs/screenshots]
 
 For each screen size: starts its own Xvfb display, starts `python -m ui` with a throwaway config
-folder (so the first-start welcome appears), answers 是 to the demo county, and then clicks through
+folder (so the first-start questions appear), gives the 操作人 name, answers 是 to the demo county, and then clicks through
 the workflow like an official would: 导入数据, 数据核查, 评价方案, 评价结果 (a search filter and a
 firm's detail pane), 汇总与图表, 复核与公示, 输出 (分类名单 and 汇总报告 written; 生成告知书 for 全部,
 captured at its confirmation and cancelled; then letters for the searched firms only), 审计记录. Each step is captured with
@@ -37,11 +37,11 @@ NAV = {"import": 0, "check": 1, "scheme": 2, "results": 3, "review": 4, "export"
 # per size: the results page's search box, the summary tab, and the first and second table rows
 POSITIONS = {
     (1600, 1000): {"search": (1300, 102), "summary_tab": (303, 158), "list_tab": (205, 158),
-                   "row1": (330, 228), "row2": (330, 252), "workbook": (530, 204), "summary_pdf": (530, 244),
-                   "scope_visible": (904, 250), "letters": (1236, 371)},
+                   "row1": (330, 228), "row2": (330, 252), "workbook": (530, 226), "summary_pdf": (530, 266),
+                   "scope_visible": (904, 273), "letters": (1181, 393)},
     (1366, 768): {"search": (1190, 102), "summary_tab": (303, 158), "list_tab": (205, 158),
-                  "row1": (330, 228), "row2": (330, 252), "workbook": (472, 204), "summary_pdf": (472, 244),
-                  "scope_visible": (787, 251), "letters": (1060, 371)},
+                  "row1": (330, 228), "row2": (330, 252), "workbook": (472, 226), "summary_pdf": (472, 266),
+                  "scope_visible": (787, 273), "letters": (1005, 393)},
 }
 SEARCH_TEXT = "汽车"
 
@@ -138,6 +138,9 @@ class Session:
 
 def workflow(s: Session) -> None:
     pos = POSITIONS[s.size]
+    time.sleep(8)  # first start: the 操作人 name is asked before the main window's welcome
+    s.type("张明", 0.5)
+    s.key("Return", pause=2.0)
     s.wait_window()
     time.sleep(3)
     s.shot("0_welcome")

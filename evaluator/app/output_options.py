@@ -43,12 +43,21 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="对数据问题尚未处理的企业也生成告知书（强制放行，须写明理由；理由记入项目审计日志）")
 
 
+def settings_for_print(path: str | None = None) -> Any:
+    """The settings for an output that prints the 评价机关 or a 文号; an unreadable file raises
+    `InputError` with the same words the app's banner shows (`SettingsState.message`)."""
+    from ..outputs.settings import read_settings_state
+
+    state = read_settings_state(path or None)
+    if not state.usable:
+        raise InputError(state.message().replace("\n", "；"))
+    return state.settings
+
+
 def _settings(args: argparse.Namespace) -> Any:
     cached = getattr(args, "_mujun_settings", None)
     if cached is None:
-        from ..outputs.settings import load_settings
-
-        cached = load_settings(args.settings) if getattr(args, "settings", None) else load_settings()
+        cached = settings_for_print(getattr(args, "settings", None))
         args._mujun_settings = cached
     return cached
 
@@ -283,7 +292,11 @@ def _write_letters(result: RunResult, args: argparse.Namespace, settings: Any, p
     if allocation is not None and project_path:
         from ..project.file import save_project
 
+        from ..pipeline.fingerprint import data_fingerprint
+
         project.record_doc_numbers(allocation, str(args.letters))
+        project.record_export("告知书", f"{len(batch)} 份（命令行）" + ("，另有合订本" if batch.combined else ""),
+                              args.letters, data_fingerprint(result), result.stage)
         try:
             save_project(project, project_path, result)
         except InputError as exc:

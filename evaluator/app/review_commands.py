@@ -15,7 +15,7 @@ from pathlib import Path
 from ..core.fields import FIELD_BY_ID
 from ..core.issues import InputError
 from ..merge.resolutions import EVIDENCE_LABELS
-from ..outputs.gate import held_lines, release_gate
+from ..outputs.gate import file_level_findings, finding_line, held_lines, release_gate
 from ..pipeline.run import RunResult
 from ..project.model import Project
 from ..project.review import CONFIRM_STATUS, DECISIONS, STAGES, diff_stages, stage_id
@@ -53,9 +53,11 @@ def add_review_command(sub: argparse._SubParsersAction, common: argparse.Argumen
     c = cmd("not-enterprise", "标记为非企业（村集体、居民户等），不参加评价，不发任何文书")
     c.add_argument("key", metavar="代码或名称:…")
     c.add_argument("--reason", required=True, help="理由")
-    c = cmd("accept-issue", "核实后确认某项数据问题无需更正（写明理由）")
-    c.add_argument("key", metavar="企业代码")
-    c.add_argument("code", metavar="问题代码", help="如 land_not_positive（见 mujun review issues）")
+    c = cmd("accept-issue", "核实后确认某项数据问题无需更正（写明理由）；整个文件或工作表的问题用 --file 文件名")
+    c.add_argument("key", metavar="企业代码", nargs="?", help="企业代码；用 --file 时省略")
+    c.add_argument("code", metavar="问题代码", nargs="?", help="如 land_not_positive（见 mujun review issues）")
+    c.add_argument("--file", metavar=("文件名", "问题代码"), nargs=2,
+                   help="确认整个文件（工作表）的数据问题，如 --file 税务局.xls range_absurd：该问题暂缓全部企业，确认后放行")
     c.add_argument("--reason", required=True, help="理由")
     c = cmd("release", "对数据问题尚未处理的企业准予发放（强制放行，记入审计日志）")
     c.add_argument("key", metavar="企业代码")
@@ -166,6 +168,12 @@ def _print_issues(result: RunResult, print_: PrintFn) -> None:
            f"强制放行 {len(gate.released)} 家")
     for line in held_lines(result, held):
         print_(f"  {line}")
+    whole = file_level_findings(result)
+    if whole:
+        print_("整个文件（工作表）的数据问题，暂缓全部企业（核实后用 mujun review accept-issue PROJECT --file 文件名 "
+               "问题代码 --reason 理由 确认）：")
+        for it in whole:
+            print_(f"  {it.file} {it.code}：{finding_line(it)}")
     if result.suggestions:
         print_("建议关联（mujun review accept-links PROJECT 编号 接受；reject-link 拒绝）：")
     t = result.table
@@ -206,6 +214,11 @@ def _dispatch(args: argparse.Namespace, project: Project, result: RunResult, pri
         return _diff(args, project, result, print_)
     if c in ("accept-links", "reject-link"):
         return _links(args, project, result, print_)
+    if c == "accept-issue" and getattr(args, "file", None):
+        return _accept_file_issue(args, project, result, print_)
+    if c == "accept-issue" and not (args.key and args.code):
+        raise InputError("请给出企业代码和问题代码，如 accept-issue 项目.mujun 9133… land_not_positive；"
+                         "整个文件的问题用 --file 文件名 问题代码")
     if c in ("link", "recode", "not-enterprise", "accept-issue", "release"):
         kind = {"link": "link", "recode": "recode", "not-enterprise": "not_enterprise", "accept-issue": "accept",
                 "release": "release"}[c]
@@ -231,6 +244,26 @@ def _dispatch(args: argparse.Namespace, project: Project, result: RunResult, pri
         _save(project, path, project.run(), print_)
         return EXIT_OK
     raise InputError(f"未知的复核步骤 {c}")
+
+
+def _accept_file_issue(args: argparse.Namespace, project: Project, result: RunResult, print_: PrintFn) -> int:
+    """`accept-issue --file 文件名 问题代码`: a finding on a whole file or sheet, which holds every
+    firm, accepted under the file's name (the release gate's key for it, `gate.file_level_findings`)."""
+    if args.key or args.code:
+        raise InputError("用 --file 时不再给企业代码：accept-issue 项目.mujun --file 文件名 问题代码 --reason 理由")
+    name, code = (x.strip() for x in args.file)
+    open_ = file_level_findings(result)
+    hits = [it for it in open_ if it.file == name and it.code == code]
+    if not hits:
+        listed = "；".join(f"{it.file} {it.code}" for it in open_) or "无"
+        raise InputError(f"文件“{name}”没有待处理的“{code}”整文件数据问题"
+                         f"（待处理的整文件问题：{listed}）")
+    project.add_resolution("accept", name, args.reason, code=code)
+    for it in hits:
+        print_(f"已确认：{finding_line(it)}")
+    after = project.run()
+    _save(project, args.project, after, print_)
+    return EXIT_OK
 
 
 def _links(args: argparse.Namespace, project: Project, result: RunResult, print_: PrintFn) -> int:
@@ -263,9 +296,9 @@ def _links(args: argparse.Namespace, project: Project, result: RunResult, print_
 
 
 def _settings(args: argparse.Namespace):  # noqa: ANN202
-    from ..outputs.settings import load_settings
+    from .output_options import settings_for_print
 
-    return load_settings(args.settings) if getattr(args, "settings", None) else load_settings()
+    return settings_for_print(getattr(args, "settings", None))
 
 
 def _confirm(args: argparse.Namespace, project: Project, result: RunResult, print_: PrintFn) -> int:

@@ -20,7 +20,7 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -158,28 +158,13 @@ def issued_keys(result: RunResult, keys: Sequence[str] | None, notices: bool) ->
     return [k for k in order if (wanted is None or k in wanted) and (evaluated[k] or notices) and k not in held]
 
 
-def write_letters(result: RunResult, out_dir: str | Path, settings: Settings | None = None,
-                  keys: Sequence[str] | None = None, combined_path: str | Path | None = None,
-                  progress: ProgressFn | None = None, cancel: CancelFn | None = None, *,
-                  notices: bool | None = None, workers: int | None = None,
-                  numbers: dict[str, int] | None = None, stage: str = "") -> LetterBatch:
-    """Write one PDF per selected firm into `out_dir` (all firms when `keys` is None).
-
-    `numbers`: the 文号 serial of each firm (from `doc_numbers.allocate`, which records them in the
-    project); without it the letters issued are numbered consecutively from the settings' first
-    serial in `letter_order`, and firms not issued a letter take no number. `stage`: a label
-    printed under the title, e.g. "初评结果" ("" for the final result).
-
-    Returns the paths written (a `LetterBatch`, which is a list of paths that also carries the
-    skipped firms, warnings and the serial given to each letter). Raises `InputError` for a missing font, a bad template or an
-    unwritable folder, and `Cancelled` when `cancel()` turns true (letters already written stay).
-    """
-    settings = settings or load_settings()
-    report = progress or (lambda f, m: None)
-    stop = cancel or (lambda: False)
-    tick = _Tick(stop, report)
-    choice = find_cjk_font(settings)
-    fonts = pdf_fonts(choice)
+def prepare_letters(result: RunResult, settings: Settings, keys: Sequence[str] | None, fonts: PdfFonts, *,
+                    notices: bool | None = None, numbers: dict[str, int] | None = None, stage: str = "",
+                    tick: _Tick | None = None) -> tuple[LetterBatch, list[LetterData]]:
+    """The letters of a batch, ready to render, and the batch's record (held, skipped, warnings,
+    serials; no paths yet). `write_letters` and the app's print preview (`letter_pdf_bytes`) both
+    build through here, so a previewed letter is the letter the export writes."""
+    tick = tick or _Tick(lambda: False, lambda f, m: None)
     template = load_letter_template(settings.letter_template)
     notices = settings.status_notices if notices is None else notices
     order = letter_order(result.table, list(result.scheme.populations))
@@ -222,6 +207,61 @@ def write_letters(result: RunResult, out_dir: str | Path, settings: Settings | N
         if missing:
             batch.warnings.append(f"{d.identity[0][1]}：字体中没有“{missing}”，这些字在告知书中会显示为空白或方框；"
                                   "请在设置中改用包含这些字的字体")
+    return batch, items
+
+
+@dataclass(frozen=True)
+class OneLetter:
+    """One firm's letter as the export writes it: the PDF bytes, its file name, font warnings."""
+
+    pdf: bytes
+    filename: str
+    serial: int | None
+    warnings: tuple[str, ...] = ()
+
+
+def letter_pdf_bytes(result: RunResult, key: str, settings: Settings, *, numbers: dict[str, int] | None = None,
+                     stage: str = "", notices: bool | None = None) -> OneLetter:
+    """One firm's letter as PDF bytes, built and drawn exactly as `write_letters` does for a batch of
+    that one firm (the print preview shows and prints these). Raises `InputError` (Chinese) when the
+    firm gets no letter: held by the release gate, not evaluated, or unknown."""
+    fonts = pdf_fonts(find_cjk_font(settings))
+    batch, items = prepare_letters(result, settings, [key], fonts, notices=notices, numbers=numbers, stage=stage)
+    if batch.held:
+        raise InputError("该企业的数据问题尚未处理，暂不生成告知书（见“复核与公示”页）")
+    if batch.skipped:
+        raise InputError("该企业未参评（免评、数据不全或不在评价范围），不生成告知书")
+    if not items:
+        raise InputError("评价结果中没有这家企业")
+    buf = io.BytesIO()
+    render_letter(items[0], fonts, buf)
+    return OneLetter(buf.getvalue(), items[0].filename, batch.numbers.get(str(key)), tuple(batch.warnings))
+
+
+def write_letters(result: RunResult, out_dir: str | Path, settings: Settings | None = None,
+                  keys: Sequence[str] | None = None, combined_path: str | Path | None = None,
+                  progress: ProgressFn | None = None, cancel: CancelFn | None = None, *,
+                  notices: bool | None = None, workers: int | None = None,
+                  numbers: dict[str, int] | None = None, stage: str = "") -> LetterBatch:
+    """Write one PDF per selected firm into `out_dir` (all firms when `keys` is None).
+
+    `numbers`: the 文号 serial of each firm (from `doc_numbers.allocate`, which records them in the
+    project); without it the letters issued are numbered consecutively from the settings' first
+    serial in `letter_order`, and firms not issued a letter take no number. `stage`: a label
+    printed under the title, e.g. "初评结果" ("" for the final result).
+
+    Returns the paths written (a `LetterBatch`, which is a list of paths that also carries the
+    skipped firms, warnings and the serial given to each letter). Raises `InputError` for a missing font, a bad template or an
+    unwritable folder, and `Cancelled` when `cancel()` turns true (letters already written stay).
+    """
+    settings = settings or load_settings()
+    report = progress or (lambda f, m: None)
+    stop = cancel or (lambda: False)
+    tick = _Tick(stop, report)
+    choice = find_cjk_font(settings)
+    fonts = pdf_fonts(choice)
+    batch, items = prepare_letters(result, settings, keys, fonts, notices=notices, numbers=numbers, stage=stage,
+                                   tick=tick)
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)

@@ -160,6 +160,43 @@ def load_settings(path: str | Path | None = None) -> Settings:
     return base
 
 
+# What an unreadable settings file stops: everything printed with the 评价机关 or a 文号 (the letters
+# and notices, the graded list, the summary report, the confirmation sheets, the publicity list)
+# would otherwise go out with the shipped defaults' authority. The JSON result prints neither.
+BLOCKED_OUTPUTS = "告知书、情况告知书、分类名单、汇总报告等印有评价机关或文号的文件"
+
+
+@dataclass(frozen=True)
+class SettingsState:
+    """The settings outputs use, and why they cannot be trusted (`problem`, "" when they can)."""
+
+    settings: Settings
+    path: Path | None = None  # the file that was read, or that failed
+    problem: str = ""
+
+    @property
+    def usable(self) -> bool:
+        return not self.problem
+
+    def message(self) -> str:
+        """One Chinese paragraph for the page banner and the command line."""
+        if not self.problem:
+            return ""
+        return (f"输出设置文件无法使用：{self.path}\n{self.problem}\n在改正之前，不能生成{BLOCKED_OUTPUTS}"
+                f"（否则会印上软件自带的默认评价机关）；结果数据文件仍可导出。请在“工具 → 设置”中重新填写并保存，"
+                "或改正该文件。")
+
+
+def read_settings_state(path: str | Path | None = None) -> SettingsState:
+    """`load_settings(path)` that never raises: an unreadable file gives the shipped defaults *and*
+    the problem, so the caller can refuse what would print them (never a silent fallback)."""
+    p = Path(path) if path is not None else user_settings_path()
+    try:
+        return SettingsState(load_settings(path), p)
+    except InputError as exc:
+        return SettingsState(default_settings(), p, str(exc))
+
+
 def settings_to_dict(settings: Settings) -> dict[str, dict[str, Any]]:
     doc: dict[str, dict[str, Any]] = {}
     for section, key, attr, _typ, _label in _KEYS:

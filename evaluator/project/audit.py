@@ -50,6 +50,8 @@ ACTION_LABELS: dict[str, str] = {
     "objection_answer": "答复异议企业",
     "confirmation": "数据确认单",
     "doc_numbers": "登记告知书文号",
+    "output_dir": "设置输出文件夹",
+    "export": "导出",
 }
 
 OTHER_FIELD_LABELS = {"tier": "最终分类", **RESOLUTION_KINDS}

@@ -26,6 +26,8 @@ Schema history (`SCHEMA_VERSION`; each step has a migration in `MIGRATIONS`):
      firms' files), `confirmations` (一企一单 tracking); older files get empty tables.
   5  `doc_numbers`: the 文号 given to letters (`outputs.doc_numbers.DocNumber`, one JSON row each),
      so a later batch or a re-issue continues the same register; older files get an empty one.
+  The app's output folder for the project is the `meta` key `output_dir` (no schema step: an older
+  file has none and gets the default folder, an older program ignores it).
 """
 
 from __future__ import annotations
@@ -356,6 +358,7 @@ def _insert_all(con: sqlite3.Connection, project: Project, result_doc: dict[str,
         "fingerprint": fingerprint,
         "pid": str(os.getpid()),
         "host": socket.gethostname(),
+        "output_dir": project.output_dir,  # a meta key, not a column: older readers ignore it (no schema step)
         **meta,
     }
     prior = None if project.prior is None else _compress(json.dumps(project.prior, ensure_ascii=False))
@@ -620,9 +623,10 @@ def _read_project(con: sqlite3.Connection) -> Project:
     ).fetchall()]
     doc_numbers = [DocNumber.from_dict(json.loads(e)) for (e,) in con.execute(
         "SELECT entry FROM doc_numbers ORDER BY seq").fetchall()]
+    out_dir = con.execute("SELECT value FROM meta WHERE key = 'output_dir'").fetchone()
     return Project(year=int(year), scheme_text=scheme_text, scheme_source=scheme_source, files=files,
                    mapping=mapping, corrections=corrections, overrides=overrides, audit=audit,
-                   doc_numbers=doc_numbers,
+                   doc_numbers=doc_numbers, output_dir=out_dir[0] if out_dir else "",
                    prior=None if prior_blob is None else json.loads(_decompress(prior_blob, codec)),
                    read_issues=read_issues, **_read_review(con))
 

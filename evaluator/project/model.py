@@ -26,7 +26,7 @@ from ..merge.resolutions import (
 from ..method.evaluate import TierOverride
 from ..method.scheme import Scheme, parse_scheme
 from ..outputs.doc_numbers import Allocation, DocNumber
-from ..pipeline.fingerprint import fingerprint_of
+from ..pipeline.fingerprint import fingerprint_of, verification_code
 from ..pipeline.run import Imported, RunResult, evaluate_tables, parse_files, read_files
 from ..read.files import RawFile, read_bytes
 from ..read.mapping import Mapping, SheetMapping, file_matches
@@ -37,11 +37,31 @@ def now_text() -> str:
     return datetime.now().strftime("%Y-%m-%d %H:%M:%S")
 
 
-def current_user() -> str:
+# The official's name the app has been given (`set_operator`), recorded as 操作人 of every edit.
+_operator = ""
+LOGIN_MARK = "（系统登录名）"  # after a login name used for want of the official's name
+
+
+def set_operator(name: str) -> None:
+    """The name audit entries, corrections and overrides record from now on (the app's 设置)."""
+    global _operator
+    _operator = name.strip()
+
+
+def login_name() -> str:
     try:
         return getpass.getuser()
     except Exception:  # no login name on some service accounts
         return ""
+
+
+def current_user() -> str:
+    """The operator's name; without one, the OS login name marked as such (an appeal file must not
+    pass `root` or `Administrator` off as the official who acted)."""
+    if _operator:
+        return _operator
+    login = login_name()
+    return f"{login}{LOGIN_MARK}" if login else ""
 
 
 @dataclass(frozen=True)
@@ -51,7 +71,7 @@ class AuditEntry:
     time: str
     user: str
     action: str  # import / remove_file / mapping / scheme / correction / override / clear_override / year /
-    # evaluate / prior / clear_prior / recover / doc_numbers (labels: `audit.ACTION_LABELS`)
+    # evaluate / prior / clear_prior / recover / doc_numbers / output_dir / export (labels: `audit.ACTION_LABELS`)
     target: str = ""  # enterprise key or file name
     field: str = ""
     before: str = ""
@@ -78,6 +98,7 @@ class Project:
     stages: list[Stage] = field(default_factory=list)
     objections: list[Objection] = field(default_factory=list)
     confirmations: dict[str, Confirmation] = field(default_factory=dict)
+    output_dir: str = ""  # the folder the app writes this evaluation's outputs to ("" until chosen)
 
     # --- derived -----------------------------------------------------------------------------
     @property
@@ -333,6 +354,23 @@ class Project:
         numbers = sorted(allocation.serials.values())
         self._log("doc_numbers", target, after=f"{len(numbers)} 份告知书，文号序号 {numbers[0]}–{numbers[-1]}；"
                                                f"{allocation.summary()}")
+
+    def set_output_dir(self, folder: str | Path) -> None:
+        """The folder this evaluation's outputs go to (kept with the project, so two counties or two
+        rounds of the same year never share one)."""
+        new = str(folder)
+        if new == self.output_dir:
+            return
+        self._log("output_dir", before=self.output_dir, after=new)
+        self.output_dir = new
+
+    def record_export(self, what: str, count: str, folder: str | Path, fingerprint: str, stage: str = "") -> None:
+        """One audit entry per output written: what, how many, where, at which stage, from which data
+        (`fingerprint`, printed on the outputs as the 核验码)."""
+        label = STAGES.get(stage or self.current_stage(), stage)
+        code = verification_code(fingerprint) if fingerprint else "无"
+        # the folder last: a long path is what the audit page cuts off with …
+        self._log("export", what, after=f"{count}；阶段 {label}；核验码 {code}；保存到 {folder}")
 
     def copy(self) -> Project:
         return replace(self, files=list(self.files), corrections=list(self.corrections),

@@ -6,6 +6,7 @@ import csv
 import logging
 from pathlib import Path
 
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -56,6 +57,7 @@ class AuditPage(Page):
         self.body.addLayout(row)
         self.model = ColumnTableModel(parent=self)
         self.view = table_view(self.model)
+        self.view.viewport().installEventFilter(self)
         self.body.addWidget(self.view, 1)
         self.export_button.clicked.connect(lambda: self.export())
         self.refresh_later = Deferred(self.refresh, self)
@@ -69,7 +71,37 @@ class AuditPage(Page):
         self.model.set_table(build_audit_table(self.session.project.audit, names))
         if first:
             fit_columns(self.view, self.model, stretch_last=True)
+            self.fit_to_width()
         self.count.setText(f"共 {self.model.table.n} 条记录")
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        # the table's own viewport: a hidden page learns its real width only when it is shown
+        if watched is self.view.viewport() and event.type() == QEvent.Type.Resize:
+            self.fit_to_width()
+        return super().eventFilter(watched, event)
+
+    def fit_to_width(self) -> None:
+        """Every column on screen, 理由 included: the short ones (时间, 操作人, 操作, 字段) as wide as
+        they need, the long ones sharing the rest; a longer text is cut with … and shown whole in
+        its tooltip. The official can still drag a column wider."""
+        cols = [c.id for c in self.model.table.columns]
+        if not cols:
+            return
+        char = self.view.fontMetrics().horizontalAdvance("国")
+        fixed = {"time": self.view.fontMetrics().horizontalAdvance("2026-12-31 23:59:59") + 18,
+                 "user": 6 * char, "action": 8 * char, "field": 7 * char}
+        shares = {"target": 0.24, "before": 0.18, "after": 0.30, "reason": 0.28}
+        available = self.view.viewport().width() - sum(fixed.get(c, 0) for c in cols) - 2
+        hh = self.view.horizontalHeader()
+        left = available
+        for i, c in enumerate(cols):
+            if c in fixed:
+                hh.resizeSection(i, fixed[c])
+            elif c != cols[-1]:
+                w = max(6 * char, int(available * shares.get(c, 0.1)))
+                hh.resizeSection(i, w)
+                left -= w
+        hh.resizeSection(len(cols) - 1, max(8 * char, left))  # the last (理由) to the edge; it stretches from there
 
     def export(self, path: Path | None = None) -> Path | None:
         if path is None:

@@ -5,17 +5,24 @@ result on screen, with a progress dialog and 取消 for the letters (hundreds of
 be made for every firm, the rows selected on the results page, the rows currently filtered, a
 tier or a township. Each letter carries the data verification code so it can be traced to its inputs;
 the 文号 given are recorded in the project.
+
+Outputs go to the project's own folder (`Project.output_dir`, chosen with 更改… and saved in the
+.mujun; by default one folder per county, year and stage), and each export adds an audit entry.
+While the settings file is unreadable a banner says so and everything printed with the 评价机关 or
+a 文号 is refused (the JSON result is not). 预览与打印… shows one firm's letter as the export writes
+it (`ui.widgets.letter_preview`).
 """
 
 from __future__ import annotations
 
+import html
 import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QUrl
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtGui import QDesktopServices, QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -37,14 +44,15 @@ from PySide6.QtWidgets import (
 )
 
 from evaluator.core.atomic import output_overwrites_input
-from evaluator.core.issues import InputError
 from evaluator.core.progress import CancelFn, ProgressFn
 from evaluator.outputs.names import safe_filename_part
-from evaluator.outputs.settings import Settings, default_settings, load_settings
+from evaluator.outputs.settings import Settings, SettingsState, read_settings_state
+from evaluator.pipeline.fingerprint import data_fingerprint
 from evaluator.pipeline.run import RunResult
+from evaluator.project.review import STAGES, stage_print_label
 
 from ..session import Session
-from ..user_config import load_state, save_state
+from ..user_config import documents_dir
 from ..workers import TaskRunner
 from .common import Deferred, Page
 
@@ -55,21 +63,38 @@ CONFIRM_LETTERS = 1000  # a scope other than 全部 asks first from this many le
 
 
 def load_output_settings() -> Settings:
-    """The county's output settings; the shipped defaults when the user settings file is unreadable."""
-    try:
-        return load_settings()
-    except InputError as exc:
-        log.warning("settings: %s", exc)
-        return default_settings()
+    """The county's output settings; the shipped defaults when the user settings file is unreadable
+    (`output_settings_state` says so: letters are refused then)."""
+    return read_settings_state().settings
 
 
-def default_output_dir(session: Session) -> Path:
-    state = load_state().get("output_dir")
-    if state:
-        return Path(state)
-    if session.path is not None:
-        return session.path.parent / f"{session.path.stem}_输出"
-    return Path.home() / "亩均评价输出" / str(session.project.year)
+def output_settings_state() -> SettingsState:
+    return read_settings_state()
+
+
+OUTPUTS_ROOT = "亩均评价输出"
+
+
+def stage_folder_word(stage: str) -> str:
+    """`公示稿`, `定稿`: the stage as a folder name says it."""
+    label = STAGES.get(stage, STAGES["initial"])
+    return label if label.endswith("稿") else f"{label}稿"
+
+
+def default_output_dir(session: Session, settings: Settings | None = None) -> Path:
+    """Where outputs go until the official chooses a folder: one folder per county, year and stage
+    (`<项目所在文件夹 or 文档>/亩均评价输出/某某县_2025年度_公示稿`), so two counties or two rounds of the
+    same year never mix their letters."""
+    s = settings or load_output_settings()
+    root = (session.path.parent if session.path is not None else documents_dir()) / OUTPUTS_ROOT
+    p = session.project
+    return root / safe_filename_part(f"{s.county}_{p.year}年度_{stage_folder_word(p.current_stage())}")
+
+
+def project_output_dir(session: Session) -> Path:
+    """The folder chosen for this project (kept in the .mujun), else the default one."""
+    chosen = session.project.output_dir
+    return Path(chosen) if chosen else default_output_dir(session)
 
 
 def prior_text(doc: dict[str, Any] | None) -> str:
@@ -94,6 +119,26 @@ def township_keys(result: RunResult, township: str) -> list[str]:
     return [str(k) for k in t.index[(t["township"] == township).fillna(False).to_numpy(dtype=bool)]]
 
 
+def _folder_of(out: Any) -> str:
+    """The folder an output went to: the letters' folder, else the file's."""
+    paths = [Path(p) for p in (out if isinstance(out, list) else [out]) if p]
+    if not paths:
+        combined = getattr(out, "combined", None)
+        return str(Path(combined).parent) if combined else ""
+    return str(paths[0].parent)
+
+
+def letters_record(batch: Any, scope: str | None) -> tuple[str, str]:
+    """The audit entry's what and how many for a batch of letters."""
+    count = f"{len(batch)} 份（范围：{scope or '全部'}）"
+    if getattr(batch, "combined", None):
+        count += "，另有合订本"
+    held = len(getattr(batch, "held", []) or [])
+    if held:
+        count += f"，{held} 家因数据问题未处理暂缓"
+    return "告知书", count
+
+
 class ExportPage(Page):
     title = "输出"
     hint = ("导出分类名单（Excel，可直接打印）、企业评价结果告知书（PDF，每家一份，可另出合订本）和汇总报告（PDF）。"
@@ -112,15 +157,28 @@ class ExportPage(Page):
         self.last_error = ""
         self.confirm: Confirm = self._confirm  # replaced in tests: no modal dialogs
 
+        self.settings_banner = QLabel()  # an unreadable settings file: said, and the letters refused
+        self.settings_banner.setObjectName("warningBanner")
+        self.settings_banner.setWordWrap(True)
+        self.settings_banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.settings_banner.setStyleSheet("QLabel#warningBanner { background: #fdecea; color: #9b1c1c; "
+                                           "border: 1px solid #e0a9a4; border-radius: 4px; padding: 8px; }")
+        self.settings_banner.hide()
+        self.body.addWidget(self.settings_banner)
         row = QHBoxLayout()
         row.addWidget(QLabel("输出文件夹："))
-        self.folder = QLineEdit(str(default_output_dir(session)))
+        self.folder = QLineEdit()
+        self.folder.setReadOnly(True)  # changed with 更改…, which keeps it in the project
         row.addWidget(self.folder, 1)
-        self.browse_button = QPushButton("选择…")
+        self.browse_button = QPushButton("更改…")
+        self.browse_button.setToolTip("为本项目选择输出文件夹；选定后保存在项目文件中，下次打开仍用它")
         self.open_folder_button = QPushButton("打开输出文件夹")
         row.addWidget(self.browse_button)
         row.addWidget(self.open_folder_button)
         self.body.addLayout(row)
+        self.folder_note = QLabel()
+        self.folder_note.setObjectName("hint")
+        self.body.addWidget(self.folder_note)
         self.settings_label = QLabel()
         self.settings_label.setWordWrap(True)
         self.settings_label.setObjectName("hint")
@@ -135,8 +193,9 @@ class ExportPage(Page):
         lv = QVBoxLayout(lists)
         self.workbook_button = QPushButton("导出分类名单（Excel）")
         self.summary_button = QPushButton("导出汇总报告（PDF）")
-        self.json_button = QPushButton("导出结果数据文件（供其他系统导入）")
-        self.json_button.setToolTip("全部企业的指标、得分、等级和数据问题，机器可读的 .json 文件（供上级平台或其他软件导入）")
+        self.json_button = QPushButton("导出结果数据文件（供省市系统导入）")
+        self.json_button.setToolTip("全部企业的指标、得分、等级和数据问题，供省、市平台或其他软件导入的数据文件；"
+                                    "不印评价机关和文号，设置文件有问题时也可导出")
         for b in (self.workbook_button, self.summary_button, self.json_button):
             b.setMinimumHeight(34)
             lv.addWidget(b)
@@ -172,7 +231,13 @@ class ExportPage(Page):
         self.letters_button = QPushButton("生成告知书")
         self.letters_button.setObjectName("primary")
         self.letters_button.setMinimumHeight(34)
-        lg.addWidget(self.letters_button, 6, 0, 1, 2)
+        self.preview_button = QPushButton("预览与打印…")
+        self.preview_button.setToolTip("选一家企业，逐页查看其告知书打印出来的样子，可放大缩小、打印或另存为 PDF")
+        self.preview_button.setMinimumHeight(34)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.letters_button, 1)
+        buttons.addWidget(self.preview_button)
+        lg.addLayout(buttons, 6, 0, 1, 2)
         lg.setColumnStretch(1, 1)
         grid.addWidget(letters, 0, 1)
         grid.setColumnStretch(0, 1)
@@ -192,19 +257,20 @@ class ExportPage(Page):
         self.summary_button.clicked.connect(lambda: self.export_summary())
         self.json_button.clicked.connect(lambda: self.export_json())
         self.letters_button.clicked.connect(lambda: self.letters_clicked())
+        self.preview_button.clicked.connect(lambda: self.preview_letter())
         self.log.itemDoubleClicked.connect(self._open_item)
         self.scope_tier.toggled.connect(self.tier.setEnabled)
         self.scope_town.toggled.connect(self.township.setEnabled)
         self.refresh_later = Deferred(self.refresh, self)
         session.result_changed.connect(self.refresh_later)
+        session.project_changed.connect(self.refresh_folder)
+        session.path_changed.connect(self.refresh_folder)
         self.refresh()
 
     # --- state ---------------------------------------------------------------------------------
     def refresh(self) -> None:
         r = self.session.result
         has = r is not None
-        for b in (self.workbook_button, self.letters_button, self.summary_button):
-            b.setEnabled(has)
         self.json_button.setEnabled(has)
         self.tier.clear()
         self.township.clear()
@@ -219,19 +285,51 @@ class ExportPage(Page):
             self.township.addItems([t for t in towns if t])
         self.tier.setEnabled(self.scope_tier.isChecked())
         self.township.setEnabled(self.scope_town.isChecked())
-        s = load_output_settings()
-        self.settings_label.setText(f"发文机关：{s.authority or '（未设置）'}；文号前缀：{s.doc_prefix or '（未设置）'}；"
-                                    f"申诉期限 {s.appeal_days} 日。可在“工具 → 设置”中修改。")
         self.prior_label.setText(prior_text(self.session.project.prior))
+        self.refresh_settings()
+
+    def refresh_settings(self) -> None:
+        """The settings line, the banner of an unreadable settings file, and the buttons it stops;
+        also each time the page is shown (the file may have been edited by hand meanwhile)."""
+        has = self.session.result is not None
+        state = output_settings_state()
+        for b in (self.workbook_button, self.letters_button, self.summary_button, self.preview_button):
+            b.setEnabled(has and state.usable)  # each prints the 评价机关 (and the letters a 文号)
+        self.settings_banner.setText(html.escape(state.message()).replace("\n", "<br>") if not state.usable else "")
+        self.settings_banner.setVisible(not state.usable)
+        s = state.settings
+        if state.usable:
+            self.settings_label.setText(f"发文机关：{s.authority or '（未设置）'}；文号前缀：{s.doc_prefix or '（未设置）'}；"
+                                        f"申诉期限 {s.appeal_days} 日。可在“工具 → 设置”中修改。")
+        else:
+            self.settings_label.setText("发文机关、文号：设置文件无法读取（见上方提示）。")
+        self.refresh_folder()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        super().showEvent(event)
+        self.refresh_settings()
+
+    def refresh_folder(self) -> None:
+        self.folder.setText(str(self.out_dir()))
+        self.folder.setToolTip(self.folder.text())
+        self.folder_note.setText("本项目选定的输出文件夹（保存在项目文件中）。" if self.session.project.output_dir else
+                                 "尚未为本项目选择输出文件夹：默认按县名、年度和评价阶段分开存放；可点“更改…”另选。")
 
     def out_dir(self) -> Path:
-        return Path(self.folder.text().strip() or str(default_output_dir(self.session)))
+        return project_output_dir(self.session)
+
+    def set_out_dir(self, folder: Path | str) -> None:
+        """The project's output folder from now on (an audited edit, saved with the project)."""
+        self.session.set_output_dir(str(Path(folder)))
+        self.refresh_folder()
 
     def choose_folder(self) -> None:
-        d = QFileDialog.getExistingDirectory(self, "选择输出文件夹", str(self.out_dir()))
+        start = self.out_dir()
+        while not start.is_dir() and start.parent != start:
+            start = start.parent
+        d = QFileDialog.getExistingDirectory(self, "选择本项目的输出文件夹", str(start))
         if d:
-            self.folder.setText(d)
-            save_state(output_dir=d)
+            self.set_out_dir(d)
 
     def open_folder(self) -> None:
         d = self.out_dir()
@@ -255,7 +353,18 @@ class ExportPage(Page):
             QMessageBox.information(self, title, text)
 
     # --- running -------------------------------------------------------------------------------
-    def _start(self, title: str, job: Callable[[ProgressFn, CancelFn], Any], cancellable: bool = False) -> bool:
+    def _printable_settings(self, title: str) -> Settings | None:
+        """The settings for an output printed with the 评价机关 or a 文号; None (and said why) while
+        the settings file is unreadable: never the shipped defaults' authority on a county's papers."""
+        state = output_settings_state()
+        if not state.usable:
+            self._failed(title, state.message().replace("\n", ""))
+            return None
+        return state.settings
+
+    def _start(self, title: str, job: Callable[[ProgressFn, CancelFn], Any], cancellable: bool = False,
+               record: Callable[[Any], tuple[str, str]] | None = None) -> bool:
+        """Run `job`; `record(out)` → (what, how many) for the audit entry of what it wrote."""
         if self.session.result is None:
             self._tell(title, "尚无评价结果。")
             return False
@@ -274,8 +383,16 @@ class ExportPage(Page):
         dlg.canceled.connect(lambda: self.cancel(title))
         self.progress_dialog = dlg
         self.status.setText(f"{title}…")
-        self.runner.start(job, lambda out: self._done(title, out), lambda m, tb: self._failed(title, m),
-                          lambda: self._cancelled(title))
+        result = self.session.result
+        fingerprint, stage = data_fingerprint(result), result.stage  # of the result the job writes from
+
+        def done(out: Any) -> None:
+            self._done(title, out)
+            if record is not None:
+                what, count = record(out)
+                self.session.record_export(what, count, _folder_of(out), fingerprint, stage)
+
+        self.runner.start(job, done, lambda m, tb: self._failed(title, m), lambda: self._cancelled(title))
         return True
 
     def cancel(self, title: str = "") -> None:
@@ -354,7 +471,10 @@ class ExportPage(Page):
         return hit is not None
 
     def export_workbook(self, path: Path | None = None) -> bool:
-        result, settings = self.session.result, load_output_settings()
+        result, settings = self.session.result, self._printable_settings("导出分类名单")
+        if settings is None:
+            return False
+        stage = stage_print_label(result.stage) if result is not None else ""
         target = Path(path) if path else self.out_dir() / f"{self._base_name('分类名单')}.xlsx"
         if self._overwrites_input("导出分类名单", target):
             return False
@@ -365,13 +485,16 @@ class ExportPage(Page):
             )
 
             target.parent.mkdir(parents=True, exist_ok=True)
-            write_workbook(result, target, settings=settings, progress=progress, cancel=cancel)
+            write_workbook(result, target, settings=settings, progress=progress, cancel=cancel, stage=stage)
             return target
 
-        return self._start("导出分类名单", job, cancellable=True)
+        return self._start("导出分类名单", job, cancellable=True,
+                           record=lambda out: ("分类名单", f"{len(result.table)} 家企业"))
 
     def export_summary(self, path: Path | None = None) -> bool:
-        result, settings = self.session.result, load_output_settings()
+        result, settings = self.session.result, self._printable_settings("导出汇总报告")
+        if settings is None:
+            return False
         target = Path(path) if path else self.out_dir() / f"{self._base_name('汇总报告')}.pdf"
         if self._overwrites_input("导出汇总报告", target):
             return False
@@ -384,7 +507,7 @@ class ExportPage(Page):
             write_summary_pdf(result, target, settings=settings)
             return target
 
-        return self._start("导出汇总报告", job)
+        return self._start("导出汇总报告", job, record=lambda out: ("汇总报告", f"{len(result.table)} 家企业"))
 
     def export_json(self, path: Path | None = None) -> bool:
         result = self.session.result
@@ -399,7 +522,7 @@ class ExportPage(Page):
             write_json(result, target)  # type: ignore[arg-type]
             return target
 
-        return self._start("导出结果数据", job)
+        return self._start("导出结果数据", job, record=lambda out: ("结果数据文件", f"{len(result.table)} 家企业"))
 
     def letter_keys(self) -> tuple[list[str] | None, str]:
         """The keys the chosen scope selects (None: all) and a name for the combined file."""
@@ -443,6 +566,8 @@ class ExportPage(Page):
 
     def letters_clicked(self) -> bool:
         """生成告知书: the chosen scope, after saying how many letters that is (for 全部 always)."""
+        if self._printable_settings("生成告知书") is None:
+            return False
         keys, scope_name = self.letter_keys()
         if keys is not None and not keys:
             return self.export_letters(keys, scope_name)
@@ -470,7 +595,10 @@ class ExportPage(Page):
             self._tell("生成告知书", "所选范围内没有企业。")
             self.status.setText("所选范围内没有企业。")
             return False
-        result, settings = self.session.result, load_output_settings()
+        result, settings = self.session.result, self._printable_settings("生成告知书")
+        if settings is None:
+            return False
+        stage = stage_print_label(result.stage) if result is not None else ""  # as `mujun evaluate` prints it
         register = list(self.session.project.doc_numbers)  # 文号 already given (read on the GUI thread)
         folder = Path(out_dir) if out_dir else self.out_dir() / "告知书"
         want_combined = self.combined.isChecked() if combined is None else combined
@@ -488,8 +616,22 @@ class ExportPage(Page):
             allocation = allocate(register, issued_keys(result, keys, settings.status_notices),  # type: ignore[arg-type]
                                   settings, data_fingerprint(result), now_text())  # type: ignore[arg-type]
             batch = write_letters(result, folder, settings=settings, keys=keys, combined_path=combined_path,  # type: ignore[arg-type]
-                                  progress=progress, cancel=cancel, numbers=allocation.serials)
+                                  progress=progress, cancel=cancel, numbers=allocation.serials, stage=stage)
             batch.allocation = allocation  # recorded in the project by `_done`, on the GUI thread
             return batch
 
-        return self._start("生成告知书", job, cancellable=True)
+        return self._start("生成告知书", job, cancellable=True, record=lambda out: letters_record(out, scope_name))
+
+    # --- print preview -------------------------------------------------------------------------
+    def preview_letter(self, key: str | None = None) -> Any:
+        """预览与打印: the letter of `key` (default: the firm selected on the results page, else the
+        first letter issued), as the export writes it. Returns the dialog (None when refused)."""
+        from ..widgets.letter_preview import show_letter_preview
+
+        if self.session.result is None:
+            self._tell("预览告知书", "尚无评价结果。")
+            return None
+        if self._printable_settings("预览告知书") is None:
+            return None
+        selected = self.selected_keys()
+        return show_letter_preview(self.session, key or (selected[0] if selected else None), parent=self)

@@ -82,7 +82,13 @@ class SettingsDialog(QDialog):
         self.setFont(cjk_font())
         self.setMinimumWidth(560)
         mod = _settings_module()
-        self._base: Settings = settings if settings is not None else mod.load_settings()
+        problem = ""
+        if settings is None:
+            state = mod.read_settings_state()
+            settings, problem = state.settings, (f"设置文件 {state.path} 无法读取：{state.problem}\n"
+                                                 "下面是软件自带的默认值；请核对后点“确定”保存，即可替换该文件。"
+                                                 if state.problem else "")
+        self._base: Settings = settings
         labels: dict[str, str] = getattr(mod, "SETTING_LABELS", {})
         s = self._base
 
@@ -90,6 +96,19 @@ class SettingsDialog(QDialog):
             return labels.get(attr, fallback) + "："
 
         lay = QVBoxLayout(self)
+        self.problem = QLabel(problem)  # the settings file could not be read: the dialog starts from defaults
+        self.problem.setWordWrap(True)
+        self.problem.setStyleSheet("color: #9b1c1c;")
+        self.problem.setVisible(bool(problem))
+        lay.addWidget(self.problem)
+
+        # Who records the edits: this computer's user, not the county's settings file (on the
+        # buttons' row, so the dialog still fits a 768-pixel-high screen).
+        from ..user_config import load_operator
+
+        self.operator = QLineEdit(load_operator())
+        self.operator.setPlaceholderText("本人姓名，记入审计记录（不填则记系统登录名）")
+        self.operator.setToolTip("审计记录中的“操作人”；只保存在本电脑的个人设置中，不写入设置文件")
 
         # Authority and document numbers.
         box = QGroupBox("评价机关与文号")
@@ -203,7 +222,12 @@ class SettingsDialog(QDialog):
         self.error.setStyleSheet("color: #b71c1c;")
         lay.addWidget(self.error)
         self.buttons = ok_cancel_buttons(self, "确定")
-        lay.addWidget(self.buttons)
+        bottom = QHBoxLayout()
+        bottom.addWidget(QLabel("操作人："))
+        bottom.addWidget(self.operator, 1)
+        bottom.addSpacing(16)
+        bottom.addWidget(self.buttons)
+        lay.addLayout(bottom)
 
         for w in (self.authority, self.doc_prefix):
             w.textChanged.connect(self._refresh)
@@ -249,8 +273,13 @@ class SettingsDialog(QDialog):
         )
 
     def save(self, path: str | Path | None = None) -> Path:
-        """Write the edited settings (to the user settings file unless `path` is given)."""
-        return Path(_settings_module().save_settings(self.settings(), path))
+        """Write the edited settings (to the user settings file unless `path` is given), and the
+        operator's name to this user's own state."""
+        from ..user_config import save_operator
+
+        out = Path(_settings_module().save_settings(self.settings(), path))
+        save_operator(self.operator.text())
+        return out
 
     def _refresh(self) -> None:
         self.issue_date.setEnabled(not self.today.isChecked())
