@@ -55,6 +55,10 @@ def test_review_page_walks_the_cycle(window, qtbot, tmp_path) -> None:  # noqa: 
     assert page.objection_table.item(0, 8).text() == "2026-03-12"
     page.export_register(tmp_path / "异议登记表.xlsx")
     assert (tmp_path / "异议登记表.xlsx").stat().st_size > 0
+    # the review cycle's outputs are in the audit record, like the export page's
+    exports = [a for a in s.project.audit if a.action == "export"]
+    assert [a.target for a in exports] == ["公示名单（PDF）", "异议登记表"]
+    assert "1 件" in exports[1].after and str(tmp_path) in exports[1].after
 
 
 def test_held_findings_are_readable_at_1366_without_hovering(window, qtbot) -> None:  # noqa: F811

@@ -311,6 +311,7 @@ class ReviewPage(Page):
             if k not in self.session.project.confirmations:
                 self.session.project.set_confirmation(k, "sent", today)
         self._edited()
+        self._record("企业数据确认单", f"{len(paths)} 份", folder)
         note = f"；{len(left_out)} 家身份尚未核实，未生成" if left_out else ""
         self.session.message.emit(f"已生成企业数据确认单 {len(paths)} 份：{folder}{note}")
         return paths
@@ -345,6 +346,8 @@ class ReviewPage(Page):
         write = write_publicity_pdf if Path(path).suffix.lower() == ".pdf" else write_publicity_xlsx
         lst = write(self._result(), path, load_settings(), self.unranked.isChecked(), self.order.currentData())
         held = f"；{len(lst.held)} 家数据问题尚未处理，未列入（见“暂缓发放”）" if lst.held else ""
+        self._record(f"公示名单（{'PDF' if Path(path).suffix.lower() == '.pdf' else 'Excel'}）", f"{sum(len(rows) for _h, _c, rows in lst.sections)} 家企业",
+                     Path(path).parent)
         self.publicity_note.setText(f"已导出：{path}{held}")
         self.session.message.emit(f"公示名单已导出：{path}")
         return lst
@@ -374,8 +377,16 @@ class ReviewPage(Page):
         from evaluator.project.review_xlsx import write_objection_register
 
         out = write_objection_register(self.session.project, path, load_settings())
+        self._record("异议登记表", f"{len(self.session.project.objections)} 件", Path(out).parent)
         self.session.message.emit(f"异议登记表已导出：{out}")
         return out
+
+    def _record(self, what: str, count: str, folder: Path) -> None:
+        """Each output of the review cycle is an audit entry, as the export page's are."""
+        from evaluator.pipeline.fingerprint import data_fingerprint
+
+        r = self._result()
+        self.session.record_export(what, count, str(folder), data_fingerprint(r), r.stage)
 
     def _result(self) -> Any:
         r = self.session.result
