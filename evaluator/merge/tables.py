@@ -157,7 +157,8 @@ def merge_tables(tables: list[SheetTable], remap: dict[str, str] | None = None) 
 
     per_file, file_issues = _combine_within_files(rows)
     issues.extend(file_issues)
-    enterprises, cross_issues = _combine_across_files(per_file, rows)
+    known = dict(zip(codes[has_code].tolist(), valid[has_code].tolist()))
+    enterprises, cross_issues = _combine_across_files(per_file, rows, known)
     issues.extend(cross_issues)
     issues.extend(_enterprise_checks(enterprises))
     issues.extend(_unit_checks(rows, enterprises))
@@ -279,7 +280,20 @@ def _combine_within_files(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[Issue]
     return combined, issues
 
 
-def _combine_across_files(per_file: pd.DataFrame, rows: pd.DataFrame) -> tuple[pd.DataFrame, list[Issue]]:
+def _code_valid(codes: pd.Series, known: dict[str, bool]) -> np.ndarray:
+    """Each firm's code checked, reusing the rows' checks (validity depends on the code alone);
+    codes the rows did not have (a remap's target) are checked here."""
+    vals = codes.to_numpy(dtype=object)
+    out = np.fromiter((known.get(c, False) for c in vals.tolist()), dtype=bool, count=len(vals))
+    unknown = np.flatnonzero(np.fromiter((c is not None and c == c and c not in known for c in vals.tolist()),
+                                         dtype=bool, count=len(vals)))
+    if len(unknown):
+        out[unknown] = valid_codes(pd.Series(vals[unknown], dtype=object))
+    return out & codes.notna().to_numpy()
+
+
+def _combine_across_files(per_file: pd.DataFrame, rows: pd.DataFrame, known: dict[str, bool]
+                          ) -> tuple[pd.DataFrame, list[Issue]]:
     """First file given wins per field; a different non-empty value elsewhere is a warning."""
     issues: list[Issue] = []
     per_file = per_file.sort_values(["_src"], kind="stable")
@@ -290,7 +304,7 @@ def _combine_across_files(per_file: pd.DataFrame, rows: pd.DataFrame) -> tuple[p
         merged["sources"] = one["_file"].to_numpy(dtype=object)
         merged["n_rows"] = one["_rows"].astype(int).to_numpy()
         merged.index = pd.Index(one["_key"].to_numpy(dtype=object), name="key", dtype=object)
-        merged["code_valid"] = valid_codes(merged["credit_code"]) & merged["credit_code"].notna().to_numpy()
+        merged["code_valid"] = _code_valid(merged["credit_code"], known)
         return merged, issues
     g = per_file.groupby("_k", sort=False)
     merged = g[list(ENTERPRISE_FIELDS)].first()
@@ -340,7 +354,7 @@ def _combine_across_files(per_file: pd.DataFrame, rows: pd.DataFrame) -> tuple[p
     merged["sources"] = sources.loc[first_seen]
     merged["n_rows"] = n_rows.loc[first_seen].astype(int)
     merged.index = pd.Index(keys.loc[first_seen].to_numpy(dtype=object), name="key", dtype=object)
-    merged["code_valid"] = valid_codes(merged["credit_code"]) & merged["credit_code"].notna().to_numpy()
+    merged["code_valid"] = _code_valid(merged["credit_code"], known)
     return merged, issues
 
 
