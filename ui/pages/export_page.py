@@ -305,7 +305,7 @@ class ExportPage(Page):
         then calls into Python thousands of times, each call waiting for the interpreter lock the
         job's thread holds, and the window stalls for a tenth of a second. Nothing on the pages
         changes while the job runs (the dialog is modal), so they keep what they show and are
-        repainted once it ends, before another job can start. The dialog is a window of its own and keeps repainting.
+        repainted once it ends. The dialog is a window of its own and keeps repainting.
         """
         top = self.window()
         pages = top.centralWidget() if isinstance(top, QMainWindow) else None
@@ -314,9 +314,8 @@ class ExportPage(Page):
             self._held_still = pages
 
     def _close_dialog(self) -> None:
-        if self._held_still is not None:  # repainted now, while no job holds the interpreter lock
+        if self._held_still is not None:  # one repaint, with the window's own when the dialog closes
             self._held_still.setUpdatesEnabled(True)
-            self._held_still.repaint()
             self._held_still = None
         if self.progress_dialog is not None:
             self.progress_dialog.canceled.disconnect()
