@@ -101,3 +101,16 @@ def test_duplicate_codes_across_sheets_of_one_file_are_combined(tmp_path):
     wb.save(tmp_path / "q.xlsx")
     ent, _ = merged([tmp_path / "q.xlsx"])
     assert ent.loc[A, "tax"] == 4.0
+
+
+def test_code_validity_of_firms_whose_code_no_row_had(tmp_path):
+    # A row without a code linked (remap) to a valid code and one to a bad code: each firm's code is
+    # checked, although neither code appears in any row's cell.
+    bad = C[:-1] + ("0" if C[-1] != "0" else "1")
+    land = xlsx(tmp_path / "land.xlsx", [["统一社会信用代码", "土地使用权人", "土地使用权面积（亩）"],
+                                         [A, "甲公司", 3], [None, "乙公司", 4], [None, "丙公司", 5]])
+    imp = import_files([land])
+    m = merge_tables(imp.tables, remap={"名称:乙公司": B, "名称:丙公司": bad})
+    ent = m.enterprises
+    assert set(ent.index) == {A, B, bad}
+    assert ent.loc[A, "code_valid"] and ent.loc[B, "code_valid"] and not ent.loc[bad, "code_valid"]

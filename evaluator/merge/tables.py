@@ -283,13 +283,14 @@ def _combine_within_files(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[Issue]
 def _code_valid(codes: pd.Series, known: dict[str, bool]) -> np.ndarray:
     """Each firm's code checked, reusing the rows' checks (validity depends on the code alone);
     codes the rows did not have (a remap's target) are checked here."""
+    present = codes.notna().to_numpy()
     vals = codes.to_numpy(dtype=object)
-    out = np.fromiter((known.get(c, False) for c in vals.tolist()), dtype=bool, count=len(vals))
-    unknown = np.flatnonzero(np.fromiter((c is not None and c == c and c not in known for c in vals.tolist()),
-                                         dtype=bool, count=len(vals)))
-    if len(unknown):
-        out[unknown] = valid_codes(pd.Series(vals[unknown], dtype=object))
-    return out & codes.notna().to_numpy()
+    got = [known.get(c) if p else False for c, p in zip(vals.tolist(), present.tolist())]
+    if None in got:
+        unknown = [i for i, g in enumerate(got) if g is None]
+        for i, ok in zip(unknown, valid_codes(pd.Series(vals[unknown], dtype=object)).tolist()):
+            got[i] = ok
+    return np.array(got, dtype=bool) & present
 
 
 def _combine_across_files(per_file: pd.DataFrame, rows: pd.DataFrame, known: dict[str, bool]
