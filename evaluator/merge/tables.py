@@ -157,7 +157,8 @@ def merge_tables(tables: list[SheetTable], remap: dict[str, str] | None = None) 
 
     per_file, file_issues = _combine_within_files(rows)
     issues.extend(file_issues)
-    known = dict(zip(codes[has_code].tolist(), valid[has_code].tolist()))
+    # A comprehension, not `dict(zip(…))`: one C call over every row would hold the interpreter lock throughout.
+    known = {c: ok for c, ok in zip(codes[has_code].tolist(), valid[has_code].tolist())}  # noqa: C416
     enterprises, cross_issues = _combine_across_files(per_file, rows, known)
     issues.extend(cross_issues)
     issues.extend(_enterprise_checks(enterprises))
