@@ -135,3 +135,16 @@ def test_a_correction_notice_shows_the_figure_with_its_unit():
     _, issues = apply_corrections(ent, [Correction(A, "land", 3.0, "核实"), Correction(A, "commissioned", 2020, "核实")])
     assert "由“12.35 亩”改为“3.00 亩”" in issues[0].message
     assert "由“2019”改为“2020”" in issues[1].message
+
+
+def test_code_validity_of_firms_whose_code_no_row_had(tmp_path):
+    # A row without a code linked (remap) to a valid code and one to a bad code: each firm's code is
+    # checked, although neither code appears in any row's cell.
+    bad = C[:-1] + ("0" if C[-1] != "0" else "1")
+    land = xlsx(tmp_path / "land.xlsx", [["统一社会信用代码", "土地使用权人", "土地使用权面积（亩）"],
+                                         [A, "甲公司", 3], [None, "乙公司", 4], [None, "丙公司", 5]])
+    imp = import_files([land])
+    m = merge_tables(imp.tables, remap={"名称:乙公司": B, "名称:丙公司": bad})
+    ent = m.enterprises
+    assert set(ent.index) == {A, B, bad}
+    assert ent.loc[A, "code_valid"] and ent.loc[B, "code_valid"] and not ent.loc[bad, "code_valid"]

@@ -62,3 +62,17 @@ def test_special_markup_found_across_block_boundaries(tmp_path) -> None:
         assert readers._stream_scan(zf, "split.xml").special
         assert not readers._stream_scan(zf, "plain.xml").special
         assert readers._stream_scan(zf, "missing.xml") is None
+
+
+def test_markup_search_by_rare_byte_agrees_with_a_plain_search():
+    # The sheet scan looks for `<f` and `t="e"` by their scarce byte; crowded windows fall back.
+    import random
+
+    from evaluator.read.files import RARE_HITS, _contains
+
+    rnd = random.Random(15)
+    windows = [b"", b"<f", b'<c t="e">', b"f" * (RARE_HITS * 3) + b"<f>", b"e" * (RARE_HITS + 1) + b't="e"']
+    windows += [bytes(rnd.choice(b'<ft="e >') for _ in range(rnd.randint(0, 60))) for _ in range(5000)]
+    for w in windows:
+        assert _contains(w, b"<f", 1) == (b"<f" in w)
+        assert _contains(w, b't="e"', 3) == (b't="e"' in w)

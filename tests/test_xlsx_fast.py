@@ -89,3 +89,31 @@ def test_rows_values_blanks_and_shared_text(tmp_path):
     sheet = openpyxl.load_workbook(path)["s"]
     assert sheet["C2"].font.b and sheet["C2"].border.left.style == "thin"  # a blank keeps its format
     assert sheet.max_row == 5 and sheet.max_column == 4
+
+
+def test_shared_strings_in_index_order_without_a_sort(tmp_path, monkeypatch):
+    # Strings stored by xlsxwriter's calls and by the row writer, on two sheets, repeated: each cell
+    # reads back its own text although the table is put in order without xlsxwriter's sort.
+    from xlsxwriter.sharedstrings import SharedStringTable
+
+    from evaluator.outputs.xlsx_fast import Workbook
+
+    def no_sort(self):
+        raise AssertionError("xlsxwriter's sort of the shared strings was called")
+
+    monkeypatch.setattr(SharedStringTable, "_sort_string_data", no_sort)
+    path = tmp_path / "t.xlsx"
+    wb = Workbook(str(path), {"constant_memory": True})
+    a, b = wb.add_worksheet("甲"), wb.add_worksheet("乙")
+    a.write_string(0, 0, "表头")
+    rows = RowWriter(a, 1, 2)
+    for i in range(300):
+        rows.add([f"企业{i % 70}", f"乡镇{i % 7}"], [None, None])
+    rows.close()
+    b.write_string(0, 0, "乡镇3")
+    b.write_string(1, 0, "只在乙表")
+    wb.close()
+    book = openpyxl.load_workbook(path)
+    got = [[c.value for c in r] for r in book["甲"].iter_rows()]
+    assert got == [["表头", None]] + [[f"企业{i % 70}", f"乡镇{i % 7}"] for i in range(300)]
+    assert [r[0].value for r in book["乙"].iter_rows()] == ["乡镇3", "只在乙表"]

@@ -158,7 +158,9 @@ def merge_tables(tables: list[SheetTable], remap: dict[str, str] | None = None) 
 
     per_file, file_issues = _combine_within_files(rows)
     issues.extend(file_issues)
-    enterprises, cross_issues = _combine_across_files(per_file, rows)
+    # A comprehension, not `dict(zip(…))`: one C call over every row would hold the interpreter lock throughout.
+    known = {c: ok for c, ok in zip(codes[has_code].tolist(), valid[has_code].tolist())}  # noqa: C416
+    enterprises, cross_issues = _combine_across_files(per_file, rows, known)
     issues.extend(cross_issues)
     issues.extend(_enterprise_checks(enterprises, row_keys))
     issues.extend(_unit_checks(rows, enterprises))
@@ -281,7 +283,21 @@ def _combine_within_files(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[Issue]
     return combined, issues
 
 
-def _combine_across_files(per_file: pd.DataFrame, rows: pd.DataFrame) -> tuple[pd.DataFrame, list[Issue]]:
+def _code_valid(codes: pd.Series, known: dict[str, bool]) -> np.ndarray:
+    """Each firm's code checked, reusing the rows' checks (validity depends on the code alone);
+    codes the rows did not have (a remap's target) are checked here."""
+    present = codes.notna().to_numpy()
+    vals = codes.to_numpy(dtype=object)
+    got = [known.get(c) if p else False for c, p in zip(vals.tolist(), present.tolist())]
+    if None in got:
+        unknown = [i for i, g in enumerate(got) if g is None]
+        for i, ok in zip(unknown, valid_codes(pd.Series(vals[unknown], dtype=object)).tolist()):
+            got[i] = ok
+    return np.array(got, dtype=bool) & present
+
+
+def _combine_across_files(per_file: pd.DataFrame, rows: pd.DataFrame, known: dict[str, bool]
+                          ) -> tuple[pd.DataFrame, list[Issue]]:
     """First file given wins per field; a different non-empty value elsewhere is a warning."""
     issues: list[Issue] = []
     per_file = per_file.sort_values(["_src"], kind="stable")
@@ -292,7 +308,7 @@ def _combine_across_files(per_file: pd.DataFrame, rows: pd.DataFrame) -> tuple[p
         merged["sources"] = one["_file"].to_numpy(dtype=object)
         merged["n_rows"] = one["_rows"].astype(int).to_numpy()
         merged.index = pd.Index(one["_key"].to_numpy(dtype=object), name="key", dtype=object)
-        merged["code_valid"] = valid_codes(merged["credit_code"]) & merged["credit_code"].notna().to_numpy()
+        merged["code_valid"] = _code_valid(merged["credit_code"], known)
         return merged, issues
     g = per_file.groupby("_k", sort=False)
     merged = g[list(ENTERPRISE_FIELDS)].first()
@@ -344,7 +360,7 @@ def _combine_across_files(per_file: pd.DataFrame, rows: pd.DataFrame) -> tuple[p
     merged["sources"] = sources.loc[first_seen]
     merged["n_rows"] = n_rows.loc[first_seen].astype(int)
     merged.index = pd.Index(keys.loc[first_seen].to_numpy(dtype=object), name="key", dtype=object)
-    merged["code_valid"] = valid_codes(merged["credit_code"]) & merged["credit_code"].notna().to_numpy()
+    merged["code_valid"] = _code_valid(merged["credit_code"], known)
     return merged, issues
 
 

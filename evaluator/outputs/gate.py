@@ -66,7 +66,7 @@ def release_gate(result: RunResult) -> GateReport:
     """Which firms of `result` are held back, and by which findings."""
     accepted = {(r.key, r.code) for r in result.resolutions if r.kind == "accept"}
     corrected = {(c.key, c.field) for c in result.corrections}
-    present = set(result.table.index.astype(str))
+    present = {k if type(k) is str else str(k) for k in result.table.index.tolist()}  # not `.astype(str)`: a slow string array
     report = GateReport()
     for it in result.issues:
         if not holds(it) or it.key not in present:

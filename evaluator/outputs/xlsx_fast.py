@@ -23,6 +23,7 @@ from typing import Any
 import xlsxwriter
 import xlsxwriter.workbook
 from xlsxwriter.format import Format
+from xlsxwriter.sharedstrings import SharedStringTable
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
@@ -114,6 +115,24 @@ ZIP_LEVEL = 1  # deflate level of the .xlsx parts
 _zip_lock = threading.Lock()
 
 
+class _SharedStrings(SharedStringTable):
+    """xlsxwriter's shared strings, put in index order without a sort.
+
+    Every string gets the next index when first stored (by xlsxwriter and by `RowWriter` alike)
+    and a dict keeps insertion order, so the table's keys are already in index order. xlsxwriter
+    sorts them by index with a key function: one call that holds the interpreter lock for a
+    quarter of a second over a county's hundreds of thousands of strings, freezing the window.
+    """
+
+    def _sort_string_data(self) -> None:
+        table = self.string_table
+        if len(table) != self.unique_count:  # not as built by sequential indices: sort as xlsxwriter does
+            super()._sort_string_data()
+            return
+        self.string_array = list(table)
+        self.string_table = {}
+
+
 class Workbook(xlsxwriter.Workbook):
     """xlsxwriter's workbook, zipped at deflate level 1 instead of 6.
 
@@ -122,6 +141,10 @@ class Workbook(xlsxwriter.Workbook):
     names its ZipFile at module level and has no option for the level, so the name is bound to
     one with the level for the duration of the save, under a lock.
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.str_table = _SharedStrings()  # before any sheet is added: the sheets share this table
 
     def _store_workbook(self) -> None:
         with _zip_lock:

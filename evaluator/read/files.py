@@ -459,7 +459,7 @@ def _stream_scan(zf: zipfile.ZipFile, path: str) -> SheetScan | None:
                     for col, row in pattern.findall(window):
                         widest = max(widest, column_index(col.decode()) + 1)
                         scan.max_row = max(scan.max_row, int(row))
-                    scan.special = scan.special or b"<f" in window or b't="e"' in window
+                    scan.special = scan.special or _contains(window, b"<f", 1) or _contains(window, b't="e"', 3)
                 if not block:
                     break
     except (KeyError, zipfile.BadZipFile, OSError, EOFError, zlib.error):
@@ -468,6 +468,27 @@ def _stream_scan(zf: zipfile.ZipFile, path: str) -> SheetScan | None:
     if scan.refusal("", "") is not None:
         scan.n_cells = _count_cells(zf, path)
     return scan
+
+
+RARE_HITS = 64  # occurrences of the rare byte checked one by one before a plain search takes over
+
+
+def _contains(window: bytes, needle: bytes, rare: int) -> bool:
+    """`needle in window`, by jumping between occurrences of its byte `rare`.
+
+    In sheet XML, `<` and `t` start most tags while `f` and `e` are scarce (no tag of a plain data
+    sheet holds them), so a byte search for those finds the rare candidates many times faster
+    than the general search for a needle starting with `<`.
+    """
+    byte = needle[rare:rare + 1]
+    pos = window.find(byte, rare)
+    for _ in range(RARE_HITS):
+        if pos < 0:
+            return False
+        if window.startswith(needle, pos - rare):
+            return True
+        pos = window.find(byte, pos + 1)
+    return needle in window
 
 
 def _count_cells(zf: zipfile.ZipFile, path: str) -> int:

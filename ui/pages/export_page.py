@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMainWindow,
     QMessageBox,
     QProgressDialog,
     QPushButton,
@@ -153,6 +154,7 @@ class ExportPage(Page):
         self.runner = TaskRunner("export", self)
         self.runner.progress.connect(self._progress)
         self.progress_dialog: QProgressDialog | None = None
+        self._held_still: QWidget | None = None  # the window's pages, not repainted while a job runs
         self.last_outputs: list[Path] = []
         self.last_error = ""
         self.confirm: Confirm = self._confirm  # replaced in tests: no modal dialogs
@@ -382,6 +384,7 @@ class ExportPage(Page):
             dlg.setCancelButton(None)
         dlg.canceled.connect(lambda: self.cancel(title))
         self.progress_dialog = dlg
+        self._hold_still()
         self.status.setText(f"{title}…")
         result = self.session.result
         fingerprint, stage = data_fingerprint(result), result.stage  # of the result the job writes from
@@ -412,7 +415,25 @@ class ExportPage(Page):
             dlg.setLabelText(message)
         dlg.setValue(int(fraction * 1000))  # a modal progress dialog processes events here: may close itself
 
+    def _hold_still(self) -> None:
+        """No repaint of the window's pages while a job runs behind the modal progress dialog.
+
+        The dialog's appearance repaints the window behind it (it becomes inactive); a large table
+        then calls into Python thousands of times, each call waiting for the interpreter lock the
+        job's thread holds, and the window stalls for a tenth of a second. Nothing on the pages
+        changes while the job runs (the dialog is modal), so they keep what they show and are
+        repainted once it ends. The dialog is a window of its own and keeps repainting.
+        """
+        top = self.window()
+        pages = top.centralWidget() if isinstance(top, QMainWindow) else None
+        if pages is not None and pages.updatesEnabled():
+            pages.setUpdatesEnabled(False)
+            self._held_still = pages
+
     def _close_dialog(self) -> None:
+        if self._held_still is not None:  # one repaint, with the window's own when the dialog closes
+            self._held_still.setUpdatesEnabled(True)
+            self._held_still = None
         if self.progress_dialog is not None:
             self.progress_dialog.canceled.disconnect()
             self.progress_dialog.close()
