@@ -9,16 +9,15 @@ ends, so they are held still and repainted once it has.
 from __future__ import annotations
 
 import os
-from types import SimpleNamespace
-
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from .gui_fixtures import TIMEOUT, config, window  # noqa: E402,F401 (fixtures)
+from .gui_fixtures import TIMEOUT, config, settle, window  # noqa: E402,F401 (fixtures)
 
 
-def test_pages_held_still_while_an_export_runs_and_repainted_after(qtbot, window, sample_result, tmp_path):  # noqa: F811
+def test_pages_held_still_while_an_export_runs_and_repainted_after(qtbot, window, tmp_path):  # noqa: F811
     exp = window.export_page
-    window.session.outcome = SimpleNamespace(result=sample_result, enterprises=SimpleNamespace(extra={"townships": []}))
+    window.session.open_demo()
+    settle(qtbot, window)
     exp.refresh()
     pages = window.centralWidget()
     assert pages.updatesEnabled()
@@ -30,9 +29,10 @@ def test_pages_held_still_while_an_export_runs_and_repainted_after(qtbot, window
     assert pages.updatesEnabled() and window.results_page.updatesEnabled()
 
 
-def test_pages_repainted_after_a_failed_export(qtbot, window, sample_result, tmp_path):  # noqa: F811
+def test_pages_repainted_after_a_failed_export(qtbot, window, tmp_path):  # noqa: F811
     exp = window.export_page
-    window.session.outcome = SimpleNamespace(result=sample_result, enterprises=SimpleNamespace(extra={"townships": []}))
+    window.session.open_demo()
+    settle(qtbot, window)
     exp.refresh()
     blocked = tmp_path / "不是文件夹"
     blocked.write_text("x")
