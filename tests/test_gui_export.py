@@ -259,3 +259,22 @@ def test_settings_dialog_opens_over_an_unreadable_file_and_says_so(qtbot, config
 
     state = read_settings_state()
     assert state.usable and state.settings.authority == "某某县经济和信息化局"
+
+
+def test_audit_columns_with_no_text_give_their_room_to_those_with_text(demo, qtbot, tmp_path) -> None:
+    """After the demo's imports and an export, 字段/原值/理由 are empty in every row: they shrink to
+    their titles and 新值 (what was exported, where, the 核验码) gets the room."""
+    demo.resize(1366, 728)
+    demo.show()
+    qtbot.waitExposed(demo)
+    s, page = demo.session, demo.audit_page
+    s.record_export("分类名单", "303 家企业", str(tmp_path / "甲县_2025年度_初评稿"), s.project.fingerprint())
+    demo.go(demo.stack.indexOf(page))
+    page.refresh()
+    qtbot.wait(20)
+    cols = [c.id for c in page.model.table.columns]
+    width = {c: page.view.columnWidth(i) for i, c in enumerate(cols)}
+    assert width["after"] > 2 * width["before"]
+    char = page.view.fontMetrics().horizontalAdvance("国")
+    assert width["before"] < 6 * char
+    assert sum(width.values()) <= page.view.viewport().width() + 2  # 理由 still on screen

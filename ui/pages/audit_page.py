@@ -56,6 +56,7 @@ class AuditPage(Page):
         row.addWidget(self.export_button)
         self.body.addLayout(row)
         self.model = ColumnTableModel(parent=self)
+        self._filled: frozenset[str] = frozenset()
         self.view = table_view(self.model)
         self.view.viewport().installEventFilter(self)
         self.body.addWidget(self.view, 1)
@@ -69,8 +70,10 @@ class AuditPage(Page):
         names = self.session.outcome.names if self.session.outcome else {}
         first = not self.model.table.columns
         self.model.set_table(build_audit_table(self.session.project.audit, names))
+        filled = self._filled_columns()
         if first:
             fit_columns(self.view, self.model, stretch_last=True)
+        if first or filled != self._filled:  # refit when a long column first gets text (not on every edit)
             self.fit_to_width()
         self.count.setText(f"共 {self.model.table.n} 条记录")
 
@@ -87,10 +90,18 @@ class AuditPage(Page):
         cols = [c.id for c in self.model.table.columns]
         if not cols:
             return
+        titles = {c.id: c.title for c in self.model.table.columns}
         char = self.view.fontMetrics().horizontalAdvance("国")
         fixed = {"time": self.view.fontMetrics().horizontalAdvance("2026-12-31 23:59:59") + 18,
                  "user": 6 * char, "action": 8 * char, "field": 7 * char}
-        shares = {"target": 0.24, "before": 0.18, "after": 0.30, "reason": 0.28}
+        # long columns share the room by these weights; one with no text in any row gets only its title's width
+        self._filled = self._filled_columns()
+        weights = {"target": 0.24, "before": 0.18, "after": 0.30, "reason": 0.28}
+        for c in cols:
+            if c not in fixed and c not in self._filled:
+                fixed[c] = self.view.fontMetrics().horizontalAdvance(titles[c]) + 3 * char
+        total = sum(weights.get(c, 0.1) for c in cols if c not in fixed) or 1.0
+        shares = {c: weights.get(c, 0.1) / total for c in cols}
         available = self.view.viewport().width() - sum(fixed.get(c, 0) for c in cols) - 2
         hh = self.view.horizontalHeader()
         left = available
@@ -101,7 +112,11 @@ class AuditPage(Page):
                 w = max(6 * char, int(available * shares.get(c, 0.1)))
                 hh.resizeSection(i, w)
                 left -= w
-        hh.resizeSection(len(cols) - 1, max(8 * char, left))  # the last (理由) to the edge; it stretches from there
+        # the last (理由) to the edge, whatever is left; it stretches from there
+        hh.resizeSection(len(cols) - 1, max(fixed.get(cols[-1], 8 * char), left + fixed.get(cols[-1], 0)))
+
+    def _filled_columns(self) -> frozenset[str]:
+        return frozenset(c.id for c in self.model.table.columns if any(str(v) for v in c.display))
 
     def export(self, path: Path | None = None) -> Path | None:
         if path is None:
