@@ -237,3 +237,24 @@ def test_audit_page_in_words_not_checksums_and_dicts(window, qtbot):
     for word in ("sha256:", "{'file'", "huangyan-2022 "):
         assert word not in text, word
     assert "文件校验码" in text and "表头第 3 行" in text and "黄岩" in text
+
+
+def test_a_corrected_finding_is_listed_as_settled_and_leaves_the_open_counts(window, qtbot):
+    """Correcting the field a warning is about settles it: it stays listed (the source file did say
+    so) as 已更正, the 警告 count drops by one, and 错误和警告 no longer shows it."""
+    s = window.session
+    s.open_demo()
+    settle(qtbot, window)
+    page = window.check_page
+    warned = next(i for i in s.result.issues if i.code == "tax_negative")
+    before = page.counts.text()
+    assert "警告 17 条" in before and "已更正" not in before
+    s.add_correction(warned.key, "tax", 3.5, "经向企业财务核实，实缴税金为 3.5 万元")
+    settle(qtbot, window, lambda: "已更正 1 条" in page.counts.text())
+    assert "警告 16 条" in page.counts.text()
+    t = page.model.table
+    levels = t.columns[t.column_index("level")].display
+    rows = [r for r in range(t.n) if t.keys[r] == warned.key and "实缴税金为负数" in t.columns[t.column_index("message")].display[r]]
+    assert len(rows) == 1 and levels[rows[0]] == "已更正"
+    shown = {page.model.index(r, t.column_index("message")).data() for r in range(page.model.rowCount())}
+    assert not any("实缴税金为负数" in str(m) for m in shown)  # 错误和警告 shows only open findings

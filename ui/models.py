@@ -29,7 +29,7 @@ from PySide6.QtGui import QColor, QFont
 from evaluator.core.divisions import division_label as core_division_label
 from evaluator.core.divisions import industry_display_code
 from evaluator.core.fields import FIELD_BY_ID, FLAG_FIELDS
-from evaluator.core.issues import LEVEL_LABELS, Issue
+from evaluator.core.issues import CORRECTED_BY, LEVEL_LABELS, Issue
 from evaluator.core.keys import factorize_objects
 from evaluator.merge.corrections import Correction
 from evaluator.merge.tables import NAME_KEY_PREFIX
@@ -548,19 +548,32 @@ def enterprise_mask(table: ColumnTable, population: str = "", tier: str = "", to
 
 # --- data-check list ------------------------------------------------------------------------------
 
-def build_issue_table(issues: Sequence[Issue], names: dict[str, str] | None = None) -> ColumnTable:
-    """The data-check list; errors first by default sort (the level column's sort keys)."""
+# A finding a human correction has settled (`CORRECTED_BY`): listed, but not among the open ones.
+CORRECTED = "corrected"
+ISSUE_LEVEL_LABELS = {**LEVEL_LABELS, CORRECTED: "已更正"}
+
+
+def issue_levels(issues: Sequence[Issue], corrections: Sequence[Correction] = ()) -> list[str]:
+    """Each finding's level as the data-check list shows it: `CORRECTED` once its field is corrected."""
+    fixed = {(c.key, c.field) for c in corrections}
+    return [CORRECTED if i.key and (i.key, CORRECTED_BY.get(i.code, "")) in fixed else i.level for i in issues]
+
+
+def build_issue_table(issues: Sequence[Issue], names: dict[str, str] | None = None,
+                      corrections: Sequence[Correction] = ()) -> ColumnTable:
+    """The data-check list; errors first by default sort (the level column's sort keys), settled
+    findings after the warnings."""
     names = names or {}
     n = len(issues)
-    level = np.array([i.level for i in issues], dtype=object)
-    lvl_order = {"error": 0.0, "warning": 1.0, "info": 2.0}
+    level = np.array(issue_levels(issues, corrections), dtype=object)
+    lvl_order = {"error": 0.0, "warning": 1.0, CORRECTED: 1.5, "info": 2.0}
     rows = np.array([np.nan if i.row is None else float(i.row) for i in issues], dtype=float)
     keys = np.array([i.key for i in issues], dtype=object)
     ent = np.empty(n, dtype=object)
     ent[:] = [(names.get(i.key) or i.key.removeprefix(NAME_KEY_PREFIX)) if i.key else "" for i in issues]
     files = np.array([i.file for i in issues], dtype=object)
     cols = [
-        Column("level", "级别", np.array([LEVEL_LABELS[x] for x in level.tolist()], dtype=object),
+        Column("level", "级别", np.array([ISSUE_LEVEL_LABELS[x] for x in level.tolist()], dtype=object),
                np.array([lvl_order[x] for x in level.tolist()]), palette="level", colour_keys=level, width=4),
         # Widths leave 说明 (stretched, elided; full text in the tooltip and the page's detail line)
         # some 30 characters at 1366 px; the place columns are cut before the message is.
@@ -583,7 +596,9 @@ def issue_mask(table: ColumnTable, level: str = "", file: str | None = None, tex
     if level == "error":
         m &= x["level"] == "error"
     elif level == "warning":
-        m &= x["level"] != "info"
+        m &= (x["level"] == "error") | (x["level"] == "warning")
+    elif level == CORRECTED:
+        m &= x["level"] == CORRECTED
     elif level == "info_only":
         m &= x["level"] == "info"
     if file is not None:

@@ -109,7 +109,7 @@ def evaluation_job(project: Project, cached: tuple[tuple[Any, ...], Imported] | 
         by_key = result.issues_by_key()
         ent = build_enterprise_table(result, by_key)
         steps.report(0.7, "准备数据核查列表")
-        issues = build_issue_table(result.issues, names)
+        issues = build_issue_table(result.issues, names, result.corrections)
         steps.done()
         return Outcome(result, ent, issues, names, key, imported, by_key)
 

@@ -46,6 +46,7 @@ LEVEL_COLOURS: dict[str, tuple[str, str]] = {
     "error": ("#fddcdc", "#9b1c1c"),
     "warning": ("#fff0cc", "#7a4f00"),
     "info": ("", "#455a64"),
+    "corrected": ("#e8f5e9", "#2e7d32"),  # settled by a correction: listed, no longer open
 }
 HEADER_ROW_BG = "#d6e4f5"  # detected header rows in the raw preview
 UNIT_ROW_BG = "#ece6f6"  # unit / column-number rows between header and data

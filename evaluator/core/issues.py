@@ -95,6 +95,22 @@ ISSUE_CODES: dict[str, str] = {
 }
 
 
+# A human correction of this field on the firm settles a finding of this code: the finding stays on
+# record (the source file did say so), but it is no longer an open problem of the data.
+CORRECTED_BY: dict[str, str] = {
+    "land_not_positive": "land",
+    "missing_land": "land",
+    "tax_negative": "tax",
+    "employees_not_positive": "employees",
+    "employees_fraction": "employees",
+    "missing_scale": "above_scale",
+    "missing_industry": "industry",
+    "industry_code_invalid": "industry",
+    "missing_township": "township",
+    "missing_name": "name",
+}
+
+
 @dataclass(frozen=True)
 class Issue:
     """One finding. `row` is the 1-based row as the user sees it in Excel (or the CSV line)."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ..core.issues import ISSUE_CODES, Issue
+from ..core.issues import CORRECTED_BY, ISSUE_CODES, Issue
 from ..merge.resolutions import Resolution
 from ..pipeline.run import RunResult
 
@@ -29,13 +29,7 @@ IDENTITY_CODES: frozenset[str] = frozenset({"code_invalid", "name_unmatched"})
 # official has looked and the data are complete elsewhere) resolves it.
 FILE_LEVEL_CODES: frozenset[str] = frozenset({"file_unreadable", "range_absurd", "payload_too_large",
                                               "csv_encoding_mixed", "table_unreadable"})
-# A correction of this field on the firm resolves a finding of this code.
-CODE_FIELDS: dict[str, str] = {
-    "land_not_positive": "land",
-    "tax_negative": "tax",
-    "employees_not_positive": "employees",
-    "employees_fraction": "employees",
-}
+CODE_FIELDS = CORRECTED_BY  # a correction of this field on the firm resolves a finding of this code
 
 
 def holds(it: Issue) -> bool:

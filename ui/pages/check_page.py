@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 from evaluator.core.fields import FIELD_BY_ID, match_field
 from evaluator.core.issues import LEVEL_LABELS
 
-from ..models import ColumnTableModel, build_corrections_table, issue_mask
+from ..models import CORRECTED, ColumnTableModel, build_corrections_table, issue_mask
 from ..session import Session
 from ..widgets.correction_dialog import CorrectionDialog
 from .common import Deferred, Page, current_key, fit_columns, table_view
@@ -45,7 +45,8 @@ from .table_tools import TableTools
 ROOMY_WIDTHS = {"enterprise": 16, "file": 15, "sheet": 7, "column": 11}
 ROOMY_MESSAGE = 36  # characters 说明 keeps before the place columns grow
 
-LEVEL_FILTERS = (("全部级别", ""), ("仅错误", "error"), ("错误和警告", "warning"), ("仅提示", "info_only"))
+LEVEL_FILTERS = (("全部级别", ""), ("仅错误", "error"), ("错误和警告", "warning"), ("已更正", "corrected"),
+                 ("仅提示", "info_only"))
 
 
 def field_for_column(label: str) -> str | None:
@@ -163,9 +164,11 @@ class CheckPage(Page):
             self.refresh_corrections()
             return
         issues = o.result.issues
-        n = {lvl: sum(1 for i in issues if i.level == lvl) for lvl in LEVEL_LABELS}
+        levels = o.issues.extra["level"].tolist()  # settled findings counted apart from the open ones
+        n = {lvl: levels.count(lvl) for lvl in (*LEVEL_LABELS, CORRECTED)}
+        settled = f"　·　<b style='color:#2e7d32'>已更正 {n[CORRECTED]} 条</b>" if n[CORRECTED] else ""
         self.counts.setText(f"<b style='color:#9b1c1c'>错误 {n['error']} 条</b>　·　"
-                            f"<b style='color:#7a4f00'>警告 {n['warning']} 条</b>　·　提示 {n['info']} 条")
+                            f"<b style='color:#7a4f00'>警告 {n['warning']} 条</b>{settled}　·　提示 {n['info']} 条")
         keep = self.file.currentData()
         with QSignalBlocker(self.file):
             self.file.clear()

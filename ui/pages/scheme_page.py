@@ -160,7 +160,7 @@ class SchemePage(Page):
                         for pop in s.populations.values())
         self.info.setText(f"<b>当前方案：</b>{s.name}（{s.version} 版，{self._source_text(p.scheme_source)}）"
                           f"<br><span style='color:#5f6b7a'>{pops}</span>")
-        self.info.setToolTip(f"方案校验码 {s.fingerprint}（即告知书上的“方案指纹”，用于核对所用方案）")
+        self.info.setToolTip(f"方案校验码 {s.fingerprint}（由方案全文算出，用于核对两次评价所用的方案是否完全相同）")
         i = self.templates.findData(s.id)
         if i >= 0:
             with QSignalBlocker(self.templates):
