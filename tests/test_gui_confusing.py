@@ -258,3 +258,24 @@ def test_a_corrected_finding_is_listed_as_settled_and_leaves_the_open_counts(win
     assert len(rows) == 1 and levels[rows[0]] == "已更正"
     shown = {page.model.index(r, t.column_index("message")).data() for r in range(page.model.rowCount())}
     assert not any("实缴税金为负数" in str(m) for m in shown)  # 错误和警告 shows only open findings
+
+
+def test_search_box_stays_usable_at_the_largest_font_on_a_small_screen(window, qtbot):
+    from PySide6.QtWidgets import QApplication
+
+    from ui.style import apply_font_size
+
+    app = QApplication.instance()
+    apply_font_size(app, "xlarge")
+    try:
+        window.resize(1366, 728)
+        window.show()
+        qtbot.waitExposed(window)
+        window.go(window.stack.indexOf(window.results_page))
+        qtbot.wait(50)
+        search = window.results_page.search
+        assert search.isVisible()
+        assert search.width() >= 10 * search.fontMetrics().horizontalAdvance("国")
+        assert search.width() >= 0.5 * window.results_page.width()  # a row of its own, not squeezed by the combos
+    finally:
+        apply_font_size(app, "standard")

@@ -36,11 +36,11 @@ NAV = {"import": 0, "check": 1, "scheme": 2, "results": 3, "review": 4, "export"
 
 # per size: the results page's search box, the summary tab, and the first and second table rows
 POSITIONS = {
-    (1600, 1000): {"search": (1300, 102), "summary_tab": (303, 158), "list_tab": (205, 158),
-                   "row1": (330, 228), "row2": (330, 252), "workbook": (530, 226), "summary_pdf": (530, 266),
+    (1600, 1000): {"search": (1300, 131), "summary_tab": (303, 166), "list_tab": (205, 166),
+                   "row1": (330, 236), "row2": (330, 260), "workbook": (530, 226), "summary_pdf": (530, 266),
                    "scope_visible": (904, 273), "letters": (1181, 393)},
-    (1366, 768): {"search": (1190, 102), "summary_tab": (303, 158), "list_tab": (205, 158),
-                  "row1": (330, 228), "row2": (330, 252), "workbook": (472, 226), "summary_pdf": (472, 266),
+    (1366, 768): {"search": (1190, 131), "summary_tab": (303, 166), "list_tab": (205, 166),
+                  "row1": (330, 236), "row2": (330, 260), "workbook": (472, 226), "summary_pdf": (472, 266),
                   "scope_visible": (787, 273), "letters": (1005, 393)},
 }
 SEARCH_TEXT = "汽车"

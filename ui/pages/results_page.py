@@ -97,12 +97,19 @@ class ResultsPage(Page):
         for w in (self.township, self.division):  # long names are elided in the box, shown in full in the list
             w.setMaximumWidth(w.fontMetrics().horizontalAdvance("国") * 16 + 40)
             w.view().setMinimumWidth(w.fontMetrics().horizontalAdvance("国") * 20)
-        bar.addWidget(self.search, 1)
-        self.reset_button = QPushButton("清除筛选")
-        bar.addWidget(self.reset_button)
+        bar.addStretch(1)
         self.body.addLayout(bar)
+        # The search box has a row of its own with the count: on the combos' row it was squeezed to
+        # nothing at a large 字号 on a 1366 px screen.
+        row2 = QHBoxLayout()
         self.count_label = QLabel()
-        self.body.addWidget(self.count_label)
+        row2.addWidget(self.count_label)
+        row2.addSpacing(12)
+        self.search.setMinimumWidth(self.search.fontMetrics().horizontalAdvance("国") * 14)
+        row2.addWidget(self.search, 1)
+        self.reset_button = QPushButton("清除筛选")
+        row2.addWidget(self.reset_button)
+        self.body.addLayout(row2)
 
         self.tabs = QTabWidget()
         self.body.addWidget(self.tabs, 1)
