@@ -278,3 +278,16 @@ def test_audit_columns_with_no_text_give_their_room_to_those_with_text(demo, qtb
     char = page.view.fontMetrics().horizontalAdvance("国")
     assert width["before"] < 6 * char
     assert sum(width.values()) <= page.view.viewport().width() + 2  # 理由 still on screen
+
+
+def test_recording_an_export_refreshes_only_the_audit_log(demo, qtbot, tmp_path) -> None:
+    """An export entry is saved with the project (dirty, autosaved) and shown on the audit page, but
+    the other pages are not refreshed for it: the review page's refresh runs the release gate over
+    every firm, a pause of the window at 100k firms for nothing on it that changed."""
+    s = demo.session
+    changed: list[int] = []
+    s.project_changed.connect(lambda: changed.append(1))
+    n = demo.audit_page.model.rowCount()
+    s.record_export("分类名单", "303 家企业", str(tmp_path), s.project.fingerprint())
+    qtbot.waitUntil(lambda: demo.audit_page.model.rowCount() == n + 1, timeout=TIMEOUT)
+    assert changed == [] and s.dirty and " * — " in demo.windowTitle()

@@ -185,6 +185,7 @@ class MainWindow(QMainWindow):
         s.evaluation_failed.connect(self._evaluation_failed)
         s.path_changed.connect(self._update_title)
         s.project_changed.connect(self._update_title)
+        s.audit_changed.connect(self._update_title)
         s.project_changed.connect(self._update_prior_actions)
         s.result_changed.connect(self._result_changed)
         s.autosaved.connect(self._autosaved)

@@ -120,6 +120,7 @@ class Session(QObject):
     """Holds the project and the latest result; every edit goes through here."""
 
     project_changed = Signal()  # files, mapping, scheme, year or edits changed
+    audit_changed = Signal()  # only the audit log grew (an export recorded): nothing else to refresh
     result_changed = Signal()  # a new result is ready (or the result was cleared)
     evaluation_failed = Signal(str)
     files_failed = Signal(list)  # one-line messages for files that could not be read
@@ -190,11 +191,14 @@ class Session(QObject):
         if not self._saving:
             self.file_runner.cancel()
 
+    def _mark_dirty(self) -> None:
+        self.dirty = True
+        self._version += 1
+        self.autosaver.schedule()
+
     def _changed(self, evaluate: bool = True, dirty: bool = True) -> None:
         if dirty:
-            self.dirty = True
-            self._version += 1
-            self.autosaver.schedule()
+            self._mark_dirty()
         self.project_changed.emit()
         if evaluate:
             self.evaluate_soon()
@@ -394,7 +398,10 @@ class Session(QObject):
     def record_export(self, what: str, count: str, folder: str, fingerprint: str, stage: str = "") -> None:
         """An output written: one audit entry (`Project.record_export`), saved with the project."""
         self.project.record_export(what, count, folder, fingerprint, stage)
-        self._changed(evaluate=False)
+        # Saved with the project, but no page but the audit log shows it: the other pages' refresh
+        # (the review page's release gate over every firm) would pause the window at 100k firms.
+        self._mark_dirty()
+        self.audit_changed.emit()
 
     def set_year(self, year: int) -> None:
         if year != self.project.year:

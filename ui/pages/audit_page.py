@@ -63,6 +63,7 @@ class AuditPage(Page):
         self.export_button.clicked.connect(lambda: self.export())
         self.refresh_later = Deferred(self.refresh, self)
         session.project_changed.connect(self.refresh_later)
+        session.audit_changed.connect(self.refresh_later)
         session.result_changed.connect(self.refresh_later)
         self.refresh()
 
