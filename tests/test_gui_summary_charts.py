@@ -240,3 +240,14 @@ def test_unknown_font_size_means_standard(qapp, standard_font) -> None:
     style.apply_font_size(qapp, "huge")
     assert style.font_size_key(qapp) == "standard" and qapp.font().pointSizeF() == style.base_point_size()
     assert np.isclose(style.font_scale(qapp), 1.0)
+
+
+def test_a_font_change_just_before_the_panel_goes_rebuilds_nothing_dead(window, qtbot, qapp) -> None:
+    from PySide6.QtCore import QEvent
+    from shiboken6 import delete
+
+    _, page, panel = _summary(window, qtbot)
+    assert panel._shown[0] is not None
+    qapp.sendEvent(panel, QEvent(QEvent.Type.ApplicationFontChange))  # queues the rebuild
+    delete(panel)  # the page rebuilt or the window closed before the next turn of the event loop
+    qtbot.wait(50)  # a rebuild of the deleted panel raised here ("already deleted")
