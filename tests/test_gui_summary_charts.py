@@ -251,3 +251,23 @@ def test_a_font_change_just_before_the_panel_goes_rebuilds_nothing_dead(window, 
     qapp.sendEvent(panel, QEvent(QEvent.Type.ApplicationFontChange))  # queues the rebuild
     delete(panel)  # the page rebuilt or the window closed before the next turn of the event loop
     qtbot.wait(50)  # a rebuild of the deleted panel raised here ("already deleted")
+
+
+def test_summary_never_takes_the_list_rows_of_the_previous_result(window, qtbot) -> None:
+    s, page, panel = _summary(window, qtbot)
+    page.tabs.setCurrentIndex(0)
+    page.population.setCurrentIndex(page.population.findData("below"))  # the summary is stale behind the list
+    calls: list[bool] = []
+    real = panel.set_result
+
+    def spy(result, rows=None):  # noqa: ANN001, ANN202
+        calls.append(result is None or page.model.table is s.outcome.enterprises)
+        real(result, rows)
+
+    panel.set_result = spy
+    # The summary tab opened in the turn between a new result and the list's refresh.
+    s.result_changed.connect(lambda: page.tabs.setCurrentIndex(1))
+    s.remove_file(s.project.files[-1].name)  # other firms: old row positions mean other firms or none
+    settle(qtbot, window)
+    assert calls and all(calls)
+    assert panel.scope_label.text().startswith(f"当前筛选：{page.model.rowCount()} 家")
