@@ -226,8 +226,10 @@ class SummaryPanel(QScrollArea):
             item = self._layout.takeAt(0)
             w = item.widget()
             if w is not None:
+                # Hidden and deleted by Qt on this thread, still owned by the panel meanwhile: unparented,
+                # the widget would belong to its Python wrapper, and a wrapper caught in a reference
+                # cycle is freed by whichever thread runs the garbage collector (a worker's, often).
                 w.hide()
-                w.setParent(None)
                 w.deleteLater()
         self.township_charts = {}
         self.industry_charts = {}
