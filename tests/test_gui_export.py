@@ -204,6 +204,47 @@ def test_preview_shows_the_letter_the_export_writes(demo, qtbot, tmp_path) -> No
     assert "已登记" in dlg.note.text()
 
 
+def test_a_letter_saved_from_the_preview_keeps_its_number_in_the_register(demo, qtbot, tmp_path) -> None:
+    from evaluator.outputs.letters import issued_keys
+
+    exp, s = demo.export_page, demo.session
+    issued = issued_keys(s.result, None, False)
+    key = issued[-1]  # alone it takes the first free 文号, which a batch would give the first firm
+    dlg = exp.preview_letter(key)
+    qtbot.addWidget(dlg)
+    qtbot.waitUntil(lambda: dlg.preview is not None or bool(dlg.error), timeout=TIMEOUT)
+    serial = dlg.preview.serial
+    assert serial is not None and "尚未登记文号" in dlg.note.text()
+    assert dlg.save_pdf(tmp_path / "单份.pdf") is not None
+    assert [(r.key, r.serial) for r in s.project.doc_numbers] == [(key, serial)]
+    assert s.project.audit[-1].action == "export" and s.dirty
+    exp.set_out_dir(tmp_path / "out")
+    assert exp.export_letters(keys=None, scope_name="全部", combined=False)
+    _wait(qtbot, exp)
+    numbers = [(r.key, r.serial) for r in s.project.doc_numbers if not r.replaced_by]
+    assert (key, serial) in numbers and [n for _k, n in numbers].count(serial) == 1
+
+
+def test_preview_refuses_a_number_given_meanwhile_to_another_firm(demo, qtbot, tmp_path) -> None:
+    from evaluator.outputs.letters import issued_keys
+
+    exp, s = demo.export_page, demo.session
+    first, key = issued_keys(s.result, None, False)[:2]
+    dlg = exp.preview_letter(key)
+    qtbot.addWidget(dlg)
+    qtbot.waitUntil(lambda: dlg.preview is not None or bool(dlg.error), timeout=TIMEOUT)
+    serial = dlg.preview.serial
+    exp.set_out_dir(tmp_path / "out")
+    assert exp.export_letters(keys=[first], scope_name="选中企业", combined=False)  # takes that very number
+    _wait(qtbot, exp)
+    assert [(r.key, r.serial) for r in s.project.doc_numbers] == [(first, serial)]
+    assert dlg.save_pdf(tmp_path / "单份.pdf") is None and not (tmp_path / "单份.pdf").exists()
+    assert "重新生成预览" in dlg.note.text()
+    qtbot.waitUntil(lambda: dlg.preview is not None and dlg.preview.serial != serial, timeout=TIMEOUT)
+    assert dlg.save_pdf(tmp_path / "单份.pdf") is not None
+    assert [r.key for r in s.project.doc_numbers] == [first, key]
+
+
 def test_preview_zoom_and_print_to_a_pdf_printer(demo, qtbot, tmp_path) -> None:
     import pypdfium2 as pdfium
     from PySide6.QtPrintSupport import QPrinter

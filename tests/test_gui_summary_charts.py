@@ -240,3 +240,34 @@ def test_unknown_font_size_means_standard(qapp, standard_font) -> None:
     style.apply_font_size(qapp, "huge")
     assert style.font_size_key(qapp) == "standard" and qapp.font().pointSizeF() == style.base_point_size()
     assert np.isclose(style.font_scale(qapp), 1.0)
+
+
+def test_a_font_change_just_before_the_panel_goes_rebuilds_nothing_dead(window, qtbot, qapp) -> None:
+    from PySide6.QtCore import QEvent
+    from shiboken6 import delete
+
+    _, page, panel = _summary(window, qtbot)
+    assert panel._shown[0] is not None
+    qapp.sendEvent(panel, QEvent(QEvent.Type.ApplicationFontChange))  # queues the rebuild
+    delete(panel)  # the page rebuilt or the window closed before the next turn of the event loop
+    qtbot.wait(50)  # a rebuild of the deleted panel raised here ("already deleted")
+
+
+def test_summary_never_takes_the_list_rows_of_the_previous_result(window, qtbot) -> None:
+    s, page, panel = _summary(window, qtbot)
+    page.tabs.setCurrentIndex(0)
+    page.population.setCurrentIndex(page.population.findData("below"))  # the summary is stale behind the list
+    calls: list[bool] = []
+    real = panel.set_result
+
+    def spy(result, rows=None):  # noqa: ANN001, ANN202
+        calls.append(result is None or page.model.table is s.outcome.enterprises)
+        real(result, rows)
+
+    panel.set_result = spy
+    # The summary tab opened in the turn between a new result and the list's refresh.
+    s.result_changed.connect(lambda: page.tabs.setCurrentIndex(1))
+    s.remove_file(s.project.files[-1].name)  # other firms: old row positions mean other firms or none
+    settle(qtbot, window)
+    assert calls and all(calls)
+    assert panel.scope_label.text().startswith(f"当前筛选：{page.model.rowCount()} 家")

@@ -211,6 +211,8 @@ class ResultsPage(Page):
         polishes dozens of widgets (cards, tables, charts), which behind the enterprise table
         starved the event loop for up to ~0.1 s for nothing. Opening the tab catches up."""
         o = self.session.outcome
+        if o is not None and self.model.table is not o.enterprises:
+            return  # the list has not taken this result yet: its rows are the previous one's (its refresh follows)
         if self._summary_stale and o is not None and self.tabs.currentWidget() is self.summary:
             self._summary_stale = False
             self.summary.set_result(o.result, self.model.source_rows())  # the firms the filter lists

@@ -207,12 +207,18 @@ class SummaryPanel(QScrollArea):
         self.change_labels: dict[str, QLabel] = {}
         self.no_prior_label: QLabel | None = None
         self._shown: tuple[RunResult | None, np.ndarray | None] = (None, None)
+        # A timer of the panel's own (not a free single shot holding `self`): it dies with the panel,
+        # and several font changes in one turn rebuild once.
+        self._rebuild = QTimer(self)
+        self._rebuild.setSingleShot(True)
+        self._rebuild.setInterval(0)
+        self._rebuild.timeout.connect(lambda: self.set_result(*self._shown))
         self.set_result(None)
 
     def event(self, e: QEvent) -> bool:
         # The 字号 setting changed: rebuild, so tables and charts are sized for the new font.
         if e.type() == QEvent.Type.ApplicationFontChange and self._shown[0] is not None:
-            QTimer.singleShot(0, lambda: self.set_result(*self._shown))
+            self._rebuild.start()
         return super().event(e)
 
     def _clear(self) -> None:
@@ -220,8 +226,10 @@ class SummaryPanel(QScrollArea):
             item = self._layout.takeAt(0)
             w = item.widget()
             if w is not None:
+                # Hidden and deleted by Qt on this thread, still owned by the panel meanwhile: unparented,
+                # the widget would belong to its Python wrapper, and a wrapper caught in a reference
+                # cycle is freed by whichever thread runs the garbage collector (a worker's, often).
                 w.hide()
-                w.setParent(None)
                 w.deleteLater()
         self.township_charts = {}
         self.industry_charts = {}

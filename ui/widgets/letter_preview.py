@@ -53,12 +53,17 @@ _pdfium_lock = threading.Lock()  # PDFium is not thread-safe: one document at a 
 
 @dataclass(frozen=True)
 class Preview:
-    """A letter ready to show: its PDF bytes, the export's file name, and what the page says of it."""
+    """A letter ready to show: its PDF bytes, the export's file name, and what the page says of it;
+    the settings it was printed with, its 文号 serial (None: none), and its data's fingerprint and stage."""
 
     key: str
     pdf: bytes
     filename: str
     note: str
+    settings: Any = None
+    serial: int | None = None
+    fingerprint: str = ""
+    stage: str = ""
 
 
 def render_pages(pdf: bytes, scale: float) -> list[QImage]:
@@ -124,15 +129,16 @@ def _preview_job(session: Session, key: str) -> Any:
         from evaluator.pipeline.fingerprint import data_fingerprint
         from evaluator.project.model import now_text
 
-        allocation = allocate(register, [key], settings, data_fingerprint(result), now_text())
+        fingerprint = data_fingerprint(result)
+        allocation = allocate(register, [key], settings, fingerprint, now_text())
         one = letter_pdf_bytes(result, key, settings, numbers=allocation.serials, stage=stage)
-        registered = any(r.key == key and not r.replaced_by for r in register)
         number = settings.document_number(one.serial) if one.serial is not None else ""
-        note = (f"文号 {number}（已登记，生成时沿用）。" if registered else
-                f"本企业尚未登记文号：预览中的 {number} 是单独生成这一份时给出的号，批量生成时按顺序编号。") if number else ""
+        note = (f"文号 {number}（已登记，生成时沿用）。" if allocation.new == 0 else
+                f"本企业尚未登记文号：预览中的 {number} 是下一个可用的号，打印或另存为 PDF 时登记给本企业，"
+                "以后批量生成时沿用。") if number else ""
         if one.warnings:
             note += "注意：" + "；".join(one.warnings)
-        return Preview(key, one.pdf, one.filename, note)
+        return Preview(key, one.pdf, one.filename, note, settings, one.serial, fingerprint, result.stage)
 
     return job
 
@@ -198,6 +204,7 @@ class LetterPreviewDialog(QDialog):
         self.runner = TaskRunner("letter-preview", self)  # building and drawing: the newest wins
         self.print_runner = TaskRunner("letter-print", self)  # apart, so a zoom never drops a print
         self.zoom = 1.0
+        self.stale_note = ""  # why the last 打印 / 另存 was refused (the preview was out of date)
 
         lay = QVBoxLayout(self)
         top = QHBoxLayout()
@@ -309,7 +316,8 @@ class LetterPreviewDialog(QDialog):
     def _built(self, out: tuple[Preview, list[QImage]]) -> None:
         self.preview, self.images = out
         existing = self.note.text() if self.note.text().startswith("所选企业") else ""
-        self.note.setText(" ".join(x for x in (existing, self.preview.note) if x))
+        warn = f"<span style='color:#9b1c1c'>{self.stale_note}</span>" if self.stale_note else ""
+        self.note.setText(" ".join(x for x in (warn, existing, self.preview.note) if x))
         self._enable(True)
         self._show_pages()
 
@@ -364,12 +372,48 @@ class LetterPreviewDialog(QDialog):
             dlg.setWindowTitle("打印告知书")
             if dlg.exec() != QDialog.DialogCode.Accepted:
                 return False
+        if not self._issue("打印机"):
+            return False
         self._printer = printer  # kept alive until the job ends
         pdf = self.preview.pdf
         self.printed = 0
         self.print_button.setEnabled(False)
         self.pages_label.setText("正在打印…")
         self.print_runner.start(lambda progress, cancel: print_pdf(pdf, printer), self._printed, self._print_failed)
+        return True
+
+    def _issue(self, where: str) -> bool:
+        """Before a letter leaves the preview (打印, 另存为 PDF): it must still be the letter the export
+        would write now (same result, settings and 文号), and a 文号 the firm did not have goes into
+        the project's register, so a later batch keeps it for this firm instead of printing it on
+        another firm's letter. One 导出 audit entry. False, and said why, when the preview is stale."""
+        from evaluator.outputs.doc_numbers import allocate
+        from evaluator.outputs.settings import read_settings_state
+        from evaluator.project.model import now_text
+
+        p = self.preview
+        if p is None:
+            return False
+        project = self.session.project
+        state = read_settings_state()
+        allocation = allocate(project.doc_numbers, [p.key], state.settings, p.fingerprint, now_text()) \
+            if p.serial is not None and state.usable else None
+        if self.session.result is not self.result:
+            stale = "评价结果已变化（数据、方案或复核有改动），预览中的告知书已过时，请关闭本窗口后重新预览。"
+        elif not state.usable or state.settings != p.settings or (
+                allocation is not None and allocation.serials.get(p.key) != p.serial):
+            stale = "输出设置或告知书文号登记已变化，已按当前设置和登记重新生成预览，请核对后再打印或另存。"
+            self.load(p.key)
+        else:
+            stale = ""
+        if stale:
+            self.stale_note = stale  # kept above the rebuilt preview's own note
+            self.note.setText(f"<span style='color:#9b1c1c'>{stale}</span>")
+            return False
+        self.stale_note = ""
+        if allocation is not None and allocation.new:
+            project.record_doc_numbers(allocation, "告知书预览")
+        self.session.record_export("告知书", "1 份（预览中打印或另存）", where, p.fingerprint, p.stage)
         return True
 
     def _printed(self, n: int) -> None:
@@ -397,6 +441,8 @@ class LetterPreviewDialog(QDialog):
             if not name:
                 return None
             path = Path(name)
+        if not self._issue(str(Path(path).parent)):
+            return None
         try:
             write_bytes_atomic(Path(path), self.preview.pdf)
         except OSError as exc:
