@@ -107,6 +107,12 @@ def test_cancel_while_letters_render_stops_within_a_second_and_leaves_no_half_fi
     assert letters and len(letters) < 11_000
     assert all(p.read_bytes().rstrip().endswith(b"%%EOF") for p in letters)
     assert not [p for p in out.glob("*.pdf") if "合订本" in p.name]
+    # The letters written before the cancel carry 文号: the register keeps the batch's numbers, so
+    # the next batch can give none of them to another firm.
+    register = page.session.project.doc_numbers
+    assert len(register) >= len(letters)
+    assert len({(d.series, d.serial) for d in register}) == len(register)
+    assert page.session.project.audit[-1].action == "doc_numbers"
 
 
 def test_letters_for_all_firms_ask_first_with_the_count(qtbot, page, sample_result):

@@ -365,8 +365,10 @@ class ExportPage(Page):
         return state.settings
 
     def _start(self, title: str, job: Callable[[ProgressFn, CancelFn], Any], cancellable: bool = False,
-               record: Callable[[Any], tuple[str, str]] | None = None) -> bool:
-        """Run `job`; `record(out)` → (what, how many) for the audit entry of what it wrote."""
+               record: Callable[[Any], tuple[str, str]] | None = None,
+               on_stopped: Callable[[], None] | None = None) -> bool:
+        """Run `job`; `record(out)` → (what, how many) for the audit entry of what it wrote;
+        `on_stopped()` runs when the job is cancelled or fails (what it did up to then is kept)."""
         if self.session.result is None:
             self._tell(title, "尚无评价结果。")
             return False
@@ -395,7 +397,13 @@ class ExportPage(Page):
                 what, count = record(out)
                 self.session.record_export(what, count, _folder_of(out), fingerprint, stage)
 
-        self.runner.start(job, done, lambda m, tb: self._failed(title, m), lambda: self._cancelled(title))
+        def stopped(then: Callable[[], None]) -> None:
+            if on_stopped is not None:
+                on_stopped()
+            then()
+
+        self.runner.start(job, done, lambda m, tb: stopped(lambda: self._failed(title, m)),
+                          lambda: stopped(lambda: self._cancelled(title)))
         return True
 
     def cancel(self, title: str = "") -> None:
@@ -626,6 +634,8 @@ class ExportPage(Page):
         combined_path = (folder.parent / f"{self._base_name('告知书合订本')}_{safe_filename_part(scope_name or '全部')}.pdf"
                          if want_combined else None)
 
+        allocated: list[Any] = []  # the batch's 文号, set by the job before the first letter is drawn
+
         def job(progress: ProgressFn, cancel: CancelFn) -> Any:
             # imported here, in the worker: importing reportlab and the letter modules on the GUI
             # thread (PySide's import hook reads each module's source) would pause the window
@@ -636,12 +646,22 @@ class ExportPage(Page):
 
             allocation = allocate(register, issued_keys(result, keys, settings.status_notices),  # type: ignore[arg-type]
                                   settings, data_fingerprint(result), now_text())  # type: ignore[arg-type]
+            allocated.append(allocation)
             batch = write_letters(result, folder, settings=settings, keys=keys, combined_path=combined_path,  # type: ignore[arg-type]
                                   progress=progress, cancel=cancel, numbers=allocation.serials, stage=stage)
             batch.allocation = allocation  # recorded in the project by `_done`, on the GUI thread
             return batch
 
-        return self._start("生成告知书", job, cancellable=True, record=lambda out: letters_record(out, scope_name))
+        def keep_numbers() -> None:
+            # A cancelled or failed batch has already printed some letters with their 文号: the
+            # whole allocation goes into the register, or a later batch would give the same
+            # numbers to other firms (an unprinted firm simply keeps its number for next time).
+            if allocated:
+                self.session.project.record_doc_numbers(allocated[0], "生成告知书（未完成）")
+                self.session.dirty = True
+
+        return self._start("生成告知书", job, cancellable=True, record=lambda out: letters_record(out, scope_name),
+                           on_stopped=keep_numbers)
 
     # --- print preview -------------------------------------------------------------------------
     def preview_letter(self, key: str | None = None) -> Any:
