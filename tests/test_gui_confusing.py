@@ -260,13 +260,12 @@ def test_a_corrected_finding_is_listed_as_settled_and_leaves_the_open_counts(win
     assert not any("实缴税金为负数" in str(m) for m in shown)  # 错误和警告 shows only open findings
 
 
-def test_search_box_stays_usable_at_the_largest_font_on_a_small_screen(window, qtbot):
-    from PySide6.QtWidgets import QApplication
+def test_search_box_stays_usable_at_the_largest_font_on_a_small_screen(window, qtbot, qapp):
+    from ui import style
 
-    from ui.style import apply_font_size
-
-    app = QApplication.instance()
-    apply_font_size(app, "xlarge")
+    # the 字号 is app-wide: leave the application's font, stylesheet and setting as found
+    font, sheet, key = qapp.font(), qapp.styleSheet(), qapp.property(style.FONT_SIZE_PROPERTY)
+    style.apply_font_size(qapp, "xlarge")
     try:
         window.resize(1366, 728)
         window.show()
@@ -278,4 +277,7 @@ def test_search_box_stays_usable_at_the_largest_font_on_a_small_screen(window, q
         assert search.width() >= 10 * search.fontMetrics().horizontalAdvance("国")
         assert search.width() >= 0.5 * window.results_page.width()  # a row of its own, not squeezed by the combos
     finally:
-        apply_font_size(app, "standard")
+        style.apply_font_size(qapp, "standard")
+        qapp.setFont(font)
+        qapp.setStyleSheet(sheet)
+        qapp.setProperty(style.FONT_SIZE_PROPERTY, key)
