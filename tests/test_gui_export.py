@@ -122,6 +122,13 @@ def test_unreadable_settings_refuse_letters_and_lists_but_not_the_json(demo, qtb
     assert exp.export_json()
     _wait(qtbot, exp)
     assert exp.last_error == "" and list((tmp_path / "out").glob("*.json"))
+    # its name never borrows the shipped defaults' county: it would look like another county's file
+    from evaluator.outputs.settings import default_settings
+    from ui.pages.export_page import UNKNOWN_COUNTY, default_output_dir
+
+    names = [f.name for f in (tmp_path / "out").glob("*.json")]
+    assert all(default_settings().county not in n and UNKNOWN_COUNTY in n for n in names), names
+    assert UNKNOWN_COUNTY in default_output_dir(demo.session).name
     p.unlink()  # fixed: the banner goes and the letters are back
     exp.refresh()
     assert exp.settings_banner.isHidden() and exp.letters_button.isEnabled()

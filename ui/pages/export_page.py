@@ -73,6 +73,16 @@ def output_settings_state() -> SettingsState:
     return read_settings_state()
 
 
+UNKNOWN_COUNTY = "未定县名"  # in folder and file names while the settings file is unreadable
+
+
+def county_for_names() -> str:
+    """The county in output folder and file names: never the shipped defaults' 示范县 standing in
+    for an unreadable settings file (the files would look like another county's)."""
+    state = read_settings_state()
+    return state.settings.county if state.usable else UNKNOWN_COUNTY
+
+
 OUTPUTS_ROOT = "亩均评价输出"
 
 
@@ -86,10 +96,10 @@ def default_output_dir(session: Session, settings: Settings | None = None) -> Pa
     """Where outputs go until the official chooses a folder: one folder per county, year and stage
     (`<项目所在文件夹 or 文档>/亩均评价输出/某某县_2025年度_公示稿`), so two counties or two rounds of the
     same year never mix their letters."""
-    s = settings or load_output_settings()
+    county = settings.county if settings is not None else county_for_names()
     root = (session.path.parent if session.path is not None else documents_dir()) / OUTPUTS_ROOT
     p = session.project
-    return root / safe_filename_part(f"{s.county}_{p.year}年度_{stage_folder_word(p.current_stage())}")
+    return root / safe_filename_part(f"{county}_{p.year}年度_{stage_folder_word(p.current_stage())}")
 
 
 def project_output_dir(session: Session) -> Path:
@@ -344,9 +354,7 @@ class ExportPage(Page):
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(p)))
 
     def _base_name(self, what: str) -> str:
-        s = load_output_settings()
-        county = s.county
-        return safe_filename_part(f"{county}{self.session.project.year}年度亩均效益评价{what}")
+        return safe_filename_part(f"{county_for_names()}{self.session.project.year}年度亩均效益评价{what}")
 
     def _tell(self, title: str, text: str) -> None:
         """A message box when the page is on screen; the status line always (tests run hidden)."""
