@@ -6,6 +6,7 @@ naming the kind of file and the file.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -27,11 +28,22 @@ def read_text(path: Path, what: str) -> str:
         raise InputError(f"{what} {path.name}：应为 UTF-8 编码的文本文件") from exc
 
 
+_AT = re.compile(r"\(at line (\d+), column (\d+)\)")
+
+
+def toml_error_text(exc: tomllib.TOMLDecodeError) -> str:
+    """Where the parser stopped, in Chinese, with the usual causes; the parser's own English
+    sentence means nothing to an official."""
+    m = _AT.search(str(exc))
+    where = f"第 {m.group(1)} 行第 {m.group(2)} 列附近有误" if m else "格式有误"
+    return f"{where}（请检查：引号是否成对，每项是否写成“名称 = 值”，标点是否为英文半角）"
+
+
 def parse_toml(text: str, what: str, source: str) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{what} {source}：TOML 格式错误（{exc}）") from exc
+        raise InputError(f"{what} {source}：TOML 格式错误，{toml_error_text(exc)}") from exc
     except RecursionError as exc:  # a crafted file nesting thousands of levels deep
         raise InputError(f"{what} {source}：TOML 格式错误（嵌套层数过多）") from exc
 
