@@ -33,7 +33,7 @@ def test_a_syntax_error_says_where_in_chinese_without_the_parsers_english() -> N
     from evaluator.core.tomlfiles import parse_toml
 
     with pytest.raises(InputError) as e:
-        parse_toml('[评价机关]\nauthority = "示范县经济和信息化局\ncounty = "示范县"\n', "设置文件", "settings.toml")
+        parse_toml('[issuer]\nauthority = "示范县经济和信息化局\ncounty = "示范县"\n', "设置文件", "settings.toml")
     text = str(e.value)
     assert "第 2 行" in text and "列附近有误" in text and "引号是否成对" in text
     assert not re.search(r"[A-Za-z]{3,}", text.replace("TOML", "").replace("settings.toml", ""))
