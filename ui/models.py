@@ -31,6 +31,7 @@ from evaluator.core.divisions import industry_display_code
 from evaluator.core.fields import FIELD_BY_ID, FLAG_FIELDS
 from evaluator.core.issues import CORRECTED_BY, LEVEL_LABELS, Issue
 from evaluator.core.keys import factorize_objects
+from evaluator.core.numbers import field_value_text
 from evaluator.merge.corrections import Correction
 from evaluator.merge.tables import NAME_KEY_PREFIX
 from evaluator.method.evaluate import STATUS_LABELS
@@ -38,7 +39,6 @@ from evaluator.method.indicators import (
     INDICATORS,
     Indicator,
     decimals_for,
-    format_quantity,
 )
 from evaluator.pipeline.run import RunResult
 from evaluator.project.audit import action_label, field_label
@@ -611,17 +611,7 @@ def issue_mask(table: ColumnTable, level: str = "", file: str | None = None, tex
 
 def correction_value_text(c: Correction) -> str:
     spec = FIELD_BY_ID.get(c.field)
-    if c.value is None or c.value == "":
-        return "空"
-    if spec is None:
-        return str(c.value)
-    if spec.kind == "bool":
-        return "是" if float(c.value) == 1 else "否"  # type: ignore[arg-type]
-    if spec.kind == "scale":
-        return "规上" if float(c.value) == 1 else "规下"  # type: ignore[arg-type]
-    if spec.kind == "number":
-        return format_quantity(float(c.value), spec.unit)  # type: ignore[arg-type]
-    return str(c.value)
+    return field_value_text(spec, c.value) if spec is not None else str(c.value)
 
 
 def build_corrections_table(corrections: Sequence[Correction], names: dict[str, str] | None = None) -> ColumnTable:

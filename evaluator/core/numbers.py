@@ -6,7 +6,12 @@ says “用地面积为 -28.67 亩”, the same figure the workbook and the lett
 
 from __future__ import annotations
 
-import math
+from typing import TYPE_CHECKING
+
+from .values import finite_or_none, is_missing
+
+if TYPE_CHECKING:
+    from .fields import FieldSpec
 
 # Decimals per unit: money and ratios 2, people and years whole numbers, land 2.
 DECIMALS: dict[str, int] = {
@@ -20,12 +25,7 @@ def decimals_for(unit: str) -> int:
 
 
 def _missing(value: object) -> bool:
-    if value is None:
-        return True
-    try:
-        return not math.isfinite(float(value))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return True
+    return finite_or_none(value) is None
 
 
 def format_number(value: float | None, unit: str = "", with_unit: bool = False) -> str:
@@ -49,3 +49,29 @@ def format_quantity(value: float | None, unit: str = "") -> str:
     d = decimals_for(unit)
     text = "0" if x == 0 else f"{x:,.{d}f}" if round(x, d) != 0 else f"{x:.4g}"
     return f"{text} {unit}" if unit else text
+
+
+_CHOICE_WORDS = {"bool": ("否", "是"), "scale": ("规下", "规上")}
+
+
+def field_value_text(spec: FieldSpec, value: object) -> str:
+    """A stored canonical value of field `spec` in words, the same in every message and on every
+    screen: `12.35 亩`, `120 人`, `是`, `规上`, `2019`, `空`."""
+    if is_missing(value) or (isinstance(value, str) and not value):
+        return "空"
+    if spec.kind in _CHOICE_WORDS:
+        try:
+            v = float(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return str(value)
+        return _CHOICE_WORDS[spec.kind][int(v == 1)] if v in (0.0, 1.0) else str(value)
+    if spec.kind == "year":
+        try:
+            return str(int(float(value)))  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return str(value)
+    if spec.kind == "number":
+        return format_quantity(value, spec.unit) if not _missing(value) else str(value)  # type: ignore[arg-type]
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else f"{value:.6g}"
+    return str(value)

@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..core.fields import FIELD_BY_ID
 from ..core.issues import Issue
-from ..core.numbers import format_quantity
+from ..core.numbers import field_value_text
 
 
 @dataclass(frozen=True)
@@ -48,15 +48,7 @@ def apply_corrections(ent: pd.DataFrame, corrections: Sequence[Correction]) -> t
             value = str(value)
         out.at[c.key, c.field] = value if value is not None else pd.NA
         who = f"（{c.user}，{c.time}）" if c.user or c.time else ""
-        issues.append(Issue("info", f"人工更正{who}：{spec.label} 由“{_show(before, spec.unit, spec.kind)}”改为“{_show(value, spec.unit, spec.kind)}”，理由：{c.reason}",
+        issues.append(Issue("info", f"人工更正{who}：{spec.label} 由“{field_value_text(spec, before)}”改为“{field_value_text(spec, value)}”，理由：{c.reason}",
                             column=spec.label, key=c.key, code="correction_applied"))
     return out, issues
 
-
-def _show(v: object, unit: str = "", kind: str = "number") -> str:
-    """A figure with its field's unit and decimals (`12.35 万元`); years and flags as written."""
-    if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
-        return "空"
-    if isinstance(v, float):
-        return format_quantity(v, unit) if kind == "number" else f"{v:g}"
-    return str(v)

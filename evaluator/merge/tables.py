@@ -26,7 +26,7 @@ from ..clean.sheets import SheetTable
 from ..core.fields import ADDITIVE_FIELDS, FIELD_BY_ID, FIELDS
 from ..core.issues import Issue
 from ..core.keys import factorize_objects
-from ..core.numbers import format_quantity
+from ..core.numbers import field_value_text, format_quantity
 
 NAME_KEY_PREFIX = "名称:"
 ENTERPRISE_FIELDS: tuple[str, ...] = tuple(f.id for f in FIELDS)
@@ -62,14 +62,6 @@ def normalise_names(names: pd.Series) -> pd.Series:
     lookup[:-1] = [_name_one(v) for v in uniques]
     lookup[-1] = None
     return pd.Series(lookup[idx], index=names.index, dtype=object)
-
-
-def _fmt(v: object) -> str:
-    if isinstance(v, float):
-        if v.is_integer() and abs(v) < 1e15:
-            return str(int(v))
-        return f"{v:.6g}"
-    return str(v)
 
 
 def merge_tables(tables: list[SheetTable], remap: dict[str, str] | None = None) -> MergedData:
@@ -276,8 +268,8 @@ def _combine_within_files(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[Issue]
                 grp = dup_rows[(dup_rows["_src"] == src) & (dup_rows["_key"] == k)]
                 vals = grp[[fid, "_sheet", "_row"]].dropna(subset=[fid])
                 first_row = vals.iloc[0]
-                shown = "、".join(f"第 {int(r)} 行“{_fmt(x)}”" for x, r in zip(vals[fid], vals["_row"]))
-                issues.append(Issue("warning", f"同一企业在本文件的多行中{FIELD_BY_ID[fid].label}不一致：{shown}；采用第一个值“{_fmt(first_row[fid])}”",
+                shown = "、".join(f"第 {int(r)} 行“{_show(fid, x)}”" for x, r in zip(vals[fid], vals["_row"]))
+                issues.append(Issue("warning", f"同一企业在本文件的多行中{FIELD_BY_ID[fid].label}不一致：{shown}；采用第一个值“{_show(fid, first_row[fid])}”",
                                     str(grp["_file"].iat[0]), str(first_row["_sheet"]), int(first_row["_row"]),
                                     FIELD_BY_ID[fid].label, str(k), code="conflict_in_file"))
     return combined, issues
@@ -365,14 +357,7 @@ def _combine_across_files(per_file: pd.DataFrame, rows: pd.DataFrame, known: dic
 
 
 def _show(fid: str, v: object) -> str:
-    spec = FIELD_BY_ID[fid]
-    if spec.kind in ("bool",):
-        return "是" if v == 1 else "否"
-    if spec.kind == "scale":
-        return "规上" if v == 1 else "规下"
-    if spec.kind == "number":
-        return format_quantity(v, spec.unit)  # type: ignore[arg-type]
-    return _fmt(v)
+    return field_value_text(FIELD_BY_ID[fid], v)
 
 
 def _enterprise_checks(ent: pd.DataFrame, row_keys: pd.DataFrame) -> list[Issue]:

@@ -4,7 +4,7 @@ A letter fixes a year of differentiated prices for a firm, so a firm is held bac
 check still has an open finding on it. Which findings hold a firm is decided by code and level,
 never by wording: every error-level finding carrying the firm's key, plus the codes in
 `HOLDING_CODES`. A finding is resolved by a resolution (`merge.resolutions`): an `accept` of
-that code on that firm, or a correction of the field the finding is about (`CODE_FIELDS`). Links
+that code on that firm, or a correction of the field the finding is about (`core.issues.CORRECTED_BY`). Links
 and code corrections resolve their findings by moving the orphan's rows into the firm (the orphan
 key leaves the table); rows marked not-an-enterprise leave it too, so they never get a notice.
 A `release` resolution lets one firm's letter out over open findings: explicit and recorded.
@@ -29,7 +29,6 @@ IDENTITY_CODES: frozenset[str] = frozenset({"code_invalid", "name_unmatched"})
 # official has looked and the data are complete elsewhere) resolves it.
 FILE_LEVEL_CODES: frozenset[str] = frozenset({"file_unreadable", "range_absurd", "payload_too_large",
                                               "csv_encoding_mixed", "table_unreadable"})
-CODE_FIELDS = CORRECTED_BY  # a correction of this field on the firm resolves a finding of this code
 
 
 def holds(it: Issue) -> bool:
@@ -65,7 +64,7 @@ def release_gate(result: RunResult) -> GateReport:
     for it in result.issues:
         if not holds(it) or it.key not in present:
             continue
-        if (it.key, it.code) in accepted or (it.key, CODE_FIELDS.get(it.code, "")) in corrected:
+        if (it.key, it.code) in accepted or (it.key, CORRECTED_BY.get(it.code, "")) in corrected:
             report.resolved += 1
             continue
         report.open.setdefault(it.key, []).append(it)

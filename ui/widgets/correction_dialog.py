@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from evaluator.core.fields import FIELD_BY_ID, FIELDS, FieldSpec, to_halfwidth
-from evaluator.method.indicators import format_number
+from evaluator.core.numbers import field_value_text
 
 from .buttons import ok_cancel_buttons
 from .charts import cjk_font
@@ -66,25 +66,7 @@ def _missing(v: object) -> bool:
 
 def show_value(spec: FieldSpec, value: object) -> str:
     """A stored canonical value in words: `12.50 亩`, `是`, `规上`, `2019`, `空`."""
-    if _missing(value) or value == "":
-        return "空"
-    if spec.kind in _CHOICES:
-        try:
-            v = float(value)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            return str(value)
-        return next((t for t, x in _CHOICES[spec.kind] if x == v), str(value))
-    if spec.kind == "year":
-        try:
-            return str(int(float(value)))  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            return str(value)
-    if spec.kind == "number":
-        try:
-            return format_number(float(value), spec.unit, with_unit=True)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            return str(value)
-    return str(value)
+    return field_value_text(spec, value)
 
 
 def parse_input(spec: FieldSpec, text: str) -> tuple[object, str]:
