@@ -94,8 +94,10 @@ def test_cancel_while_letters_are_prepared_stops_within_a_second(qtbot, page, sa
 
 
 def test_cancel_while_letters_render_stops_within_a_second_and_leaves_no_half_file(qtbot, page, sample_result,
-                                                                                    tmp_path):
+                                                                                    tmp_path, monkeypatch):
     needs_font()
+    scheduled: list[int] = []
+    monkeypatch.setattr(page.session.autosaver, "schedule", lambda: scheduled.append(1))
     show(page, scaled(sample_result, 40))
     assert page.export_letters(keys=None, scope_name="全部", combined=True)
     qtbot.waitUntil(lambda: any(m.startswith("已生成告知书") for m in page.progress_seen), timeout=TIMEOUT)
@@ -113,6 +115,7 @@ def test_cancel_while_letters_render_stops_within_a_second_and_leaves_no_half_fi
     assert len(register) >= len(letters)
     assert len({(d.series, d.serial) for d in register}) == len(register)
     assert page.session.project.audit[-1].action == "doc_numbers"
+    assert page.session.dirty and scheduled  # unsaved work like any edit: a recovery copy is on its way
 
 
 def test_letters_for_all_firms_ask_first_with_the_count(qtbot, page, sample_result):

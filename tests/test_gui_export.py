@@ -339,3 +339,4 @@ def test_recording_an_export_refreshes_only_the_audit_log(demo, qtbot, tmp_path)
     s.record_export("分类名单", "303 家企业", str(tmp_path), s.project.fingerprint())
     qtbot.waitUntil(lambda: demo.audit_page.model.rowCount() == n + 1, timeout=TIMEOUT)
     assert changed == [] and s.dirty and " * — " in demo.windowTitle()
+

@@ -395,6 +395,13 @@ class Session(QObject):
             self.project.set_output_dir(folder)
             self._changed(evaluate=False)
 
+    def record_doc_numbers(self, allocation: Any, target: str) -> None:
+        """文号 given to letters (a batch, a cancelled batch, a letter printed from the preview) go into
+        the project's register: saved and autosaved like any edit, shown in the audit log."""
+        self.project.record_doc_numbers(allocation, target)
+        self._mark_dirty()
+        self.audit_changed.emit()
+
     def record_export(self, what: str, count: str, folder: str, fingerprint: str, stage: str = "") -> None:
         """An output written: one audit entry (`Project.record_export`), saved with the project."""
         self.project.record_export(what, count, folder, fingerprint, stage)

@@ -47,7 +47,7 @@ from PySide6.QtWidgets import (
 from evaluator.core.atomic import output_overwrites_input
 from evaluator.core.progress import CancelFn, ProgressFn
 from evaluator.outputs.names import safe_filename_part
-from evaluator.outputs.settings import Settings, SettingsState, read_settings_state
+from evaluator.outputs.settings import Settings, read_settings_state
 from evaluator.pipeline.fingerprint import data_fingerprint
 from evaluator.pipeline.run import RunResult
 from evaluator.project.review import STAGES, stage_print_label
@@ -65,12 +65,8 @@ CONFIRM_LETTERS = 1000  # a scope other than 全部 asks first from this many le
 
 def load_output_settings() -> Settings:
     """The county's output settings; the shipped defaults when the user settings file is unreadable
-    (`output_settings_state` says so: letters are refused then)."""
+    (`read_settings_state` says so: letters are refused then)."""
     return read_settings_state().settings
-
-
-def output_settings_state() -> SettingsState:
-    return read_settings_state()
 
 
 UNKNOWN_COUNTY = "未定县名"  # in folder and file names while the settings file is unreadable
@@ -304,7 +300,7 @@ class ExportPage(Page):
         """The settings line, the banner of an unreadable settings file, and the buttons it stops;
         also each time the page is shown (the file may have been edited by hand meanwhile)."""
         has = self.session.result is not None
-        state = output_settings_state()
+        state = read_settings_state()
         for b in (self.workbook_button, self.letters_button, self.summary_button, self.preview_button):
             b.setEnabled(has and state.usable)  # each prints the 评价机关 (and the letters a 文号)
         self.settings_banner.setText(html.escape(state.message()).replace("\n", "<br>") if not state.usable else "")
@@ -366,7 +362,7 @@ class ExportPage(Page):
     def _printable_settings(self, title: str) -> Settings | None:
         """The settings for an output printed with the 评价机关 or a 文号; None (and said why) while
         the settings file is unreadable: never the shipped defaults' authority on a county's papers."""
-        state = output_settings_state()
+        state = read_settings_state()
         if not state.usable:
             self._failed(title, state.message().replace("\n", ""))
             return None
@@ -460,8 +456,7 @@ class ExportPage(Page):
         self._close_dialog()
         allocation = getattr(out, "allocation", None)
         if allocation is not None:  # the 文号 of these letters go into the project's register
-            self.session.project.record_doc_numbers(allocation, title)
-            self.session.dirty = True
+            self.session.record_doc_numbers(allocation, title)
         paths: list[Path] = [Path(p) for p in (out if isinstance(out, list) else [out])]
         combined = getattr(out, "combined", None)
         warnings = list(getattr(out, "warnings", []) or [])
@@ -665,8 +660,7 @@ class ExportPage(Page):
             # whole allocation goes into the register, or a later batch would give the same
             # numbers to other firms (an unprinted firm simply keeps its number for next time).
             if allocated:
-                self.session.project.record_doc_numbers(allocated[0], "生成告知书（未完成）")
-                self.session.dirty = True
+                self.session.record_doc_numbers(allocated[0], "生成告知书（未完成）")
 
         return self._start("生成告知书", job, cancellable=True, record=lambda out: letters_record(out, scope_name),
                            on_stopped=keep_numbers)

@@ -412,7 +412,7 @@ class LetterPreviewDialog(QDialog):
             return False
         self.stale_note = ""
         if allocation is not None and allocation.new:
-            project.record_doc_numbers(allocation, "告知书预览")
+            self.session.record_doc_numbers(allocation, "告知书预览")
         self.session.record_export("告知书", "1 份（预览中打印或另存）", where, p.fingerprint, p.stage)
         return True
 
