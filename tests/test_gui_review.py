@@ -81,3 +81,16 @@ def test_held_findings_are_readable_at_1366_without_hovering(window, qtbot) -> N
     for i in range(t.rowCount()):
         lines_needed = fm.horizontalAdvance(t.item(i, last).text()) // max(1, t.columnWidth(last) - 8) + 1
         assert t.rowHeight(i) >= lines_needed * fm.height(), t.item(i, last).text()
+
+
+def test_review_decisions_are_autosaved_like_every_edit(window, qtbot, monkeypatch) -> None:  # noqa: F811
+    s = window.session
+    s.open_demo()
+    _settle(qtbot, window)
+    scheduled: list[int] = []
+    monkeypatch.setattr(s.autosaver, "schedule", lambda: scheduled.append(1))
+    window.review_page.set_confirmation(LISHENG, "confirmed")
+    assert s.dirty and len(scheduled) == 1
+    window.review_page.resolve("not_enterprise", COOP, "村股份经济合作社，非工业企业")
+    assert len(scheduled) == 2
+    _settle(qtbot, window, lambda: COOP not in s.result.table.index)

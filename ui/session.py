@@ -191,6 +191,11 @@ class Session(QObject):
         if not self._saving:
             self.file_runner.cancel()
 
+    def edited(self, evaluate: bool = True) -> None:
+        """The project changed through one of its own audited methods (the review page's decisions):
+        unsaved, autosaved, shown, and re-evaluated unless the result cannot change."""
+        self._changed(evaluate=evaluate)
+
     def _mark_dirty(self) -> None:
         self.dirty = True
         self._version += 1

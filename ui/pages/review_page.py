@@ -242,10 +242,7 @@ class ReviewPage(Page):
     # --- slots with plain arguments (tests call these) ---------------------------------------------
     def _edited(self) -> None:
         """The project changed through one of its audited methods: mark, show, re-evaluate."""
-        s = self.session
-        s.dirty = True
-        s.project_changed.emit()
-        s.evaluate_soon()
+        self.session.edited()
 
     def resolve(self, kind: str, key: str, reason: str, target: str = "", code: str = "") -> None:
         self.session.add_resolution(kind, key, reason, target=target, code=code)
@@ -333,8 +330,7 @@ class ReviewPage(Page):
 
     def set_confirmation(self, key: str, status: str, fields: list[str] | None = None, note: str = "") -> None:
         self.session.project.set_confirmation(key, status, "", fields, note)
-        self.session.dirty = True
-        self.session.project_changed.emit()  # tracking only: the result does not change
+        self.session.edited(evaluate=False)  # tracking only: the result does not change
 
     def export_publicity(self, path: Path) -> Any:
         from evaluator.outputs.publicity import (
@@ -369,8 +365,7 @@ class ReviewPage(Page):
 
     def answer(self, number: int, day: str) -> None:
         self.session.project.answer_objection(number, day)
-        self.session.dirty = True
-        self.session.project_changed.emit()  # the register only: the result does not change
+        self.session.edited(evaluate=False)  # the register only: the result does not change
 
     def export_register(self, path: Path) -> Path:
         from evaluator.outputs.settings import load_settings
