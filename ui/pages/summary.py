@@ -70,16 +70,16 @@ def scope_text(shown: int, total: int) -> str:
             "在“企业名单”中清除筛选即可查看全部企业。")
 
 
-def filtered_summary(result: RunResult, rows: np.ndarray | None) -> tuple[dict[str, Any], int]:
-    """The summary of the firms at table positions `rows` (None: all) and how many they are.
+def filtered_summary(result: RunResult, rows: np.ndarray | None) -> tuple[dict[str, Any], pd.DataFrame]:
+    """The summary of the firms at table positions `rows` (None: all) and those firms' rows.
 
     All firms: the evaluation's own summary. A subset: the same `summarise` the evaluation runs,
     over those rows, with the county's benchmarks (the figures the firms were scored against)."""
     t = result.table
     if rows is None or len(rows) >= len(t):
-        return result.evaluation.summary, len(t)
+        return result.evaluation.summary, t
     sub = t.iloc[np.sort(np.asarray(rows, dtype=np.int64))]
-    return summarise(sub, result.scheme, result.evaluation.benchmarks), len(sub)
+    return summarise(sub, result.scheme, result.evaluation.benchmarks), sub
 
 
 def score_bands(t: pd.DataFrame, pid: str, labels: list[str]) -> tuple[list[float], dict[str, list[int]]]:
@@ -248,9 +248,9 @@ class SummaryPanel(QScrollArea):
             self._layout.addWidget(placeholder("尚无评价结果"))
             self._layout.addStretch(1)
             return
-        summary, shown = filtered_summary(result, rows)
-        filtered = shown < len(result.table)
-        self.scope_label = QLabel(scope_text(shown, len(result.table)))
+        summary, sub = filtered_summary(result, rows)
+        filtered = len(sub) < len(result.table)
+        self.scope_label = QLabel(scope_text(len(sub), len(result.table)))
         self.scope_label.setObjectName("scope")
         self.scope_label.setWordWrap(True)
         if filtered:
@@ -281,7 +281,6 @@ class SummaryPanel(QScrollArea):
         self._layout.addWidget(holder)
         graded = [d for d in data if d["labels"]]
         if ch is not None and graded:
-            sub = result.table if not filtered else result.table.iloc[np.sort(np.asarray(rows, dtype=np.int64))]
             self._layout.addWidget(self._scores_box(result, sub, graded))
             self._layout.addWidget(self._change_box(sub, graded))
         for d in graded:
