@@ -87,8 +87,6 @@ def stylesheet(scale: float = 1.0) -> str:
                                       accent=ACCENT)
 
 
-STYLESHEET = stylesheet()
-
 
 def tier_palette(labels_by_population: Iterable[Sequence[str]]) -> dict[str, str]:
     """Tier code → the key of its colour in `TIER_COLOURS`, by the tier's place in the scheme:

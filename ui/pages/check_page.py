@@ -236,11 +236,11 @@ class CheckPage(Page):
             c = t.column_index(cid)
             return str(self.model.index(idx.row(), c).data() or "") if c >= 0 else ""
 
-        row = cell("row")
-        place = " / ".join(p for p in (cell("file"), cell("sheet"), f"第 {row} 行" if row and row != "—" else "",
-                                       f"列“{cell('column')}”" if cell("column") else "") if p)
+        o = self.session.outcome  # the list is built from these findings, in their order
+        it = o.result.issues[self.model.source_row(idx.row())] if o is not None and len(o.result.issues) == t.n else None
+        place, message = (it.where(), it.message) if it is not None else ("", cell("message"))
         head = " · ".join(p for p in (cell("level"), cell("enterprise"), place) if p)
-        self.detail.setText(f"{head}\n{cell('message')}")
+        self.detail.setText(f"{head}\n{message}")
 
     def _update_shown(self) -> None:
         self.shown.setText(f"显示 {self.model.rowCount()} / {self.model.table.n} 条")
