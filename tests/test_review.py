@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from evaluator.core.workdays import objection_deadline
 from evaluator.merge.resolutions import (
     Resolution,
     code_neighbours,
@@ -17,7 +18,7 @@ from evaluator.outputs.gate import release_gate
 from evaluator.outputs.letters import write_letters
 from evaluator.project.file import load_project, save_project
 from evaluator.project.model import new_project
-from evaluator.project.review import diff_stages, objection_deadline
+from evaluator.project.review import diff_stages
 
 from .helpers import code
 from .outputs_fixtures import flat, pdf_text, settings

@@ -9,7 +9,6 @@ others are returned to the caller to report.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, Flowable, Spacer
 
 from ..core.issues import InputError
+from ..core.workdays import objection_deadline
 from ..method.indicators import format_number
 from ..pipeline.run import RunResult
 from .fonts import find_cjk_font, pdf_fonts
@@ -38,19 +38,6 @@ class PublicityList:
     unranked: bool
     sections: list[tuple[str, list[str], list[list[str]]]] = field(default_factory=list)  # heading, header, rows
     held: list[str] = field(default_factory=list)  # evaluated firms left out by the release gate
-
-
-def objection_deadline(publicity_start: dt.date, days: int) -> dt.date:
-    """Last day of a 公示 period of `days` working days that starts on `publicity_start` (counted
-    in when it is a working day). Monday–Friday only: public holidays are not known to the
-    program, so a period across one must be lengthened in the settings."""
-    d = publicity_start
-    count = 1 if d.weekday() < 5 else 0
-    while count < days:
-        d += dt.timedelta(days=1)
-        if d.weekday() < 5:
-            count += 1
-    return d
 
 
 def _deadline(settings: Settings) -> tuple[str, str]:

@@ -21,17 +21,6 @@ from ..method.evaluate import STATUS_LABELS
 from ..method.indicators import INDICATOR_IDS, format_number
 from ..pipeline.run import RunResult
 
-def objection_deadline(publicity_start: dt.date, days: int) -> dt.date:
-    """The last day for objections (the register uses the 公示 period too).
-
-    Imported when called: the PDF library behind the publicity module is not needed to run an
-    evaluation, and loading it costs the command line a fifth of a second.
-    """
-    from ..outputs.publicity import objection_deadline as deadline
-
-    return deadline(publicity_start, days)
-
-
 STAGES: dict[str, str] = {"initial": "初评", "publicity": "公示", "review": "复核", "final": "定稿"}
 # What a letter or list printed at each stage says under its title; the final result says nothing.
 STAGE_PRINT_LABELS: dict[str, str] = {"initial": "初评结果", "publicity": "初评结果", "review": "复核结果", "final": ""}

@@ -11,10 +11,11 @@ from xlsxwriter.exceptions import FileCreateError
 
 from ..core.fields import FIELD_BY_ID
 from ..core.issues import InputError
+from ..core.workdays import objection_deadline
 from ..outputs.settings import Settings, load_settings
 from .audit import _sheet
 from .model import Project
-from .review import DECISIONS, StageDiff, objection_deadline
+from .review import DECISIONS, StageDiff
 
 OBJECTION_HEADERS = ("编号", "收到日期", "是否在公示期内", "企业名称", "统一社会信用代码", "异议事项", "异议内容", "证明材料",
                      "受理渠道", "经办人", "复核意见", "理由", "复核日期", "引起的数据更正", "答复企业日期")
