@@ -1,14 +1,16 @@
 """The machine-readable result (`--json`, METHOD §5.1): plain JSON, canonical units, unrounded.
 
-Records are made a block of firms at a time from whole columns (one `tolist` per column, no
-per-cell pandas calls) and the file is written as it is encoded, with orjson: no whole-document
-dict or string ever exists, so a 100k-firm result costs about what its own bytes cost.
+Every column is taken from the table once, as an array; a block of firms at a time is encoded
+from slices of them with orjson (no per-cell pandas calls, no dict per firm), and the file is
+written as it is encoded, on a writer thread: no whole-document dict or string ever exists, so a
+100k-firm result costs about what its own bytes cost.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from itertools import repeat
 from pathlib import Path
 from typing import IO, Any
@@ -19,6 +21,7 @@ import pandas as pd
 
 from ..core.atomic import temp_path_for
 from ..core.issues import InputError, Issue
+from ..core.streams import write_pieces
 from ..core.values import finite_or_none
 from ..merge.tables import NAME_KEY_PREFIX
 from ..method.indicators import INDICATOR_IDS
@@ -73,10 +76,9 @@ def _ints(col: pd.Series | None, n: int, keep: np.ndarray | None = None) -> list
     return out
 
 
-def _strs(col: pd.Series | None, n: int, keep: np.ndarray | None = None, empty_is_none: bool = False,
-          masks: dict[int, np.ndarray] | None = None) -> list[str | None]:
-    """`str(v)`, or None for missing (and for "" when `empty_is_none`, and where `keep` is False).
-    `masks` gets the list's null mask under its id (the encoder needs it again)."""
+def _strs(col: pd.Series | None, n: int, keep: np.ndarray | None = None, empty_is_none: bool = False
+          ) -> list[str | None]:
+    """`str(v)`, or None for missing (and for "" when `empty_is_none`, and where `keep` is False)."""
     if col is None:
         return [None] * n
     a = col.to_numpy(dtype=object, copy=True)
@@ -92,8 +94,6 @@ def _strs(col: pd.Series | None, n: int, keep: np.ndarray | None = None, empty_i
         out = [v if v is None or type(v) is str else str(v) for v in a.tolist()]
     else:
         out = a.tolist()
-    if masks is not None:
-        masks[id(out)] = missing
     return out
 
 
@@ -105,12 +105,10 @@ class _Columns:
         pop_col = t["population"]
         evaluated = pop_col.notna().to_numpy()
         keys = [str(k) for k in t.index]
-        self.masks: dict[int, np.ndarray] = {}
         codes = _strs(t["credit_code"], n)
         for i, k in enumerate(keys):
             if k.startswith(NAME_KEY_PREFIX):
                 codes[i] = None
-        self.masks[id(codes)] = np.fromiter((c is None for c in codes), dtype=bool, count=n)
         self.indicators = {i: _floats(t[f"v_{i}"]) for i in INDICATOR_IDS}
         # per population: (row positions in the block, {indicator id: scores}) in the scheme's order
         self.scores: dict[str, tuple[list[int], dict[str, list[float | None]]]] = {}
@@ -121,18 +119,18 @@ class _Columns:
                 self.scores[pid] = (rows, {r.id: _floats(sub[f"s_{r.id}"]) for r in pop.indicators})
         col = t.get
         self.head = {
-            "credit_code": codes, "name": _strs(t["name"], n, masks=self.masks), "township": _strs(t["township"], n, masks=self.masks),
-            "industry": _strs(t["industry"], n, masks=self.masks), "population": _strs(pop_col, n, masks=self.masks), "status": _strs(t["status"], n, masks=self.masks),
-            "status_reason": _strs(t["status_reason"], n, empty_is_none=True, masks=self.masks),
+            "credit_code": codes, "name": _strs(t["name"], n), "township": _strs(t["township"], n),
+            "industry": _strs(t["industry"], n), "population": _strs(pop_col, n), "status": _strs(t["status"], n),
+            "status_reason": _strs(t["status_reason"], n, empty_is_none=True),
         }
         self.tail = {
             "bonus": _floats(t["bonus"], evaluated), "total_score": _floats(t["total_score"], evaluated),
-            "initial_tier": _strs(t["initial_tier"], n, evaluated, masks=self.masks), "tier": _strs(t["tier"], n, evaluated, masks=self.masks),
-            "tier_reason": _strs(t["tier_reason"], n, evaluated, empty_is_none=True, masks=self.masks),
+            "initial_tier": _strs(t["initial_tier"], n, evaluated), "tier": _strs(t["tier"], n, evaluated),
+            "tier_reason": _strs(t["tier_reason"], n, evaluated, empty_is_none=True),
             "rank": _ints(t["rank"], n, evaluated), "township_rank": _ints(t["township_rank"], n, evaluated),
             "industry_rank": _ints(t["industry_rank"], n, evaluated),
-            "prior_tier": _strs(col("prior_tier"), n, masks=self.masks),  # set by evaluator.pipeline.prior.attach_prior (--prior)
-            "tier_change": _strs(col("tier_change"), n, masks=self.masks),
+            "prior_tier": _strs(col("prior_tier"), n),  # set by evaluator.pipeline.prior.attach_prior (--prior)
+            "tier_change": _strs(col("tier_change"), n),
             "d_years": _ints(col("d_years"), n),
         }
         with_issues = [k for k in by_key if k in t.index] if len(by_key) < n else [k for k in keys if k in by_key]
@@ -149,103 +147,174 @@ class _Columns:
         columns = (*self.head.values(), indicators, scores, *self.tail.values(), issues)
         return [dict(zip(RECORD_KEYS, values)) for values in zip(*columns)]
 
-    def encoded(self) -> list[bytes]:
-        """Each record as compact JSON, the same text orjson makes of `records()`.
-
-        Every column is encoded in one orjson call and split into its values' tokens, then each
-        record is one `%` of a template (per population, whose scores differ), far cheaper than a
-        dict and an encoder call per firm. Fastest when each
-        population's rows are contiguous (`_encode_block` orders them so).
-        """
-        n = self.n
-        issues = [b"[]"] * n
-        for i, lines in self.issues.items():
-            issues[i] = orjson.dumps(lines)
-        head = [_slot(k, v, self.masks.get(id(v))) for k, v in self.head.items()]
-        tail = [_slot(k, v, self.masks.get(id(v))) for k, v in self.tail.items()] + [(b'"issues":%s', issues)]
-        indicators = [(_key(i) + b":%s", _numbers(v)) for i, v in self.indicators.items()]
-        out: list[bytes] = [b""] * n
-        rest = np.ones(n, dtype=bool)
-        for rows, by_id in self.scores.values():
-            scores = [(_key(i) + b":%s", _numbers(v)) for i, v in by_id.items()]
-            _fill(out, rows, head, indicators, tail, scores)
-            rest[rows] = False
-        if rest.any():
-            _fill(out, np.flatnonzero(rest).tolist(), head, indicators, tail, [])
-        return out
-
-
 def _key(k: str) -> bytes:
     return orjson.dumps(k).replace(b"%", b"%%")
 
 
 Slot = tuple[bytes, "list[bytes] | None"]  # a template piece and the tokens (one per firm) that fill it
+Selection = "slice | np.ndarray"  # firms of the table: a run of rows, or row positions
 
 
-def _fill(out: list[bytes], rows: list[int], head: list[Slot], indicators: list[Slot], tail: list[Slot],
-          scores: list[Slot]) -> None:
-    """Write the records of `rows` into `out`: one template, one `%` per firm. `scores` hold only
-    those rows' tokens; the other columns are sliced when `rows` is a contiguous run."""
-    pieces = [*head, (b'"indicators":{' + b",".join(s for s, _ in indicators) + b"}", None),
-              (b'"scores":{' + b",".join(s for s, _ in scores) + b"}", None), *tail]
-    template = b"{" + b",".join(s for s, _ in pieces) + b"}"
-    a, b = rows[0], rows[-1] + 1
-    if b - a == len(rows):
-        pick: Any = lambda tok: tok[a:b]  # noqa: E731
-    else:
-        pick = lambda tok: [tok[i] for i in rows]  # noqa: E731
-    columns = [pick(tok) for _, tok in (*head, *indicators) if tok is not None]
-    columns += [tok for _, tok in scores]
-    columns += [pick(tok) for _, tok in tail if tok is not None]
-    records = [template % values for values in zip(*columns)] if columns else [template] * len(rows)
-    if b - a == len(rows):
-        out[a:b] = records
-    else:
-        for i, rec in zip(rows, records):
-            out[i] = rec
+@dataclass(frozen=True)
+class _Text:
+    """A text column: values as an object array (None where missing) and the missing mask."""
+
+    values: np.ndarray
+    missing: np.ndarray
+
+    def slot(self, key: bytes, sel: Selection) -> Slot:
+        """A column of strings splits on '","', which JSON text can hold only between two strings
+        (inside a string every quote is escaped), leaving the quotes to the slot."""
+        missing = self.missing[sel]
+        if missing.all():
+            return key + b"null", None
+        if not missing.any():
+            return key + b'"%s"', orjson.dumps(self.values[sel].tolist())[2:-2].split(b'","')
+        # orjson writes no raw NUL, so it marks the boundaries; each token keeps its quotes
+        tokens = np.full(len(missing), b"null", dtype=object)
+        tokens[~missing] = orjson.dumps(self.values[sel][~missing].tolist())[1:-1].replace(b'","', b'"\0"').split(b"\0")
+        return key + b"%s", tokens.tolist()
 
 
-def _slot(key: str, values: list[Any], missing: np.ndarray | None = None) -> Slot:
-    """How one column goes into the record template: its slot and the tokens that fill it.
-    `missing`: the null mask of a column of strings (`_strs` keeps it); None for numbers.
+@dataclass(frozen=True)
+class _Float:
+    """A number column as float64, NaN where JSON has null (orjson writes non-finite values so)."""
 
-    Numbers and null hold no comma, so an encoded list of them splits on ",". A column of strings
-    alone splits on '","', which JSON text can hold only between two strings (inside a string every
-    quote is escaped), leaving the quotes to the slot. A column all null is a constant.
-    """
-    k = _key(key) + b":"
-    if missing is None:  # numbers (and null): no mask was kept for them
-        return k + b"%s", _numbers(values)
-    if missing.all():
-        return k + b"null", None
-    strings = [v for v, m in zip(values, missing.tolist()) if not m] if missing.any() else values
-    if type(strings[0]) is not str:
-        return k + b"%s", _numbers(values)
-    if len(strings) == len(values):
-        return k + b'"%s"', orjson.dumps(strings)[2:-2].split(b'","')
-    # orjson writes no raw NUL, so it marks the boundaries; each token keeps its quotes
-    tokens = np.full(len(values), b"null", dtype=object)
-    tokens[~missing] = orjson.dumps(strings)[1:-1].replace(b'","', b'"\0"').split(b"\0")
-    return k + b"%s", tokens.tolist()
+    values: np.ndarray
+
+    def slot(self, key: bytes, sel: Selection) -> Slot:
+        return key + b"%s", _numbers(np.ascontiguousarray(self.values[sel]))
 
 
-def _numbers(values: list[Any]) -> list[bytes]:
+@dataclass(frozen=True)
+class _Int:
+    """An integer column (ranks, years) as int64, with its missing mask."""
+
+    values: np.ndarray
+    missing: np.ndarray
+
+    def slot(self, key: bytes, sel: Selection) -> Slot:
+        missing = self.missing[sel]
+        if missing.all():
+            return key + b"null", None
+        tokens = _numbers(np.ascontiguousarray(self.values[sel]))
+        if missing.any():
+            marked = np.array(tokens, dtype=object)
+            marked[missing] = b"null"
+            tokens = marked.tolist()
+        return key + b"%s", tokens
+
+
+def _numbers(values: np.ndarray) -> list[bytes]:
+    """Numbers (and null) hold no comma, so an encoded array of them splits on ","."""
     return orjson.dumps(values, option=ENCODE)[1:-1].split(b",")
 
 
-def _encode_block(result: RunResult, t: pd.DataFrame, by_key: dict[str, list[Issue]]) -> list[bytes]:
-    """The block's records, encoded with each population's rows side by side, in table order."""
-    pop = t["population"].to_numpy(dtype=object)
-    group = np.full(len(t), len(result.scheme.populations), dtype=np.int64)
-    for i, pid in enumerate(result.scheme.populations):
-        group[pop == pid] = i
-    order = np.argsort(group, kind="stable")
-    if (order == np.arange(len(t))).all():
-        return _Columns(result, t, by_key).encoded()
-    encoded = _Columns(result, t.iloc[order], by_key).encoded()
-    out = np.empty(len(t), dtype=object)
-    out[order] = encoded
-    return out.tolist()
+def _text_column(col: pd.Series | None, n: int, keep: np.ndarray | None = None, empty_is_none: bool = False) -> _Text:
+    """`str(v)`, or None for missing (and for "" when `empty_is_none`, and where `keep` is False)."""
+    if col is None:
+        return _Text(np.full(n, None, dtype=object), np.ones(n, dtype=bool))
+    a = col.to_numpy(dtype=object, copy=True)
+    missing = col.isna().to_numpy().copy()
+    if keep is not None:
+        missing |= ~keep
+    if empty_is_none:
+        missing |= a == ""
+    a[missing] = None
+    if not missing.all() and pd.api.types.infer_dtype(a, skipna=True) != "string":
+        a[:] = [v if v is None or type(v) is str else str(v) for v in a.tolist()]
+    return _Text(a, missing)
+
+
+def _float_column(col: pd.Series, keep: np.ndarray | None = None) -> _Float:
+    a = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    return _Float(a if keep is None else np.where(keep, a, np.nan))
+
+
+def _int_column(col: pd.Series | None, n: int, keep: np.ndarray | None = None) -> _Int:
+    if col is None:
+        return _Int(np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool))
+    a = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    ok = np.isfinite(a) if keep is None else np.isfinite(a) & keep
+    return _Int(np.where(ok, a, 0).astype(np.int64), ~ok)
+
+
+class _Encoder:
+    """The `enterprises` lines of one result as compact JSON, the same text orjson makes of the
+    records (`iter_enterprise_records`).
+
+    Every column is taken from the table once, as an array; a block of firms is then encoded a
+    column at a time (one orjson call each, split into its values' tokens) and each record is one
+    `%` of a template, far cheaper than a dict and an encoder call per firm. A template holds one
+    population's scores, so a block is encoded a population at a time.
+    """
+
+    def __init__(self, result: RunResult) -> None:
+        t = result.table
+        n = self.n = len(t)
+        pop_col = t["population"]
+        evaluated = pop_col.notna().to_numpy()
+        index = t.index.to_numpy(dtype=object)
+        name_keys = np.fromiter((str(k).startswith(NAME_KEY_PREFIX) for k in index), dtype=bool, count=n)
+        col = t.get
+        head: dict[str, Any] = {
+            "credit_code": _text_column(t["credit_code"], n, ~name_keys), "name": _text_column(t["name"], n),
+            "township": _text_column(t["township"], n), "industry": _text_column(t["industry"], n),
+            "population": _text_column(pop_col, n), "status": _text_column(t["status"], n),
+            "status_reason": _text_column(t["status_reason"], n, empty_is_none=True),
+        }
+        tail: dict[str, Any] = {
+            "bonus": _float_column(t["bonus"], evaluated), "total_score": _float_column(t["total_score"], evaluated),
+            "initial_tier": _text_column(t["initial_tier"], n, evaluated), "tier": _text_column(t["tier"], n, evaluated),
+            "tier_reason": _text_column(t["tier_reason"], n, evaluated, empty_is_none=True),
+            "rank": _int_column(t["rank"], n, evaluated), "township_rank": _int_column(t["township_rank"], n, evaluated),
+            "industry_rank": _int_column(t["industry_rank"], n, evaluated),
+            "prior_tier": _text_column(col("prior_tier"), n),  # set by evaluator.pipeline.prior.attach_prior (--prior)
+            "tier_change": _text_column(col("tier_change"), n),
+            "d_years": _int_column(col("d_years"), n),
+        }
+        self.head = [(_key(k) + b":", c) for k, c in head.items()]
+        self.tail = [(_key(k) + b":", c) for k, c in tail.items()]
+        self.indicators = [(_key(i) + b":", _float_column(t[f"v_{i}"])) for i in INDICATOR_IDS]
+        # each firm's population by its position in the scheme (the last group: not evaluated)
+        pops = result.scheme.populations
+        self.group = np.full(n, len(pops), dtype=np.int64)
+        self.scores: list[list[tuple[bytes, _Float]]] = []
+        pop_values = pop_col.to_numpy(dtype=object)
+        for g, (pid, pop) in enumerate(pops.items()):
+            self.group[pop_values == pid] = g
+            self.scores.append([(_key(r.id) + b":", _float_column(t[f"s_{r.id}"])) for r in pop.indicators])
+        self.scores.append([])
+        self.issues = np.full(n, b"[]", dtype=object)
+        by_key = result.issues_by_key()
+        with_issues = [k for k in by_key if k in t.index] if len(by_key) < n else [k for k in index if k in by_key]
+        for i, k in zip(t.index.get_indexer(with_issues).tolist(), with_issues):
+            self.issues[i] = orjson.dumps([it.line() for it in by_key[k]])
+
+    def block(self, a: int, b: int) -> list[bytes]:
+        """The records of firms a..b-1, in table order."""
+        groups = self.group[a:b]
+        present = np.unique(groups).tolist()
+        if len(present) == 1:
+            return self._records(slice(a, b), present[0])
+        out: list[bytes] = [b""] * (b - a)
+        for g in present:
+            rows = np.flatnonzero(groups == g)
+            for i, rec in zip(rows.tolist(), self._records(rows + a, g)):
+                out[i] = rec
+        return out
+
+    def _records(self, sel: Selection, group: int) -> list[bytes]:
+        head = [c.slot(k, sel) for k, c in self.head]
+        indicators = [c.slot(k, sel) for k, c in self.indicators]
+        scores = [c.slot(k, sel) for k, c in self.scores[group]]
+        tail = [c.slot(k, sel) for k, c in self.tail]
+        tail.append((b'"issues":%s', self.issues[sel].tolist()))
+        pieces = [*head, (b'"indicators":{' + b",".join(s for s, _ in indicators) + b"}", None),
+                  (b'"scores":{' + b",".join(s for s, _ in scores) + b"}", None), *tail]
+        template = b"{" + b",".join(s for s, _ in pieces) + b"}"
+        columns = [tok for _, tok in (*head, *indicators, *scores, *tail) if tok is not None]
+        return [template % values for values in zip(*columns)]
 
 
 RECORD_KEYS = ("credit_code", "name", "township", "industry", "population", "status", "status_reason",
@@ -295,11 +364,10 @@ def iter_json(result: RunResult) -> Iterator[bytes]:
         yield b" " + orjson.dumps(k) + b": " + orjson.dumps(v, option=ENCODE) + b",\n"
     yield b' "enterprises": ['
     sep = b"\n  "
-    t = result.table
-    by_key = result.issues_by_key()
-    for start in range(0, len(t), RECORD_BLOCK):
+    encoder = _Encoder(result)
+    for start in range(0, encoder.n, RECORD_BLOCK):
         yield sep
-        yield b",\n  ".join(_encode_block(result, t.iloc[start:start + RECORD_BLOCK], by_key))
+        yield b",\n  ".join(encoder.block(start, min(start + RECORD_BLOCK, encoder.n)))
         sep = b",\n  "
     yield b"\n ],\n" if len(result.table) else b"],\n"
     yield b' "issues": ['
@@ -313,8 +381,7 @@ def iter_json(result: RunResult) -> Iterator[bytes]:
 
 
 def write_json_to(result: RunResult, out: IO[bytes]) -> None:
-    for piece in iter_json(result):
-        out.write(piece)
+    write_pieces(out, iter_json(result))
 
 
 def write_json(result: RunResult, path: str | Path) -> None:
