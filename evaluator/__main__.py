@@ -1,3 +1,3 @@
-from .app.cli import entry
+from .app.start import entry
 
 entry()

@@ -8,6 +8,6 @@ import multiprocessing
 
 if __name__ == "__main__":
     multiprocessing.freeze_support()
-    from evaluator.app.cli import entry
+    from evaluator.app.start import entry
 
     entry()

@@ -17,9 +17,9 @@ def _freeze_counts(code: str) -> list[int]:
 def test_the_command_entry_point_freezes_start_up_objects() -> None:
     code = (
         "import gc, sys\n"
-        "from evaluator.app import cli\n"
+        "from evaluator.app import start\n"
         "sys.argv = ['mujun', 'schemes']\n"
-        "try:\n    cli.entry()\n"
+        "try:\n    start.entry()\n"
         "except SystemExit:\n    pass\n"
         "print(gc.get_freeze_count())\n"
     )

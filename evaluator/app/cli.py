@@ -15,11 +15,12 @@ from pathlib import Path
 from ..core.issues import InputError
 from ..method.scheme import list_schemes, load_scheme
 from ..outputs.json_result import write_json
+from ..read.ahead import ReadAhead
+from ..read.files import read_file
 from ..read.mapping import load_mapping
 from . import output_options as outputs_cli
 from . import project_commands, review_commands
 from .exits import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK
-from .runtime import freeze_startup_objects
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -170,7 +171,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return status
 
 
-def cmd_evaluate(args: argparse.Namespace) -> int:
+def cmd_evaluate(args: argparse.Namespace, read_ahead: ReadAhead | None = None) -> int:
     from ..pipeline.run import run
 
     try:
@@ -194,7 +195,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         project, result = project_commands.evaluate_into_project(args.files, args.scheme, args.year, mapping,
                                                                  prior, args.prior)
     else:
-        result = run([f for f in args.files], scheme, args.year, mapping, prior=prior)
+        result = run([f for f in args.files], scheme, args.year, mapping, prior=prior,
+                     reader=read_ahead.read_file if read_ahead else read_file)
     for msg in result.imported.failed:
         _print(f"错误：{msg}", err=True)
     status = EXIT_INPUT if result.imported.failed or missing else EXIT_OK
@@ -242,7 +244,8 @@ def _report(result, min_level: str) -> None:
             _print("  " + it.line() + (f"（企业 {it.key}）" if it.key and (not it.row or it.code == "link_suggested") else ""))
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, read_ahead: ReadAhead | None = None) -> int:
+    """The command line; `read_ahead`: input files already being read (`start.entry`)."""
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.reconfigure(errors="replace")  # type: ignore[attr-defined]
@@ -254,7 +257,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "schemes":
             return cmd_copy_scheme(args) if args.copy else cmd_schemes()
         if args.command == "evaluate":
-            return cmd_evaluate(args)
+            return cmd_evaluate(args, read_ahead)
         if args.command == "compare":
             return cmd_compare(args)
         if args.command == "report":
@@ -276,13 +279,3 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exc()
         _print(f"内部错误：{type(exc).__name__}: {exc}（加 --debug 查看详情，并请将输入文件反馈给开发者）", err=True)
         return EXIT_INTERNAL
-
-
-def entry() -> None:
-    """The `mujun` command: process policy first, then the command line."""
-    freeze_startup_objects()
-    sys.exit(main())
-
-
-if __name__ == "__main__":
-    entry()

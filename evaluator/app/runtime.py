@@ -1,6 +1,6 @@
 """Process policy for long runs over county-sized data, applied by the entry points only.
 
-`mujun` (`evaluator.app.cli.entry`) and the desktop app (`ui.app.main`) call it once at start;
+`mujun` (`evaluator.app.start.entry`) and the desktop app (`ui.app.main`) call it once at start;
 library callers and tests that call `cli.main` in-process keep their interpreter as it was.
 """
 

@@ -32,7 +32,7 @@ from ..merge.resolutions import (
 from ..merge.tables import MergedData, merge_tables
 from ..method.evaluate import Evaluation, TierOverride, evaluate
 from ..method.scheme import Scheme
-from ..read.files import RawFile, read_file
+from ..read.files import RawFile, Reader, read_file
 from ..read.identity import admit_files
 from ..read.mapping import Mapping
 from .prior import attach_stored_prior, stored_prior_figures
@@ -48,7 +48,8 @@ class Imported:
 
 
 def read_files(paths: Sequence[str | Path], mapping: Mapping | None = None, steps: Steps | None = None,
-               existing: Sequence[RawFile] = ()) -> tuple[list[RawFile], list[Issue], list[str]]:
+               existing: Sequence[RawFile] = (), reader: Reader = read_file
+               ) -> tuple[list[RawFile], list[Issue], list[str]]:
     """Raw grids of every readable file; unreadable files become error entries, not exceptions.
 
     Files are admitted after `existing` by path and content (`read.identity`): the same file twice
@@ -63,8 +64,8 @@ def read_files(paths: Sequence[str | Path], mapping: Mapping | None = None, step
         name = Path(p).name
         steps.report(i / max(len(paths), 1), f"读取 {name}")
         try:
-            rf = read_file(p, mapping.encoding_for(name) if mapping else None,
-                           mapping.hidden_reader(name) if mapping else None)
+            rf = reader(p, mapping.encoding_for(name) if mapping else None,
+                        mapping.hidden_reader(name) if mapping else None)
         except InputError as exc:
             failed.append(str(exc))
             issues.append(Issue("error", str(exc), name, code=exc.code or "file_unreadable"))
@@ -98,9 +99,10 @@ def parse_files(files: Sequence[RawFile], mapping: Mapping | None = None, steps:
     return tables, issues
 
 
-def import_files(paths: Sequence[str | Path], mapping: Mapping | None = None, steps: Steps | None = None) -> Imported:
+def import_files(paths: Sequence[str | Path], mapping: Mapping | None = None, steps: Steps | None = None,
+                 reader: Reader = read_file) -> Imported:
     steps = steps or Steps()
-    files, issues, failed = read_files(paths, mapping, steps)
+    files, issues, failed = read_files(paths, mapping, steps, reader=reader)
     tables, more = parse_files(files, mapping, steps)
     return Imported(files, tables, issues + more, failed, mapping)
 
@@ -209,11 +211,12 @@ def evaluate_tables(imported: Imported, scheme: Scheme, year: int, corrections: 
 def run(paths: Sequence[str | Path], scheme: Scheme, year: int, mapping: Mapping | None = None,
         corrections: Sequence[Correction] = (), overrides: Sequence[TierOverride] = (),
         prior: dict[str, Any] | None = None,
-        progress: ProgressFn | None = None, cancel: CancelFn | None = None) -> RunResult:
-    """Files in, graded result out."""
+        progress: ProgressFn | None = None, cancel: CancelFn | None = None, reader: Reader = read_file) -> RunResult:
+    """Files in, graded result out. `reader`: how a file is read (`read.ahead` serves files read
+    ahead on the command line)."""
     steps = Steps(progress, cancel)
     steps.stage(0.0, 0.7, "读取文件")
-    imported = import_files(paths, mapping, steps)
+    imported = import_files(paths, mapping, steps, reader)
     steps.stage(0.7, 1.0, "评价")
     result = evaluate_tables(imported, scheme, year, corrections, overrides, prior, steps)
     steps.done()

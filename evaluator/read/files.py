@@ -40,6 +40,7 @@ MEMBER_RATIO_FROM = 32 << 20  # the ratio test applies to members above this siz
 CSV_BLANK: tuple[object, ...] = ()  # every blank CSV line is this one object: a pointer each, not a tuple each
 
 IncludeHidden = Callable[[str], bool]  # sheet name → read it although it is hidden
+Reader = Callable[[str | Path, str | None, IncludeHidden | None], "RawFile"]  # `read_file` or a stand-in
 
 
 @dataclass
@@ -123,6 +124,23 @@ def read_file(path: str | Path, encoding: str | None = None, include_hidden: Inc
 def read_bytes(data: bytes, path: str | Path, encoding: str | None = None,
                include_hidden: IncludeHidden | None = None) -> RawFile:
     """`read_file` over bytes already in memory (a project re-reads its stored originals)."""
+    return load_checked(check_bytes(data, path), encoding, include_hidden)
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    """A file's bytes, what they are, and what the sheet-XML guard found, before any sheet is parsed."""
+
+    path: Path
+    data: bytes
+    digest: str
+    kind: str  # `sniff_kind`: xlsx, xls or text (a CSV)
+    scans: dict[str, SheetScan]
+
+
+def check_bytes(data: bytes, path: str | Path) -> CheckedFile:
+    """The first half of reading a file: what it is, and for a workbook the guard scan of its sheets.
+    Raises `InputError` for a file that is empty, a web page, or not what its extension says."""
     p = Path(path)
     digest = hashlib.sha256(data).hexdigest()
     if not data.strip():
@@ -132,23 +150,29 @@ def read_bytes(data: bytes, path: str | Path, encoding: str | None = None,
         raise InputError(f"{p.name}：该文件实为网页（HTML）格式而非 Excel，请用 Excel/WPS 打开后另存为 .xlsx 再导入")
     if kind == "xml2003":
         raise InputError(f"{p.name}：该文件为 Excel 2003 XML 格式，请用 Excel/WPS 另存为 .xlsx 再导入")
-    if kind in ("xlsx", "xls"):
-        sheets, issues = _read_excel(p, data, kind, include_hidden)
-        return RawFile(str(p), p.name, digest, sheets, issues, data=data)
-    if p.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".et"):
+    if kind not in ("xlsx", "xls") and p.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".et"):
         raise InputError(f"{p.name}：扩展名为 {p.suffix}，但内容不是有效的 Excel 文件（文件可能已损坏或被截断）")
-    sheet, used, issues = _read_csv(p, data, encoding)
+    return CheckedFile(p, data, digest, kind, _scan_xlsx(p.name, data) if kind == "xlsx" else {})
+
+
+def load_checked(f: CheckedFile, encoding: str | None = None, include_hidden: IncludeHidden | None = None) -> RawFile:
+    """The second half: every sheet parsed (calamine, which lets go of the interpreter lock while it
+    parses), or the CSV decoded and split."""
+    p = f.path
+    if f.kind in ("xlsx", "xls"):
+        sheets, issues = _read_excel(p, f.data, f.scans, include_hidden)
+        return RawFile(str(p), p.name, f.digest, sheets, issues, data=f.data)
+    sheet, used, issues = _read_csv(p, f.data, encoding)
     issues.insert(0, Issue("info", f"CSV 文件编码识别为 {used}", p.name, sheet.sheet, code="csv_encoding"))
-    return RawFile(str(p), p.name, digest, [sheet], issues, data=data)
+    return RawFile(str(p), p.name, f.digest, [sheet], issues, data=f.data)
 
 
 _HIDDEN_STATES = {"Hidden": "hidden", "VeryHidden": "very_hidden"}
 _HIDDEN_WORDS = {"hidden": "隐藏", "very_hidden": "深度隐藏（在 Excel 中无法直接取消隐藏）"}
 
 
-def _read_excel(p: Path, data: bytes, kind: str, include_hidden: IncludeHidden | None
+def _read_excel(p: Path, data: bytes, scans: dict[str, SheetScan], include_hidden: IncludeHidden | None
                 ) -> tuple[list[RawSheet], list[Issue]]:
-    scans = _scan_xlsx(p.name, data) if kind == "xlsx" else {}
     try:
         wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # calamine raises several unrelated types for broken files
@@ -328,7 +352,7 @@ _SHEET_ENTRY = re.compile(rb'<sheet\b[^>]*?name="([^"]*)"[^>]*?r:id="([^"]*)"')
 _SHEET_ENTRY_ALT = re.compile(rb'<sheet\b[^>]*?r:id="([^"]*)"[^>]*?name="([^"]*)"')
 _REL = re.compile(rb'<Relationship\b[^>]*?Id="([^"]*)"[^>]*?Target="([^"]*)"')
 _REL_ALT = re.compile(rb'<Relationship\b[^>]*?Target="([^"]*)"[^>]*?Id="([^"]*)"')
-_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?(?:/>|>(.*?)</c>)', re.S)
+_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?(?:/>|>(.*?)</c>)', re.DOTALL)
 _HAS_VALUE = re.compile(rb"<v>[^<]+</v>")
 _VALUE = re.compile(rb"<v>([^<]*)</v>")
 

@@ -1,0 +1,20 @@
+"""The `mujun` command's process entry point, kept light: it starts reading the input files
+before the rest of the program (pandas, numpy) is loaded, so the two overlap."""
+
+from __future__ import annotations
+
+import sys
+
+
+def entry() -> None:
+    """Read ahead the files `evaluate` names, load the program, apply process policy, run."""
+    from ..read.ahead import ReadAhead, files_named
+
+    paths = files_named(sys.argv[1:])
+    ahead = ReadAhead(paths) if paths else None
+    # the heavy imports, while calamine parses on the reader thread
+    from .cli import main
+    from .runtime import freeze_startup_objects
+
+    freeze_startup_objects()
+    sys.exit(main(read_ahead=ahead))

@@ -1,0 +1,85 @@
+"""Input files read ahead while the command line is still loading.
+
+`mujun evaluate` spends its first tenths of a second importing pandas and numpy, and reading a
+workbook is mostly calamine parsing its sheets, which it does without holding the interpreter
+lock. So the files the command line names are checked at once (the sheet-XML guard, which must
+come before any parse) and parsed on a reader thread while the imports go on.
+
+What is read ahead is served only to a read that asks for exactly that (the default encoding, no
+hidden sheets), once per file; any other read is done as usual. Nothing here decides what a file
+holds: a file read ahead gives the same sheets, notices and errors as one read later.
+"""
+
+from __future__ import annotations
+
+import itertools
+import queue
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+from .files import (
+    CheckedFile,
+    IncludeHidden,
+    RawFile,
+    check_bytes,
+    load_checked,
+    read_file,
+)
+
+
+class ReadAhead:
+    """Files being read on a reader thread, taken back with `read_file`."""
+
+    def __init__(self, paths: Sequence[str]) -> None:
+        self._done: dict[str, RawFile | BaseException] = {}
+        self._lock = threading.Lock()
+        checked: queue.SimpleQueue[CheckedFile | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._load, args=(checked,), name="mujun-read-ahead", daemon=True)
+        self._thread.start()
+        # Checked here, one file after another, each handed to the reader as soon as it passes.
+        for path in dict.fromkeys(paths):
+            try:
+                data = Path(path).read_bytes()
+            except OSError:
+                continue  # not read ahead: the read asked for later names the problem
+            try:
+                checked.put(check_bytes(data, path))
+            except BaseException as exc:  # noqa: BLE001 — raised again when the file is asked for
+                with self._lock:
+                    self._done[path] = exc
+        checked.put(None)
+
+    def _load(self, checked: queue.SimpleQueue[CheckedFile | None]) -> None:
+        while (f := checked.get()) is not None:
+            try:
+                got: RawFile | BaseException = load_checked(f)
+            except BaseException as exc:  # noqa: BLE001 — raised again when the file is asked for
+                got = exc
+            with self._lock:
+                self._done[str(f.path)] = got
+
+    def read_file(self, path: str | Path, encoding: str | None = None,
+                  include_hidden: IncludeHidden | None = None) -> RawFile:
+        """`files.read_file`, served from what was read ahead when it was read the same way."""
+        key = str(path)
+        if encoding is not None or include_hidden is not None:
+            return read_file(path, encoding, include_hidden)
+        if key not in self._done:
+            self._thread.join()
+        with self._lock:
+            got = self._done.pop(key, None)
+        if got is None:
+            return read_file(path, encoding, include_hidden)
+        if isinstance(got, BaseException):
+            raise got
+        return got
+
+
+def files_named(argv: Sequence[str]) -> list[str]:
+    """The files of `evaluate FILE… [options]`, when nothing on the line changes how they are read
+    (a mapping or a project reads them its own way). What is read ahead but not asked for is
+    only wasted work, never a wrong result."""
+    if not argv or argv[0] != "evaluate" or any(a.startswith(("--ma", "--pro")) for a in argv):
+        return []
+    return [a for a in itertools.takewhile(lambda a: not a.startswith("-"), argv[1:]) if Path(a).is_file()]

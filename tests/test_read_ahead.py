@@ -1,0 +1,72 @@
+"""Files read ahead on the command line give exactly what a later read gives."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from evaluator.core.issues import InputError
+from evaluator.read.ahead import ReadAhead, files_named
+from evaluator.read.files import read_file
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = sorted(str(p) for p in (ROOT / "sample_data").iterdir() if p.suffix in (".xlsx", ".xls", ".csv"))
+
+
+def _same(a, b) -> bool:  # type: ignore[no-untyped-def]
+    return (a.sha256, [(s.sheet, s.rows, s.merged, s.formula_cells) for s in a.sheets], [i.line() for i in a.issues]) == \
+        (b.sha256, [(s.sheet, s.rows, s.merged, s.formula_cells) for s in b.sheets], [i.line() for i in b.issues])
+
+
+def test_every_sample_file_read_ahead_equals_a_plain_read() -> None:
+    ahead = ReadAhead(SAMPLE)
+    for p in SAMPLE:
+        assert _same(ahead.read_file(p), read_file(p))
+
+
+def test_each_file_is_served_once_and_other_reads_are_done_as_usual(tmp_path, monkeypatch) -> None:
+    ahead = ReadAhead(SAMPLE[:1])
+    first = ahead.read_file(SAMPLE[0])
+    again = ahead.read_file(SAMPLE[0])  # served once: the second read is a fresh one
+    assert again is not first and _same(again, first)
+    csv = next(p for p in SAMPLE if p.endswith(".csv"))
+    assert _same(ahead.read_file(csv, "gb18030"), read_file(csv, "gb18030"))  # not read ahead, and another encoding
+
+
+def test_a_file_that_cannot_be_read_raises_the_same_error(tmp_path) -> None:
+    bad = tmp_path / "坏.xlsx"
+    bad.write_bytes(b"not a workbook at all")
+    missing = tmp_path / "无此文件.xlsx"
+    ahead = ReadAhead([str(bad), str(missing)])
+    for p in (bad, missing):
+        with pytest.raises((InputError, OSError)) as got:
+            ahead.read_file(str(p))
+        try:
+            read_file(p)
+        except (InputError, OSError) as exc:
+            assert str(exc) == str(got.value)
+        else:
+            pytest.fail("a plain read should fail too")
+
+
+def test_only_the_files_of_a_plain_evaluate_are_read_ahead() -> None:
+    files = SAMPLE[:2]
+    assert files_named(["evaluate", *files, "--year", "2025"]) == files
+    assert files_named(["evaluate", *files, "--mapping", "m.toml", "--year", "2025"]) == []
+    assert files_named(["evaluate", *files, "--project", "p.mujun"]) == []
+    assert files_named(["schemes"]) == [] and files_named([]) == []
+    assert files_named(["evaluate", "无此文件.xlsx", "--year", "2025"]) == []
+
+
+def test_the_command_gives_the_same_result_with_files_read_ahead(tmp_path) -> None:
+    out = []
+    for i, code in enumerate(("from evaluator.app.start import entry; entry()",
+                              "import sys; from evaluator.app.cli import main; sys.exit(main())")):
+        target = tmp_path / f"r{i}.json"
+        subprocess.run([sys.executable, "-c", code, "evaluate", *SAMPLE, "--year", "2025", "--issues", "none",
+                        "--json", str(target)], cwd=ROOT, check=True, capture_output=True)
+        out.append(target.read_bytes())
+    assert out[0] == out[1]
