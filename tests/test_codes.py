@@ -61,3 +61,51 @@ def test_vectorised_matches_scalar(bodies):
     codes = [b + check_character(b) if i % 2 else b + "0" for i, b in enumerate(bodies)]
     vec = valid_codes(pd.Series(codes))
     assert vec.tolist() == [is_valid_code(c) for c in codes]
+
+
+def _hostile_texts(seed: int) -> list[str]:
+    import random
+
+    rng = random.Random(seed)
+    pieces = ["91330", "ab", "Z", " ", "\u3000", "（", "）", "Ａ", "１", "\u200b", "\ufeff", "\x00", "ß", "é", "有限公司",
+              "-", "\t", "", "\ud800", "0", "Y", "I", "O"]
+    return [("".join(rng.choice(pieces) for _ in range(rng.randint(0, 6)))) for _ in range(400)]
+
+
+def test_codes_cleaned_together_equal_codes_cleaned_one_by_one() -> None:
+    from evaluator.clean.codes import _normalise_one, _normalise_texts
+
+    for seed in range(20):
+        values = _hostile_texts(seed)
+        assert _normalise_texts(values) == [_normalise_one(v) for v in values]
+        plain = [v for v in values if "\x00" not in v]  # the joined search, not the fallback
+        assert _normalise_texts(plain) == [_normalise_one(v) for v in plain]
+
+
+def test_names_cleaned_together_equal_names_cleaned_one_by_one() -> None:
+    from evaluator.merge.tables import _name_one, normalise_names
+
+    for seed in range(20):
+        values = list(dict.fromkeys(v for v in _hostile_texts(seed) if "\x00" not in v))
+        assert normalise_names(pd.Series(values, dtype=object)).tolist() == [_name_one(v) for v in values]
+
+
+def test_the_vectorised_check_agrees_with_the_check_character_rule() -> None:
+    import random
+
+    rng = random.Random(5)
+    codes: list[object] = []
+    for _ in range(2000):
+        body = "".join(rng.choice(ALPHABET) for _ in range(17))
+        last = check_character(body) if rng.random() < 0.5 else rng.choice(ALPHABET + "IOSVZ")
+        code = body + last
+        if rng.random() < 0.1:
+            i = rng.randrange(18)
+            code = code[:i] + rng.choice("ioé\u200bＡ\ud800") + code[i + 1:]
+        codes.append(code if rng.random() < 0.9 else rng.choice([None, code[:17], code + "1", ""]))
+
+    def one(c: object) -> bool:
+        return (isinstance(c, str) and len(c) == 18 and all(ch in ALPHABET for ch in c)
+                and check_character(c[:17]) == c[17])
+
+    assert valid_codes(pd.Series(codes, dtype=object)).tolist() == [one(c) for c in codes]

@@ -11,6 +11,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from ..core import joined
 from ..core.fields import FULLWIDTH_TABLE
 from ..core.keys import factorize_objects
 
@@ -31,6 +32,9 @@ def shown_invisible(text: str) -> str:
 _VALUE = np.full(256, -1, dtype=np.int64)
 for _i, _c in enumerate(ALPHABET):
     _VALUE[ord(_c)] = _i
+# the same per code point below 256, small (code points above 255 are looked up at 255: illegal)
+_VALUE_SMALL = _VALUE.astype(np.int8)
+_WEIGHTS_32 = WEIGHTS.astype(np.int32)
 
 
 def fold_text(t: str) -> str:
@@ -57,9 +61,26 @@ def normalise_codes(codes: pd.Series) -> pd.Series:
     """
     idx, uniques = factorize_objects(codes.to_numpy(dtype=object))
     lookup = np.empty(len(uniques) + 1, dtype=object)
-    lookup[:-1] = [_normalise_one(v) for v in uniques]
+    lookup[:-1] = _normalise_texts(uniques)
     lookup[-1] = None  # index −1: missing
     return pd.Series(lookup[idx], index=codes.index, dtype=object)
+
+
+_NOT_PLAIN = re.compile("[^0-9A-Za-z" + joined.SEP + "]")
+
+
+def _normalise_texts(values: list) -> list:
+    """`_normalise_one` of each value; codes already plain (ASCII letters and digits) are only
+    upper-cased, all together, and the others are cleaned one by one."""
+    odd = joined.matching(values, _NOT_PLAIN) if joined.all_text(values) else None
+    if odd is None:
+        return [_normalise_one(v) for v in values]
+    out: list = joined.SEP.join(values).upper().split(joined.SEP)
+    for i in odd:
+        out[i] = _normalise_one(values[i])
+    for i in np.flatnonzero(joined.lengths(values) == 0).tolist():
+        out[i] = None
+    return out
 
 
 def check_character(first17: str) -> str:
@@ -80,27 +101,19 @@ def code_problem(code: str) -> str:
 
 def valid_codes(codes: pd.Series) -> np.ndarray:
     """Boolean array: the normalised code has 18 legal characters and a correct check character."""
-    arr = codes.to_numpy(dtype=object)
-    idx, uniques = factorize_objects(arr)
-    if len(uniques) < len(arr):  # repeated codes (merged files): check each distinct code once
-        u = np.empty(len(uniques), dtype=object)
-        u[:] = uniques
-        ok_u = np.append(_valid_array(u), False)
-        return ok_u[idx]
-    return _valid_array(arr)
-
-
-def _valid_array(vals_list: np.ndarray) -> np.ndarray:
-    n = len(vals_list)
-    ok = np.fromiter((isinstance(c, str) and len(c) == 18 and c.isascii() for c in vals_list), dtype=bool, count=n)
-    if not ok.any():
-        return ok
-    idx = np.flatnonzero(ok)
-    raw = np.frombuffer("".join(vals_list[idx].tolist()).encode("ascii"), dtype=np.uint8)
-    vals = _VALUE[raw].reshape(len(idx), 18)
-    legal = (vals >= 0).all(axis=1)
-    check = (31 - (vals[:, :17] * WEIGHTS).sum(axis=1) % 31) % 31
+    texts = [c if type(c) is str else "" for c in codes.tolist()]
+    n = len(texts)
+    sizes = joined.lengths(texts)
+    idx = np.flatnonzero(sizes == 18)
     result = np.zeros(n, dtype=bool)
+    if not len(idx):
+        return result
+    # every character's code point, the whole column in one array; a code's 18 taken by position
+    points = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    chars = points.reshape(n, 18) if len(idx) == n else points[(np.cumsum(sizes) - sizes)[idx][:, None] + np.arange(18)]
+    vals = _VALUE_SMALL[np.minimum(chars, 255)]
+    legal = (vals >= 0).all(axis=1)
+    check = (31 - (vals[:, :17].astype(np.int32) @ _WEIGHTS_32) % 31) % 31
     result[idx] = legal & (check == vals[:, 17])
     return result
 

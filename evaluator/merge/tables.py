@@ -23,6 +23,7 @@ from ..clean.codes import (
     valid_codes,
 )
 from ..clean.sheets import SheetTable
+from ..core import joined
 from ..core.fields import ADDITIVE_FIELDS, FIELD_BY_ID, FIELDS
 from ..core.issues import Issue
 from ..core.keys import factorize_objects
@@ -59,7 +60,14 @@ def normalise_names(names: pd.Series) -> pd.Series:
     """Trim, drop inner spaces, full-width → half-width (so `（）` → `()`); missing stays None."""
     idx, uniques = factorize_objects(names.to_numpy(dtype=object))
     lookup = np.empty(len(uniques) + 1, dtype=object)
-    lookup[:-1] = [_name_one(v) for v in uniques]
+    odd = joined.matching(uniques, _NEEDS_NAME_CLEANING) if joined.all_text(uniques) else None
+    if odd is None:
+        lookup[:-1] = [_name_one(v) for v in uniques]
+    else:  # only the names with a space, a full-width or an invisible character are cleaned one by one
+        lookup[:-1] = uniques
+        for i in odd:
+            lookup[i] = _name_one(uniques[i])
+        lookup[np.flatnonzero(joined.lengths(uniques) == 0)] = None
     lookup[-1] = None
     return pd.Series(lookup[idx], index=names.index, dtype=object)
 
