@@ -151,3 +151,16 @@ def test_commissioning_dates_in_three_forms(tmp_path):
     wb.save(p)
     [(t, _)] = parse(p)
     assert t.data["commissioned"].tolist() == [2019, 2016, 2024]
+
+
+def test_flags_and_scales_read_per_distinct_cell_equal_the_per_cell_rules() -> None:
+    import numpy as np
+    import pandas as pd
+
+    from evaluator.clean import cells
+
+    values = pd.Series(["是", " 否 ", "Ｙ", "规 上", "规模以下企业", None, float("nan"), 1, 0.0, True, "", "x", "√", "N",
+                        pd.NA, "小微", "上"] * 3, dtype=object)
+    for wrapped, each in ((cells.clean_bools, cells._clean_bools), (cells.clean_scale, cells._clean_scale)):
+        got, want = wrapped(values), each(values)
+        assert np.array_equal(got[0], want[0], equal_nan=True) and (got[1] == want[1]).all()

@@ -8,12 +8,14 @@ so cleaning returns a reason per cell alongside the number.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from enum import IntEnum
 
 import numpy as np
 import pandas as pd
 
 from ..core.fields import FULLWIDTH_TABLE, to_halfwidth
+from ..core.keys import factorize_objects
 
 
 class Coercion(IntEnum):
@@ -135,8 +137,23 @@ _BOOL_TRUE = frozenset({"是", "y", "yes", "true", "1", "1.0", "√", "✓", "�
 _BOOL_FALSE = frozenset({"否", "n", "no", "false", "0", "0.0", "×", "✗", "无", "f", "", "-", "—", "/", "☐"})
 
 
+def _per_distinct(clean: Callable[[pd.Series], tuple[np.ndarray, np.ndarray]], values: pd.Series
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """`clean` applied to each distinct cell once: a column of flags or scales holds a few distinct
+    texts, and the string methods cost a Python call per cell."""
+    # keyed with their type, as 1, 1.0 and True are one dict key but read differently
+    keys = [v if type(v) is str else (type(v), v) for v in values.tolist()]
+    codes, uniques = factorize_objects(keys)
+    out, bad = clean(pd.Series([k if type(k) is str else k[1] for k in uniques], dtype=object))
+    return out[codes], bad[codes]
+
+
 def clean_bools(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Flags as float 1/0 (NaN when empty) and a mask of cells that were not understood."""
+    return _per_distinct(_clean_bools, values)
+
+
+def _clean_bools(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     s = values.astype("string").fillna("").str.strip().str.lower()
     s = s.str.translate(FULLWIDTH_TABLE)
     arr = s.to_numpy(dtype=object)
@@ -151,6 +168,10 @@ def clean_bools(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 def clean_scale(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """是否规上: 规上/规模以上/是 → 1, 规下/规模以下/否 → 0; returns values and not-understood mask."""
+    return _per_distinct(_clean_scale, values)
+
+
+def _clean_scale(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     s = values.astype("string").fillna("").str.strip().str.replace(r"\s", "", regex=True)
     arr = s.to_numpy(dtype=object)
     above = np.isin(arr, ["规上", "规模以上", "规上企业", "规模以上企业", "是", "y", "Y", "1", "√", "上"])
