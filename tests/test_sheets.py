@@ -164,3 +164,45 @@ def test_flags_and_scales_read_per_distinct_cell_equal_the_per_cell_rules() -> N
     for wrapped, each in ((cells.clean_bools, cells._clean_bools), (cells.clean_scale, cells._clean_scale)):
         got, want = wrapped(values), each(values)
         assert np.array_equal(got[0], want[0], equal_nan=True) and (got[1] == want[1]).all()
+
+
+def _scan_lead_cell_by_cell(lead_cols, code_texts, n):  # type: ignore[no-untyped-def]
+    """The row-by-row rule `_scan_lead` must agree with."""
+    import numpy as np
+
+    from evaluator.clean import sheets as S
+
+    first_at = np.full(n, -1, dtype=np.int64)
+    is_total, is_note, has_code, key_header = (np.zeros(n, dtype=bool) for _ in range(4))
+    for i, ts in enumerate(zip(*lead_cols)):
+        if code_texts is not None and len(code_texts[i]) >= 15:
+            has_code[i] = True
+        for j, t in enumerate(ts):
+            if t:
+                if first_at[i] < 0:
+                    first_at[i] = j
+                    if not has_code[i] and t[0] in S._NOTE_START and S._NOTE.match(t):
+                        is_note[i] = True
+                if ("计" in t or "汇" in t) and S._TOTAL.search(t):
+                    is_total[i] = True
+                if t[0] in S._KEY_HEADER_FIRST and len(t) <= 16 and S.normalise_header(t) in S._KEY_HEADER_TEXTS:
+                    key_header[i] = True
+    return first_at, is_total, is_note, has_code, key_header
+
+
+def test_lead_cells_scanned_by_column_agree_with_the_row_by_row_rule() -> None:
+    import random
+
+    from evaluator.clean import sheets as S
+
+    rng = random.Random(3)
+    cells = ["", "合计", "小 计", "总计：", "注：", "注", "说明", "备注1", "企业名称", "统一社会信用代码", "名称", "单位名称",
+             "913303000000000001", "91330300000000000", "甲公司", "汇总", "计划", "注塑厂", "\x00注", "a\x00"]
+    for with_sep in (False, True):
+        pool = cells if with_sep else [c for c in cells if "\x00" not in c]
+        n = 500
+        lead = [[rng.choice(pool) for _ in range(n)] for _ in range(3)]
+        for codes in (lead[1], None):
+            got = S._scan_lead(lead, codes, n)
+            want = _scan_lead_cell_by_cell(lead, codes, n)
+            assert all((a == b).all() for a, b in zip(got, want))

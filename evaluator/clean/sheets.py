@@ -10,12 +10,13 @@ with a notice, and every cell that needed help is reported with its Excel positi
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from ..core import joined
 from ..core.fields import (
     FIELD_BY_ID,
     IGNORE,
@@ -597,29 +598,44 @@ def _classify_rows(raw: RawSheet, columns: list[np.ndarray], mapped: list[Column
 
 def _scan_lead(lead_cols: list[list[str]], code_texts: list[str] | None, n: int
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """First lead cell, total, note, code and key-header marks: one pass per row, with the common
-    data row (a code, a name, no 计/注) leaving after a few cheap tests."""
-    first_at = np.full(n, -1, dtype=np.int64)
+    """First lead cell, total, note, code and key-header marks.
+
+    Lengths give the first lead cell and the codes; the few cells that could be a total (holding
+    计 or 汇), a note or a key header (by their first character) are found by one search over each
+    joined column and only those are tested one by one."""
+    has_code = joined.lengths(code_texts) >= 15 if code_texts is not None else np.zeros(n, dtype=bool)
+    filled = np.stack([joined.lengths(c) > 0 for c in lead_cols]) if lead_cols else np.zeros((0, n), dtype=bool)
+    first_at = np.where(filled.any(axis=0), filled.argmax(axis=0), -1) if lead_cols else np.full(n, -1)
+    first_at = first_at.astype(np.int64)
     is_total = np.zeros(n, dtype=bool)
     is_note = np.zeros(n, dtype=bool)
-    has_code = np.zeros(n, dtype=bool)
     key_header = np.zeros(n, dtype=bool)
-    note_start = _NOTE_START
-    key_words, key_first = _KEY_HEADER_TEXTS, _KEY_HEADER_FIRST
-    for i, ts in enumerate(zip(*lead_cols)):
-        if code_texts is not None and len(code_texts[i]) >= 15:
-            has_code[i] = True
-        for j, t in enumerate(ts):
-            if t:
-                if first_at[i] < 0:
-                    first_at[i] = j
-                    if not has_code[i] and t[0] in note_start and _NOTE.match(t):
-                        is_note[i] = True
-                if ("计" in t or "汇" in t) and _TOTAL.search(t):
-                    is_total[i] = True
-                if t[0] in key_first and len(t) <= 16 and normalise_header(t) in key_words:
-                    key_header[i] = True
+    for j, ts in enumerate(lead_cols):
+        whole = joined.Joined(ts)
+        for i in _candidates(ts, whole.matching(_TOTAL_MARK)):
+            t = ts[i]
+            if ("计" in t or "汇" in t) and _TOTAL.search(t):
+                is_total[i] = True
+        for i in _candidates(ts, whole.starting(_KEY_HEADER_CHARS)):
+            t = ts[i]
+            if t and t[0] in _KEY_HEADER_FIRST and len(t) <= 16 and normalise_header(t) in _KEY_HEADER_TEXTS:
+                key_header[i] = True
+        for i in _candidates(ts, whole.starting(_NOTE_CHARS)):
+            t = ts[i]
+            if first_at[i] == j and not has_code[i] and t and t[0] in _NOTE_START and _NOTE.match(t):
+                is_note[i] = True
     return first_at, is_total, is_note, has_code, key_header
+
+
+_TOTAL_MARK = re.compile("[计汇]")
+_KEY_HEADER_CHARS = "".join(sorted(_KEY_HEADER_FIRST))
+_NOTE_CHARS = "".join(sorted(_NOTE_START))
+
+
+def _candidates(texts: list[str], found: list[int] | None) -> Iterable[int]:
+    """The cells a search of the joined column found; every cell when the column could not be
+    joined (a cell holds the separator)."""
+    return range(len(texts)) if found is None else found
 
 
 def _lone_lines(lone: np.ndarray, first_text: list[str], n: int) -> tuple[np.ndarray, np.ndarray, list[int]]:

@@ -19,19 +19,42 @@ def lengths(texts: Sequence[str]) -> np.ndarray:
     return np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
 
 
-def matching(texts: Sequence[str], pattern: re.Pattern[str]) -> list[int] | None:
-    """Positions of the texts in which `pattern` matches (it must never match `SEP`), in order;
-    None when some text itself holds `SEP`, so that positions cannot be told apart."""
-    joined = SEP.join(texts)
-    if joined.count(SEP) != max(len(texts) - 1, 0):
-        return None
-    hits = [m.start() for m in pattern.finditer(joined)]
-    if not hits:
-        return []
-    sizes = lengths(texts) + 1
-    starts = np.cumsum(sizes) - sizes
-    return np.unique(np.searchsorted(starts, hits, side="right") - 1).tolist()
-
-
 def all_text(values: Sequence[object]) -> bool:
     return all(type(v) is str for v in values)
+
+
+class Joined:
+    """A column of texts as one string: `SEP` before each text."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self.texts = texts
+        self.whole = SEP + SEP.join(texts)
+        self.ok = self.whole.count(SEP) == len(texts)  # no text holds the separator itself
+        self._starts: np.ndarray | None = None
+
+    def _at(self, hits: list[int]) -> list[int]:
+        if self._starts is None:
+            sizes = lengths(self.texts) + 1
+            self._starts = np.cumsum(sizes) - sizes + 1  # where each text begins in `whole`
+        return np.unique(np.searchsorted(self._starts, hits, side="right") - 1).tolist()
+
+    def matching(self, pattern: re.Pattern[str]) -> list[int] | None:
+        """Positions of the texts in which `pattern` (which must never match `SEP`) matches, in
+        order; None when some text holds `SEP`, so that positions cannot be told apart."""
+        if not self.ok:
+            return None
+        hits = [m.start() for m in pattern.finditer(self.whole)]
+        return self._at(hits) if hits else []
+
+    def starting(self, chars: str) -> list[int] | None:
+        """Positions of the texts whose first character is one of `chars`; None as for `matching`."""
+        if not self.ok:
+            return None
+        first = re.compile(re.escape(SEP) + "[" + re.escape(chars) + "]")
+        hits = [m.start() + 1 for m in first.finditer(self.whole)]
+        return self._at(hits) if hits else []
+
+
+def matching(texts: Sequence[str], pattern: re.Pattern[str]) -> list[int] | None:
+    """`Joined(texts).matching(pattern)`, for one search."""
+    return Joined(texts).matching(pattern)
