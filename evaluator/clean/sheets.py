@@ -753,13 +753,20 @@ def _check_merged_figures(out: pd.DataFrame, ranges: list[tuple[int, int, Column
 
 def _codes_as_text(arr: np.ndarray, c: ColumnMap, raw: RawSheet, rows: np.ndarray, issues: list[Issue]) -> pd.Series:
     """Codes must be text; a code stored as a number has lost digits beyond 15 and is flagged."""
-    for i in np.flatnonzero([isinstance(v, (int, float)) and not isinstance(v, bool) and v == v for v in arr]):
-        issues.append(Issue("error", f"信用代码以数字格式存储（{arr[i]!r}），可能已丢失精度；请将该列设为文本格式后重新导出",
-                            raw.file, raw.sheet, int(rows[i]), c.label, code="code_stored_as_number"))
-    for i in np.flatnonzero([type(v) is str and not v.isascii() and INVISIBLE.search(v) is not None for v in arr]):
-        issues.append(Issue("info", f"信用代码“{shown_invisible(arr[i])}”中含有不可见字符（{_invisible_names(arr[i])}），"
-                                    "已去除后使用", raw.file, raw.sheet, int(rows[i]), c.label, code="invisible_char"))
-    return normalise_codes(pd.Series([v if type(v) is str else _text(v) for v in arr], dtype=object))
+    values = arr.tolist()
+    if joined.all_text(values):  # the usual column: no number to flag, the texts as they are
+        texts = values
+    else:
+        for i in np.flatnonzero([isinstance(v, (int, float)) and not isinstance(v, bool) and v == v for v in values]):
+            issues.append(Issue("error", f"信用代码以数字格式存储（{arr[i]!r}），可能已丢失精度；请将该列设为文本格式后重新导出",
+                                raw.file, raw.sheet, int(rows[i]), c.label, code="code_stored_as_number"))
+        texts = [v if type(v) is str else _text(v) for v in values]
+    hidden = joined.matching(texts, INVISIBLE)  # a cell made from a number holds no invisible character
+    for i in range(len(texts)) if hidden is None else hidden:
+        if type(arr[i]) is str and INVISIBLE.search(arr[i]) is not None:
+            issues.append(Issue("info", f"信用代码“{shown_invisible(arr[i])}”中含有不可见字符（{_invisible_names(arr[i])}），"
+                                        "已去除后使用", raw.file, raw.sheet, int(rows[i]), c.label, code="invisible_char"))
+    return normalise_codes(pd.Series(texts, dtype=object))
 
 
 def _invisible_names(text: str) -> str:
