@@ -236,7 +236,7 @@ def _combine_within_files(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[Issue]
     k = rows["_k"].to_numpy(dtype=np.int64)
     pair = rows["_src"].to_numpy(dtype=np.int64) * (int(k.max(initial=0)) + 1) + k
     if not pd.Series(pair).duplicated().any():  # every firm on one row per file: nothing to combine
-        combined = rows[["_src", "_k", "_key", "_file", "_sheet", *ENTERPRISE_FIELDS]].copy()
+        combined = rows[["_src", "_k", "_key", "_file", "_sheet", *ENTERPRISE_FIELDS]]  # a copy (copy-on-write)
         combined["_rows"] = 1
         combined["_first"] = rows["_row"].to_numpy()
         return combined, issues
@@ -303,8 +303,10 @@ def _combine_across_files(per_file: pd.DataFrame, rows: pd.DataFrame, known: dic
     per_file = per_file.sort_values(["_src"], kind="stable")
     first_seen = pd.unique(rows["_k"].to_numpy())  # order of first appearance
     if not per_file["_k"].duplicated().any():  # each firm in one file only: nothing to reconcile
-        one = per_file.set_index("_k").loc[first_seen]
-        merged = one[list(ENTERPRISE_FIELDS)].copy()
+        one = per_file.set_index("_k")
+        if not np.array_equal(one.index.to_numpy(), first_seen):  # rows of several files: first-seen order
+            one = one.loc[first_seen]
+        merged = one[list(ENTERPRISE_FIELDS)]  # a copy (copy-on-write)
         merged["sources"] = one["_file"].to_numpy(dtype=object)
         merged["n_rows"] = one["_rows"].astype(int).to_numpy()
         merged.index = pd.Index(one["_key"].to_numpy(dtype=object), name="key", dtype=object)
