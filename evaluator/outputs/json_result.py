@@ -20,7 +20,7 @@ import orjson
 import pandas as pd
 
 from ..core.atomic import temp_path_for
-from ..core.issues import InputError, Issue
+from ..core.issues import InputError
 from ..core.streams import write_pieces
 from ..core.values import finite_or_none
 from ..merge.tables import NAME_KEY_PREFIX
@@ -47,105 +47,10 @@ def iter_enterprise_records(result: RunResult) -> Iterator[dict[str, Any]]:
 
 
 def iter_record_blocks(result: RunResult, size: int = RECORD_BLOCK) -> Iterator[list[dict[str, Any]]]:
-    t = result.table
-    by_key = result.issues_by_key()
-    for start in range(0, len(t), size):
-        yield _Columns(result, t.iloc[start:start + size], by_key).records()
+    table = _Table(result)
+    for start in range(0, table.n, size):
+        yield table.records(start, min(start + size, table.n))
 
-
-def _floats(col: pd.Series, keep: np.ndarray | None = None) -> list[float | None]:
-    """Finite floats and None (for NaN, infinities, missing; and where `keep` is False)."""
-    a = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    ok = np.isfinite(a) if keep is None else np.isfinite(a) & keep
-    out: list[Any] = a.tolist()
-    if not ok.all():
-        for i in np.flatnonzero(~ok).tolist():
-            out[i] = None
-    return out
-
-
-def _ints(col: pd.Series | None, n: int, keep: np.ndarray | None = None) -> list[int | None]:
-    if col is None:
-        return [None] * n
-    a = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    ok = np.isfinite(a) if keep is None else np.isfinite(a) & keep
-    out: list[Any] = np.where(ok, a, 0).astype(np.int64).tolist()
-    if not ok.all():
-        for i in np.flatnonzero(~ok).tolist():
-            out[i] = None
-    return out
-
-
-def _strs(col: pd.Series | None, n: int, keep: np.ndarray | None = None, empty_is_none: bool = False
-          ) -> list[str | None]:
-    """`str(v)`, or None for missing (and for "" when `empty_is_none`, and where `keep` is False)."""
-    if col is None:
-        return [None] * n
-    a = col.to_numpy(dtype=object, copy=True)
-    missing = col.isna().to_numpy().copy()
-    if keep is not None:
-        missing |= ~keep
-    if empty_is_none:
-        missing |= a == ""
-    if missing.all():
-        return [None] * n
-    a[missing] = None
-    if pd.api.types.infer_dtype(a, skipna=True) != "string":
-        out = [v if v is None or type(v) is str else str(v) for v in a.tolist()]
-    else:
-        out = a.tolist()
-    return out
-
-
-class _Columns:
-    """One block's record fields as plain Python lists (None for JSON null), column by column."""
-
-    def __init__(self, result: RunResult, t: pd.DataFrame, by_key: dict[str, list[Issue]]) -> None:
-        n = self.n = len(t)
-        pop_col = t["population"]
-        evaluated = pop_col.notna().to_numpy()
-        keys = [str(k) for k in t.index]
-        codes = _strs(t["credit_code"], n)
-        for i, k in enumerate(keys):
-            if k.startswith(NAME_KEY_PREFIX):
-                codes[i] = None
-        self.indicators = {i: _floats(t[f"v_{i}"]) for i in INDICATOR_IDS}
-        # per population: (row positions in the block, {indicator id: scores}) in the scheme's order
-        self.scores: dict[str, tuple[list[int], dict[str, list[float | None]]]] = {}
-        for pid, pop in result.scheme.populations.items():
-            rows = np.flatnonzero((pop_col == pid).to_numpy()).tolist()
-            if rows and pop.indicators:
-                sub = t.iloc[rows]
-                self.scores[pid] = (rows, {r.id: _floats(sub[f"s_{r.id}"]) for r in pop.indicators})
-        col = t.get
-        self.head = {
-            "credit_code": codes, "name": _strs(t["name"], n), "township": _strs(t["township"], n),
-            "industry": _strs(t["industry"], n), "population": _strs(pop_col, n), "status": _strs(t["status"], n),
-            "status_reason": _strs(t["status_reason"], n, empty_is_none=True),
-        }
-        self.tail = {
-            "bonus": _floats(t["bonus"], evaluated), "total_score": _floats(t["total_score"], evaluated),
-            "initial_tier": _strs(t["initial_tier"], n, evaluated), "tier": _strs(t["tier"], n, evaluated),
-            "tier_reason": _strs(t["tier_reason"], n, evaluated, empty_is_none=True),
-            "rank": _ints(t["rank"], n, evaluated), "township_rank": _ints(t["township_rank"], n, evaluated),
-            "industry_rank": _ints(t["industry_rank"], n, evaluated),
-            "prior_tier": _strs(col("prior_tier"), n),  # set by evaluator.pipeline.prior.attach_prior (--prior)
-            "tier_change": _strs(col("tier_change"), n),
-            "d_years": _ints(col("d_years"), n),
-        }
-        with_issues = [k for k in by_key if k in t.index] if len(by_key) < n else [k for k in keys if k in by_key]
-        self.issues = {i: [it.line() for it in by_key[k]]  # by position; most firms have none
-                       for i, k in zip(t.index.get_indexer(with_issues).tolist(), with_issues)}
-
-    def records(self) -> list[dict[str, Any]]:
-        indicators = [dict(zip(INDICATOR_IDS, vals)) for vals in zip(*self.indicators.values())]
-        scores: list[dict[str, float | None]] = [{} for _ in range(self.n)]
-        for rows, by_id in self.scores.values():
-            for i, vals in zip(rows, zip(*by_id.values())):
-                scores[i] = dict(zip(by_id, vals))
-        issues = [self.issues.get(i, []) for i in range(self.n)]
-        columns = (*self.head.values(), indicators, scores, *self.tail.values(), issues)
-        return [dict(zip(RECORD_KEYS, values)) for values in zip(*columns)]
 
 def _key(k: str) -> bytes:
     return orjson.dumps(k).replace(b"%", b"%%")
@@ -175,6 +80,9 @@ class _Text:
         tokens[~missing] = orjson.dumps(self.values[sel][~missing].tolist())[1:-1].replace(b'","', b'"\0"').split(b"\0")
         return key + b"%s", tokens.tolist()
 
+    def values_at(self, sel: Selection) -> list[str | None]:
+        return self.values[sel].tolist()
+
 
 @dataclass(frozen=True)
 class _Float:
@@ -184,6 +92,10 @@ class _Float:
 
     def slot(self, key: bytes, sel: Selection) -> Slot:
         return key + b"%s", _numbers(np.ascontiguousarray(self.values[sel]))
+
+    def values_at(self, sel: Selection) -> list[float | None]:
+        a = self.values[sel]
+        return _with_nulls(a.tolist(), ~np.isfinite(a))
 
 
 @dataclass(frozen=True)
@@ -203,6 +115,15 @@ class _Int:
             marked[missing] = b"null"
             tokens = marked.tolist()
         return key + b"%s", tokens
+
+    def values_at(self, sel: Selection) -> list[int | None]:
+        return _with_nulls(self.values[sel].tolist(), self.missing[sel])
+
+
+def _with_nulls(values: list[Any], missing: np.ndarray) -> list[Any]:
+    for i in np.flatnonzero(missing).tolist():
+        values[i] = None
+    return values
 
 
 def _numbers(values: np.ndarray) -> list[bytes]:
@@ -239,9 +160,9 @@ def _int_column(col: pd.Series | None, n: int, keep: np.ndarray | None = None) -
     return _Int(np.where(ok, a, 0).astype(np.int64), ~ok)
 
 
-class _Encoder:
-    """The `enterprises` lines of one result as compact JSON, the same text orjson makes of the
-    records (`iter_enterprise_records`).
+class _Table:
+    """The `enterprises` of one result: as record dicts (`records`, for the project file) or as
+    compact JSON lines (`block`), the same text orjson makes of those dicts.
 
     Every column is taken from the table once, as an array; a block of firms is then encoded a
     column at a time (one orjson call each, split into its values' tokens) and each record is one
@@ -280,16 +201,39 @@ class _Encoder:
         pops = result.scheme.populations
         self.group = np.full(n, len(pops), dtype=np.int64)
         self.scores: list[list[tuple[bytes, _Float]]] = []
+        self.score_ids: list[list[str]] = []
         pop_values = pop_col.to_numpy(dtype=object)
         for g, (pid, pop) in enumerate(pops.items()):
             self.group[pop_values == pid] = g
             self.scores.append([(_key(r.id) + b":", _float_column(t[f"s_{r.id}"])) for r in pop.indicators])
+            self.score_ids.append([r.id for r in pop.indicators])
         self.scores.append([])
-        self.issues = np.full(n, b"[]", dtype=object)
+        self.score_ids.append([])
         by_key = result.issues_by_key()
         with_issues = [k for k in by_key if k in t.index] if len(by_key) < n else [k for k in index if k in by_key]
-        for i, k in zip(t.index.get_indexer(with_issues).tolist(), with_issues):
-            self.issues[i] = orjson.dumps([it.line() for it in by_key[k]])
+        self.issue_lines = {i: [it.line() for it in by_key[k]]  # by position; most firms have none
+                            for i, k in zip(t.index.get_indexer(with_issues).tolist(), with_issues)}
+        self.issues = np.full(n, b"[]", dtype=object)
+        for i, lines in self.issue_lines.items():
+            self.issues[i] = orjson.dumps(lines)
+
+    def records(self, a: int, b: int) -> list[dict[str, Any]]:
+        """The record dicts of firms a..b-1 (None for JSON null)."""
+        sel = slice(a, b)
+        head = [c.values_at(sel) for _, c in self.head]
+        tail = [c.values_at(sel) for _, c in self.tail]
+        values = {i: c.values_at(sel) for i, (_, c) in zip(INDICATOR_IDS, self.indicators)}
+        indicators = [dict(zip(values, row)) for row in zip(*values.values())]
+        scores: list[dict[str, float | None]] = [{} for _ in range(b - a)]
+        groups = self.group[sel]
+        for g, by_id in enumerate(self.score_ids):
+            rows = np.flatnonzero(groups == g)
+            if len(rows) and by_id:
+                taken = [c.values_at(rows + a) for _, c in self.scores[g]]
+                for i, row in zip(rows.tolist(), zip(*taken)):
+                    scores[i] = dict(zip(by_id, row))
+        issues = [self.issue_lines.get(i, []) for i in range(a, b)]
+        return [dict(zip(RECORD_KEYS, row)) for row in zip(*head, indicators, scores, *tail, issues)]
 
     def block(self, a: int, b: int) -> list[bytes]:
         """The records of firms a..b-1, in table order."""
@@ -364,7 +308,7 @@ def iter_json(result: RunResult) -> Iterator[bytes]:
         yield b" " + orjson.dumps(k) + b": " + orjson.dumps(v, option=ENCODE) + b",\n"
     yield b' "enterprises": ['
     sep = b"\n  "
-    encoder = _Encoder(result)
+    encoder = _Table(result)
     for start in range(0, encoder.n, RECORD_BLOCK):
         yield sep
         yield b",\n  ".join(encoder.block(start, min(start + RECORD_BLOCK, encoder.n)))
