@@ -11,7 +11,11 @@ def entry() -> None:
     from ..read.ahead import ReadAhead, files_named
 
     paths = files_named(sys.argv[1:])
-    ahead = ReadAhead(paths) if paths else None
+    try:
+        ahead = ReadAhead(paths) if paths else None
+    except KeyboardInterrupt:  # as `cli.main` says it, before the rest of the program has loaded
+        print("已中断", file=sys.stderr, flush=True)
+        sys.exit(130)
     # the heavy imports, while calamine parses on the reader thread
     from .cli import main
     from .runtime import freeze_startup_objects
