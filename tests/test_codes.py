@@ -109,3 +109,5 @@ def test_the_vectorised_check_agrees_with_the_check_character_rule() -> None:
                 and check_character(c[:17]) == c[17])
 
     assert valid_codes(pd.Series(codes, dtype=object)).tolist() == [one(c) for c in codes]
+    ascii_only = [c for c in codes if not isinstance(c, str) or c.isascii()]  # the byte-table path
+    assert valid_codes(pd.Series(ascii_only, dtype=object)).tolist() == [one(c) for c in ascii_only]

@@ -34,6 +34,8 @@ for _i, _c in enumerate(ALPHABET):
     _VALUE[ord(_c)] = _i
 # the same per code point below 256, small (code points above 255 are looked up at 255: illegal)
 _VALUE_SMALL = _VALUE.astype(np.int8)
+_ILLEGAL = 255
+_BYTE_VALUE = bytes(v if v >= 0 else _ILLEGAL for v in _VALUE.tolist())  # for bytes.translate
 _WEIGHTS_32 = WEIGHTS.astype(np.int32)
 
 
@@ -103,16 +105,18 @@ def valid_codes(codes: pd.Series) -> np.ndarray:
     """Boolean array: the normalised code has 18 legal characters and a correct check character."""
     texts = [c if type(c) is str else "" for c in codes.tolist()]
     n = len(texts)
-    sizes = joined.lengths(texts)
-    idx = np.flatnonzero(sizes == 18)
+    idx = np.flatnonzero(joined.lengths(texts) == 18)
     result = np.zeros(n, dtype=bool)
     if not len(idx):
         return result
-    # every character's code point, the whole column in one array; a code's 18 taken by position
-    points = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    chars = points.reshape(n, 18) if len(idx) == n else points[(np.cumsum(sizes) - sizes)[idx][:, None] + np.arange(18)]
-    vals = _VALUE_SMALL[np.minimum(chars, 255)]
-    legal = (vals >= 0).all(axis=1)
+    whole = "".join(texts) if len(idx) == n else "".join([t if len(t) == 18 else "" for t in texts])
+    if whole.isascii():  # the usual column: each character's value by one byte-table translation
+        vals = np.frombuffer(whole.encode("ascii").translate(_BYTE_VALUE), dtype=np.uint8).reshape(len(idx), 18)
+        legal = (vals != _ILLEGAL).all(axis=1)
+    else:  # numpy's fixed-width text is UCS-4: a code's 18 code points as one row
+        chars = np.array(texts, dtype="U18").view(np.uint32).reshape(n, 18)[idx]
+        vals = _VALUE_SMALL[np.minimum(chars, 255)]
+        legal = (vals >= 0).all(axis=1)
     check = (31 - (vals[:, :17].astype(np.int32) @ _WEIGHTS_32) % 31) % 31
     result[idx] = legal & (check == vals[:, 17])
     return result
