@@ -189,7 +189,11 @@ LETTERS = 300  # a township's worth of letters in the heartbeat's letters phase
 
 class StackSampler:
     """What the GUI thread is doing, sampled every 4 ms from another thread (`--stacks`): for each
-    long gap, the lines it was seen on most (Python frames only; a C call shows its caller)."""
+    long gap, the lines it was seen on most (Python frames only; a C call shows its caller), and
+    where the time went by the kernel's account (/proc/self/task/*/schedstat, Linux): the GUI
+    thread running, the GUI thread ready but waiting for a core, and the CPU each other thread of
+    the process used. A gap the GUI thread neither ran nor queued through was a wait (the
+    interpreter lock, or a lock in Qt)."""
 
     def __init__(self) -> None:
         import collections
@@ -197,8 +201,25 @@ class StackSampler:
 
         self.samples: collections.deque = collections.deque(maxlen=500_000)
         self.main = threading.get_ident()
+        self.main_tid = threading.main_thread().native_id
         self.running = True
-        threading.Thread(target=self._run, daemon=True).start()
+        threading.Thread(target=self._run, name="stack-sampler", daemon=True).start()
+
+    @staticmethod
+    def _schedstat() -> dict[int, tuple[int, int]]:
+        out: dict[int, tuple[int, int]] = {}
+        try:
+            tids = os.listdir("/proc/self/task")
+        except OSError:
+            return out
+        for tid in tids:
+            try:
+                with open(f"/proc/self/task/{tid}/schedstat") as f:
+                    run, wait, _ = f.read().split()
+                out[int(tid)] = (int(run), int(wait))
+            except (OSError, ValueError):
+                pass
+        return out
 
     def _run(self) -> None:
         import traceback
@@ -208,25 +229,45 @@ class StackSampler:
             if f is not None:
                 st = traceback.extract_stack(f)[-6:]
                 self.samples.append((time.perf_counter(), "  <  ".join(f"{Path(x.filename).name}:{x.lineno} {x.name}"
-                                                                        for x in reversed(st))))
+                                                                        for x in reversed(st)), self._schedstat()))
             time.sleep(0.004)
 
     def report(self, ticks: list[tuple[float, str]], over: float = 0.08) -> None:
+        import bisect
         import collections
+        import itertools
+        import threading
 
         self.running = False
+        names = {t.native_id: t.name for t in threading.enumerate()}
+        samples = list(self.samples)
+        times = [ts for ts, _, _ in samples]
         starts: dict[str, float] = {}
         for ts, phase in ticks:
             starts.setdefault(phase, ts)
-        for (a, _), (b, phase) in zip(ticks, ticks[1:]):
+        for (a, _), (b, phase) in itertools.pairwise(ticks):
             if b - a > over:
-                seen = collections.Counter(s for ts, s in self.samples if a <= ts <= b)
-                print(f"  gap {1000 * (b - a):.0f} ms ({phase}, {a - starts[phase]:.2f} s into it):")
+                seen = collections.Counter(s for ts, s, _ in samples if a <= ts <= b)
+                print(f"  gap {1000 * (b - a):.0f} ms ({phase}, {a - starts[phase]:.2f} s into it; "
+                      f"perf_counter {a:.3f}–{b:.3f}):")
+                i, j = max(bisect.bisect_right(times, a) - 1, 0), min(bisect.bisect_left(times, b), len(samples) - 1)
+                if samples and j > i:
+                    s0, s1 = samples[i][2], samples[j][2]
+                    span = 1000 * (samples[j][0] - samples[i][0])
+
+                    used = {t: [(s1[t][k] - s0.get(t, (0, 0))[k]) / 1e6 for k in (0, 1)] for t in s1}
+                    gui = used.get(self.main_tid, [0.0, 0.0])
+                    others = sorted(((u[0], names.get(t, str(t))) for t, u in used.items() if t != self.main_tid),
+                                    reverse=True)
+                    print(f"      over {span:.0f} ms: GUI thread ran {gui[0]:.0f} ms, "
+                          f"waited for a core {gui[1]:.0f} ms; others ran: "
+                          + ", ".join(f"{nm} {ms_:.0f} ms" for ms_, nm in others[:3] if ms_ >= 1))
                 for where, k in seen.most_common(3):
                     print(f"      {k:3d} × {where}")
 
 
-def bench_heartbeat(n: int, window: bool = True, stacks: bool = False) -> tuple[float, float]:
+def bench_heartbeat(n: int, window: bool = True, stacks: bool = False,
+                    stacks_over: float = 80.0) -> tuple[float, float]:
     """Max event-loop gap (ms) while importing + evaluating, and while re-evaluating after an edit.
 
     With `window`, the whole main window is shown on the results page, so the gaps include every
@@ -350,7 +391,7 @@ def bench_heartbeat(n: int, window: bool = True, stacks: bool = False) -> tuple[
               f"gaps > 100 ms: {letters[1]} of {letters[2]:,} ticks")
     print("  goal: max gap < 100 ms")
     if sampler is not None:
-        sampler.report(tick_times)
+        sampler.report(tick_times, stacks_over / 1000)
     return imp[0], edit[0]
 
 
@@ -359,10 +400,11 @@ if __name__ == "__main__":
     ap.add_argument("--table", type=int, nargs="*", help="table sizes (default 100000)")
     ap.add_argument("--heartbeat", type=int, nargs="*", help="heartbeat sizes (default 20000 100000)")
     ap.add_argument("--no-window", action="store_true", help="heartbeat with the session only (no pages)")
-    ap.add_argument("--stacks", action="store_true", help="print what the GUI thread did in each gap > 80 ms")
+    ap.add_argument("--stacks", action="store_true", help="print what the GUI thread did in each long gap")
+    ap.add_argument("--stacks-over", type=float, default=80.0, help="with --stacks: gaps longer than this (ms)")
     a = ap.parse_args()
     run_all = a.table is None and a.heartbeat is None
     for size in (a.table or ([100_000] if run_all else [])):
         bench_table(size)
     for size in (a.heartbeat or ([20_000, 100_000] if run_all else [])):
-        bench_heartbeat(size, window=not a.no_window, stacks=a.stacks)
+        bench_heartbeat(size, window=not a.no_window, stacks=a.stacks, stacks_over=a.stacks_over)
