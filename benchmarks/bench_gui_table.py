@@ -203,7 +203,22 @@ class StackSampler:
         self.main = threading.get_ident()
         self.main_tid = threading.main_thread().native_id
         self.running = True
+        self.collections: list[tuple[float, float, int, str]] = []  # (start, end, generation, thread)
+        self._gc_start: dict[int, float] = {}
+        import gc
+
+        gc.callbacks.append(self._on_gc)
         threading.Thread(target=self._run, name="stack-sampler", daemon=True).start()
+
+    def _on_gc(self, phase: str, info: dict) -> None:
+        import threading
+
+        me = threading.get_ident()
+        if phase == "start":
+            self._gc_start[me] = time.perf_counter()
+        elif me in self._gc_start and info.get("generation", 0) >= 1:
+            self.collections.append((self._gc_start.pop(me), time.perf_counter(), info["generation"],
+                                     threading.current_thread().name))
 
     @staticmethod
     def _schedstat() -> dict[int, tuple[int, int]]:
@@ -222,14 +237,24 @@ class StackSampler:
         return out
 
     def _run(self) -> None:
-        import traceback
+        def where(frame, depth: int) -> str:  # type: ignore[no-untyped-def]
+            parts = []  # by hand, without reading source lines: the sampler holds the lock meanwhile
+            while frame is not None and len(parts) < depth:
+                code = frame.f_code
+                parts.append(f"{code.co_filename.rsplit('/', 1)[-1]}:{frame.f_lineno} {code.co_name}")
+                frame = frame.f_back
+            return "  <  ".join(parts)
 
+        import threading
+
+        me = threading.get_ident()
         while self.running:
-            f = sys._current_frames().get(self.main)
+            frames = sys._current_frames()
+            f = frames.get(self.main)
             if f is not None:
-                st = traceback.extract_stack(f)[-6:]
-                self.samples.append((time.perf_counter(), "  <  ".join(f"{Path(x.filename).name}:{x.lineno} {x.name}"
-                                                                        for x in reversed(st)), self._schedstat()))
+                names = {t.ident: t.name for t in threading.enumerate()}
+                others = {names.get(i, str(i)): where(g, 4) for i, g in frames.items() if i not in (self.main, me)}
+                self.samples.append((time.perf_counter(), where(f, 6), self._schedstat(), others))
             time.sleep(0.004)
 
     def report(self, ticks: list[tuple[float, str]], over: float = 0.08) -> None:
@@ -238,16 +263,21 @@ class StackSampler:
         import itertools
         import threading
 
+        import gc
+
         self.running = False
+        if self._on_gc in gc.callbacks:
+            gc.callbacks.remove(self._on_gc)
         names = {t.native_id: t.name for t in threading.enumerate()}
         samples = list(self.samples)
-        times = [ts for ts, _, _ in samples]
+        times = [ts for ts, _, _, _ in samples]
         starts: dict[str, float] = {}
         for ts, phase in ticks:
             starts.setdefault(phase, ts)
         for (a, _), (b, phase) in itertools.pairwise(ticks):
             if b - a > over:
-                seen = collections.Counter(s for ts, s, _ in samples if a <= ts <= b)
+                inside = [x for x in samples if a <= x[0] <= b]
+                seen = collections.Counter(x[1] for x in inside)
                 print(f"  gap {1000 * (b - a):.0f} ms ({phase}, {a - starts[phase]:.2f} s into it; "
                       f"perf_counter {a:.3f}–{b:.3f}):")
                 i, j = max(bisect.bisect_right(times, a) - 1, 0), min(bisect.bisect_left(times, b), len(samples) - 1)
@@ -262,8 +292,17 @@ class StackSampler:
                     print(f"      over {span:.0f} ms: GUI thread ran {gui[0]:.0f} ms, "
                           f"waited for a core {gui[1]:.0f} ms; others ran: "
                           + ", ".join(f"{nm} {ms_:.0f} ms" for ms_, nm in others[:3] if ms_ >= 1))
+                else:
+                    others = []
                 for where, k in seen.most_common(3):
                     print(f"      {k:3d} × {where}")
+                for g0, g1, gen, name in self.collections:
+                    if g1 > a and g0 < b and g1 - g0 > 0.005:
+                        print(f"      cycle collection (generation {gen}) in [{name}]: {1000 * (g1 - g0):.0f} ms")
+                busy = {name for u, name in others if u >= 20}
+                workers = collections.Counter((name, w) for x in inside for name, w in x[3].items() if name in busy)
+                for (name, w), k in workers.most_common(3):  # seen when it let go of the lock: the line after a long C call
+                    print(f"      {k:3d} × [{name}] {w}")
 
 
 def bench_heartbeat(n: int, window: bool = True, stacks: bool = False,
