@@ -320,6 +320,7 @@ def bench_heartbeat(n: int, window: bool = True, stacks: bool = False,
     from ui.session import Session
 
     path = make_workbook(n)
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")  # before the run: other load on the machine
     app = create_app([])
     tune_runtime()
     if window:
@@ -428,7 +429,8 @@ def bench_heartbeat(n: int, window: bool = True, stacks: bool = False,
 
     imp, edit, save, export, letters = (stats(p) for p in ("import", "edit", "save", "export", "letters"))
     where = "main window on the results page" if window else "session only, no pages"
-    print(f"\nHeartbeat (5 ms QTimer on the GUI thread), {n:,} firms ({path.name}, 4 sheets of {n:,} rows), {where}")
+    print(f"\nHeartbeat (5 ms QTimer on the GUI thread), {n:,} firms ({path.name}, 4 sheets of {n:,} rows), {where}; "
+          f"{os.cpu_count()} cores, load average {load:.2f} at start")
     print(f"  import + evaluate + table data in workers  {t_total:7.2f} s   max gap {imp[0]:6.1f} ms; "
           f"gaps > 100 ms: {imp[1]} of {imp[2]:,} ticks")
     print(f"  re-evaluate after a tier override          {t_edit:7.2f} s   max gap {edit[0]:6.1f} ms; "
