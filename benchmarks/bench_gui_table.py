@@ -260,10 +260,9 @@ class StackSampler:
     def report(self, ticks: list[tuple[float, str]], over: float = 0.08) -> None:
         import bisect
         import collections
+        import gc
         import itertools
         import threading
-
-        import gc
 
         self.running = False
         if self._on_gc in gc.callbacks:
