@@ -411,7 +411,15 @@ def bench_heartbeat(n: int, window: bool = True, stacks: bool = False,
                 app.processEvents()
                 time.sleep(0.002)
             assert not page.last_error, page.last_error
-            return time.perf_counter() - t0
+            took = time.perf_counter() - t0
+            # The next button is clicked in a later turn of the event loop, as an official would:
+            # started from here at once, it ran in the same turn as the repaint of the window the
+            # dialog uncovers, and that repaint then raced the next job for the interpreter lock.
+            end = time.perf_counter() + 0.5
+            while time.perf_counter() < end:
+                app.processEvents()
+                time.sleep(0.002)
+            return took
 
         phase[0] = "export"
         t_export = run_export(lambda: page.export_workbook(out / "分类名单.xlsx"))
