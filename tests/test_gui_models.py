@@ -240,6 +240,7 @@ def test_row_number_header_is_sized_without_asking_the_model(qapp) -> None:
     qapp.processEvents()
     assert v.verticalHeader().sizeHint().width() < wide  # one digit now, not five
     assert len(calls) < 200  # only the visible sections are painted
+    del m.headerData  # the lambda refers to the model: no cycle for a collection on another thread to free
     v.close()
 
 
@@ -295,6 +296,8 @@ def test_a_repaint_asks_the_model_once_per_cell(qapp) -> None:
     assert calls["multiData"] >= 5 * 2 and calls["data"] == 0 and calls["rowCount"] <= 2  # not one per cell
     assert m.index(4, 1).isValid() and m.index(4, 1).data() == "90.00"
     assert not m.index(5, 0).isValid() and not m.index(0, 2).isValid() and not m.index(-1, 0).isValid()
+    for name in calls:  # the wrappers refer to the model: a cycle a collection on another thread would free
+        delattr(m, name)
     v.close()
 
 
@@ -314,6 +317,7 @@ def test_row_numbers_are_drawn_from_the_section_number(qapp) -> None:
     real = m.headerData
     m.headerData = lambda *a: (calls.append(a[2]), real(*a))[1] if a[1] == Qt.Orientation.Vertical else real(*a)  # type: ignore[method-assign]
     v.verticalHeader().viewport().repaint()
+    del m.headerData  # no cycle through the model left behind (see above)
     assert set(calls) == {Qt.ItemDataRole.FontRole}  # asked by Qt's paintSection itself, once per row
     opt = QStyleOptionHeader()
     v.verticalHeader().initStyleOptionForIndex(opt, 3)
