@@ -3,7 +3,6 @@ Chinese font, survive hostile names, and land only inside the chosen folder."""
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -368,19 +367,3 @@ def test_letter_order_matches_the_tuple_sort_it_replaced() -> None:
         return (1, status_order[status], 0, key)
 
     assert letter_order(table, ["below", "above"]) == [r[0] for r in sorted(rows, key=reference)]
-
-
-@pytest.mark.skipif(not hasattr(os, "setpriority"), reason="no process priorities here (Windows)")
-def test_render_processes_run_below_the_starting_process() -> None:
-    """On a machine as busy as it has cores, the window keeps a core: the render processes yield."""
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
-
-    from evaluator.outputs import letters as letters_mod
-
-    with ProcessPoolExecutor(max_workers=2, mp_context=mp.get_context("spawn")) as pool:
-        first = [pool.submit(os.getpid) for _ in range(2)]
-        letters_mod._yield_cpu(pool)
-        [f.result() for f in first]
-        niceness = pool.submit(os.getpriority, os.PRIO_PROCESS, 0).result()
-    assert niceness == os.getpriority(os.PRIO_PROCESS, 0) + letters_mod.WORKER_NICE

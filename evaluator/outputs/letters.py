@@ -48,7 +48,6 @@ from .settings import Settings, load_settings
 PARALLEL_MIN = 24  # below this, starting worker processes costs more than it saves
 CHECK_INTERVAL = 0.1  # seconds between cancel checks (and progress notes) while letters are prepared
 STOP_GRACE = 0.5  # seconds the workers get to finish the letter in hand after 取消 before they are ended
-WORKER_NICE = 10  # render processes' scheduling priority below the process that started them (POSIX)
 
 
 class LetterBatch(list[Path]):
@@ -356,7 +355,6 @@ def _render_parallel(jobs: list[tuple[LetterData, str]], combined: Path | None, 
             pending[pool.submit(render_combined_job, [d for d, _p in jobs], str(combined))] = ("combined", 0, [])
         for c in chunks:
             pending[pool.submit(render_chunk, c)] = ("chunk", len(c), c)
-        _yield_cpu(pool)
         while pending:
             finished, _ = wait(list(pending), timeout=0.1, return_when=FIRST_COMPLETED)
             if stop():
@@ -375,21 +373,6 @@ def _render_parallel(jobs: list[tuple[LetterData, str]], combined: Path | None, 
         _abandon(pool, pending, combined)
         raise
     pool.shutdown(wait=True)
-
-
-def _yield_cpu(pool: ProcessPoolExecutor) -> None:
-    """The render processes run below the starting process's priority, so that on a machine with
-    as many busy workers as cores the app's window (or the CLI's progress) still gets a core at
-    once; idle cores are used in full either way. The pool starts its processes as chunks are
-    submitted, so all of them exist by now (at most a few milliseconds of their start-up ran at
-    normal priority). Where the platform has no `setpriority` (Windows) nothing changes."""
-    if not hasattr(os, "setpriority"):
-        return
-    for pid in list(getattr(pool, "_processes", None) or {}):
-        try:
-            os.setpriority(os.PRIO_PROCESS, pid, os.getpriority(os.PRIO_PROCESS, 0) + WORKER_NICE)
-        except OSError:  # already gone, or not allowed: it keeps the normal priority
-            pass
 
 
 def _abandon(pool: ProcessPoolExecutor, pending: dict[Future, tuple[str, int, list[tuple[LetterData, str]]]],
