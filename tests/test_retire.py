@@ -60,29 +60,3 @@ def test_big_parts_are_freed_and_shared_parts_left_as_they_are() -> None:
     assert shared_array.tolist() == [f"企业{i}" for i in range(n)]
     assert shared_list == [f"k{i}" for i in range(n)]
     assert shared_base.tolist() == [f"b{i}" for i in range(n)]
-
-
-def test_background_threads_run_below_the_window() -> None:
-    """A worker thread lowers only its own priority (Linux): the calling thread keeps its own."""
-    import os
-    import sys
-
-    import pytest
-
-    from ui.background import BACKGROUND_NICE, run_below_the_window
-
-    if not sys.platform.startswith("linux"):
-        pytest.skip("per-thread priorities are a Linux feature")
-    mine = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-    seen: list[int] = []
-
-    def work() -> None:
-        run_below_the_window()
-        run_below_the_window()  # once per thread, not cumulative
-        seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
-
-    t = threading.Thread(target=work)
-    t.start()
-    t.join()
-    assert seen == [min(19, mine + BACKGROUND_NICE)]
-    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == mine

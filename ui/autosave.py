@@ -29,8 +29,6 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from evaluator.project import file as projectfile
 
-from .background import run_below_the_window
-
 log = logging.getLogger(__name__)
 
 NEVER = 1 << 62  # a version no state reaches: after close nothing is written
@@ -53,8 +51,7 @@ class Autosaver(QObject):
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._snapshot = snapshot
-        self._executor: ThreadPoolExecutor | None = ThreadPoolExecutor(
-            1, thread_name_prefix="mujun-autosave", initializer=run_below_the_window)
+        self._executor: ThreadPoolExecutor | None = ThreadPoolExecutor(1, thread_name_prefix="mujun-autosave")
         self._lock = threading.Lock()
         self._floor = -1  # versions <= this are covered by a save or given up: never written
         self._queued = 0  # jobs submitted and not finished (GUI thread only)

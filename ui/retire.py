@@ -28,8 +28,6 @@ import weakref
 
 import numpy as np
 
-from .background import run_below_the_window
-
 RETIRE_DELAY = 2.0  # seconds an object is kept before it is dropped
 SLICE = 8192  # elements freed per hold of the lock (a fraction of a millisecond)
 
@@ -56,7 +54,6 @@ def pending() -> int:
 
 
 def _run() -> None:
-    run_below_the_window()
     while True:
         due, obj = _queue.get()
         time.sleep(max(0.0, due - time.monotonic()))

@@ -26,8 +26,6 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 from evaluator.core.issues import Cancelled, InputError
 from evaluator.core.progress import CancelFn, ProgressFn
 
-from .background import run_below_the_window
-
 log = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL = 0.05  # seconds between progress signals
@@ -74,7 +72,6 @@ class Worker(QRunnable):
         self.signals.progress.emit(self.id, float(fraction), str(message))
 
     def run(self) -> None:  # noqa: D102 - QRunnable entry point, pool thread
-        run_below_the_window()
         self.signals.started.emit(self.id)
         try:
             result = self.job(self._progress, self.is_cancelled)
