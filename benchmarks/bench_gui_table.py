@@ -240,7 +240,9 @@ class StackSampler:
         def where(frame, depth: int) -> str:  # type: ignore[no-untyped-def]
             parts = []  # by hand, without reading source lines: the sampler holds the lock meanwhile
             while frame is not None and len(parts) < depth:
-                code = frame.f_code
+                code = getattr(frame, "f_code", None)
+                if code is None:  # a thread that ended meanwhile (its frame slot reused)
+                    break
                 parts.append(f"{code.co_filename.rsplit('/', 1)[-1]}:{frame.f_lineno} {code.co_name}")
                 frame = frame.f_back
             return "  <  ".join(parts)
