@@ -240,6 +240,7 @@ def test_row_number_header_is_sized_without_asking_the_model(qapp) -> None:
     qapp.processEvents()
     assert v.verticalHeader().sizeHint().width() < wide  # one digit now, not five
     assert len(calls) < 200  # only the visible sections are painted
+    del m.headerData  # the lambda refers to the model: no cycle for a collection on another thread to free
     v.close()
 
 
@@ -250,3 +251,83 @@ def test_correction_values_show_the_units_decimals() -> None:
     assert correction_value_text(Correction("k", "land", 0.0, "r")) == "0 亩"
     assert correction_value_text(Correction("k", "tax", 12.3456, "r")) == "12.35 万元"
     assert correction_value_text(Correction("k", "employees", 120.0, "r")) == "120 人"
+
+
+def test_the_delegate_takes_every_role_of_a_cell_from_one_call(qapp, sample_result) -> None:
+    """multiData answers the delegate's roles with what data() answers one by one."""
+    from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
+
+    t = build_enterprise_table(sample_result)
+    m = ColumnTableModel(t)
+    tier, score = t.column_index("tier"), t.column_index("total_score")
+    row = next(r for r in range(m.rowCount()) if m.index(r, tier).data() == "A")
+    delegate = QStyledItemDelegate()
+    for col in (0, tier, score):
+        idx = m.index(row, col)
+        opt = QStyleOptionViewItem()
+        delegate.initStyleOption(opt, idx)
+        assert opt.text == idx.data()
+        assert opt.displayAlignment == Qt.AlignmentFlag(idx.data(Qt.ItemDataRole.TextAlignmentRole))
+        bg = idx.data(Qt.ItemDataRole.BackgroundRole)
+        if col == tier:
+            assert opt.backgroundBrush.color() == bg and opt.font.bold()
+        else:
+            assert bg is None and opt.backgroundBrush.style() == Qt.BrushStyle.NoBrush and not opt.font.bold()
+
+
+def test_a_repaint_asks_the_model_once_per_cell(qapp) -> None:
+    """The view paints each cell from one multiData call; index() answers bounds without rowCount()."""
+    from ui.pages.common import table_view
+
+    m = ColumnTableModel(small_table())
+    v = table_view(m)
+    v.resize(400, 300)
+    v.show()
+    qapp.processEvents()
+    calls: dict[str, int] = {"data": 0, "multiData": 0, "rowCount": 0}
+    for name in calls:
+        real = getattr(m, name)
+
+        def counted(*a, _real=real, _name=name):  # type: ignore[no-untyped-def]
+            calls[_name] += 1
+            return _real(*a)
+        setattr(m, name, counted)
+    v.viewport().repaint()
+    assert calls["multiData"] >= 5 * 2 and calls["data"] == 0 and calls["rowCount"] <= 2  # not one per cell
+    assert m.index(4, 1).isValid() and m.index(4, 1).data() == "90.00"
+    assert not m.index(5, 0).isValid() and not m.index(0, 2).isValid() and not m.index(-1, 0).isValid()
+    for name in calls:  # the wrappers refer to the model: a cycle a collection on another thread would free
+        delattr(m, name)
+    v.close()
+
+
+def test_row_numbers_are_drawn_from_the_section_number(qapp) -> None:
+    """Over a ColumnTableModel the row header asks the model only for a font; over other models it shows theirs."""
+    from PySide6.QtGui import QStandardItem, QStandardItemModel
+    from PySide6.QtWidgets import QStyleOptionHeader
+
+    from ui.pages.common import table_view
+
+    m = ColumnTableModel(small_table())
+    v = table_view(m)
+    v.resize(400, 300)
+    v.show()
+    qapp.processEvents()
+    calls: list[int] = []
+    real = m.headerData
+    m.headerData = lambda *a: (calls.append(a[2]), real(*a))[1] if a[1] == Qt.Orientation.Vertical else real(*a)  # type: ignore[method-assign]
+    v.verticalHeader().viewport().repaint()
+    del m.headerData  # no cycle through the model left behind (see above)
+    assert set(calls) == {Qt.ItemDataRole.FontRole}  # asked by Qt's paintSection itself, once per row
+    opt = QStyleOptionHeader()
+    v.verticalHeader().initStyleOptionForIndex(opt, 3)
+    assert opt.text == "4" and opt.position == QStyleOptionHeader.SectionPosition.Middle
+    v.verticalHeader().initStyleOptionForIndex(opt, 4)
+    assert opt.position == QStyleOptionHeader.SectionPosition.End
+    other = QStandardItemModel(3, 1)
+    other.setVerticalHeaderItem(1, QStandardItem("2 表头"))
+    v.setModel(other)
+    opt = QStyleOptionHeader()
+    v.verticalHeader().initStyleOptionForIndex(opt, 1)
+    assert opt.text == "2 表头"
+    v.close()

@@ -319,13 +319,14 @@ class ColumnTableModel(QAbstractTableModel):
             self._colours[ck] = QColor(text) if text else None
         return self._colours[ck]
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        # Called ~7 times per visible cell per repaint (one per role the delegate asks for), so
-        # unhandled roles leave first and roles are compared as plain ints, not enum members.
-        if role not in _MODEL_ROLES or not index.isValid():
-            return None
-        col = self._t.columns[index.column()]
-        src = self._order[index.row()]
+    def index(self, row: int, column: int, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> QModelIndex:  # noqa: B008
+        # The view asks for every cell's index when it paints; the inherited index() checks the
+        # bounds by calling rowCount() and columnCount(), two more calls into Python per cell.
+        if 0 <= row < len(self._order) and 0 <= column < len(self._t.columns) and not parent.isValid():
+            return self.createIndex(row, column)
+        return QModelIndex()
+
+    def _value(self, col: Column, src: int, role: int) -> Any:
         if role == _DISPLAY:
             return col.display[src]
         if role == _ALIGN:
@@ -346,6 +347,28 @@ class ColumnTableModel(QAbstractTableModel):
             text = col.display[src]
             return text if len(text) > 24 else None
         return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role not in _MODEL_ROLES or not index.isValid():
+            return None
+        return self._value(self._t.columns[index.column()], self._order[index.row()], role)
+
+    def multiData(self, index: QModelIndex | QPersistentModelIndex, roleDataSpan: Any) -> None:  # noqa: N802, N803
+        # The view's delegate asks for all the roles of a cell (display, alignment, font, colours,
+        # check state, icon) in one call. Every call into Python from the paint has to take the
+        # interpreter lock, from a worker thread if one is running: one call per cell instead of
+        # one per role keeps a repaint of the table from waiting on an export or evaluation.
+        if not index.isValid():
+            return
+        col = self._t.columns[index.column()]
+        src = self._order[index.row()]
+        for item in roleDataSpan:  # the delegate reuses its span from cell to cell: every role is set
+            role = item.role()
+            value = self._value(col, src, role) if role in _MODEL_ROLES else None
+            if value is None:
+                item.clearData()
+            else:
+                item.setData(value)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
         if orientation == Qt.Orientation.Horizontal:

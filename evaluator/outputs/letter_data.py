@@ -132,8 +132,13 @@ class LetterBuilder:
         self.pop_sizes = {str(p): int(n) for p, n in ev.groupby("population").size().items()}
         self.town_sizes = _group_sizes(t, "township")
         self.div_sizes = _group_sizes(t, "division")
-        self.computable = {(str(p), rule.id): bool(ev.loc[ev["population"] == p, f"v_{rule.id}"].notna().any())
-                           for p, pop in result.scheme.populations.items() for rule in pop.indicators}
+        self.computable: dict[tuple[str, str], bool] = {}
+        for p, pop in result.scheme.populations.items():
+            # one comparison of the population column per population, not per indicator: each is a
+            # C loop over 100k objects holding the interpreter lock (the window waits behind it)
+            members = ev[ev["population"] == p]
+            for rule in pop.indicators:
+                self.computable[(str(p), rule.id)] = bool(members[f"v_{rule.id}"].notna().any())
         self.overrides = {o.key: o for o in result.overrides}
         self.has_prior = "prior_tier" in t.columns
         s = result.scheme

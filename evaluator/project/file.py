@@ -367,9 +367,13 @@ def _insert_all(con: sqlite3.Connection, project: Project, result_doc: dict[str,
         json.dumps([m.to_dict() for m in project.mapping.sheets], ensure_ascii=False), prior, CODEC))
     for fid, rf in enumerate(project.files, 1):
         content = _file_bytes(rf)
-        con.execute("INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?)", (
-            fid, rf.name, rf.path, rf.sha256, None if content is None else len(content), content,
-            json.dumps([_issue_row(i) for i in rf.issues], ensure_ascii=False)))
+        issues = json.dumps([_issue_row(i) for i in rf.issues], ensure_ascii=False)
+        if content is None:
+            con.execute("INSERT INTO files VALUES (?, ?, ?, ?, NULL, NULL, ?)", (fid, rf.name, rf.path, rf.sha256, issues))
+        else:
+            con.execute("INSERT INTO files VALUES (?, ?, ?, ?, ?, zeroblob(?), ?)", (
+                fid, rf.name, rf.path, rf.sha256, len(content), len(content), issues))
+            _write_blob(con, "files", "content", fid, content)
         for seq, s in enumerate(rf.sheets):
             con.execute("INSERT INTO sheets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (
                 fid, seq, s.sheet, s.file, int(s.is_csv), s.encoding, s.n_rows, s.n_cols,
@@ -390,10 +394,25 @@ def _insert_all(con: sqlite3.Connection, project: Project, result_doc: dict[str,
                      for i, a in enumerate(project.audit)])
     _insert_review(con, project)
     if result_doc is not None:
-        con.execute("INSERT INTO results VALUES (1, ?, ?, ?, ?, ?)", (
-            saved_at, fingerprint, __version__, jsonblocks.compress(jsonblocks.dumps(result_doc), ZLIB_LEVEL), CODEC))
+        doc = jsonblocks.compress(jsonblocks.dumps(result_doc), ZLIB_LEVEL)
+        con.execute("INSERT INTO results VALUES (1, ?, ?, ?, zeroblob(?), ?)", (
+            saved_at, fingerprint, __version__, len(doc), CODEC))
+        _write_blob(con, "results", "doc", 1, doc)
     # Last, so that a torn write (which the temp file + rename already prevents) never reads as a project.
     con.executemany("INSERT INTO meta VALUES (?, ?)", list(all_meta.items()))
+
+
+BLOB_PIECE = 1 << 20  # bytes per write into a big blob
+
+
+def _write_blob(con: sqlite3.Connection, table: str, column: str, rowid: int, data: bytes) -> None:
+    """Write `data` into a blob already sized for it, a piece at a time. Bound as one parameter,
+    SQLite copies a county's workbook (tens of MB) in one call that holds the interpreter lock,
+    and the window waits behind the autosave for as long."""
+    with con.blobopen(table, column, rowid) as blob:
+        view = memoryview(data)
+        for start in range(0, len(view), BLOB_PIECE):
+            blob.write(view[start:start + BLOB_PIECE])
 
 
 def _insert_review(con: sqlite3.Connection, project: Project) -> None:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QSize, Qt, QTimer
+from PySide6.QtGui import QPaintEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
     QLabel,
+    QStyle,
     QStyleOptionHeader,
     QTableView,
     QToolTip,
@@ -111,15 +113,53 @@ class Page(QWidget):
             self.body.addWidget(h)
 
 
-class RowNumberHeader(QHeaderView):
+class PaintHoldsLock:
+    """Mixin for views over Python models: the whole paint of the widget in one hold of the
+    interpreter lock.
+
+    Painted from the event loop, the view calls into the model (an index and the roles of every
+    visible cell, the header's sections) a few hundred times, and the event loop holds no lock:
+    each call has to take it back from a worker thread that is writing an export or evaluating,
+    which may be in the middle of a C call of a few milliseconds, so one repaint of the results
+    table waited ~0.4 s. Entered through a Python `paintEvent`, the paint runs with the lock held
+    and the calls into the model nest inside it; the worker waits the few milliseconds the paint
+    takes, once.
+    """
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+        super().paintEvent(event)  # type: ignore[misc]
+
+
+class RowNumberHeader(PaintHoldsLock, QHeaderView):
     """The row-number column, sized from the digits of the row count.
 
     QHeaderView's own size hint asks the model for ~7 roles of 200 sections after every reset
-    (each sort, filter and new result): 1,400 calls into Python for a column of numbers.
+    (each sort, filter and new result): 1,400 calls into Python for a column of numbers. Over a
+    `ColumnTableModel` (whose rows are numbered 1, 2, 3… with no colours) each section's style
+    option is filled from its number alone: Qt's own asks the model for six header roles and the
+    selection model about the neighbouring rows, about a dozen calls into Python per row number
+    on every repaint (Qt's paintSection still asks for the font, once).
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(Qt.Orientation.Vertical, parent)
+
+    def initStyleOptionForIndex(self, option: QStyleOptionHeader, logical_index: int) -> None:  # noqa: N802 - Qt override
+        if not isinstance(self.model(), ColumnTableModel) or self.sectionsClickable() or self.highlightSections():
+            super().initStyleOptionForIndex(option, logical_index)  # other models may mark rows; clicks show state
+            return
+        if self.window().isActiveWindow():
+            option.state |= QStyle.StateFlag.State_Active
+        option.section = logical_index
+        option.text = str(logical_index + 1)
+        option.textAlignment = self.defaultAlignment()
+        option.iconAlignment = Qt.AlignmentFlag.AlignVCenter
+        option.orientation = Qt.Orientation.Vertical
+        visual, last = self.visualIndex(logical_index), self.count() - 1
+        P = QStyleOptionHeader.SectionPosition  # noqa: N806
+        option.position = (P.OnlyOneSection if last == 0 else P.Beginning if visual == 0
+                           else P.End if visual == last else P.Middle)
+        option.selectedPosition = QStyleOptionHeader.SelectedPosition.NotAdjacent
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
         model = self.model()
@@ -128,7 +168,7 @@ class RowNumberHeader(QHeaderView):
         return QSize(fm.horizontalAdvance("9" * digits) + 12, self.defaultSectionSize())
 
 
-class SortHeader(QHeaderView):
+class SortHeader(PaintHoldsLock, QHeaderView):
     """A column header whose sort arrow points the way WPS and Excel draw it: ▲ for ascending
     (smallest first), ▼ for descending. Qt's styles draw ascending as ▼ (Windows XP's convention),
     which officials read as "largest first"."""
@@ -143,6 +183,10 @@ class SortHeader(QHeaderView):
     def initStyleOptionForIndex(self, option: QStyleOptionHeader, logical_index: int) -> None:  # noqa: N802 - Qt override
         super().initStyleOptionForIndex(option, logical_index)
         option.sortIndicator = self._FLIP.get(option.sortIndicator, option.sortIndicator)
+
+
+class TableView(PaintHoldsLock, QTableView):
+    """The app's table view (see `PaintHoldsLock`)."""
 
 
 def cell_tooltip(view: QTableView, index: QModelIndex) -> str | None:
@@ -183,7 +227,7 @@ class _ElidedTips(QObject):
 
 def table_view(model: ColumnTableModel | None = None, sortable: bool = True, parent: QWidget | None = None) -> QTableView:
     """A QTableView for models of 100k rows: fixed row height, no per-row sizing, row selection."""
-    v = QTableView(parent)
+    v = TableView(parent)
     v.setVerticalHeader(RowNumberHeader(v))
     if sortable:
         v.setHorizontalHeader(SortHeader(v))
