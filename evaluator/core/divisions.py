@@ -7,6 +7,8 @@ listed, the industries county evaluations cover.
 
 from __future__ import annotations
 
+import functools
+
 DIVISION_NAMES: dict[str, str] = {
     "06": "煤炭开采和洗选业", "07": "石油和天然气开采业", "08": "黑色金属矿采选业", "09": "有色金属矿采选业",
     "10": "非金属矿采选业", "11": "开采专业及辅助性活动", "12": "其他采矿业",
@@ -56,6 +58,7 @@ def industry_display_code(raw: str | None) -> str:
     return code if code.isdigit() else str(raw or "").strip()
 
 
+@functools.lru_cache(maxsize=4096)  # a county has a few hundred classes; lists print one per firm
 def industry_label(raw: str | None) -> str:
     """`C3311 金属结构制造` on every screen and paper alike (the display code and the class name); for
     a class not in GB/T 4754-2017, the code and its division (`C1810（18 纺织服装、服饰业）`), never a

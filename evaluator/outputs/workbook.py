@@ -202,9 +202,12 @@ def wrapped_lines(text: str, width: float) -> int:
     per_line = max(width * 0.92, 1.0)
     total = 0
     for part in text.split("\n"):
-        w = sum(2 if ord(ch) > 0x2E7F else 1 for ch in part)
+        w = len(part) + len(_WIDE_CHARS.findall(part))
         total += max(1, math.ceil(w / per_line))
     return total
+
+
+_WIDE_CHARS = re.compile("[\u2e80-\U0010ffff]")  # CJK and beyond: two columns each
 
 
 def _s(v: Any) -> str:
@@ -243,16 +246,19 @@ class _Context:
         self.first_rules = next(iter(pops.values())).tiers
         self.bottom = self.first_rules.labels[-1]
         self.scored = result.scheme.scored_indicators
+        self._moves: dict[str, str] = {}
 
     def rules(self, rec: dict[str, Any]) -> TierRules | None:
         pid = rec.get("population")
         return self.result.scheme.populations[pid].tiers if pid in self.result.scheme.populations else None
 
     def moves(self, key: str, rec: dict[str, Any]) -> str:
-        pid = rec.get("population")
-        if pid not in self.result.scheme.populations:
-            return ""
-        return moves_text(tier_moves(rec, self.result.scheme.populations[pid], self.overrides.get(key)))
+        """A firm's tier moves in words, worked out once however many sheets print them."""
+        if key not in self._moves:
+            pid = rec.get("population")
+            self._moves[key] = "" if pid not in self.result.scheme.populations else \
+                moves_text(tier_moves(rec, self.result.scheme.populations[pid], self.overrides.get(key)))
+        return self._moves[key]
 
     def full_name(self, rec: dict[str, Any], label: Any) -> str:
         r = self.rules(rec)
