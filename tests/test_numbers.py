@@ -64,21 +64,3 @@ def test_bools_scale_years():
     assert s[:5].tolist() == [1, 0, 1, 0, 1] and bad.tolist() == [False] * 5 + [True]
     y, bad = clean_years(pd.Series([2019, "2019年5月", pd.Timestamp("2020-03-01"), 43831.0, "不详", "很久以前"], dtype=object))
     assert y[:4].tolist() == [2019, 2019, 2020, 2020] and bad.tolist() == [False] * 5 + [True]
-
-
-def test_table_records_are_what_to_dict_gives(sample_result) -> None:  # type: ignore[no-untyped-def]
-    import math
-
-    import pandas as pd
-
-    from evaluator.core.values import table_records
-
-    t = sample_result.table.copy()
-    t["d_years"] = pd.array([2, None] + [None] * (len(t) - 2), dtype="Int64")
-    want, got = t.to_dict("records"), table_records(t)
-    assert len(want) == len(got)
-    for a, b in zip(want, got):
-        assert a.keys() == b.keys()
-        for k in a:
-            x, y = a[k], b[k]
-            assert type(x) is type(y) and (x == y or x is y or (isinstance(x, float) and math.isnan(x) and math.isnan(y)))

@@ -22,18 +22,3 @@ def finite_or_none(v: Any) -> float | None:
     except (TypeError, ValueError):
         return None
     return f if math.isfinite(f) else None
-
-
-def table_records(t: pd.DataFrame) -> list[dict[str, Any]]:
-    """`t.to_dict("records")`, the same values, built from whole columns: pandas boxes each cell
-    through a Python call of its own. Missing values of nullable columns (`Int64`'s pd.NA) become
-    None, as `to_dict` gives them."""
-    cols = list(t.columns)
-    lists = []
-    for c in cols:
-        s = t[c]
-        values = s.tolist()
-        if isinstance(s.dtype, pd.api.extensions.ExtensionDtype) and s.hasnans:
-            values = [None if v is pd.NA else v for v in values]
-        lists.append(values)
-    return [dict(zip(cols, row)) for row in zip(*lists)]

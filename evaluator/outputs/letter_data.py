@@ -18,7 +18,7 @@ import pandas as pd
 
 from ..core.divisions import DIVISION_NAMES, division_label, industry_label
 from ..core.fields import FIELD_BY_ID, FLAG_FIELDS
-from ..core.values import finite_or_none, table_records
+from ..core.values import finite_or_none
 from ..merge.tables import NAME_KEY_PREFIX
 from ..method.evaluate import STATUS_LABELS, status_label
 from ..method.indicators import INDICATOR_BY_ID, decimals_for, format_number
@@ -119,7 +119,7 @@ class LetterBuilder:
         self.records = {}
         for start in range(0, len(rows), RECORD_BLOCK):
             block = rows.iloc[start:start + RECORD_BLOCK]
-            self.records.update(zip((str(k) for k in block.index), table_records(block)))
+            self.records.update(zip((str(k) for k in block.index), block.to_dict("records")))
             if tick is not None:
                 tick()
         self.order = letter_order(t, list(result.scheme.populations))

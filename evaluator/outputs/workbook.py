@@ -29,7 +29,7 @@ from ..core.divisions import division_label, industry_label
 from ..core.fields import FIELD_BY_ID, FLAG_FIELDS
 from ..core.issues import ISSUE_CODES, LEVEL_LABELS, InputError
 from ..core.progress import CancelFn, ProgressFn, Steps
-from ..core.values import finite_or_none, table_records
+from ..core.values import finite_or_none
 from ..merge.tables import NAME_KEY_PREFIX
 from ..method.evaluate import rounding_note, status_label
 from ..method.indicators import INDICATOR_BY_ID, INDICATORS, decimals_for, excel_format
@@ -237,7 +237,7 @@ class _Context:
         self.page_head = f"{settings.county}{result.year}年度亩均效益综合评价" + (f"（{stage}）" if stage else "")
         self.overrides = {o.key: o for o in result.overrides}
         t = result.table
-        self.records = dict(zip((str(k) for k in t.index), table_records(t)))
+        self.records = dict(zip((str(k) for k in t.index), t.to_dict("records")))
         self.order = letter_order(t, list(result.scheme.populations))
         self.seq = {k: i + 1 for i, k in enumerate(self.order)}
         self.issues = {k: "\n".join(i.line() for i in v) for k, v in result.issues_by_key().items()}
