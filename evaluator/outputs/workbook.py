@@ -127,8 +127,9 @@ class _Sheet:
         ws.set_row(2, 32)
         self.row = 3
         self.rows = RowWriter(ws, self.row, n)
-        # per column: (getter, numeric?, kind, its cell format, its format on a 合计 row)
-        self._styles = [(c.get, c.kind in ("number", "int", "year"), c.kind, *self._column_styles(c)) for c in self.columns]
+        # per column: (getter, numeric?, kind, its cell format, its format on a 合计 row), formats as cell attributes
+        self._styles = [(c.get, c.kind in ("number", "int", "year"), c.kind,
+                         *(self.rows.attr(f) for f in self._column_styles(c))) for c in self.columns]
         self._wrap_widths = [c.width if c.kind == "wrap" else 0 for c in self.columns]  # rows get explicit heights
         ws.freeze_panes(3, freeze_cols)
         ws.repeat_rows(2)
@@ -171,7 +172,7 @@ class _Sheet:
             else:
                 text = "" if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA else clean_text(v)
             if kind == "tier" and text:
-                style = fmt.tier(_tier_index(tier_rules, text))
+                style = self.rows.attr(fmt.tier(_tier_index(tier_rules, text)))
             elif total and kind != "wrap":
                 style = total_style
             else:
@@ -179,7 +180,7 @@ class _Sheet:
             values.append(text)
             styles.append(style)
         lines = max((wrapped_lines(v, w) for v, w in zip(values, self._wrap_widths) if w), default=1)
-        self.rows.add(values, styles, min(409.0, 13.5 * lines) if lines > 1 else None)
+        self.rows.add_styled(values, styles, min(409.0, 13.5 * lines) if lines > 1 else None)
         self.row += 1
         if not total:
             self.data_end = self.row - 1
@@ -497,10 +498,14 @@ def _tier_sheets(wb: xlsxwriter.Workbook, fmt: Formats, ctx: _Context, head: str
     """One sheet per population and final tier (规上A类, …, 规下D类), ranked within the population."""
     pops = ctx.result.scheme.populations
     jobs = [(pid, lab) for pid, p in pops.items() for lab in p.tiers.labels]
+    members: dict[tuple[Any, Any], list[str]] = {}  # (population, tier) → firms, in list order
+    for k in ctx.order:
+        rec = ctx.records[k]
+        members.setdefault((rec["population"], rec["tier"]), []).append(k)
     for n_job, (pid, lab) in enumerate(jobs):
         pop = pops[pid]
         steps.report(0.5 + 0.25 * n_job / max(len(jobs), 1), f"写出{pop.label}{lab}类名单")
-        keys = [k for k in ctx.order if ctx.records[k]["population"] == pid and ctx.records[k]["tier"] == lab]
+        keys = members.get((pid, lab), [])
         short = pop.label.removesuffix("企业")
         sh = _Sheet(wb, fmt, _safe_sheet_name(f"{short}{lab}类", used),
                     f"{head}{pop.label}{pop.tiers.full_name(lab)}名单（共 {len(keys)} 家）", subtitle,

@@ -58,19 +58,25 @@ class RowWriter:
             s = self._xf[key] = f' s="{xf}"' if xf else ""
         return s
 
+    def attr(self, fmt: Format | None) -> str:
+        """A format as the cell attribute that names it (` s="7"`, or "" for the default)."""
+        s = self._xf.get(id(fmt))
+        return self._style(fmt) if s is None else s
+
     def add(self, values: Sequence[Any], formats: Sequence[Format | None], height: float | None = None) -> None:
         """One row; `height` in points for a row of wrapped text (LibreOffice and WPS do not grow it)."""
+        self.add_styled(values, [self.attr(f) for f in formats], height)
+
+    def add_styled(self, values: Sequence[Any], attrs: Sequence[str], height: float | None = None) -> None:
+        """`add` with each cell's format already made an attribute (`attr`), as a sheet writing
+        the same few formats on every row keeps them."""
         r = str(self.row + 1)
         cells = [f'<row r="{r}" ht="{height:g}" customHeight="1">' if height else f'<row r="{r}">']
         append = cells.append
         sst = self._sst
         table = sst.string_table
-        xf = self._xf
         texts = 0
-        for letter, v, fmt in zip(self.letters, values, formats):
-            s = xf.get(id(fmt))
-            if s is None:
-                s = self._style(fmt)
+        for letter, v, s in zip(self.letters, values, attrs):
             if type(v) is str:
                 if v:
                     i = table.get(v)
