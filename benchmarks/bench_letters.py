@@ -78,7 +78,7 @@ def main() -> None:
     settings = Settings(issue_date="2026-03-01")
     keys = [str(k) for k in result.table.index[result.table["population"].notna()]]
     fonts = pdf_fonts(find_cjk_font(settings))
-    builder = LetterBuilder(result, settings, load_letter_template(), "0" * 16)
+    builder = LetterBuilder(result, settings, load_letter_template())
     items = [builder.build(k) for k in keys]
     n = len(keys) * times
     tmp = Path(tempfile.mkdtemp(prefix="bench-letters-"))
