@@ -70,3 +70,19 @@ def test_the_command_gives_the_same_result_with_files_read_ahead(tmp_path) -> No
                         "--json", str(target)], cwd=ROOT, check=True, capture_output=True)
         out.append(target.read_bytes())
     assert out[0] == out[1]
+
+
+def test_a_path_given_with_dot_segments_is_still_served(tmp_path, monkeypatch) -> None:
+    from evaluator.read import ahead as ahead_module
+
+    monkeypatch.chdir(ROOT)
+    rel = "./sample_data/" + Path(SAMPLE[0]).name
+    ahead = ReadAhead([rel])
+    monkeypatch.setattr(ahead_module, "read_file", lambda *a, **k: pytest.fail("read again"))
+    assert _same(ahead.read_file(rel), read_file(rel))
+
+
+def test_last_years_result_does_not_stop_the_read_ahead() -> None:
+    files = SAMPLE[:1]
+    assert files_named(["evaluate", *files, "--year", "2025", "--prior", "上年.json"]) == files
+    assert files_named(["evaluate", *files, "--map", "m.toml"]) == [] and files_named(["evaluate", *files, "--proj=p"]) == []

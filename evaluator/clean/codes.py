@@ -32,8 +32,6 @@ def shown_invisible(text: str) -> str:
 _VALUE = np.full(256, -1, dtype=np.int64)
 for _i, _c in enumerate(ALPHABET):
     _VALUE[ord(_c)] = _i
-# the same per code point below 256, small (code points above 255 are looked up at 255: illegal)
-_VALUE_SMALL = _VALUE.astype(np.int8)
 _ILLEGAL = 255
 _BYTE_VALUE = bytes(v if v >= 0 else _ILLEGAL for v in _VALUE.tolist())  # for bytes.translate
 _WEIGHTS_32 = WEIGHTS.astype(np.int32)
@@ -74,15 +72,7 @@ _NOT_PLAIN = re.compile("[^0-9A-Za-z" + joined.SEP + "]")
 def _normalise_texts(values: list) -> list:
     """`_normalise_one` of each value; codes already plain (ASCII letters and digits) are only
     upper-cased, all together, and the others are cleaned one by one."""
-    odd = joined.matching(values, _NOT_PLAIN) if joined.all_text(values) else None
-    if odd is None:
-        return [_normalise_one(v) for v in values]
-    out: list = joined.SEP.join(values).upper().split(joined.SEP)
-    for i in odd:
-        out[i] = _normalise_one(values[i])
-    for i in np.flatnonzero(joined.lengths(values) == 0).tolist():
-        out[i] = None
-    return out
+    return joined.clean_texts(values, _NOT_PLAIN, _normalise_one, str.upper)
 
 
 def check_character(first17: str) -> str:
@@ -110,13 +100,11 @@ def valid_codes(codes: pd.Series) -> np.ndarray:
     if not len(idx):
         return result
     whole = "".join(texts) if len(idx) == n else "".join([t if len(t) == 18 else "" for t in texts])
-    if whole.isascii():  # the usual column: each character's value by one byte-table translation
-        vals = np.frombuffer(whole.encode("ascii").translate(_BYTE_VALUE), dtype=np.uint8).reshape(len(idx), 18)
-        legal = (vals != _ILLEGAL).all(axis=1)
-    else:  # numpy's fixed-width text is UCS-4: a code's 18 code points as one row
-        chars = np.array(texts, dtype="U18").view(np.uint32).reshape(n, 18)[idx]
-        vals = _VALUE_SMALL[np.minimum(chars, 255)]
-        legal = (vals >= 0).all(axis=1)
+    # one byte per character (any character beyond Latin-1 becomes "?", illegal like every
+    # non-ASCII one), then each byte's value in the alphabet by one table translation
+    raw = whole.encode("latin-1", "replace").translate(_BYTE_VALUE)
+    vals = np.frombuffer(raw, dtype=np.uint8).reshape(len(idx), 18)
+    legal = (vals != _ILLEGAL).all(axis=1)
     check = (31 - (vals[:, :17].astype(np.int32) @ _WEIGHTS_32) % 31) % 31
     result[idx] = legal & (check == vals[:, 17])
     return result

@@ -10,7 +10,7 @@ with a notice, and every cell that needed help is reported with its Excel positi
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -604,23 +604,24 @@ def _scan_lead(lead_cols: list[list[str]], code_texts: list[str] | None, n: int
     计 or 汇), a note or a key header (by their first character) are found by one search over each
     joined column and only those are tested one by one."""
     has_code = joined.lengths(code_texts) >= 15 if code_texts is not None else np.zeros(n, dtype=bool)
-    filled = np.stack([joined.lengths(c) > 0 for c in lead_cols]) if lead_cols else np.zeros((0, n), dtype=bool)
-    first_at = np.where(filled.any(axis=0), filled.argmax(axis=0), -1) if lead_cols else np.full(n, -1)
-    first_at = first_at.astype(np.int64)
+    first_at = np.full(n, -1, dtype=np.int64)
+    if lead_cols:
+        filled = np.stack([joined.lengths(c) > 0 for c in lead_cols])
+        first_at[filled.any(axis=0)] = filled.argmax(axis=0)[filled.any(axis=0)]
     is_total = np.zeros(n, dtype=bool)
     is_note = np.zeros(n, dtype=bool)
     key_header = np.zeros(n, dtype=bool)
     for j, ts in enumerate(lead_cols):
         whole = joined.Joined(ts)
-        for i in _candidates(ts, whole.matching(_TOTAL_MARK)):
+        for i in whole.matching(_TOTAL_MARK):
             t = ts[i]
             if ("计" in t or "汇" in t) and _TOTAL.search(t):
                 is_total[i] = True
-        for i in _candidates(ts, whole.starting(_KEY_HEADER_CHARS)):
+        for i in whole.starting(_KEY_HEADER_CHARS):
             t = ts[i]
             if t and t[0] in _KEY_HEADER_FIRST and len(t) <= 16 and normalise_header(t) in _KEY_HEADER_TEXTS:
                 key_header[i] = True
-        for i in _candidates(ts, whole.starting(_NOTE_CHARS)):
+        for i in whole.starting(_NOTE_CHARS):
             t = ts[i]
             if first_at[i] == j and not has_code[i] and t and t[0] in _NOTE_START and _NOTE.match(t):
                 is_note[i] = True
@@ -630,12 +631,6 @@ def _scan_lead(lead_cols: list[list[str]], code_texts: list[str] | None, n: int
 _TOTAL_MARK = re.compile("[计汇]")
 _KEY_HEADER_CHARS = "".join(sorted(_KEY_HEADER_FIRST))
 _NOTE_CHARS = "".join(sorted(_NOTE_START))
-
-
-def _candidates(texts: list[str], found: list[int] | None) -> Iterable[int]:
-    """The cells a search of the joined column found; every cell when the column could not be
-    joined (a cell holds the separator)."""
-    return range(len(texts)) if found is None else found
 
 
 def _lone_lines(lone: np.ndarray, first_text: list[str], n: int) -> tuple[np.ndarray, np.ndarray, list[int]]:
@@ -761,8 +756,7 @@ def _codes_as_text(arr: np.ndarray, c: ColumnMap, raw: RawSheet, rows: np.ndarra
             issues.append(Issue("error", f"信用代码以数字格式存储（{arr[i]!r}），可能已丢失精度；请将该列设为文本格式后重新导出",
                                 raw.file, raw.sheet, int(rows[i]), c.label, code="code_stored_as_number"))
         texts = [v if type(v) is str else _text(v) for v in values]
-    hidden = joined.matching(texts, INVISIBLE)  # a cell made from a number holds no invisible character
-    for i in range(len(texts)) if hidden is None else hidden:
+    for i in joined.Joined(texts).matching(INVISIBLE):  # a cell made from a number holds no invisible character
         if type(arr[i]) is str and INVISIBLE.search(arr[i]) is not None:
             issues.append(Issue("info", f"信用代码“{shown_invisible(arr[i])}”中含有不可见字符（{_invisible_names(arr[i])}），"
                                         "已去除后使用", raw.file, raw.sheet, int(rows[i]), c.label, code="invisible_char"))

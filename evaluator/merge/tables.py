@@ -60,15 +60,8 @@ def normalise_names(names: pd.Series) -> pd.Series:
     """Trim, drop inner spaces, full-width → half-width (so `（）` → `()`); missing stays None."""
     idx, uniques = factorize_objects(names.to_numpy(dtype=object))
     lookup = np.empty(len(uniques) + 1, dtype=object)
-    odd = joined.matching(uniques, _NEEDS_NAME_CLEANING) if joined.all_text(uniques) else None
-    if odd is None:
-        lookup[:-1] = [_name_one(v) for v in uniques]
-    else:  # only the names with a space, a full-width or an invisible character are cleaned one by one
-        lookup[:-1] = uniques
-        for i in odd:
-            lookup[i] = _name_one(uniques[i])
-        lookup[np.flatnonzero(joined.lengths(uniques) == 0)] = None
-    lookup[-1] = None
+    lookup[:-1] = joined.clean_texts(uniques, _NEEDS_NAME_CLEANING, _name_one)  # only names with a space, a
+    lookup[-1] = None  # full-width or an invisible character are cleaned one by one
     return pd.Series(lookup[idx], index=names.index, dtype=object)
 
 

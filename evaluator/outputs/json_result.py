@@ -194,21 +194,18 @@ class _Table:
             "tier_change": _text_column(col("tier_change"), n),
             "d_years": _int_column(col("d_years"), n),
         }
-        self.head = [(_key(k) + b":", c) for k, c in head.items()]
-        self.tail = [(_key(k) + b":", c) for k, c in tail.items()]
-        self.indicators = [(_key(i) + b":", _float_column(t[f"v_{i}"])) for i in INDICATOR_IDS]
+        self.head = list(head.items())
+        self.tail = list(tail.items())
+        self.indicators = [(i, _float_column(t[f"v_{i}"])) for i in INDICATOR_IDS]
         # each firm's population by its position in the scheme (the last group: not evaluated)
         pops = result.scheme.populations
         self.group = np.full(n, len(pops), dtype=np.int64)
-        self.scores: list[list[tuple[bytes, _Float]]] = []
-        self.score_ids: list[list[str]] = []
+        self.scores: list[list[tuple[str, _Float]]] = []
         pop_values = pop_col.to_numpy(dtype=object)
         for g, (pid, pop) in enumerate(pops.items()):
             self.group[pop_values == pid] = g
-            self.scores.append([(_key(r.id) + b":", _float_column(t[f"s_{r.id}"])) for r in pop.indicators])
-            self.score_ids.append([r.id for r in pop.indicators])
+            self.scores.append([(r.id, _float_column(t[f"s_{r.id}"])) for r in pop.indicators])
         self.scores.append([])
-        self.score_ids.append([])
         by_key = result.issues_by_key()
         with_issues = [k for k in by_key if k in t.index] if len(by_key) < n else [k for k in index if k in by_key]
         self.issue_lines = {i: [it.line() for it in by_key[k]]  # by position; most firms have none
@@ -222,16 +219,15 @@ class _Table:
         sel = slice(a, b)
         head = [c.values_at(sel) for _, c in self.head]
         tail = [c.values_at(sel) for _, c in self.tail]
-        values = {i: c.values_at(sel) for i, (_, c) in zip(INDICATOR_IDS, self.indicators)}
-        indicators = [dict(zip(values, row)) for row in zip(*values.values())]
+        indicators = [dict(zip(INDICATOR_IDS, row)) for row in zip(*(c.values_at(sel) for _, c in self.indicators))]
         scores: list[dict[str, float | None]] = [{} for _ in range(b - a)]
         groups = self.group[sel]
-        for g, by_id in enumerate(self.score_ids):
+        for g, columns in enumerate(self.scores):
             rows = np.flatnonzero(groups == g)
-            if len(rows) and by_id:
-                taken = [c.values_at(rows + a) for _, c in self.scores[g]]
-                for i, row in zip(rows.tolist(), zip(*taken)):
-                    scores[i] = dict(zip(by_id, row))
+            if len(rows) and columns:
+                ids = [i for i, _ in columns]
+                for i, row in zip(rows.tolist(), zip(*(c.values_at(rows + a) for _, c in columns))):
+                    scores[i] = dict(zip(ids, row))
         issues = [self.issue_lines.get(i, []) for i in range(a, b)]
         return [dict(zip(RECORD_KEYS, row)) for row in zip(*head, indicators, scores, *tail, issues)]
 
@@ -249,10 +245,10 @@ class _Table:
         return out
 
     def _records(self, sel: Selection, group: int) -> list[bytes]:
-        head = [c.slot(k, sel) for k, c in self.head]
-        indicators = [c.slot(k, sel) for k, c in self.indicators]
-        scores = [c.slot(k, sel) for k, c in self.scores[group]]
-        tail = [c.slot(k, sel) for k, c in self.tail]
+        def slots(columns: list[tuple[str, Any]]) -> list[Slot]:
+            return [c.slot(_key(k) + b":", sel) for k, c in columns]
+
+        head, indicators, scores, tail = slots(self.head), slots(self.indicators), slots(self.scores[group]), slots(self.tail)
         tail.append((b'"issues":%s', self.issues[sel].tolist()))
         pieces = [*head, (b'"indicators":{' + b",".join(s for s, _ in indicators) + b"}", None),
                   (b'"scores":{' + b",".join(s for s, _ in scores) + b"}", None), *tail]
@@ -308,10 +304,10 @@ def iter_json(result: RunResult) -> Iterator[bytes]:
         yield b" " + orjson.dumps(k) + b": " + orjson.dumps(v, option=ENCODE) + b",\n"
     yield b' "enterprises": ['
     sep = b"\n  "
-    encoder = _Table(result)
-    for start in range(0, encoder.n, RECORD_BLOCK):
+    table = _Table(result)
+    for start in range(0, table.n, RECORD_BLOCK):
         yield sep
-        yield b",\n  ".join(encoder.block(start, min(start + RECORD_BLOCK, encoder.n)))
+        yield b",\n  ".join(table.block(start, min(start + RECORD_BLOCK, table.n)))
         sep = b",\n  "
     yield b"\n ],\n" if len(result.table) else b"],\n"
     yield b' "issues": ['

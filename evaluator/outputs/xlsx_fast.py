@@ -50,18 +50,14 @@ class RowWriter:
         self._sst = ws.str_table
         ws._write_single_row(first_row)  # what xlsxwriter still holds (the header row) goes first
 
-    def _style(self, fmt: Format | None) -> str:
+    def attr(self, fmt: Format | None) -> str:
+        """A format as the cell attribute that names it (` s="7"`, or "" for the default)."""
         key = id(fmt)
         s = self._xf.get(key)
         if s is None:
             xf = fmt._get_xf_index() if fmt is not None else 0
             s = self._xf[key] = f' s="{xf}"' if xf else ""
         return s
-
-    def attr(self, fmt: Format | None) -> str:
-        """A format as the cell attribute that names it (` s="7"`, or "" for the default)."""
-        s = self._xf.get(id(fmt))
-        return self._style(fmt) if s is None else s
 
     def add(self, values: Sequence[Any], formats: Sequence[Format | None], height: float | None = None) -> None:
         """One row; `height` in points for a row of wrapped text (LibreOffice and WPS do not grow it)."""

@@ -34,7 +34,7 @@ class ReadAhead:
     def __init__(self, paths: Sequence[str]) -> None:
         self._done: dict[str, RawFile | BaseException] = {}
         self._lock = threading.Lock()
-        checked: queue.SimpleQueue[CheckedFile | None] = queue.SimpleQueue()
+        checked: queue.SimpleQueue[tuple[str, CheckedFile] | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._load, args=(checked,), name="mujun-read-ahead", daemon=True)
         self._thread.start()
         # Checked here, one file after another, each handed to the reader as soon as it passes.
@@ -44,20 +44,22 @@ class ReadAhead:
             except OSError:
                 continue  # not read ahead: the read asked for later names the problem
             try:
-                checked.put(check_bytes(data, path))
+                checked.put((path, check_bytes(data, path)))
             except BaseException as exc:  # noqa: BLE001 — raised again when the file is asked for
                 with self._lock:
                     self._done[path] = exc
         checked.put(None)
 
-    def _load(self, checked: queue.SimpleQueue[CheckedFile | None]) -> None:
-        while (f := checked.get()) is not None:
+    def _load(self, checked: queue.SimpleQueue[tuple[str, CheckedFile] | None]) -> None:
+        # kept under the path as the command line gave it (`Path` would turn `./a.xlsx` into `a.xlsx`)
+        while (item := checked.get()) is not None:
+            path, f = item
             try:
                 got: RawFile | BaseException = load_checked(f)
             except BaseException as exc:  # noqa: BLE001 — raised again when the file is asked for
                 got = exc
             with self._lock:
-                self._done[str(f.path)] = got
+                self._done[path] = got
 
     def read_file(self, path: str | Path, encoding: str | None = None,
                   include_hidden: IncludeHidden | None = None) -> RawFile:
@@ -80,6 +82,12 @@ def files_named(argv: Sequence[str]) -> list[str]:
     """The files of `evaluate FILE… [options]`, when nothing on the line changes how they are read
     (a mapping or a project reads them its own way). What is read ahead but not asked for is
     only wasted work, never a wrong result."""
-    if not argv or argv[0] != "evaluate" or any(a.startswith(("--ma", "--pro")) for a in argv):
+    if not argv or argv[0] != "evaluate" or any(_abbreviates(a, ("--mapping", "--project")) for a in argv):
         return []
     return [a for a in itertools.takewhile(lambda a: not a.startswith("-"), argv[1:]) if Path(a).is_file()]
+
+
+def _abbreviates(arg: str, options: tuple[str, ...]) -> bool:
+    """`arg` is one of `options` or an abbreviation of one, as argparse accepts (`--map`)."""
+    name = arg.split("=", 1)[0]
+    return len(name) > 2 and name.startswith("--") and any(o.startswith(name) for o in options)
