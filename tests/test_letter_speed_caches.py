@@ -6,7 +6,7 @@ import io
 
 from reportlab import rl_config
 
-from evaluator.outputs import pdf_layout
+from evaluator.outputs import letter_pdf, pdf_layout
 from evaluator.outputs.fonts import find_cjk_font, pdf_fonts
 from evaluator.outputs.letter_data import LetterBuilder
 from evaluator.outputs.letter_pdf import render_letter
@@ -47,3 +47,54 @@ def test_reused_text_operators_give_the_same_bytes(sample_result, tmp_path, monk
     monkeypatch.setattr(pdf_layout, "_TEXT_OPS", _Never())
     plain = [_pdf(d, fonts) for d in items]  # reportlab's own encoding every time
     assert warm == cold == plain
+
+
+def _drawn(d, fonts, st) -> tuple[int, float]:
+    """Pages and final cursor of the letter drawn for real in style `st`."""
+    c = letter_pdf._canvas(io.BytesIO(), fonts, "t", st)
+    if d.prelude:
+        fonts.prime(c, d.prelude)
+    w = letter_pdf._writer(c, fonts, st)
+    pages = [1]
+    show = c.showPage
+
+    def counted() -> None:
+        pages[0] += 1
+        show()
+
+    c.showPage = counted
+    letter_pdf.draw_letter(w, d, st)
+    return pages[0], w.y
+
+
+def _measured(d, fonts, st) -> tuple[int, float]:
+    m = letter_pdf._writer(pdf_layout.NullCanvas(), fonts, st, pdf_layout.Measure)
+    letter_pdf.draw_letter(m, d, st)
+    return m.pages, m.y
+
+
+def test_measuring_places_every_block_as_drawing_does(sample_result, tmp_path):
+    items, fonts = _letters(sample_result)
+    items = items[:6] + sorted(items, key=lambda d: len(d.indicators))[:6] + _letters(hostile_result(tmp_path))[0]
+    pages = set()
+    for d in items:
+        for st in letter_pdf.STYLES[d.layout]:
+            got = _measured(d, fonts, st)
+            assert got == _drawn(d, fonts, st), (d.filename, st)
+            pages.add(got[0])
+    assert pages >= {1, 2}  # both one- and two-page letters were compared
+
+
+def test_the_page_limit_changes_no_letter_s_style(sample_result, tmp_path):
+    items, fonts = _letters(sample_result)
+    items = items + _letters(hostile_result(tmp_path))[0]
+    chosen = set()
+    for d in items:
+        full = [(st, _measured(d, fonts, st)[0]) for st in letter_pdf.STYLES[d.layout]]
+        want = full[0]
+        for st, pages in full:  # the rule without shortcuts: the first style unless a later one needs fewer pages
+            if pages < want[1]:
+                want = (st, pages)
+        assert letter_pdf.choose_style(d, fonts) == want, d.filename
+        chosen.add(want[0])
+    assert len(chosen) >= 2

@@ -13,6 +13,7 @@ from evaluator.outputs.fonts import find_cjk_font, pdf_fonts
 from evaluator.outputs.json_result import write_json
 from evaluator.outputs.letter_data import LetterBuilder
 from evaluator.outputs.letter_template import load_letter_template
+from evaluator.outputs.pdf_layout import Measure, NullCanvas
 from evaluator.outputs.letters import write_letters
 from evaluator.outputs.method_text import method_sentences, score_rule
 from evaluator.pipeline.prior import load_prior, prior_document
@@ -156,7 +157,7 @@ def test_compact_layout_can_be_chosen_in_the_template(results, tmp_path):
         load_letter_template(str(bad))
 
 
-class _Recorder(letter_pdf._NullCanvas):
+class _Recorder(NullCanvas):
     def __init__(self) -> None:
         self.fills: list[object] = []
 
@@ -176,7 +177,7 @@ def test_bars_take_the_colour_of_their_own_ratio_not_the_tier(results):
     else:
         pytest.skip("no D firm with an indicator above the benchmark")
     rec = _Recorder()
-    w = letter_pdf._writer(rec, fonts, letter_pdf.OFFICIAL, letter_pdf._Measure)
+    w = letter_pdf._writer(rec, fonts, letter_pdf.OFFICIAL, Measure)
     letter_pdf._ratio_chart(w, d.indicators, letter_pdf.OFFICIAL)
     bars = [c for c in rec.fills if c in (letter_pdf.BAR_AT_OR_ABOVE, letter_pdf.BAR_BELOW)]
     want = [letter_pdf.BAR_AT_OR_ABOVE if ln.ratio >= 1 else letter_pdf.BAR_BELOW

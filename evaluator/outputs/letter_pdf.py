@@ -29,7 +29,7 @@ from .pdf_common import (
     footer_canvas,
     tier_fill,
 )
-from .pdf_layout import Cell, Writer
+from .pdf_layout import Cell, Measure, NullCanvas, PageLimit, Writer
 
 RED = colors.HexColor("#C0392B")
 BAR_AT_OR_ABOVE = colors.HexColor("#4E8F47")  # a bar is coloured by its own ratio, never by the firm's tier
@@ -83,14 +83,22 @@ STYLES = {"official": (OFFICIAL, OFFICIAL_TIGHT, OFFICIAL_NO_CHART, OFFICIAL_TIG
 
 
 
+_CHART_ROW, _CHART_PAD = 15.0, 16.0  # a bar's row; the room above the bars and below them (the scale)
+
+
+def _chart_height(n: int) -> float:
+    return _CHART_PAD + _CHART_ROW * n + _CHART_PAD
+
+
 def _ratio_chart(w: Writer, lines: Sequence[IndicatorLine], st: LetterStyle) -> float:
     """Horizontal bars of each scored indicator's value ÷ benchmark, the benchmark dashed at 1.
 
     A bar at or above the benchmark is green, below it grey (its own ratio decides, not the
     tier). A ratio beyond the scale is drawn to the end with a notch and printed as it is.
     Drawn with reportlab's canvas primitives at the cursor; returns the height used."""
-    row, top_pad, bottom_pad, label_w, value_w = 15.0, 16.0, 16.0, 96.0, 62.0
-    height = top_pad + row * len(lines) + bottom_pad
+    row, top_pad, label_w, value_w = _CHART_ROW, _CHART_PAD, 96.0, 62.0
+    height = _chart_height(len(lines))
+    bottom_pad = _CHART_PAD
     caps = [ln.cap for ln in lines if ln.cap]
     scale_max = max([2.0] + caps)
     c = w.c
@@ -246,10 +254,9 @@ def draw_letter(w: Writer, d: LetterData, st: LetterStyle) -> None:
         w.y -= 4
         w.table(_score_rows(w, d, st, fonts), _score_widths(st), header_rows=1, pad_y=2.2)
         if len(d.indicators) >= st.chart_min_indicators:
-            chart_h = 16 + 15 * len(d.indicators) + 16 + 16
-            w.ensure(chart_h + 8)
+            w.ensure(_chart_height(len(d.indicators)) + 16 + 8)  # with its caption
             w.y -= 6
-            w.y -= _ratio_chart(w, d.indicators, st)
+            w.y -= _ratio_chart(w, d.indicators, st) if w.draws else _chart_height(len(d.indicators))
             w.paragraph(d.headings["chart_caption"], st.small, st.small * 1.4, align="center", colour=GREY)
         w.y -= 2
         _small_paragraphs(w, d.score_notes, st)
@@ -290,26 +297,6 @@ def _signature(w: Writer, d: LetterData, st: LetterStyle) -> None:
         w.paragraph(d.date, st.body, st.leading, align="right", right_indent=18)
 
 
-class _NullCanvas:
-    """Accepts every drawing call and draws nothing: for measuring a letter before drawing it."""
-
-    def __getattr__(self, name: str) -> Any:
-        return lambda *a, **k: None
-
-
-class _Measure(Writer):
-    """A Writer that only counts pages and tracks the cursor."""
-
-    pages = 1
-
-    def new_page(self) -> None:
-        self.pages += 1
-        self.y = self.top
-
-    def draw_lines(self, lines: Any) -> None:
-        return None
-
-
 def _writer(canv: Any, fonts: PdfFonts, st: LetterStyle, cls: type[Writer] = Writer) -> Writer:
     return cls(canv, fonts, st.margin_l, PAGE_W - st.margin_r, PAGE_H - st.margin_t, st.margin_b, INK, RULE)
 
@@ -320,8 +307,13 @@ def choose_style(d: LetterData, fonts: PdfFonts) -> tuple[LetterStyle, int]:
     options = STYLES.get(d.layout, STYLES["official"])
     best: tuple[LetterStyle, int] | None = None
     for st in options:
-        m = _writer(_NullCanvas(), fonts, st, _Measure)
-        draw_letter(m, d, st)
+        m = _writer(NullCanvas(), fonts, st, Measure)
+        if best is not None:
+            m.page_limit = best[1]  # as many pages as the best so far: this style cannot win
+        try:
+            draw_letter(m, d, st)
+        except PageLimit:
+            continue
         pages = m.pages  # type: ignore[attr-defined]
         if best is None or pages < best[1]:
             best = (st, pages)

@@ -14,7 +14,7 @@ Latin words and numbers (`12.34`, `reference`) whole, never start a line with cl
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -179,6 +179,8 @@ def _internal_name(font: str, doc: Any) -> str | None:
 class Writer:
     """Draws blocks top-down on a canvas, starting a new page when a block does not fit."""
 
+    draws = True  # False for `Measure`: callers may skip drawing that moves no cursor
+
     def __init__(self, canv: Any, fonts: PdfFonts, left: float, right: float, top: float, bottom: float,
                  ink: Any = colors.black, rule: Any = colors.grey):
         self.c = canv
@@ -280,13 +282,32 @@ class Writer:
         lines = wrap_text(text, m, size, width, indent)
         self.y -= space_before
         self.ensure(min(len(lines), keep_lines) * leading)
-        batch: list[tuple[float, float, str, float, str | None, float, Any]] = []
-        for i, line in enumerate(lines):
+        for run in self._page_runs(len(lines), leading):
+            self._draw_paragraph_run(lines, run, m, size, leading, width, indent, align, font, colour)
+        self.y -= space_after
+
+    def _page_runs(self, n: int, leading: float) -> Iterator[list[tuple[int, float]]]:
+        """Places `n` lines of height `leading` from the cursor on: yields each page's share as
+        (line number, line top) pairs, before moving on to the next page."""
+        run: list[tuple[int, float]] = []
+        for i in range(n):
             if self.room() < leading:
-                if batch:
-                    self.draw_lines(batch)
-                    batch = []
+                if run:
+                    yield run
+                    run = []
                 self.new_page()
+            run.append((i, self.y))
+            self.y -= leading
+        if run:
+            yield run
+
+    def _draw_paragraph_run(self, lines: Sequence[str], run: Sequence[tuple[int, float]], m: Metrics, size: float,
+                            leading: float, width: float, indent: float, align: str, font: str | None,
+                            colour: Any) -> None:
+        batch: list[tuple[float, float, str, float, str | None, float, Any]] = []
+        last = len(lines) - 1
+        for i, top in run:
+            line = lines[i]
             x = self.left + (indent if i == 0 else 0.0)
             avail = width - (indent if i == 0 else 0.0)
             cs = 0.0
@@ -294,15 +315,12 @@ class Writer:
                 x += (avail - m.text(line) * size) / 2
             elif align == "right":
                 x += avail - m.text(line) * size
-            elif align == "justify" and i < len(lines) - 1 and len(line) > 1:
+            elif align == "justify" and i < last and len(line) > 1:
                 slack = avail - m.text(line) * size
                 if 0 < slack < size * 2:
                     cs = slack / (len(line) - 1)
-            batch.append((x, self.baseline(self.y, leading, size, font), line, size, font, cs, colour))
-            self.y -= leading
-        if batch:
-            self.draw_lines(batch)
-        self.y -= space_after
+            batch.append((x, self.baseline(top, leading, size, font), line, size, font, cs, colour))
+        self.draw_lines(batch)
 
     # --- tables ---------------------------------------------------------------------------------
     def _cell_geometry(self, row: Sequence[Cell], widths: Sequence[float], pad_x: float,
@@ -367,3 +385,38 @@ class Writer:
         if batch:
             self.draw_lines(batch)
         self.y = top - rh
+
+
+class NullCanvas:
+    """Accepts every drawing call and draws nothing: the canvas of a `Measure`."""
+
+    def __getattr__(self, name: str) -> Any:
+        return lambda *a, **k: None
+
+
+class PageLimit(Exception):
+    """A `Measure` reached its page limit: the rest of the block need not be placed."""
+
+
+class Measure(Writer):
+    """A Writer that only places blocks: it counts pages and moves the cursor exactly as `Writer`
+    does (the same wrapping and page breaks), but works out no glyph positions and draws nothing."""
+
+    draws = False
+    pages = 1
+    page_limit: int | None = None  # stop (raise `PageLimit`) on reaching this many pages
+
+    def new_page(self) -> None:
+        self.pages += 1
+        if self.page_limit is not None and self.pages >= self.page_limit:
+            raise PageLimit(self.pages)
+        self.y = self.top
+
+    def draw_lines(self, lines: Any) -> None:
+        return None
+
+    def _draw_paragraph_run(self, *args: Any) -> None:
+        return None
+
+    def _draw_row(self, cells: Any, rh: float, pad_x: float, line_width: float) -> None:
+        self.y -= rh
