@@ -98,3 +98,33 @@ def test_the_page_limit_changes_no_letter_s_style(sample_result, tmp_path):
         assert letter_pdf.choose_style(d, fonts) == want, d.filename
         chosen.add(want[0])
     assert len(chosen) >= 2
+
+
+def test_copied_font_codes_give_the_same_bytes_as_priming_each_letter(sample_result, tmp_path, monkeypatch):
+    monkeypatch.setattr(rl_config, "invariant", 1)
+    items, fonts = _letters(sample_result)
+    items = items[:5] + _letters(hostile_result(tmp_path))[0][:4]
+    fonts._primed.clear()
+    copied = [_pdf(d, fonts) for d in items]  # the first letter primes, the others get copies
+    assert any(snapshots for _faces, snapshots in fonts._primed.values())
+    primed_each = []
+    for d in items:
+        fonts._primed.clear()  # no copy to give: every letter primes its own document
+        primed_each.append(_pdf(d, fonts))
+    assert copied == primed_each
+
+
+def test_font_streams_are_compressed_once_and_page_streams_every_time():
+    import zlib
+
+    from reportlab.pdfbase import pdfdoc
+
+    filt = type(pdfdoc.PDFZCompress)()
+    cmap = "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n" + "<01> <4E00>\n" * 50
+    font = b"\x00\x01\x00\x00" + bytes(range(256)) * 40
+    page = b"BT /F1 12 Tf (x) Tj ET\n" * 300
+    for data in (cmap, font, page):
+        first, again = filt.encode(data), filt.encode(data)
+        raw = data.encode("utf8") if isinstance(data, str) else data
+        assert first == again == zlib.compress(raw)  # the same bytes as reportlab's own filter
+    assert len(filt._cache) == 2  # the character map and the font file, not the page

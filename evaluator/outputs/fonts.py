@@ -34,7 +34,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
 from ..core.issues import InputError
@@ -273,6 +273,21 @@ def _embedding_font_class() -> type:
     return EmbeddingTTFont
 
 
+_Codes = tuple[dict[int, int], list[list[int]], int]  # a face's subset codes in one document
+
+
+def _copy_codes(state: Any) -> _Codes:
+    return dict(state.assignments), [list(sub) for sub in state.subsets], state.nextCode
+
+
+def _restore_codes(font: Any, doc: object, codes: _Codes) -> None:
+    """Give `doc` a fresh copy of the codes another document got from the same priming."""
+    state = type(font).State(font._asciiReadable, font)
+    assignments, subsets, next_code = codes
+    state.assignments, state.subsets, state.nextCode = dict(assignments), [list(sub) for sub in subsets], next_code
+    font.state[doc] = state
+
+
 def _cache_tables(face: object) -> None:
     """Keep each font table, and recently built subsets, once per process.
 
@@ -446,6 +461,8 @@ class PdfFonts:
         self.body: str = body.fontName  # type: ignore[attr-defined]
         self._cov = frozenset(_coverage(body))
         self._body_chars = frozenset(map(chr, self._cov))
+        # per priming text: its characters by face, and each face's codes once a document got them
+        self._primed: dict[str, tuple[dict[str, str], dict[str, _Codes]]] = {}
         fonts = [body]
         self.title = self.body
         if choice.title is not None:
@@ -489,19 +506,30 @@ class PdfFonts:
 
         Every letter of a batch primed with the same characters (those most letters use) gets
         identical leading font subsets, whose embedded font files are then built and compressed
-        once per process instead of once per letter."""
+        once per process instead of once per letter. A face's codes depend only on the order of
+        its own characters, so after the first document each fresh document gets a copy of them."""
         from reportlab.pdfbase.pdfmetrics import getFont
 
         doc = canv._doc  # type: ignore[attr-defined]
-        runs = self.runs(chars)
-        for font, text in runs:
-            getFont(font).splitString(text, doc)  # type: ignore[attr-defined]
+        primed = self._primed.get(chars)
+        if primed is None:
+            by_face: dict[str, str] = {}
+            for font, text in self.runs(chars):
+                by_face[font] = by_face.get(font, "") + text
+            primed = self._primed[chars] = (by_face, {})
+        by_face, snapshots = primed
+        for font, text in by_face.items():
+            f = getFont(font)
+            if doc in f.state:  # type: ignore[attr-defined]  # already used in this document: no copy applies
+                f.splitString(text, doc)  # type: ignore[attr-defined]
+            elif font in snapshots:
+                _restore_codes(f, doc, snapshots[font])
+            else:
+                f.splitString(text, doc)  # type: ignore[attr-defined]
+                snapshots[font] = _copy_codes(f.state[doc])  # type: ignore[attr-defined]
         # what was primed, per face: text made only of these characters is encoded alike in every
         # document primed with the same `chars` (pdf_layout reuses its text operators)
-        primed: dict[str, frozenset[str]] = {}
-        for font, text in runs:
-            primed[font] = primed.get(font, frozenset()) | frozenset(text)
-        canv._mujun_primed = (chars, primed)  # type: ignore[attr-defined]
+        canv._mujun_primed = (chars, {font: frozenset(text) for font, text in by_face.items()})  # type: ignore[attr-defined]
 
     def fill_subsets(self, ranked: list[str], subsets: int) -> list[str]:
         """The leading characters of `ranked` that fit in the first `subsets` font subsets of the
