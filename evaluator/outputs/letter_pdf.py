@@ -81,8 +81,6 @@ OFFICIAL_SMALL = replace(OFFICIAL_TIGHTEST, body=12, heading=12, leading=17, tit
 STYLES = {"official": (OFFICIAL, OFFICIAL_TIGHT, OFFICIAL_NO_CHART, OFFICIAL_TIGHTEST, OFFICIAL_SMALL),
           "compact": (COMPACT,)}
 
-
-
 _CHART_ROW, _CHART_PAD = 15.0, 16.0  # a bar's row; the room above the bars and below them (the scale)
 
 
@@ -96,9 +94,8 @@ def _ratio_chart(w: Writer, lines: Sequence[IndicatorLine], st: LetterStyle) -> 
     A bar at or above the benchmark is green, below it grey (its own ratio decides, not the
     tier). A ratio beyond the scale is drawn to the end with a notch and printed as it is.
     Drawn with reportlab's canvas primitives at the cursor; returns the height used."""
-    row, top_pad, label_w, value_w = _CHART_ROW, _CHART_PAD, 96.0, 62.0
+    row, pad, label_w, value_w = _CHART_ROW, _CHART_PAD, 96.0, 62.0
     height = _chart_height(len(lines))
-    bottom_pad = _CHART_PAD
     caps = [ln.cap for ln in lines if ln.cap]
     scale_max = max([2.0] + caps)
     c = w.c
@@ -109,8 +106,8 @@ def _ratio_chart(w: Writer, lines: Sequence[IndicatorLine], st: LetterStyle) -> 
     def xr(r: float) -> float:
         return x0 + span * min(max(r, 0.0), scale_max) / scale_max
 
-    top = w.y - top_pad
-    bottom = w.y - height + bottom_pad
+    top = w.y - pad
+    bottom = w.y - height + pad
     c.saveState()
     c.setStrokeColor(RULE)
     c.setLineWidth(0.4)
