@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import infer_dtype
 
 from ..core import joined
 from ..core.fields import (
@@ -407,7 +408,8 @@ def parse_sheet(raw: RawSheet, override: SheetMapping | None = None, from_row: i
 
 
 def _columns(raw: RawSheet, start: int) -> tuple[list[np.ndarray], np.ndarray | None]:
-    """Every column below `start` as an object array (one 2-D copy, then column views).
+    """Every column below `start` as an object array (one 2-D copy, column by column in memory,
+    so each column is one contiguous array for the per-column work that follows).
 
     Blank CSV lines (the reader's shared empty row) are left out of the copy, so a file of ten
     million blank lines costs a list of pointers, not a grid; the second value then gives each
@@ -423,10 +425,11 @@ def _columns(raw: RawSheet, start: int) -> tuple[list[np.ndarray], np.ndarray | 
         return [np.empty(0, dtype=object) for _ in range(width)], positions
     if any(len(r) != width for r in body):
         body = [(*r, *("",) * (width - len(r))) for r in body]
-    grid = np.empty((len(body), width), dtype=object)
+    grid = np.empty((width, len(body)), dtype=object)
+    rows = grid.T
     for i in range(0, len(body), FILL_BLOCK):  # in blocks, so no single assignment holds the interpreter lock long
-        grid[i:i + FILL_BLOCK] = body[i:i + FILL_BLOCK]
-    return [grid[:, j] for j in range(width)], positions
+        rows[i:i + FILL_BLOCK] = body[i:i + FILL_BLOCK]
+    return list(grid), positions
 
 
 # Fields an official reads down a merged cell: the firm's identity and attributes. Additive figures
@@ -476,6 +479,14 @@ def _lead_texts(arr: np.ndarray) -> list[str]:
 
 
 def _is_empty(arr: np.ndarray) -> np.ndarray:
+    """None, NaN or "" (a column of only texts or only numbers is told so in one pass first)."""
+    kind = infer_dtype(arr, skipna=False)
+    if kind == "string":
+        return arr == ""
+    if kind == "floating":
+        return np.isnan(arr.astype(float))
+    if kind == "integer":
+        return np.zeros(len(arr), dtype=bool)
     return np.asarray(pd.isna(arr) | (arr == ""), dtype=bool)
 
 
