@@ -15,19 +15,23 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 import threading
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from itertools import chain, repeat
 from typing import Any
 
 import xlsxwriter
 import xlsxwriter.workbook
 from xlsxwriter.format import Format
-from xlsxwriter.sharedstrings import SharedStringTable
+from xlsxwriter.packager import Packager
+from xlsxwriter.sharedstrings import SharedStrings, SharedStringTable
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
 BLOCK_ROWS = 2000  # rows held as text before they go to the row file
+_INF = math.inf
 
 
 class RowWriter:
@@ -46,7 +50,8 @@ class RowWriter:
         self.n_cols = n_cols
         self.letters = [xl_col_to_name(j) for j in range(n_cols)]
         self._xf: dict[int, str] = {}
-        self._pending: list[str] = []
+        self._pending: list[str] = []  # rows, or blocks of rows, as text
+        self._pending_rows = 0
         self._sst = ws.str_table
         ws._write_single_row(first_row)  # what xlsxwriter still holds (the header row) goes first
 
@@ -90,9 +95,52 @@ class RowWriter:
         append("</row>")
         sst.count += texts
         self._pending.append("".join(cells))
+        self._pending_rows += 1
         self.row += 1
-        if len(self._pending) >= BLOCK_ROWS:
+        if self._pending_rows >= BLOCK_ROWS:
             self.flush()
+
+    def add_columns(self, columns: Sequence[Sequence[Any]], is_text: Sequence[bool], attrs: Sequence[str | Sequence[str]],
+                    heights: Sequence[float | None] | None = None, shared: bool = False) -> None:
+        """Rows given column by column: the cells `add_styled` writes, one comprehension per column.
+
+        A text column holds str only ("" blank), any other column numbers or None. A column's
+        attribute is one str for all its cells or one per cell (a tier's fill). Shared strings
+        get their indices in row order, as `add_styled` gives them, so the file is the same;
+        `shared`: the texts were given to `share` already."""
+        n = len(columns[0])
+        first = self.row + 1
+        rows = [str(r) for r in range(first, first + n)]
+        if heights is None:
+            heads: Iterable[str] = [f'<row r="{r}">' for r in rows]
+        else:
+            heads = [f'<row r="{r}" ht="{h:g}" customHeight="1">' if h else f'<row r="{r}">' for r, h in zip(rows, heights)]
+        if not shared:
+            self.share([c for c, t in zip(columns, is_text) if t])
+        self._sst.count += sum(len(c) - c.count("") for c, t in zip(columns, is_text) if t)
+        table = self._sst.string_table
+        cells: list[Iterable[str]] = [heads]
+        for letter, values, text, a in zip(self.letters, columns, is_text, attrs):
+            if text:
+                cells.append(_text_cells(letter, rows, values, a, table))
+            else:
+                cells.append(_number_cells(letter, rows, values, a))
+        cells.append(repeat("</row>", n))
+        self._pending.append("".join(chain.from_iterable(zip(*cells))))
+        self._pending_rows += n
+        self.row += n
+        if self._pending_rows >= BLOCK_ROWS:
+            self.flush()
+
+    def share(self, texts: Sequence[Sequence[str]]) -> None:
+        """Give each new non-empty text of these columns the next shared-string index, in row order
+        (row by row, left to right: the order `add_styled` gives them). Sheets written side by side
+        share their columns together first, so the file is the same as when they were written a row each in turn."""
+        sst = self._sst
+        table = sst.string_table
+        new = [v for v in dict.fromkeys(chain.from_iterable(zip(*texts))) if v and v not in table]
+        table.update(zip(new, range(sst.unique_count, sst.unique_count + len(new))))
+        sst.unique_count += len(new)
 
     def flush(self) -> None:
         if not self._pending:
@@ -102,6 +150,7 @@ class RowWriter:
             ws._opt_reopen()
         ws.row_data_fh.write("".join(self._pending))
         self._pending.clear()
+        self._pending_rows = 0
 
     def close(self) -> None:
         """Write what is held and tell the worksheet where its rows now end."""
@@ -111,6 +160,27 @@ class RowWriter:
             ws._check_dimensions(self.first_row, 0)
             ws._check_dimensions(self.row - 1, self.n_cols - 1)
         ws.previous_row = self.row  # later xlsxwriter writes continue below these rows
+
+
+def _text_cells(letter: str, rows: Sequence[str], values: Sequence[str], attrs: str | Sequence[str],
+                table: dict[str, int]) -> list[str]:
+    """A column of shared-string cells (every text already in `table`); "" is a blank that keeps its format."""
+    if isinstance(attrs, str):
+        s = attrs
+        return [f'<c r="{letter}{r}"{s} t="s"><v>{table[v]}</v></c>' if v else f'<c r="{letter}{r}"{s}/>' if s else ""
+                for r, v in zip(rows, values)]
+    return [f'<c r="{letter}{r}"{s} t="s"><v>{table[v]}</v></c>' if v else f'<c r="{letter}{r}"{s}/>' if s else ""
+            for r, v, s in zip(rows, values, attrs)]
+
+
+def _number_cells(letter: str, rows: Sequence[str], values: Sequence[Any], attrs: str | Sequence[str]) -> list[str]:
+    """A column of number cells; None, NaN and infinities are blanks that keep their format."""
+    if isinstance(attrs, str):
+        s = attrs
+        return [f'<c r="{letter}{r}"{s}><v>{v:.16G}</v></c>' if v is not None and -_INF < v < _INF
+                else f'<c r="{letter}{r}"{s}/>' if s else "" for r, v in zip(rows, values)]
+    return [f'<c r="{letter}{r}"{s}><v>{v:.16G}</v></c>' if v is not None and -_INF < v < _INF
+            else f'<c r="{letter}{r}"{s}/>' if s else "" for r, v, s in zip(rows, values, attrs)]
 
 
 ZIP_LEVEL = 1  # deflate level of the .xlsx parts
@@ -135,8 +205,54 @@ class _SharedStrings(SharedStringTable):
         self.string_table = {}
 
 
+# What xlsxwriter's `_write_si` changes in a text other than &, < and >: its _xHHHH_ escapes,
+# control characters and the two non-characters (a match across two joined texts only costs time).
+_SPECIAL = re.compile("_x[0-9a-fA-F]{4}_|[\x00-\x08\x0b-\x1f\ufffe\uffff]")
+_SST_BLOCK = 20000  # texts escaped at once
+
+
+class _SharedStringsFile(SharedStrings):
+    """sharedStrings.xml, written a block of texts at a time.
+
+    xlsxwriter writes each text with a few regular-expression calls, a second of a county's list.
+    Here a block is escaped in one pass (joined by NUL, which no text in such a block contains) and
+    each text is written as `_write_si` writes it: `xml:space="preserve"` for leading or trailing
+    white space, a text of the form `<r>…</r>` as it is (xlsxwriter's rich string). A block with
+    any text `_SPECIAL` finds is left to xlsxwriter's own `_write_si`."""
+
+    def _write_sst_strings(self) -> None:
+        strings = self.string_table.string_array
+        for start in range(0, len(strings), _SST_BLOCK):
+            block = strings[start:start + _SST_BLOCK]
+            if _SPECIAL.search("".join(block)):
+                for string in block:
+                    self._write_si(string)
+            else:
+                self.fh.write("".join(_si_elements(block)))
+
+
+def _si_elements(texts: list[str]) -> list[str]:
+    joined = "\x00".join(texts)
+    if "&" in joined or "<" in joined or ">" in joined:
+        joined = joined.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return [f"<si>{t}</si>" if t.startswith("<r>") and t.endswith("</r>")
+            else f'<si><t xml:space="preserve">{e}</t></si>' if t[:1].isspace() or t[-1:].isspace()
+            else f"<si><t>{e}</t></si>" for t, e in zip(texts, joined.split("\x00"))]
+
+
+class _Packager(Packager):
+    def _write_shared_strings_file(self) -> None:
+        if not self.workbook.str_table.count:
+            return
+        sst = _SharedStringsFile()
+        sst.string_table = self.workbook.str_table
+        sst._set_xml_writer(self._filename("xl/sharedStrings.xml"))
+        sst._assemble_xml_file()
+
+
 class Workbook(xlsxwriter.Workbook):
-    """xlsxwriter's workbook, zipped at deflate level 1 instead of 6.
+    """xlsxwriter's workbook, zipped at deflate level 1 instead of 6, its shared strings written
+    a block at a time (`_SharedStringsFile`).
 
     A county's graded list is hundreds of MB of sheet XML: level 1 compresses it several times
     faster than level 6 for a slightly larger file (XML compresses well at any level). xlsxwriter
@@ -147,6 +263,9 @@ class Workbook(xlsxwriter.Workbook):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.str_table = _SharedStrings()  # before any sheet is added: the sheets share this table
+
+    def _get_packager(self) -> Packager:
+        return _Packager()
 
     def _store_workbook(self) -> None:
         with _zip_lock:
