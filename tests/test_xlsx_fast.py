@@ -10,6 +10,7 @@ import zipfile
 import openpyxl
 import pytest
 import xlsxwriter
+from python_calamine import CalamineWorkbook
 
 from evaluator.outputs import workbook as workbook_module
 from evaluator.outputs.workbook import write_workbook
@@ -236,3 +237,34 @@ def test_shared_strings_file_is_xlsxwriters(texts, tmp_path, monkeypatch):
 
     monkeypatch.setattr(xlsx_fast, "_SST_BLOCK", 3)  # blocks with and without a special text
     assert sst_xml(xlsx_fast._SharedStringsFile) == sst_xml(SharedStrings)
+
+
+def test_parts_deflated_in_pieces_read_back_whole(tmp_path, monkeypatch):
+    # A part of many pieces (deflated on worker threads, joined by sync flushes), a part smaller
+    # than a piece and an empty one: zipfile and calamine read every byte back (zipfile checks the CRC).
+    from evaluator.outputs import xlsx_fast
+
+    monkeypatch.setattr(xlsx_fast, "PIECE", 1000)  # a piece for each block of 1 MB read
+    big = "".join(f"<row r=\"{i}\"><c><v>{i * 7 % 1000}</v></c></row>" for i in range(120000)).encode()
+    assert len(big) > 4 << 20
+    src = tmp_path / "big.xml"
+    src.write_bytes(big)
+    with xlsx_fast._ZipFile(tmp_path / "z.zip", "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+        z.write(src, "big.xml")
+        z.writestr("small.xml", "<a/>")
+        z.writestr("empty.xml", "")
+    with zipfile.ZipFile(tmp_path / "z.zip") as z:
+        assert z.testzip() is None
+        assert z.read("big.xml") == big and z.read("small.xml") == b"<a/>" and z.read("empty.xml") == b""
+        assert z.getinfo("big.xml").compress_size < len(big) / 3
+
+    path = tmp_path / "t.xlsx"
+    wb = Workbook(str(path), {"constant_memory": True})
+    ws = wb.add_worksheet("s")
+    rows = RowWriter(ws, 0, 2)
+    for i in range(3000):
+        rows.add([i, f"企业{i}"], [None, None])
+    rows.close()
+    wb.close()
+    got = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("s").to_python()
+    assert got[2999] == [2999.0, "企业2999"] and len(got) == 3000

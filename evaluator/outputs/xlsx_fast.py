@@ -15,10 +15,15 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 import re
+import shutil
 import threading
 import zipfile
+import zlib
+from collections import deque
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import chain, repeat
 from typing import Any
 
@@ -250,6 +255,88 @@ class _Packager(Packager):
         sst._assemble_xml_file()
 
 
+PIECE = 4 << 20  # bytes of a part deflated as one piece
+
+
+class _Deflater:
+    """What zipfile compresses a part with: a raw deflate stream made, as pigz makes it, of pieces
+    of `PIECE` bytes deflated on worker threads, each by a compressor of its own, each but the last
+    ended on a byte boundary by a sync flush. zlib lets go of the interpreter lock while it works,
+    so pieces compress side by side and beside the thread that reads the part; a piece costs a few
+    bytes of output. A part smaller than a piece is deflated by the calling thread."""
+
+    def __init__(self, level: int) -> None:
+        self._level = level
+        self._held: list[bytes] = []
+        self._size = 0
+        self._pending: deque[Future[bytes]] = deque()
+
+    def compress(self, data: bytes | memoryview) -> bytes:
+        self._held.append(bytes(data))
+        self._size += len(data)
+        if self._size >= PIECE:
+            self._pending.append(_pool().submit(_deflate, self._take(), self._level, False))
+        return self._ready()
+
+    def flush(self) -> bytes:
+        if not self._pending:
+            return _deflate(self._take(), self._level, True)
+        self._pending.append(_pool().submit(_deflate, self._take(), self._level, True))
+        out = b"".join(f.result() for f in self._pending)
+        self._pending.clear()
+        return out
+
+    def _take(self) -> bytes:
+        piece = b"".join(self._held)
+        self._held.clear()
+        self._size = 0
+        return piece
+
+    def _ready(self) -> bytes:
+        """The pieces done, in order; waits for the oldest when more are queued than threads work,
+        so a part is never held whole in memory."""
+        out = []
+        while self._pending and (self._pending[0].done() or len(self._pending) > 2 * _WORKERS):
+            out.append(self._pending.popleft().result())
+        return b"".join(out)
+
+
+def _deflate(data: bytes, level: int, last: bool) -> bytes:
+    c = zlib.compressobj(level, zlib.DEFLATED, -15)
+    return c.compress(data) + c.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
+
+
+_WORKERS = max(1, min(2, os.cpu_count() or 1))
+
+
+@functools.cache
+def _pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="xlsx-deflate")
+
+
+class _ZipFile(zipfile.ZipFile):
+    """zipfile's writer with its parts deflated by `_Deflater` and read in 1 MB blocks."""
+
+    def write(self, filename: Any, arcname: Any = None, compress_type: int | None = None,
+              compresslevel: int | None = None) -> None:
+        """zipfile's `write`, the file read in blocks of 1 MB instead of 8 KB: a thread that wants
+        the interpreter lock back after each small block would wait on the deflating threads."""
+        zinfo = zipfile.ZipInfo.from_file(filename, arcname, strict_timestamps=self._strict_timestamps)  # type: ignore[attr-defined]
+        if zinfo.is_dir() or not self.fp or self._writing:  # type: ignore[attr-defined]
+            super().write(filename, arcname, compress_type, compresslevel)
+            return
+        zinfo.compress_type = self.compression if compress_type is None else compress_type
+        zinfo._compresslevel = self.compresslevel if compresslevel is None else compresslevel  # type: ignore[attr-defined]
+        with open(filename, "rb") as src, self.open(zinfo, "w") as dest:
+            shutil.copyfileobj(src, dest, 1 << 20)
+
+    def _open_to_write(self, zinfo: zipfile.ZipInfo, force_zip64: bool = False) -> Any:
+        handle = super()._open_to_write(zinfo, force_zip64)  # type: ignore[misc]
+        if zinfo.compress_type == zipfile.ZIP_DEFLATED:
+            handle._compressor = _Deflater(self.compresslevel if self.compresslevel is not None else ZIP_LEVEL)
+        return handle
+
+
 class Workbook(xlsxwriter.Workbook):
     """xlsxwriter's workbook, zipped at deflate level 1 instead of 6, its shared strings written
     a block at a time (`_SharedStringsFile`).
@@ -270,7 +357,7 @@ class Workbook(xlsxwriter.Workbook):
     def _store_workbook(self) -> None:
         with _zip_lock:
             saved = xlsxwriter.workbook.ZipFile
-            xlsxwriter.workbook.ZipFile = functools.partial(zipfile.ZipFile, compresslevel=ZIP_LEVEL)  # type: ignore[misc]
+            xlsxwriter.workbook.ZipFile = functools.partial(_ZipFile, compresslevel=ZIP_LEVEL)  # type: ignore[misc]
             try:
                 super()._store_workbook()
             finally:
