@@ -314,7 +314,8 @@ class _Context:
         t = result.table
         self.table = t
         self.keys = np.array([str(k) for k in t.index], dtype=object)
-        self.position = dict(zip(self.keys.tolist(), range(len(t))))  # key → row of the table
+        # key → row of the table; a comprehension, not one dict() call that holds the interpreter lock throughout
+        self.position = {k: i for i, k in enumerate(self.keys.tolist())}
         self.order = letter_order(t, list(result.scheme.populations))
         self.order_rows = np.array([self.position[k] for k in self.order], dtype=np.intp)
         self.serial = np.empty(len(t))  # 序号 by row of the table: the place in the list
@@ -359,9 +360,7 @@ class _Context:
         population = self.raw("population")
         for pid, pop in self.result.scheme.populations.items():
             rows = np.flatnonzero(population == pid)
-            fields = [f for f in dict.fromkeys(move_fields(pop)) if f in self.table.columns]
-            records = self.table.iloc[rows][fields].to_dict("records")
-            for k, rec in zip(self.keys[rows].tolist(), records):
+            for k, rec in zip(self.keys[rows].tolist(), self._records(rows, move_fields(pop))):
                 text = moves_text(tier_moves(rec, pop, self.overrides.get(k)))
                 if text:
                     out[k] = text
@@ -370,10 +369,16 @@ class _Context:
     def _status_sentences(self) -> dict[str, str]:
         """Why each firm outside every population was not evaluated (only those firms)."""
         rows = np.flatnonzero([p is None for p in self.raw("population").tolist()])
-        fields = [f for f in SENTENCE_FIELDS if f in self.table.columns]
-        records = self.table.iloc[rows][fields].to_dict("records")
         scheme, year = self.result.scheme, self.result.year
-        return {k: status_sentence(rec, scheme, year) for k, rec in zip(self.keys[rows].tolist(), records)}
+        return {k: status_sentence(rec, scheme, year)
+                for k, rec in zip(self.keys[rows].tolist(), self._records(rows, SENTENCE_FIELDS))}
+
+    def _records(self, rows: np.ndarray, fields: Sequence[str]) -> list[dict[str, Any]]:
+        """These rows as records of these fields (those the table has), made by a comprehension:
+        the interpreter lock is let go between records, not held through one pandas call."""
+        names = [f for f in dict.fromkeys(fields) if f in self.table.columns]
+        columns = [self.raw(f)[rows].tolist() for f in names]  # type: ignore[index]
+        return [dict(zip(names, values)) for values in zip(*columns)] if names else [{} for _ in rows]
 
     def name_of(self, key: str | None) -> str:
         """The firm's name as listed, "" for a key that is no firm."""

@@ -131,7 +131,7 @@ class RowWriter:
             else:
                 cells.append(_number_cells(letter, rows, values, a))
         cells.append(repeat("</row>", n))
-        self._pending.append("".join(chain.from_iterable(zip(*cells))))
+        self._pending.append("".join(["".join(r) for r in zip(*cells)]))  # a row at a time: the lock is let go between rows
         self._pending_rows += n
         self.row += n
         if self._pending_rows >= BLOCK_ROWS:
