@@ -749,9 +749,13 @@ def _group_sheet(wb: xlsxwriter.Workbook, fmt: Formats, ctx: _Context, sheet: st
         order = list(dict.fromkeys(group.tolist()))
     else:
         order = sorted(set(group.tolist()))
+    place = {g: i for i, g in enumerate(order)}
+    in_group = np.array([place[g] for g in group.tolist()])  # each firm's group, as its place in `order`
+    counted = t[["population", "tier", "total_score"]]  # what the counts read: subsets copy nothing else
+    evaluated = t["population"].notna().to_numpy()
     totals = []
     for pid in [*pops, ""]:
-        in_pop = member == pid
+        in_pop = (member == pid).to_numpy()
         if not in_pop.any():
             continue
         label = pops[pid].label if pid else "规模不明"
@@ -759,8 +763,8 @@ def _group_sheet(wb: xlsxwriter.Workbook, fmt: Formats, ctx: _Context, sheet: st
         groups = entry.get(summary_key, {})
         sums = {"firms": 0, "evaluated": 0, "tiers": dict.fromkeys(labels, 0)}
         records = []
-        for g in order:
-            rows = t[in_pop & (group == g)]
+        for i, g in enumerate(order):
+            rows = counted[in_pop & (in_group == i)]
             if rows.empty:
                 continue
             ev = rows[rows["population"].notna()]
@@ -774,7 +778,7 @@ def _group_sheet(wb: xlsxwriter.Workbook, fmt: Formats, ctx: _Context, sheet: st
             for lab in labels:
                 sums["tiers"][lab] += tiers[lab]
         sh.write(records)
-        ev_all = t[in_pop & t["population"].notna()]
+        ev_all = counted[in_pop & evaluated]
         totals.append({"pop_label": label, "group": "合计", **sums,
                        "mean_score": ev_all["total_score"].mean() if len(ev_all) else None,
                        "aggregates": entry.get("aggregates")})
