@@ -291,9 +291,20 @@ def wrapped_lines(text: str, width: float) -> int:
 
 
 def _wrapped_lines_each(texts: Sequence[str], width: float) -> list[int]:
-    """`wrapped_lines` of each text; a text of one line that fits even if all wide is 1 without counting."""
-    half = max(width * 0.92, 1.0) / 2
-    return [1 if len(t) <= half and "\n" not in t else wrapped_lines(t, width) for t in texts]
+    """`wrapped_lines` of each text. Texts of one line up to `_COUNTED_TOGETHER` characters are
+    counted together by numpy, as arrays of code points (wide: U+2E80 and above, as `_WIDE_CHARS`);
+    the others one by one."""
+    if not texts:
+        return []
+    alone = [len(t) > _COUNTED_TOGETHER or "\n" in t or "\x00" in t for t in texts]
+    together = np.array(["" if a else t for t, a in zip(texts, alone)], dtype=str)
+    points = together.view(np.uint32).reshape(len(texts), -1)
+    widths = np.char.str_len(together) + (points >= 0x2E80).sum(axis=1)
+    lines = np.maximum(1, np.ceil(widths / max(width * 0.92, 1.0))).astype(np.int64).tolist()
+    return [wrapped_lines(t, width) if a else n for t, a, n in zip(texts, alone, lines)]
+
+
+_COUNTED_TOGETHER = 256
 
 
 _WIDE_CHARS = re.compile("[\u2e80-\U0010ffff]")  # CJK and beyond: two columns each
