@@ -290,6 +290,9 @@ def wrapped_lines(text: str, width: float) -> int:
     return total
 
 
+_COUNTED_TOGETHER = 256  # longer texts are counted alone: the array of a block is as wide as its longest text
+
+
 def _wrapped_lines_each(texts: Sequence[str], width: float) -> list[int]:
     """`wrapped_lines` of each text. Texts of one line up to `_COUNTED_TOGETHER` characters are
     counted together by numpy, as arrays of code points (wide: U+2E80 and above, as `_WIDE_CHARS`);
@@ -302,9 +305,6 @@ def _wrapped_lines_each(texts: Sequence[str], width: float) -> list[int]:
     widths = np.char.str_len(together) + (points >= 0x2E80).sum(axis=1)
     lines = np.maximum(1, np.ceil(widths / max(width * 0.92, 1.0))).astype(np.int64).tolist()
     return [wrapped_lines(t, width) if a else n for t, a, n in zip(texts, alone, lines)]
-
-
-_COUNTED_TOGETHER = 256
 
 
 _WIDE_CHARS = re.compile("[\u2e80-\U0010ffff]")  # CJK and beyond: two columns each

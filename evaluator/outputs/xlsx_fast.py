@@ -2,10 +2,11 @@
 
 xlsxwriter's own cell path is slow per cell (argument decorators, a cell tuple, dimension
 checks, then one XML call per attribute), too slow for a county's graded list. Here a
-row is one string built from its cells' values and their formats' style indices, appended to the
-worksheet's row file in blocks, and text goes to the workbook's shared-string table (Excel's own
-layout: each distinct text is stored once; xlsxwriter escapes it when it writes the table). The
-sheet keeps everything else from xlsxwriter: formats, merges, widths, print set-up, autofilter.
+row is one string built from its cells' values and their formats' style indices (`add`), or a
+block of rows is built a column at a time (`add_columns`), appended to the worksheet's row file
+in blocks, and text goes to the workbook's shared-string table (Excel's own layout: each distinct
+text is stored once; escaped when the table is written). The sheet keeps everything else from
+xlsxwriter: formats, merges, widths, print set-up, autofilter.
 
 Only for worksheets in `constant_memory` mode whose rows are written top to bottom, which is how
 xlsxwriter itself streams rows; a row with its own height or format is left to xlsxwriter.
@@ -293,7 +294,7 @@ class _Deflater:
         return piece
 
     def _ready(self) -> bytes:
-        """The pieces done, in order; waits for the oldest when more are queued than threads work,
+        """The pieces done, in order; waits for the oldest while more than two a thread are queued,
         so a part is never held whole in memory."""
         out = []
         while self._pending and (self._pending[0].done() or len(self._pending) > 2 * _WORKERS):
@@ -338,8 +339,8 @@ class _ZipFile(zipfile.ZipFile):
 
 
 class Workbook(xlsxwriter.Workbook):
-    """xlsxwriter's workbook, zipped at deflate level 1 instead of 6, its shared strings written
-    a block at a time (`_SharedStringsFile`).
+    """xlsxwriter's workbook, zipped at deflate level 1 instead of 6 in pieces on worker threads
+    (`_Deflater`), its shared strings written a block at a time (`_SharedStringsFile`).
 
     A county's graded list is hundreds of MB of sheet XML: level 1 compresses it several times
     faster than level 6 for a slightly larger file (XML compresses well at any level). xlsxwriter
