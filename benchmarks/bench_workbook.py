@@ -5,8 +5,9 @@
 
 Prints `write_workbook` (all sheets, formats, print set-up) in seconds, µs per firm and cells per
 second, with its ratio to the bare read of the same input. `--writers` also times the writing
-mechanism alone on the 全部企业 sheet's cells (values already made), three ways: xlsxwriter's
-own cell calls (the writer before issue 15), `xlsx_fast.RowWriter` (the one in use), and
+mechanism alone on the 全部数据 sheet's cells (values already made), four ways: xlsxwriter's
+own cell calls (the writer before issue 15), `xlsx_fast.RowWriter` a row at a time (`add`) and a
+block of columns at a time (`add_columns`, the one in use), and
 rustpy-xlsxwriter (Rust, from a DataFrame with per-column formats only: no per-cell tier fills,
 no title rows; shown where installed). Goal (issue 15): 100k firms ≤ 15 s. Never asserted in tests.
 """
@@ -44,23 +45,33 @@ def timed(fn) -> float:
 def cells_of_all_sheet(result) -> tuple[list[wbm.Column], list[list]]:
     ctx = wbm._Context(result, Settings())
     cols = wbm._all_columns(ctx)
-    rows = [[c.get(k, ctx.records[k]) for c in cols] for k in ctx.order]
-    return cols, [[v if isinstance(v, (int, float)) and not isinstance(v, bool) else wbm._s(v) for v in r] for r in rows]
+    firms = wbm._Firms(ctx, ctx.order_rows)
+    columns = [wbm._texts(c.values(firms)) if text else wbm._numbers(c.values(firms))
+               for c, text in zip(cols, (c.kind not in ("number", "int", "year") for c in cols))]
+    return cols, [list(r) for r in zip(*columns)]
 
 
 def writers(result, tmp: str) -> None:
     cols, rows = cells_of_all_sheet(result)
     n_cells = len(rows) * len(cols)
 
-    def with_xlsxwriter(fast: bool) -> None:
+    def with_xlsxwriter(fast: str) -> None:
         wb = Workbook(f"{tmp}/w.xlsx", {"constant_memory": True, "tmpdir": tmp})
         ws = wb.add_worksheet("全部企业")
         f = wb.add_format({"border": 1, "font_name": "宋体"})
         fmts = [f] * len(cols)
-        if fast:
+        if fast == "rows":
             w = RowWriter(ws, 0, len(cols))
             for r in rows:
                 w.add(r, fmts)
+            w.close()
+        elif fast == "columns":
+            w = RowWriter(ws, 0, len(cols))
+            is_text = [isinstance(v, str) for v in rows[0]]
+            attrs = [w.attr(f) for f in fmts]
+            for start in range(0, len(rows), wbm.BLOCK):
+                block = rows[start:start + wbm.BLOCK]
+                w.add_columns([list(c) for c in zip(*block)], is_text, attrs)
             w.close()
         else:
             for i, r in enumerate(rows):
@@ -73,8 +84,9 @@ def writers(result, tmp: str) -> None:
                         ws.write_blank(i, j, None, f)
         wb.close()
 
-    for label, fn in (("xlsxwriter cell calls", lambda: with_xlsxwriter(False)),
-                      ("xlsx_fast.RowWriter", lambda: with_xlsxwriter(True))):
+    for label, fn in (("xlsxwriter cell calls", lambda: with_xlsxwriter("")),
+                      ("RowWriter.add (rows)", lambda: with_xlsxwriter("rows")),
+                      ("RowWriter.add_columns", lambda: with_xlsxwriter("columns"))):
         t = timed(fn)
         print(f"  writer only: {label:<26} {t:7.2f} s   {n_cells / t / 1e6:5.2f} M cells/s", flush=True)
     try:

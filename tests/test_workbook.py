@@ -8,6 +8,9 @@ import zipfile
 
 import openpyxl
 import pytest
+from hypothesis import given
+from hypothesis import settings as settings_h
+from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 
 from evaluator.core.issues import ISSUE_CODES, Cancelled
@@ -211,3 +214,15 @@ def test_cancel_leaves_no_file(sample_result, tmp_path):
     with pytest.raises(Cancelled):
         write_workbook(sample_result, target, settings(), cancel=lambda: True)
     assert not target.exists() and not list(tmp_path.iterdir())
+
+
+@settings_h(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from("aZ 1\n\x00。，示范\u2e7f\u2e80\u3000\U0001f600\U0010ffff"), max_size=300),
+                max_size=20),
+       st.sampled_from([1.0, 5, 7.5, 16, 24, 30, 60]))
+def test_wrapped_lines_of_a_column_are_each_texts(texts, width):
+    # rows get their heights from these counts: counted a column at a time, they are each text's count
+    from evaluator.outputs.workbook import _wrapped_lines_each, wrapped_lines
+
+    texts += ["示范省第12345号制造有限公司", "x" * 257, "发生安全生产事故，由A类调整为C类。"]
+    assert _wrapped_lines_each(texts, width) == [wrapped_lines(t, width) for t in texts]

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+import types
+import zipfile
 
 import openpyxl
 import pytest
 import xlsxwriter
+from python_calamine import CalamineWorkbook
 
 from evaluator.outputs import workbook as workbook_module
 from evaluator.outputs.workbook import write_workbook
-from evaluator.outputs.xlsx_fast import RowWriter
+from evaluator.outputs.xlsx_fast import RowWriter, Workbook
 
 from .outputs_fixtures import hostile_result, settings
 
@@ -38,6 +42,15 @@ class CellByCell:
 
     def add_styled(self, values, attrs, height=None) -> None:  # type: ignore[no-untyped-def]
         self.add(values, attrs, height)
+
+    def add_columns(self, columns, is_text, attrs, heights=None, shared=False) -> None:  # type: ignore[no-untyped-def]
+        n = len(columns[0])
+        per_cell = [a if isinstance(a, list) else [a] * n for a in attrs]
+        for i in range(n):
+            self.add([c[i] for c in columns], [a[i] for a in per_cell], heights[i] if heights else None)
+
+    def share(self, texts) -> None:  # type: ignore[no-untyped-def]  # xlsxwriter's own calls share as they write
+        pass
 
     def close(self) -> None:
         pass
@@ -102,8 +115,6 @@ def test_shared_strings_in_index_order_without_a_sort(tmp_path, monkeypatch):
     # reads back its own text although the table is put in order without xlsxwriter's sort.
     from xlsxwriter.sharedstrings import SharedStringTable
 
-    from evaluator.outputs.xlsx_fast import Workbook
-
     def no_sort(self):
         raise AssertionError("xlsxwriter's sort of the shared strings was called")
 
@@ -123,3 +134,137 @@ def test_shared_strings_in_index_order_without_a_sort(tmp_path, monkeypatch):
     got = [[c.value for c in r] for r in book["甲"].iter_rows()]
     assert got == [["表头", None]] + [[f"企业{i % 70}", f"乡镇{i % 7}"] for i in range(300)]
     assert [r[0].value for r in book["乙"].iter_rows()] == ["乡镇3", "只在乙表"]
+
+
+class RowByRow(RowWriter):
+    """The writer before columns: `add_styled` a row at a time, each text shared as it is met."""
+
+    def share(self, texts) -> None:  # type: ignore[no-untyped-def]
+        pass
+
+    def add_columns(self, columns, is_text, attrs, heights=None, shared=False) -> None:  # type: ignore[no-untyped-def]
+        n = len(columns[0])
+        per_cell = [[a] * n if isinstance(a, str) else a for a in attrs]
+        for i in range(n):
+            self.add_styled([c[i] for c in columns], [a[i] for a in per_cell], heights[i] if heights else None)
+
+
+def _parts(path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as z:
+        return {n: z.read(n) for n in z.namelist() if n != "docProps/core.xml"}  # core.xml: the time of writing
+
+
+@pytest.mark.parametrize("which", ["sample", "hostile"])
+def test_workbook_by_columns_is_byte_for_byte_the_workbook_by_rows(which, sample_result, tmp_path, monkeypatch):
+    # Every sheet's XML, the shared strings (their order too), the styles (tier fills are numbered
+    # as first used): the same bytes as a workbook written a row of each sheet in turn.
+    class FixedTime(dt.datetime):
+        @classmethod
+        def now(cls, tz=None):  # type: ignore[no-untyped-def]
+            return cls(2026, 3, 1, 9, 30)
+
+    monkeypatch.setattr(workbook_module, "dt", types.SimpleNamespace(datetime=FixedTime))
+    result = sample_result if which == "sample" else hostile_result(tmp_path)
+    by_columns = _parts(write_workbook(result, tmp_path / "columns.xlsx", settings()))
+    monkeypatch.setattr(workbook_module, "RowWriter", RowByRow)
+    monkeypatch.setattr(workbook_module, "BLOCK", 1)
+    by_rows = _parts(write_workbook(result, tmp_path / "rows.xlsx", settings()))
+    assert by_columns.keys() == by_rows.keys()
+    for name in by_rows:
+        assert by_columns[name] == by_rows[name], name
+    assert which == "sample" or "A&amp;B&lt;i&gt;镇".encode() in by_rows["xl/sharedStrings.xml"]
+
+
+def test_columns_write_the_cells_rows_write(tmp_path):
+    # Numbers, NaN/inf/None blanks, texts shared across columns and rows, "" blanks with and without
+    # a format (a cell without one is left out), per-cell formats and row heights; in two blocks.
+    columns = [[1.5, float("nan"), None, math.inf, -0.0, 12345678901234567.0, 1e-7],
+               ["甲", "", "乙", "甲", "<&>", " 空格", "乙"],
+               ["乙", "丙", "", "甲", "", "", "丁"],
+               [3, 2, 1, 0, -1, 2 ** 53, 9.2],
+               ["", "", "A", "B", "", "A", ""]]
+    is_text = [False, True, True, False, True]
+    heights = [None, 27.0, None, None, 40.5, None, None]
+
+    def write(path, by_columns: bool) -> dict[str, bytes]:
+        wb = Workbook(str(path), {"constant_memory": True})
+        ws = wb.add_worksheet("s")
+        bold, fill = wb.add_format({"bold": True}), wb.add_format({"bg_color": "#DDEFD9"})
+        ws.write_string(0, 0, "表头", bold)
+        rows = RowWriter(ws, 1, 5)
+        b, f = rows.attr(bold), rows.attr(fill)
+        attrs = [b, "", [f, b, f, f, b, "", f], b, [b, "", f, f, "", "", b]]
+        if by_columns:
+            for part in (slice(0, 3), slice(3, 7)):
+                rows.add_columns([c[part] for c in columns], is_text,
+                                 [a if isinstance(a, str) else a[part] for a in attrs], heights[part])
+        else:
+            for i in range(7):
+                rows.add_styled([c[i] for c in columns], [a if isinstance(a, str) else a[i] for a in attrs], heights[i])
+        rows.close()
+        ws.write_string(rows.row, 0, "合计", bold)
+        wb.close()
+        return _parts(path)
+
+    a, b = write(tmp_path / "c.xlsx", True), write(tmp_path / "r.xlsx", False)
+    for name in ("xl/worksheets/sheet1.xml", "xl/sharedStrings.xml", "xl/styles.xml"):
+        assert a[name] == b[name], name
+    sheet = a["xl/worksheets/sheet1.xml"]
+    assert b'<c r="B3"/>' not in sheet and b'<c r="B3" ' not in sheet  # blank without a format: no cell
+    assert b'ht="27"' in sheet and b"<v>9.199999999999999</v>" in sheet  # xlsxwriter's %.16G
+
+
+@pytest.mark.parametrize("texts", [
+    ["企业甲", "A&B<i>镇</i>", " 前空格", "后空格 ", "一\n二", "<r>x</r>", "x\ty", "=1+1", "'引号\"", "\u3000全角"],
+    ["普通", "_x0041_ 像转义", "控制\x01符", "非字符\ufffe", "尾"],  # what only xlsxwriter's own escaping handles
+])
+def test_shared_strings_file_is_xlsxwriters(texts, tmp_path, monkeypatch):
+    from xlsxwriter.sharedstrings import SharedStrings
+
+    from evaluator.outputs import xlsx_fast
+
+    def sst_xml(writer) -> str:
+        table = xlsx_fast._SharedStrings()
+        for t in texts:
+            table._get_shared_string_index(t)
+        table._sort_string_data()
+        sst = writer()
+        sst.string_table = table
+        out = tmp_path / "sst.xml"
+        sst._set_xml_writer(str(out))
+        sst._assemble_xml_file()
+        return out.read_text(encoding="utf-8")
+
+    monkeypatch.setattr(xlsx_fast, "_SST_BLOCK", 3)  # blocks with and without a special text
+    assert sst_xml(xlsx_fast._SharedStringsFile) == sst_xml(SharedStrings)
+
+
+def test_parts_deflated_in_pieces_read_back_whole(tmp_path, monkeypatch):
+    # A part of many pieces (deflated on worker threads, joined by sync flushes), a part smaller
+    # than a piece and an empty one: zipfile and calamine read every byte back (zipfile checks the CRC).
+    from evaluator.outputs import xlsx_fast
+
+    monkeypatch.setattr(xlsx_fast, "PIECE", 1000)  # a piece for each block of 1 MB read
+    big = "".join(f"<row r=\"{i}\"><c><v>{i * 7 % 1000}</v></c></row>" for i in range(120000)).encode()
+    assert len(big) > 4 << 20
+    src = tmp_path / "big.xml"
+    src.write_bytes(big)
+    with xlsx_fast._ZipFile(tmp_path / "z.zip", "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+        z.write(src, "big.xml")
+        z.writestr("small.xml", "<a/>")
+        z.writestr("empty.xml", "")
+    with zipfile.ZipFile(tmp_path / "z.zip") as z:
+        assert z.testzip() is None
+        assert z.read("big.xml") == big and z.read("small.xml") == b"<a/>" and z.read("empty.xml") == b""
+        assert z.getinfo("big.xml").compress_size < len(big) / 3
+
+    path = tmp_path / "t.xlsx"
+    wb = Workbook(str(path), {"constant_memory": True})
+    ws = wb.add_worksheet("s")
+    rows = RowWriter(ws, 0, 2)
+    for i in range(3000):
+        rows.add([i, f"企业{i}"], [None, None])
+    rows.close()
+    wb.close()
+    got = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("s").to_python()
+    assert got[2999] == [2999.0, "企业2999"] and len(got) == 3000

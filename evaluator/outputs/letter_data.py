@@ -345,6 +345,11 @@ class TierMove:
     detail: str  # the flags, or the override's reason ending with 。
 
 
+def move_fields(pop: Population) -> tuple[str, ...]:
+    """The fields of a firm's record that `tier_moves` reads (a record of these alone will do)."""
+    return ("tier", "initial_tier", *pop.tiers.veto_flags, *pop.tiers.protect_flags)
+
+
 def tier_moves(r: dict[str, Any], pop: Population, override: Any = None) -> list[TierMove]:
     """The steps from the initial to the final tier, worked out from the firm's flags and the
     scheme's rules (veto caps, then protection floors, then a manual adjustment), so the letter
@@ -379,6 +384,9 @@ def moves_text(moves: Sequence[TierMove]) -> str:
         parts.append(f"{head}由{m.before}类调整为{m.after}类" + (f"，理由：{m.detail}" if m.kind == "override" else ""))
     text = "；".join(parts)
     return text if not text or text.endswith("。") else text + "。"
+
+
+SENTENCE_FIELDS = ("status", "land", "division", "status_reason")  # what `status_sentence` reads of a record
 
 
 def status_sentence(r: dict[str, Any], scheme: Scheme, year: int) -> str:

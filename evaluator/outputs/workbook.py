@@ -7,8 +7,9 @@ tier (规上A类…, ranked within the population), 按乡镇汇总 and 按行�
 rows above them, below the filter range), 数据核查 (every issue) and 说明 (scheme, verification
 code, input files). Every printed page is headed with the county, the year and the stage.
 
-Every text cell is written with `write_string`, so a firm called `=HYPERLINK(...)` or `+1` stays
-text and never becomes a formula in Excel or WPS; numbers with `write_number`; missing as blank.
+Every text cell is a string cell (a shared string, or `write_string`), so a firm called
+`=HYPERLINK(...)` or `+1` stays text and never becomes a formula in Excel or WPS; numbers are
+number cells; missing values blank cells that keep the column's format.
 """
 
 from __future__ import annotations
@@ -19,9 +20,11 @@ import re
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import xlsxwriter
 
@@ -36,7 +39,14 @@ from ..method.indicators import INDICATOR_BY_ID, INDICATORS, decimals_for, excel
 from ..method.scheme import TierRules
 from ..pipeline.fingerprint import data_fingerprint, verification_code
 from ..pipeline.run import RunResult
-from .letter_data import letter_order, moves_text, status_sentence, tier_moves
+from .letter_data import (
+    SENTENCE_FIELDS,
+    letter_order,
+    move_fields,
+    moves_text,
+    status_sentence,
+    tier_moves,
+)
 from .method_text import method_sentences
 from .settings import Settings, load_settings
 from .xlsx_fast import RowWriter, Workbook
@@ -58,10 +68,15 @@ def clean_text(v: Any) -> str:
 @dataclass(frozen=True)
 class Column:
     header: str
-    get: Callable[[str, dict[str, Any]], Any]  # (key, row) -> value
+    values: Callable[[Any], Sequence[Any]]  # a block of the sheet's rows -> this column's values for them
     kind: str = "text"  # text / number / int / year / tier / wrap
     unit: str = ""
     width: float = 10.0
+
+
+def _each(get: Callable[[Any], Any]) -> Callable[[Sequence[Any]], list[Any]]:
+    """The values of a column of a small sheet whose rows are records: `get` of each row."""
+    return lambda rows: [get(r) for r in rows]
 
 
 class Formats:
@@ -104,6 +119,9 @@ def _tier_index(rules: TierRules | None, label: Any) -> int:
     return rules.labels.index(label)
 
 
+BLOCK = 2000  # rows whose cells are made at once, column by column
+
+
 class _Sheet:
     """One printable list: title, subtitle, header row, typed cells, print set-up."""
 
@@ -127,10 +145,9 @@ class _Sheet:
         ws.set_row(2, 32)
         self.row = 3
         self.rows = RowWriter(ws, self.row, n)
-        # per column: (getter, numeric?, kind, its cell format, its format on a 合计 row), formats as cell attributes
-        self._styles = [(c.get, c.kind in ("number", "int", "year"), c.kind,
-                         *(self.rows.attr(f) for f in self._column_styles(c))) for c in self.columns]
-        self._wrap_widths = [c.width if c.kind == "wrap" else 0 for c in self.columns]  # rows get explicit heights
+        self._is_text = [c.kind not in ("number", "int", "year") for c in self.columns]
+        # per column: its cells' format and its format on a 合计 row, as cell attributes
+        self._attrs = [tuple(self.rows.attr(f) for f in self._column_styles(c)) for c in self.columns]
         ws.freeze_panes(3, freeze_cols)
         ws.repeat_rows(2)
         ws.set_landscape()
@@ -157,32 +174,44 @@ class _Sheet:
             return fmt.wrap, fmt.wrap
         return fmt.text, fmt.total_text
 
-    def write(self, key: str, rec: dict[str, Any], tier_rules: TierRules | None = None, total: bool = False) -> None:
-        fmt = self.fmt
-        values: list[Any] = []
-        styles: list[Any] = []
-        for get, numeric, kind, plain, total_style in self._styles:
-            v = get(key, rec)
-            if numeric:
-                values.append(v if type(v) is float else finite_or_none(v))  # the writer blanks NaN/inf
-                styles.append(total_style if total else plain)
+    def write(self, rows: Any, total: bool = False) -> None:
+        """Rows (records, or `_Firms`) below those written; `total`: 合计 rows, in bold, outside the filter."""
+        _write_side_by_side([self], rows, total)
+
+    def cells(self, rows: Any, total: bool = False) -> _Cells:
+        """A block of rows as typed columns with their cells' formats and the rows' heights."""
+        cells = _Cells([], self._is_text, [], None, [])
+        lines: list[int] | None = None
+        for c, text, (plain, total_style) in zip(self.columns, self._is_text, self._attrs):
+            values = c.values(rows)
+            otherwise = total_style if total else plain
+            if not text:
+                cells.columns.append(_numbers(values))
+                cells.attrs.append(otherwise)
                 continue
-            if type(v) is str:
-                text = clean_text(v) if v else ""
-            else:
-                text = "" if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA else clean_text(v)
-            if kind == "tier" and text:
-                style = self.rows.attr(fmt.tier(_tier_index(tier_rules, text)))
-            elif total and kind != "wrap":
-                style = total_style
-            else:
-                style = plain
-            values.append(text)
-            styles.append(style)
-        lines = max((wrapped_lines(v, w) for v, w in zip(values, self._wrap_widths) if w), default=1)
-        self.rows.add_styled(values, styles, min(409.0, 13.5 * lines) if lines > 1 else None)
-        self.row += 1
-        if not total:
+            texts = _texts(values)
+            cells.columns.append(texts)
+            if c.kind == "tier":  # each cell's fill is made an attribute in `add`, after `_number_fills`
+                cells.fills.append((len(cells.attrs), rows.tier_fills(texts), otherwise))
+            cells.attrs.append(otherwise)
+            if c.kind == "wrap":
+                counts = _wrapped_lines_each(texts, c.width)
+                lines = counts if lines is None else list(map(max, lines, counts))
+        cells.heights = None if lines is None else [min(409.0, 13.5 * n) if n > 1 else None for n in lines]
+        return cells
+
+    def _fill(self, index: int) -> str:
+        return self.rows.attr(self.fmt.tier(index))
+
+    def add(self, cells: _Cells, total: bool = False) -> None:
+        """A block made by `cells`, its texts already shared (`_write_side_by_side`)."""
+        for j, fills, otherwise in cells.fills:
+            attr = {i: self._fill(i) for i in set(fills) if i is not None}
+            attr[None] = otherwise
+            cells.attrs[j] = [attr[i] for i in fills]
+        self.rows.add_columns(cells.columns, cells.is_text, cells.attrs, cells.heights, shared=True)
+        self.row = self.rows.row
+        if not total and cells.columns and cells.columns[0]:
             self.data_end = self.row - 1
 
     def finish(self) -> None:
@@ -190,6 +219,59 @@ class _Sheet:
         self.rows.close()
         if self.data_end > 2:
             self.ws.autofilter(2, 0, self.data_end, len(self.columns) - 1)
+
+
+@dataclass
+class _Cells:
+    """A block of a sheet's rows as `RowWriter.add_columns` takes them."""
+    columns: list[list[Any]]
+    is_text: list[bool]
+    attrs: list[str | list[str]]
+    heights: list[float | None] | None
+    # per tier column: its place, each cell's fill (`Formats.tier`; None: blank) and a blank's format
+    fills: list[tuple[int, list[int | None], str]]
+
+    def texts(self) -> list[list[str]]:
+        return [c for c, t in zip(self.columns, self.is_text) if t]
+
+
+def _write_side_by_side(sheets: Sequence[_Sheet], rows: Any, total: bool = False,
+                        progress: Callable[[float], None] | None = None) -> None:
+    """The same rows on one or more sheets, a block at a time, in the file as if written a row of
+    each sheet in turn, every cell left to right: shared strings are numbered and tier fills
+    get their style numbers in that order (the first sheet's row, then the next sheet's).
+    `progress` is told the share of the rows done before each block."""
+    for start in range(0, len(rows), BLOCK):
+        if progress:
+            progress(start / len(rows))
+        block = rows[start:start + BLOCK]
+        cells = [sh.cells(block, total) for sh in sheets]
+        _number_fills(sheets[0], [f for c in cells for _, f, _ in c.fills])
+        sheets[0].rows.share([t for c in cells for t in c.texts()])
+        for sh, c in zip(sheets, cells):
+            sh.add(c, total)
+
+
+def _number_fills(sheet: _Sheet, fills: Sequence[Sequence[int | None]]) -> None:
+    """Give the tier fills their style numbers (xlsxwriter numbers a format when first used) in row order."""
+    for i in dict.fromkeys(chain.from_iterable(zip(*fills))):
+        if i is not None:
+            sheet._fill(i)
+
+
+def _texts(values: Sequence[Any]) -> list[str]:
+    """Cell texts: missing as "", anything else as its text, cleaned (`clean_text`) where it needs it."""
+    out = [v if type(v) is str else _s(v) for v in values]
+    if "".join(out).isprintable() and max(map(len, out), default=0) <= MAX_CELL:  # most columns: nothing to clean
+        return out
+    return [clean_text(v) for v in out]
+
+
+def _numbers(values: Any) -> list[float | None]:
+    """Cell numbers: floats (NaN and infinities are written blank) or None."""
+    if isinstance(values, np.ndarray) and values.dtype == np.float64:
+        return values.tolist()
+    return [v if type(v) is float else finite_or_none(v) for v in values]
 
 
 def _header_text(t: str) -> str:
@@ -208,6 +290,23 @@ def wrapped_lines(text: str, width: float) -> int:
     return total
 
 
+_COUNTED_TOGETHER = 256  # longer texts are counted alone: the array of a block is as wide as its longest text
+
+
+def _wrapped_lines_each(texts: Sequence[str], width: float) -> list[int]:
+    """`wrapped_lines` of each text. Texts of one line up to `_COUNTED_TOGETHER` characters are
+    counted together by numpy, as arrays of code points (wide: U+2E80 and above, as `_WIDE_CHARS`);
+    the others one by one."""
+    if not texts:
+        return []
+    alone = [len(t) > _COUNTED_TOGETHER or "\n" in t or "\x00" in t for t in texts]
+    together = np.array(["" if a else t for t, a in zip(texts, alone)], dtype=str)
+    points = together.view(np.uint32).reshape(len(texts), -1)
+    widths = np.char.str_len(together) + (points >= 0x2E80).sum(axis=1)
+    lines = np.maximum(1, np.ceil(widths / max(width * 0.92, 1.0))).astype(np.int64).tolist()
+    return [wrapped_lines(t, width) if a else n for t, a, n in zip(texts, alone, lines)]
+
+
 _WIDE_CHARS = re.compile("[\u2e80-\U0010ffff]")  # CJK and beyond: two columns each
 
 
@@ -217,20 +316,6 @@ def _s(v: Any) -> str:
     return str(v)
 
 
-def _flag(v: Any) -> str:
-    f = finite_or_none(v)
-    return "" if f is None else ("是" if f == 1 else "否")
-
-
-def _scale(v: Any) -> str:
-    f = finite_or_none(v)
-    return "" if f is None else ("规上" if f == 1 else "规下")
-
-
-def _code(key: str, rec: dict[str, Any]) -> str:
-    return "" if key.startswith(NAME_KEY_PREFIX) else _s(rec["credit_code"])
-
-
 class _Context:
     def __init__(self, result: RunResult, settings: Settings, stage: str = ""):
         self.result = result
@@ -238,119 +323,255 @@ class _Context:
         self.page_head = f"{settings.county}{result.year}年度亩均效益综合评价" + (f"（{stage}）" if stage else "")
         self.overrides = {o.key: o for o in result.overrides}
         t = result.table
-        self.records = dict(zip((str(k) for k in t.index), t.to_dict("records")))
+        self.table = t
+        self.keys = np.array([str(k) for k in t.index], dtype=object)
+        # key → row of the table; a comprehension, not one dict() call that holds the interpreter lock throughout
+        self.position = {k: i for i, k in enumerate(self.keys.tolist())}
         self.order = letter_order(t, list(result.scheme.populations))
-        self.seq = {k: i + 1 for i, k in enumerate(self.order)}
+        self.order_rows = np.array([self.position[k] for k in self.order], dtype=np.intp)
+        self.serial = np.empty(len(t))  # 序号 by row of the table: the place in the list
+        self.serial[self.order_rows] = np.arange(1, len(t) + 1)
         self.issues = {k: "\n".join(i.line() for i in v) for k, v in result.issues_by_key().items()}
         self.has_prior = "prior_tier" in t.columns
         pops = result.scheme.populations
         self.first_rules = next(iter(pops.values())).tiers
         self.bottom = self.first_rules.labels[-1]
         self.scored = result.scheme.scored_indicators
-        self._moves: dict[str, str] = {}
+        self._raw: dict[str, np.ndarray] = {}
+        self._numbers: dict[str, np.ndarray] = {}
+        self.moves = self._tier_moves()
+        self.sentences = self._status_sentences()
 
-    def rules(self, rec: dict[str, Any]) -> TierRules | None:
-        pid = rec.get("population")
-        return self.result.scheme.populations[pid].tiers if pid in self.result.scheme.populations else None
+    def raw(self, name: str) -> np.ndarray | None:
+        """A table column's values as a firm's record holds them (ints, floats, str, None), or None
+        when the table has no such column."""
+        if name not in self._raw:
+            if name not in self.table.columns:
+                return None
+            a = self._raw[name] = np.empty(len(self.table), dtype=object)
+            a[:] = self.table[name].tolist()
+        return self._raw[name]
 
-    def moves(self, key: str, rec: dict[str, Any]) -> str:
-        """A firm's tier moves in words, worked out once however many sheets print them."""
-        if key not in self._moves:
-            pid = rec.get("population")
-            self._moves[key] = "" if pid not in self.result.scheme.populations else \
-                moves_text(tier_moves(rec, self.result.scheme.populations[pid], self.overrides.get(key)))
-        return self._moves[key]
+    def numbers(self, name: str) -> np.ndarray:
+        """A table column as floats, NaN where missing (also when the table has no such column)."""
+        if name not in self._numbers:
+            col = self.table.get(name)
+            if col is None:
+                a = np.full(len(self.table), np.nan)
+            elif pd.api.types.is_numeric_dtype(col):
+                a = col.to_numpy(dtype=float, na_value=np.nan)
+            else:
+                a = np.array([np.nan if (f := finite_or_none(v)) is None else f for v in col.tolist()])
+            self._numbers[name] = a
+        return self._numbers[name]
 
-    def full_name(self, rec: dict[str, Any], label: Any) -> str:
-        r = self.rules(rec)
-        return r.full_name(label) if r and label else _s(label)
+    def _tier_moves(self) -> dict[str, str]:
+        """Each evaluated firm's tier moves in words (none: absent), worked out once for all sheets."""
+        out: dict[str, str] = {}
+        population = self.raw("population")
+        for pid, pop in self.result.scheme.populations.items():
+            rows = np.flatnonzero(population == pid)
+            for k, rec in zip(self.keys[rows].tolist(), self._records(rows, move_fields(pop))):
+                text = moves_text(tier_moves(rec, pop, self.overrides.get(k)))
+                if text:
+                    out[k] = text
+        return out
+
+    def _status_sentences(self) -> dict[str, str]:
+        """Why each firm outside every population was not evaluated (only those firms)."""
+        rows = np.flatnonzero([p is None for p in self.raw("population").tolist()])
+        scheme, year = self.result.scheme, self.result.year
+        return {k: status_sentence(rec, scheme, year)
+                for k, rec in zip(self.keys[rows].tolist(), self._records(rows, SENTENCE_FIELDS))}
+
+    def _records(self, rows: np.ndarray, fields: Sequence[str]) -> list[dict[str, Any]]:
+        """These rows as records of these fields (those the table has), made by a comprehension:
+        the interpreter lock is let go between records, not held through one pandas call."""
+        names = [f for f in dict.fromkeys(fields) if f in self.table.columns]
+        columns = [self.raw(f)[rows].tolist() for f in names]  # type: ignore[index]
+        return [dict(zip(names, values)) for values in zip(*columns)] if names else [{} for _ in rows]
+
+    def name_of(self, key: str | None) -> str:
+        """The firm's name as listed, "" for a key that is no firm."""
+        row = self.position.get(key or "")
+        return "" if row is None else _firm_name(key or "", self.raw("name")[row])
 
 
-def _name(k: str, r: dict[str, Any]) -> str:
-    return _s(r["name"]) or (k[len(NAME_KEY_PREFIX):] if k.startswith(NAME_KEY_PREFIX) else "")
+class _Firms:
+    """Firms on a sheet in its order (rows of the table): every column is taken for all of them at
+    once, never a record per firm."""
+
+    def __init__(self, ctx: _Context, rows: np.ndarray, first: int = 0):
+        self.ctx = ctx
+        self.rows = rows
+        self.first = first  # the place of the first of these firms on its sheet, from 0
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, part: slice) -> _Firms:
+        return _Firms(self.ctx, self.rows[part], self.first + (part.start or 0))
+
+    def keys(self) -> list[str]:
+        return self.ctx.keys[self.rows].tolist()
+
+    def raw(self, name: str) -> list[Any]:
+        a = self.ctx.raw(name)
+        return [None] * len(self.rows) if a is None else a[self.rows].tolist()
+
+    def number(self, name: str) -> np.ndarray:
+        return self.ctx.numbers(name)[self.rows]
+
+    def one_or_other(self, name: str, one: str, other: str) -> list[str]:
+        """`one` where the column is 1, `other` where it is another number, "" where it is missing
+        (a flag's 是/否, the size's 规上/规下)."""
+        v = self.number(name)
+        return np.where(np.isfinite(v), np.where(v == 1, one, other), "").tolist()
+
+    def mapped(self, name: str, get: Callable[[Any], Any]) -> list[Any]:
+        return _map_distinct(self.raw(name), get)
+
+    def pairs(self, a: str, b: str, get: Callable[[Any, Any], Any]) -> list[Any]:
+        return _map_distinct(list(zip(self.raw(a), self.raw(b))), lambda ab: get(*ab))
+
+    def serials(self) -> np.ndarray:
+        """序号: the place in the whole list."""
+        return self.ctx.serial[self.rows]
+
+    def numbering(self) -> np.ndarray:
+        """序号 on a sheet of some of the firms: 1, 2, … down the sheet."""
+        return np.arange(self.first + 1, self.first + len(self.rows) + 1, dtype=float)
+
+    def names(self) -> list[str]:
+        return [_firm_name(k, v) for k, v in zip(self.keys(), self.raw("name"))]
+
+    def codes(self) -> list[Any]:
+        return ["" if k.startswith(NAME_KEY_PREFIX) else c for k, c in zip(self.keys(), self.raw("credit_code"))]
+
+    def by_key(self, texts: dict[str, str]) -> list[str]:
+        return [texts.get(k, "") for k in self.keys()]
+
+    def tier_fills(self, tiers: list[str]) -> list[int | None]:
+        """Each firm's tier fill (`Formats.tier`) by its population's labels; None for a blank."""
+        pops = self.ctx.result.scheme.populations
+
+        def fill(pop: Any, label: str) -> int | None:
+            return _tier_index(pops[pop].tiers if pop in pops else None, label) if label else None
+        return _map_distinct(list(zip(self.raw("population"), tiers)), lambda pt: fill(*pt))
+
+    def notes(self) -> list[str]:
+        """说明 on the printed list: the tier moves, or why the firm was not evaluated."""
+        moves, sentences = self.ctx.moves, self.ctx.sentences
+        return [moves.get(k) or (sentences[k] + "。" if k in sentences else "") for k in self.keys()]
 
 
-def _standing(ctx: _Context, r: dict[str, Any]) -> str:
-    """`规上企业` / `规下企业` for an evaluated firm, else why it was not evaluated."""
-    pops = ctx.result.scheme.populations
-    if r["population"] in pops:
-        return pops[r["population"]].label
-    return status_label(_s(r["status"]), ctx.result.scheme)
+_NA_TYPE = type(pd.NA)
+
+
+def _map_distinct(values: list[Any], get: Callable[[Any], Any]) -> list[Any]:
+    """`get` of each value, called once per distinct value (a column has a few: towns, industries)."""
+    numeric = {type(v) for v in values} - {str, type(None), _NA_TYPE, tuple}
+    if len(numeric) > 1:  # 1 and 1.0 would share a key and get one text
+        return [get(v) for v in values]
+    known = dict.fromkeys(values)
+    for v in known:
+        known[v] = get(v)
+    return [known[v] for v in values]
+
+
+def _firm_name(key: str, name: Any) -> str:
+    return _s(name) or (key[len(NAME_KEY_PREFIX):] if key.startswith(NAME_KEY_PREFIX) else "")
+
+
+def _industry(v: Any) -> str:
+    return industry_label(_s(v))
 
 
 def _print_columns(ctx: _Context) -> list[Column]:
     """The printed list: what an official reads, on A4 landscape at a readable size."""
+    scheme = ctx.result.scheme
     cols = [
-        Column("序号", lambda k, r: ctx.seq.get(k), "int", width=5),
-        Column("企业名称", _name, "wrap", width=24),
-        Column("统一社会信用代码", lambda k, r: _code(k, r), width=19.5),
-        Column("所属乡镇", lambda k, r: _s(r["township"]), width=9),
-        Column("所属行业", lambda k, r: industry_label(_s(r["industry"])), "wrap", width=16),
-        Column("参评情况", lambda k, r: _standing(ctx, r), width=9),
-        Column("用地面积（亩）", lambda k, r: r["land"], "number", "亩", 8.5),
-        Column("实缴税金（万元）", lambda k, r: r["tax"], "number", "万元", 9),
-        Column("亩均税收（万元/亩）", lambda k, r: r["v_tax_per_mu"], "number", "万元/亩", 9),
-        Column("综合得分", lambda k, r: r["total_score"], "number", "分", 7.5),
-        Column("全县排名", lambda k, r: r["rank"], "int", width=6),
-        Column("最终等级", lambda k, r: _s(r["tier"]), "tier", width=6),
+        Column("序号", lambda f: f.serials(), "int", width=5),
+        Column("企业名称", lambda f: f.names(), "wrap", width=24),
+        Column("统一社会信用代码", lambda f: f.codes(), width=19.5),
+        Column("所属乡镇", lambda f: f.raw("township"), width=9),
+        Column("所属行业", lambda f: f.mapped("industry", _industry), "wrap", width=16),
+        Column("参评情况", lambda f: f.pairs("population", "status", lambda p, st: _standing(scheme, p, st)), width=9),
+        Column("用地面积（亩）", lambda f: f.number("land"), "number", "亩", 8.5),
+        Column("实缴税金（万元）", lambda f: f.number("tax"), "number", "万元", 9),
+        Column("亩均税收（万元/亩）", lambda f: f.number("v_tax_per_mu"), "number", "万元/亩", 9),
+        Column("综合得分", lambda f: f.number("total_score"), "number", "分", 7.5),
+        Column("全县排名", lambda f: f.number("rank"), "int", width=6),
+        Column("最终等级", lambda f: f.raw("tier"), "tier", width=6),
     ]
     if ctx.has_prior:
-        cols += [Column("上年等级", lambda k, r: _s(r.get("prior_tier")), "tier", width=6),
-                 Column("等级变化", lambda k, r: _s(r.get("tier_change")), width=7),
-                 Column(f"连续{ctx.bottom}类年数", lambda k, r: r.get("d_years"), "int", width=6)]
-    cols.append(Column("说明", lambda k, r: ctx.moves(k, r) or (
-        "" if r["population"] is not None else status_sentence(r, ctx.result.scheme, ctx.result.year) + "。"),
-        "wrap", width=22))
+        cols += [Column("上年等级", lambda f: f.raw("prior_tier"), "tier", width=6),
+                 Column("等级变化", lambda f: f.raw("tier_change"), width=7),
+                 Column(f"连续{ctx.bottom}类年数", lambda f: f.number("d_years"), "int", width=6)]
+    cols.append(Column("说明", lambda f: f.notes(), "wrap", width=22))
     return cols
+
+
+def _standing(scheme: Any, population: Any, status: Any) -> str:
+    """`规上企业` / `规下企业` for an evaluated firm, else why it was not evaluated."""
+    pops = scheme.populations
+    if population in pops:
+        return pops[population].label
+    return status_label(_s(status), scheme)
 
 
 def _all_columns(ctx: _Context) -> list[Column]:
     scheme = ctx.result.scheme
+    pops = scheme.populations
     cols = [
-        Column("序号", lambda k, r: ctx.seq.get(k), "int", width=6),
-        Column("统一社会信用代码", lambda k, r: _code(k, r), width=21),
-        Column("企业名称", _name, width=30),
-        Column("所属乡镇", lambda k, r: _s(r["township"]), width=11),
-        Column("所属行业", lambda k, r: industry_label(_s(r["industry"])), width=20),
-        Column("行业大类", lambda k, r: division_label(_s(r["division"])), width=16),
-        Column("企业规模", lambda k, r: _scale(r["above_scale"]), width=6),
-        Column("评价状态", lambda k, r: status_label(_s(r["status"]), scheme), width=8),
-        Column("状态说明", lambda k, r: "" if r["population"] is not None else
-               status_sentence(r, scheme, ctx.result.year), "wrap", width=30),
-        Column("参评群体", lambda k, r: scheme.populations[r["population"]].label if r["population"] in scheme.populations
-               else "", width=9),
+        Column("序号", lambda f: f.serials(), "int", width=6),
+        Column("统一社会信用代码", lambda f: f.codes(), width=21),
+        Column("企业名称", lambda f: f.names(), width=30),
+        Column("所属乡镇", lambda f: f.raw("township"), width=11),
+        Column("所属行业", lambda f: f.mapped("industry", _industry), width=20),
+        Column("行业大类", lambda f: f.mapped("division", lambda v: division_label(_s(v))), width=16),
+        Column("企业规模", lambda f: f.one_or_other("above_scale", "规上", "规下"), width=6),
+        Column("评价状态", lambda f: f.mapped("status", lambda v: status_label(_s(v), scheme)), width=8),
+        Column("状态说明", lambda f: f.by_key(ctx.sentences), "wrap", width=30),
+        Column("参评群体", lambda f: f.mapped("population", lambda p: pops[p].label if p in pops else ""), width=9),
     ]
-    for f in INPUT_FIELDS:
-        spec = FIELD_BY_ID[f]
-        cols.append(Column(f"{spec.label}（{spec.unit}）", lambda k, r, f=f: r[f],
+    for name in INPUT_FIELDS:
+        spec = FIELD_BY_ID[name]
+        cols.append(Column(f"{spec.label}（{spec.unit}）", lambda f, name=name: f.number(name),
                            "int" if decimals_for(spec.unit) == 0 else "number", spec.unit, 11))
-    cols.append(Column("投产时间（年）", lambda k, r: r["commissioned"], "year", width=8))
+    cols.append(Column("投产时间（年）", lambda f: f.number("commissioned"), "year", width=8))
     cols += _scheme_columns(ctx)
-    for f, label in FLAG_FIELDS.items():
-        cols.append(Column(label, lambda k, r, f=f: _flag(r[f]), width=7))
+    for name, label in FLAG_FIELDS.items():
+        cols.append(Column(label, lambda f, name=name: f.one_or_other(name, "是", "否"), width=7))
     for ind in INDICATORS:
-        cols.append(Column(f"{ind.label}（{ind.unit}）", lambda k, r, i=ind.id: r[f"v_{i}"], "number", ind.unit, 12))
+        cols.append(Column(f"{ind.label}（{ind.unit}）", lambda f, i=ind.id: f.number(f"v_{i}"), "number", ind.unit, 12))
     for iid in ctx.scored:
-        cols.append(Column(f"{INDICATOR_BY_ID[iid].label}得分", lambda k, r, i=iid: r.get(f"s_{i}"), "number", "分", 9))
+        cols.append(Column(f"{INDICATOR_BY_ID[iid].label}得分", lambda f, i=iid: f.number(f"s_{i}"), "number", "分", 9))
     cols += [
-        Column("加分", lambda k, r: r["bonus"], "number", "分", 7),
-        Column("减分", lambda k, r: r["penalty"], "number", "分", 7),
-        Column("综合得分", lambda k, r: r["total_score"], "number", "分", 9),
-        Column("初评等级", lambda k, r: _s(r["initial_tier"]), "tier", width=7),
-        Column("最终等级", lambda k, r: _s(r["tier"]), "tier", width=7),
-        Column("等级名称", lambda k, r: ctx.full_name(r, r["tier"]), width=17),
-        Column("等级调整说明", lambda k, r: ctx.moves(k, r), "wrap", width=30),
-        Column("全县排名", lambda k, r: r["rank"], "int", width=7),
-        Column("乡镇排名", lambda k, r: r["township_rank"], "int", width=7),
-        Column("行业排名", lambda k, r: r["industry_rank"], "int", width=7),
+        Column("加分", lambda f: f.number("bonus"), "number", "分", 7),
+        Column("减分", lambda f: f.number("penalty"), "number", "分", 7),
+        Column("综合得分", lambda f: f.number("total_score"), "number", "分", 9),
+        Column("初评等级", lambda f: f.raw("initial_tier"), "tier", width=7),
+        Column("最终等级", lambda f: f.raw("tier"), "tier", width=7),
+        Column("等级名称", lambda f: f.pairs("population", "tier", lambda p, lab: _full_name(scheme, p, lab)), width=17),
+        Column("等级调整说明", lambda f: f.by_key(ctx.moves), "wrap", width=30),
+        Column("全县排名", lambda f: f.number("rank"), "int", width=7),
+        Column("乡镇排名", lambda f: f.number("township_rank"), "int", width=7),
+        Column("行业排名", lambda f: f.number("industry_rank"), "int", width=7),
     ]
     if ctx.has_prior:
-        cols += [Column("上年等级", lambda k, r: _s(r.get("prior_tier")), "tier", width=7),
-                 Column("等级变化", lambda k, r: _s(r.get("tier_change")), width=8),
-                 Column(f"连续{ctx.bottom}类年数", lambda k, r: r.get("d_years"), "int", width=8)]
-    cols += [Column("数据来源", lambda k, r: _s(r["sources"]), width=24),
-             Column("数据问题", lambda k, r: ctx.issues.get(k, ""), "wrap", width=50)]
+        cols += [Column("上年等级", lambda f: f.raw("prior_tier"), "tier", width=7),
+                 Column("等级变化", lambda f: f.raw("tier_change"), width=8),
+                 Column(f"连续{ctx.bottom}类年数", lambda f: f.number("d_years"), "int", width=8)]
+    cols += [Column("数据来源", lambda f: f.raw("sources"), width=24),
+             Column("数据问题", lambda f: f.by_key(ctx.issues), "wrap", width=50)]
     return cols
+
+
+def _full_name(scheme: Any, population: Any, label: Any) -> str:
+    """`A类（优先发展类）` under the firm's population's names."""
+    pops = scheme.populations
+    return pops[population].tiers.full_name(label) if population in pops and label else _s(label)
 
 
 def _scheme_columns(ctx: _Context) -> list[Column]:
@@ -359,52 +580,52 @@ def _scheme_columns(ctx: _Context) -> list[Column]:
     t = ctx.result.table
     cols: list[Column] = []
     if "own_land" in t:
-        cols += [Column("自有用地（亩）", lambda k, r: r["own_land"], "number", "亩", 10),
-                 Column("租入用地（亩）", lambda k, r: r["land_rented_in"], "number", "亩", 10),
-                 Column("租出用地（亩）", lambda k, r: r["land_rented_out"], "number", "亩", 10),
-                 Column("租入厂房（平方米）", lambda k, r: r["floor_rented_in"], "number", "平方米", 11),
-                 Column("租出厂房（平方米）", lambda k, r: r["floor_rented_out"], "number", "平方米", 11),
-                 Column("承租企业数", lambda k, r: r["tenant_count"], "int", width=8)]
+        cols += [Column("自有用地（亩）", lambda f: f.number("own_land"), "number", "亩", 10),
+                 Column("租入用地（亩）", lambda f: f.number("land_rented_in"), "number", "亩", 10),
+                 Column("租出用地（亩）", lambda f: f.number("land_rented_out"), "number", "亩", 10),
+                 Column("租入厂房（平方米）", lambda f: f.number("floor_rented_in"), "number", "平方米", 11),
+                 Column("租出厂房（平方米）", lambda f: f.number("floor_rented_out"), "number", "平方米", 11),
+                 Column("承租企业数", lambda f: f.number("tenant_count"), "int", width=8)]
     if "tier_group" in t:
-        cols.append(Column("分档分组", lambda k, r: _s(r["tier_group"]), width=12))
+        cols.append(Column("分档分组", lambda f: f.raw("tier_group"), width=12))
     if "tenant_penalty" in t:
-        cols.append(Column("出租厂房扣分", lambda k, r: r["tenant_penalty"], "number", "分", 9))
+        cols.append(Column("出租厂房扣分", lambda f: f.number("tenant_penalty"), "number", "分", 9))
     return cols
 
 
 def _tier_columns(ctx: _Context, pid: str) -> list[Column]:
     cols = [
-        Column("序号", lambda k, r: r["_n"], "int", width=5),
-        Column("统一社会信用代码", lambda k, r: _code(k, r), width=19.5),
-        Column("企业名称", _name, "wrap", width=24),
-        Column("所属乡镇", lambda k, r: _s(r["township"]), width=9),
-        Column("所属行业", lambda k, r: industry_label(_s(r["industry"])), "wrap", width=16),
-        Column("综合得分", lambda k, r: r["total_score"], "number", "分", 7.5),
-        Column("全县排名", lambda k, r: r["rank"], "int", width=6),
-        Column("初评等级", lambda k, r: _s(r["initial_tier"]), "tier", width=6),
-        Column("最终等级", lambda k, r: _s(r["tier"]), "tier", width=6),
-        Column("等级调整说明", lambda k, r: ctx.moves(k, r), "wrap", width=24),
+        Column("序号", lambda f: f.numbering(), "int", width=5),
+        Column("统一社会信用代码", lambda f: f.codes(), width=19.5),
+        Column("企业名称", lambda f: f.names(), "wrap", width=24),
+        Column("所属乡镇", lambda f: f.raw("township"), width=9),
+        Column("所属行业", lambda f: f.mapped("industry", _industry), "wrap", width=16),
+        Column("综合得分", lambda f: f.number("total_score"), "number", "分", 7.5),
+        Column("全县排名", lambda f: f.number("rank"), "int", width=6),
+        Column("初评等级", lambda f: f.raw("initial_tier"), "tier", width=6),
+        Column("最终等级", lambda f: f.raw("tier"), "tier", width=6),
+        Column("等级调整说明", lambda f: f.by_key(ctx.moves), "wrap", width=24),
     ]
     if ctx.has_prior:
-        cols += [Column("上年等级", lambda k, r: _s(r.get("prior_tier")), "tier", width=7),
-                 Column("等级变化", lambda k, r: _s(r.get("tier_change")), width=8),
-                 Column(f"连续{ctx.bottom}类年数", lambda k, r: r.get("d_years"), "int", width=8)]
+        cols += [Column("上年等级", lambda f: f.raw("prior_tier"), "tier", width=7),
+                 Column("等级变化", lambda f: f.raw("tier_change"), width=8),
+                 Column(f"连续{ctx.bottom}类年数", lambda f: f.number("d_years"), "int", width=8)]
     for rule in ctx.result.scheme.populations[pid].indicators:
         ind = INDICATOR_BY_ID[rule.id]
-        cols.append(Column(f"{ind.label}（{ind.unit}）", lambda k, r, i=rule.id: r[f"v_{i}"], "number", ind.unit, 10))
+        cols.append(Column(f"{ind.label}（{ind.unit}）", lambda f, i=rule.id: f.number(f"v_{i}"), "number", ind.unit, 10))
     return cols
 
 
 def _group_columns(group_label: str, labels: Sequence[str]) -> list[Column]:
-    cols = [Column("参评群体", lambda k, r: r["pop_label"], width=9),
-            Column(group_label, lambda k, r: r["group"], width=16),
-            Column("企业数", lambda k, r: r["firms"], "int", width=7),
-            Column("参评企业数", lambda k, r: r["evaluated"], "int", width=8)]
+    cols = [Column("参评群体", _each(lambda r: r["pop_label"]), width=9),
+            Column(group_label, _each(lambda r: r["group"]), width=16),
+            Column("企业数", _each(lambda r: r["firms"]), "int", width=7),
+            Column("参评企业数", _each(lambda r: r["evaluated"]), "int", width=8)]
     for lab in labels:
-        cols.append(Column(f"{lab}类", lambda k, r, lab=lab: r["tiers"].get(lab, 0), "int", width=6))
-    cols.append(Column("平均得分", lambda k, r: r["mean_score"], "number", "分", 9))
+        cols.append(Column(f"{lab}类", _each(lambda r, lab=lab: r["tiers"].get(lab, 0)), "int", width=6))
+    cols.append(Column("平均得分", _each(lambda r: r["mean_score"]), "number", "分", 9))
     for ind in INDICATORS:
-        cols.append(Column(f"{ind.label}（{ind.unit}）", lambda k, r, i=ind.id: (r["aggregates"] or {}).get(i),
+        cols.append(Column(f"{ind.label}（{ind.unit}）", _each(lambda r, i=ind.id: (r["aggregates"] or {}).get(i)),
                            "number", ind.unit, 12))
     return cols
 
@@ -459,12 +680,8 @@ def write_workbook(result: RunResult, path: str | Path, settings: Settings | Non
                          _print_columns(ctx), 3, ctx.page_head)
         full = _Sheet(wb, fmt, _safe_sheet_name("全部数据", used), head + "全部数据（含基础数据、指标、得分与数据问题）",
                       subtitle, _all_columns(ctx), 3, ctx.page_head, fit_width=False)
-        for i, k in enumerate(ctx.order):
-            if i % 200 == 0:
-                steps.report(0.05 + 0.45 * i / max(len(ctx.order), 1), "写出全部企业")
-            rec = ctx.records[k]
-            printed.write(k, rec, ctx.rules(rec))
-            full.write(k, rec, ctx.rules(rec))
+        _write_side_by_side([printed, full], _Firms(ctx, ctx.order_rows),
+                            progress=lambda done: steps.report(0.05 + 0.45 * done, "写出全部企业"))
         printed.finish()
         full.finish()
         _tier_sheets(wb, fmt, ctx, head, subtitle, used, steps)
@@ -498,22 +715,19 @@ def _tier_sheets(wb: xlsxwriter.Workbook, fmt: Formats, ctx: _Context, head: str
     """One sheet per population and final tier (规上A类, …, 规下D类), ranked within the population."""
     pops = ctx.result.scheme.populations
     jobs = [(pid, lab) for pid, p in pops.items() for lab in p.tiers.labels]
-    members: dict[tuple[Any, Any], list[str]] = {}  # (population, tier) → firms, in list order
-    for k in ctx.order:
-        rec = ctx.records[k]
-        members.setdefault((rec["population"], rec["tier"]), []).append(k)
+    members: dict[tuple[Any, Any], list[int]] = {}  # (population, tier) → rows of the table, in list order
+    for row, pid, lab in zip(ctx.order_rows.tolist(), ctx.raw("population")[ctx.order_rows].tolist(),
+                             ctx.raw("tier")[ctx.order_rows].tolist()):
+        members.setdefault((pid, lab), []).append(row)
     for n_job, (pid, lab) in enumerate(jobs):
         pop = pops[pid]
         steps.report(0.5 + 0.25 * n_job / max(len(jobs), 1), f"写出{pop.label}{lab}类名单")
-        keys = members.get((pid, lab), [])
+        rows = np.array(members.get((pid, lab), []), dtype=np.intp)
         short = pop.label.removesuffix("企业")
         sh = _Sheet(wb, fmt, _safe_sheet_name(f"{short}{lab}类", used),
-                    f"{head}{pop.label}{pop.tiers.full_name(lab)}名单（共 {len(keys)} 家）", subtitle,
+                    f"{head}{pop.label}{pop.tiers.full_name(lab)}名单（共 {len(rows)} 家）", subtitle,
                     _tier_columns(ctx, pid), 3, ctx.page_head)
-        for n, k in enumerate(keys, 1):
-            rec = dict(ctx.records[k])
-            rec["_n"] = n
-            sh.write(k, rec, pop.tiers)
+        sh.write(_Firms(ctx, rows))
         sh.finish()
 
 
@@ -546,59 +760,62 @@ def _group_sheet(wb: xlsxwriter.Workbook, fmt: Formats, ctx: _Context, sheet: st
         order = list(dict.fromkeys(group.tolist()))
     else:
         order = sorted(set(group.tolist()))
+    place = {g: i for i, g in enumerate(order)}
+    in_group = np.array([place[g] for g in group.tolist()])  # each firm's group, as its place in `order`
+    counted = t[["population", "tier", "total_score"]]  # what the counts read: subsets copy nothing else
+    evaluated = t["population"].notna().to_numpy()
     totals = []
     for pid in [*pops, ""]:
-        in_pop = member == pid
+        in_pop = (member == pid).to_numpy()
         if not in_pop.any():
             continue
         label = pops[pid].label if pid else "规模不明"
         entry = summary.get(pid, {}) if pid else {}
         groups = entry.get(summary_key, {})
         sums = {"firms": 0, "evaluated": 0, "tiers": dict.fromkeys(labels, 0)}
-        for g in order:
-            rows = t[in_pop & (group == g)]
+        records = []
+        for i, g in enumerate(order):
+            rows = counted[in_pop & (in_group == i)]
             if rows.empty:
                 continue
             ev = rows[rows["population"].notna()]
             tiers = {lab: int((ev["tier"] == lab).sum()) for lab in labels}
             shown = division_label(g) if column == "division" and g != "（未填）" else g
-            sh.write(g, {"pop_label": label, "group": shown, "firms": len(rows), "evaluated": len(ev), "tiers": tiers,
-                         "mean_score": ev["total_score"].mean() if len(ev) else None,
-                         "aggregates": (groups.get(g) or {}).get("aggregates")})
+            records.append({"pop_label": label, "group": shown, "firms": len(rows), "evaluated": len(ev), "tiers": tiers,
+                            "mean_score": ev["total_score"].mean() if len(ev) else None,
+                            "aggregates": (groups.get(g) or {}).get("aggregates")})
             sums["firms"] += len(rows)
             sums["evaluated"] += len(ev)
             for lab in labels:
                 sums["tiers"][lab] += tiers[lab]
-        ev_all = t[in_pop & t["population"].notna()]
+        sh.write(records)
+        ev_all = counted[in_pop & evaluated]
         totals.append({"pop_label": label, "group": "合计", **sums,
                        "mean_score": ev_all["total_score"].mean() if len(ev_all) else None,
                        "aggregates": entry.get("aggregates")})
-    for row in totals:
-        sh.write("", row, total=True)
+    sh.write(totals, total=True)
     sh.finish()
 
 
 def _issues_sheet(wb: xlsxwriter.Workbook, fmt: Formats, ctx: _Context, head: str, subtitle: str, used: set[str]) -> None:
-    cols = [Column("序号", lambda k, r: r["n"], "int", width=6),
-            Column("级别", lambda k, r: LEVEL_LABELS[r["it"].level], width=6),
+    cols = [Column("序号", _each(lambda r: r["n"]), "int", width=6),
+            Column("级别", _each(lambda r: LEVEL_LABELS[r["it"].level]), width=6),
             # the stable kind of finding, so officials can sort and filter the list by it
-            Column("类别", lambda k, r: ISSUE_CODES.get(r["it"].code, "其他"), width=16),
-            Column("文件", lambda k, r: r["it"].file, width=26),
-            Column("工作表", lambda k, r: r["it"].sheet, width=12),
-            Column("行", lambda k, r: r["it"].row, "int", width=6),
-            Column("列", lambda k, r: r["it"].column, width=14),
-            Column("问题说明", lambda k, r: r["it"].message, "wrap", width=60),
-            Column("统一社会信用代码", lambda k, r: "" if (r["it"].key or "").startswith(NAME_KEY_PREFIX) else r["it"].key,
+            Column("类别", _each(lambda r: ISSUE_CODES.get(r["it"].code, "其他")), width=16),
+            Column("文件", _each(lambda r: r["it"].file), width=26),
+            Column("工作表", _each(lambda r: r["it"].sheet), width=12),
+            Column("行", _each(lambda r: r["it"].row), "int", width=6),
+            Column("列", _each(lambda r: r["it"].column), width=14),
+            Column("问题说明", _each(lambda r: r["it"].message), "wrap", width=60),
+            Column("统一社会信用代码", _each(lambda r: "" if (r["it"].key or "").startswith(NAME_KEY_PREFIX) else r["it"].key),
                    width=21),
-            Column("企业名称", lambda k, r: _name(r["it"].key, ctx.records[r["it"].key]) if r["it"].key in ctx.records
-                   else "", "wrap", width=26)]
+            Column("企业名称", _each(lambda r: ctx.name_of(r["it"].key)), "wrap", width=26)]
     order = {"error": 0, "warning": 1, "info": 2}
     issues = sorted(ctx.result.issues, key=lambda i: order.get(i.level, 3))
     counts = "，".join(f"{LEVEL_LABELS[lv]} {sum(1 for i in issues if i.level == lv)} 条" for lv in order)
     sh = _Sheet(wb, fmt, _safe_sheet_name("数据核查", used), f"{head}数据核查清单（{counts}）", subtitle, cols, 2,
                 ctx.page_head)
-    for n, it in enumerate(issues, 1):
-        sh.write("", {"n": n, "it": it})
+    sh.write([{"n": n, "it": it} for n, it in enumerate(issues, 1)])
     sh.finish()
 
 
