@@ -31,6 +31,7 @@ HOSTILE = {
     "dotdot": "../../x",
     "con": "CON",
     "slash": "A/B公司",
+    "rich": "<r>宏达</r>",  # the form xlsxwriter takes for a rich string and writes unescaped
 }
 
 

@@ -226,3 +226,20 @@ def test_wrapped_lines_of_a_column_are_each_texts(texts, width):
 
     texts += ["示范省第12345号制造有限公司", "x" * 257, "发生安全生产事故，由A类调整为C类。"]
     assert _wrapped_lines_each(texts, width) == [wrapped_lines(t, width) for t in texts]
+
+
+@pytest.mark.parametrize("which", ["publicity", "register"])
+def test_every_name_reads_back_from_the_publicity_list_and_the_register(which, tmp_path):
+    # Names that are markup, formulas or xlsxwriter's rich-string form stay plain text in these
+    # workbooks too (a `<r>…</r>` name once went into the file unescaped).
+    from evaluator.outputs.confirmation import write_confirmation_register
+    from evaluator.outputs.publicity import write_publicity_xlsx
+
+    result = hostile_result(tmp_path)
+    path = tmp_path / f"{which}.xlsx"
+    if which == "publicity":
+        write_publicity_xlsx(result, path, settings())
+    else:
+        write_confirmation_register(result, path)
+    values = {c.value for ws in openpyxl.load_workbook(path).worksheets for row in ws.iter_rows() for c in row}
+    assert set(HOSTILE.values()) <= values, set(HOSTILE.values()) - values

@@ -215,7 +215,7 @@ def test_columns_write_the_cells_rows_write(tmp_path):
 
 
 @pytest.mark.parametrize("texts", [
-    ["企业甲", "A&B<i>镇</i>", " 前空格", "后空格 ", "一\n二", "<r>x</r>", "x\ty", "=1+1", "'引号\"", "\u3000全角"],
+    ["企业甲", "A&B<i>镇</i>", " 前空格", "后空格 ", "一\n二", "x\ty", "=1+1", "'引号\"", "\u3000全角", "尾\n"],
     ["普通", "_x0041_ 像转义", "控制\x01符", "非字符\ufffe", "尾"],  # what only xlsxwriter's own escaping handles
 ])
 def test_shared_strings_file_is_xlsxwriters(texts, tmp_path, monkeypatch):
@@ -237,6 +237,32 @@ def test_shared_strings_file_is_xlsxwriters(texts, tmp_path, monkeypatch):
 
     monkeypatch.setattr(xlsx_fast, "_SST_BLOCK", 3)  # blocks with and without a special text
     assert sst_xml(xlsx_fast._SharedStringsFile) == sst_xml(SharedStrings)
+
+
+@pytest.mark.parametrize("special", [False, True])
+def test_a_text_shaped_like_a_rich_string_is_written_as_text(special, tmp_path):
+    # xlsxwriter writes `<r>…</r>` raw (its rich strings), which a firm's name must never be:
+    # Excel would find the file damaged. Here every text is escaped, in blocks with and without
+    # a text only xlsxwriter's escaping handles.
+    import openpyxl
+
+    from evaluator.outputs import xlsx_fast
+
+    names = ["<r>甲</r>", "<r><t>乙</t></r>", "丙"] + (["控制\x01符"] if special else [])
+    path = tmp_path / "r.xlsx"
+    wb = xlsx_fast.Workbook(str(path), {"constant_memory": True})
+    ws = wb.add_worksheet("名单")
+    ws.write_string(0, 0, "企业名称")
+    rows = RowWriter(ws, 1, 1)
+    for name in names:
+        rows.add([name], [None])
+    rows.close()
+    wb.close()
+    with zipfile.ZipFile(path) as z:
+        sst = z.read("xl/sharedStrings.xml").decode()
+    assert "<si><r>" not in sst and "&lt;r&gt;甲&lt;/r&gt;" in sst
+    got = [c.value for c in openpyxl.load_workbook(path).active["A"][1:]]
+    assert got[:3] == names[:3]
 
 
 def test_parts_deflated_in_pieces_read_back_whole(tmp_path, monkeypatch):

@@ -12,13 +12,13 @@ import math
 from pathlib import Path
 from typing import Any
 
-import xlsxwriter
 from xlsxwriter.exceptions import FileCreateError
 
 from ..core.issues import InputError
 from ..merge.tables import NAME_KEY_PREFIX
 from ..method.compare import Comparison
 from ..method.indicators import excel_format
+from .xlsx_fast import Workbook
 
 MOVER_COLUMNS = (  # header, record key, kind, width
     ("序号", None, "int", 6), ("统一社会信用代码", "credit_code", "text", 21), ("企业名称", "name", "text", 28),
@@ -42,7 +42,7 @@ def _text(v: Any) -> str:
 
 def write_compare_workbook(c: Comparison, path: str | Path) -> None:
     """Write the comparison; an unwritable path is an `InputError` naming it."""
-    wb = xlsxwriter.Workbook(str(path))
+    wb = Workbook(str(path))
     base = {"font_name": "宋体", "font_size": 10, "border": 1, "valign": "vcenter"}
     f = {
         "title": wb.add_format({"bold": True, "font_size": 14, "font_name": "宋体"}),

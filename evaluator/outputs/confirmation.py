@@ -251,14 +251,14 @@ def write_confirmation_sheets(result: RunResult, out_dir: str | Path, settings: 
 
 def write_confirmation_register(result: RunResult, path: str | Path, keys: Sequence[str] | None = None) -> Path:
     """The workbook a county fills in as sheets come back (one row per firm sent a sheet)."""
-    import xlsxwriter
+    from .xlsx_fast import Workbook
 
     ok = eligible_keys(result) if keys is None else list(keys)
     t = result.table
     p = Path(path)
     try:
         p.parent.mkdir(parents=True, exist_ok=True)
-        wb = xlsxwriter.Workbook(str(p))
+        wb = Workbook(str(p))
     except OSError as exc:
         raise InputError(f"无法写出 {p}（{exc.strerror or exc}）") from exc
     ws = wb.add_worksheet("确认回执登记")

@@ -117,7 +117,7 @@ def write_publicity_pdf(result: RunResult, path: str | Path, settings: Settings 
 def write_publicity_xlsx(result: RunResult, path: str | Path, settings: Settings | None = None,
                          unranked: bool = False, order: str = "code") -> PublicityList:
     """One sheet per population, A4 portrait, one page wide, header rows repeated, page numbers."""
-    import xlsxwriter
+    from .xlsx_fast import Workbook
 
     s = settings or load_settings()
     lst = publicity_list(result, s, unranked, order)
@@ -126,7 +126,7 @@ def write_publicity_xlsx(result: RunResult, path: str | Path, settings: Settings
         p.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"无法创建文件夹 {p.parent}（{exc.strerror or exc}）") from exc
-    wb = xlsxwriter.Workbook(str(p))
+    wb = Workbook(str(p))
     title = wb.add_format({"bold": True, "font_size": 16, "align": "center", "valign": "vcenter"})
     intro = wb.add_format({"text_wrap": True, "valign": "top", "font_size": 10.5})
     head = wb.add_format({"bold": True, "bg_color": "#EDEFF2", "border": 1, "align": "center", "valign": "vcenter"})

@@ -222,9 +222,16 @@ class _SharedStringsFile(SharedStrings):
 
     xlsxwriter writes each text with a few regular-expression calls, a second of a county's list.
     Here a block is escaped in one pass (joined by NUL, which no text in such a block contains) and
-    each text is written as `_write_si` writes it: `xml:space="preserve"` for leading or trailing
-    white space, a text of the form `<r>…</r>` as it is (xlsxwriter's rich string). A block with
-    any text `_SPECIAL` finds is left to xlsxwriter's own `_write_si`."""
+    each text is written as `_write_si` writes it, with `xml:space="preserve"` for leading or
+    trailing white space. A block with any text `_SPECIAL` finds is left to xlsxwriter's own escaping.
+
+    Every text is written as text: xlsxwriter writes a text of the form `<r>…</r>` unescaped, taking
+    it for one of its rich strings, so a firm named so would make the file unreadable; the lists
+    hold no rich strings."""
+
+    def _write_si(self, string: str) -> None:
+        string = self._escape_control_characters(string)
+        self._xml_si_element(string, [("xml:space", "preserve")] if _edge_space(string) else [])
 
     def _write_sst_strings(self) -> None:
         strings = self.string_table.string_array
@@ -241,9 +248,13 @@ def _si_elements(texts: list[str]) -> list[str]:
     joined = "\x00".join(texts)
     if "&" in joined or "<" in joined or ">" in joined:
         joined = joined.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return [f"<si>{t}</si>" if t.startswith("<r>") and t.endswith("</r>")
-            else f'<si><t xml:space="preserve">{e}</t></si>' if t[:1].isspace() or t[-1:].isspace()
-            else f"<si><t>{e}</t></si>" for t, e in zip(texts, joined.split("\x00"))]
+    return [f'<si><t xml:space="preserve">{e}</t></si>' if _edge_space(t) else f"<si><t>{e}</t></si>"
+            for t, e in zip(texts, joined.split("\x00"))]
+
+
+def _edge_space(text: str) -> bool:
+    """Leading or trailing white space, which Excel keeps only under `xml:space="preserve"`."""
+    return text[:1].isspace() or text[-1:].isspace()
 
 
 class _Packager(Packager):
@@ -338,15 +349,26 @@ class _ZipFile(zipfile.ZipFile):
         return handle
 
 
+class _Worksheet(Worksheet):
+    """xlsxwriter's worksheet, writing every in-line text as text (see `_SharedStringsFile`)."""
+
+    def _xml_rich_inline_string(self, string: str, attributes: Any = ()) -> None:
+        self._xml_inline_string(string, _edge_space(string), list(attributes))
+
+
 class Workbook(xlsxwriter.Workbook):
     """xlsxwriter's workbook, zipped at deflate level 1 instead of 6 in pieces on worker threads
-    (`_Deflater`), its shared strings written a block at a time (`_SharedStringsFile`).
+    (`_Deflater`), its shared strings written a block at a time (`_SharedStringsFile`). Texts are
+    always written as texts: xlsxwriter writes one of the form `<r>…</r>` unescaped (its rich
+    strings, which these workbooks never use), and a firm named so would damage the file.
 
     A county's graded list is hundreds of MB of sheet XML: level 1 compresses it several times
     faster than level 6 for a slightly larger file (XML compresses well at any level). xlsxwriter
     names its ZipFile at module level and has no option for the level, so the name is bound to
     one with the level for the duration of the save, under a lock.
     """
+
+    worksheet_class = _Worksheet
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
