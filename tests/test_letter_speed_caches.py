@@ -128,3 +128,15 @@ def test_font_streams_are_compressed_once_and_page_streams_every_time():
         raw = data.encode("utf8") if isinstance(data, str) else data
         assert first == again == zlib.compress(raw)  # the same bytes as reportlab's own filter
     assert len(filt._cache) == 2  # the character map and the font file, not the page
+
+
+def test_the_font_stream_kept_longest_is_the_one_used_most_recently():
+    from reportlab.pdfbase import pdfdoc
+
+    filt = type(pdfdoc.PDFZCompress)(size=3)
+    fonts = [b"\x00\x01\x00\x00" + bytes([i]) * 5000 for i in range(5)]
+    filt.encode(fonts[0])
+    for f in fonts[1:]:
+        filt.encode(fonts[0])  # used again before each new one: every letter shares it
+        filt.encode(f)
+    assert fonts[0] in filt._cache and len(filt._cache) == 3

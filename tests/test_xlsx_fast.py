@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import types
+import threading
 import zipfile
 
 import openpyxl
@@ -277,12 +278,17 @@ def test_parts_deflated_in_pieces_read_back_whole(tmp_path, monkeypatch):
     src.write_bytes(big)
     with xlsx_fast._ZipFile(tmp_path / "z.zip", "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as z:
         z.write(src, "big.xml")
+        pool = z._deflate_pool
         z.writestr("small.xml", "<a/>")
         z.writestr("empty.xml", "")
+    with pytest.raises(RuntimeError):  # its deflating threads were shut down with the file
+        pool.submit(len, b"")
     with zipfile.ZipFile(tmp_path / "z.zip") as z:
         assert z.testzip() is None
         assert z.read("big.xml") == big and z.read("small.xml") == b"<a/>" and z.read("empty.xml") == b""
         assert z.getinfo("big.xml").compress_size < len(big) / 3
+    # no deflating thread outlives the file: a letter batch after a save may still fork its workers
+    assert not [t for t in threading.enumerate() if t.name.startswith("xlsx-deflate")]
 
     path = tmp_path / "t.xlsx"
     wb = Workbook(str(path), {"constant_memory": True})
@@ -294,3 +300,19 @@ def test_parts_deflated_in_pieces_read_back_whole(tmp_path, monkeypatch):
     wb.close()
     got = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("s").to_python()
     assert got[2999] == [2999.0, "企业2999"] and len(got) == 3000
+
+
+def test_an_in_line_text_shaped_like_a_rich_string_is_written_as_text(tmp_path):
+    # constant_memory sheets write texts in line; xlsxwriter writes `<r>…</r>` there unescaped too
+    import openpyxl
+
+    from evaluator.outputs import xlsx_fast
+
+    path = tmp_path / "i.xlsx"
+    wb = xlsx_fast.Workbook(str(path), {"constant_memory": True})
+    ws = wb.add_worksheet("名单")
+    ws.write_string(0, 0, "<r>宏达</r>")
+    ws.write_string(1, 0, " <r>前空格</r>")
+    wb.close()
+    ws = openpyxl.load_workbook(path).active
+    assert [ws["A1"].value, ws["A2"].value] == ["<r>宏达</r>", " <r>前空格</r>"]

@@ -8,6 +8,7 @@ letter starts and which footer it carries.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -57,16 +58,19 @@ class _FontFileCompressor(pdfdoc.PDFStreamFilterZCompress):
     def __init__(self, size: int = 64):
         self._cache: dict[bytes, bytes] = {}
         self._size = size
+        self._lock = threading.Lock()
 
     def encode(self, text: Any) -> bytes:
         if isinstance(text, str):
             text = text.encode("utf8")  # as reportlab's filter does
         if isinstance(text, bytes) and (text[:4] in _SFNT and len(text) > 4096 or text.startswith(_CMAP)):
-            out = self._cache.get(text)
-            if out is None:
-                if len(self._cache) >= self._size:
-                    self._cache.pop(next(iter(self._cache)))
-                out = self._cache[text] = super().encode(text)
+            with self._lock:  # PDFs are made on several worker threads at once
+                out = self._cache.pop(text, None)
+                if out is None:
+                    out = super().encode(text)
+                    while len(self._cache) >= self._size:
+                        self._cache.pop(next(iter(self._cache)))
+                self._cache[text] = out  # the most recently used last: the least recently used goes first
             return out
         return super().encode(text)
 

@@ -275,10 +275,12 @@ class _Deflater:
     of `PIECE` bytes deflated on worker threads, each by a compressor of its own, each but the last
     ended on a byte boundary by a sync flush. zlib lets go of the interpreter lock while it works,
     so pieces compress side by side and beside the thread that reads the part; a piece costs a few
-    bytes of output. A part smaller than a piece is deflated by the calling thread."""
+    bytes of output. A part smaller than a piece is deflated by the calling thread. The threads
+    belong to the zip file being written (`_ZipFile`) and end with it."""
 
-    def __init__(self, level: int) -> None:
+    def __init__(self, level: int, pool: ThreadPoolExecutor) -> None:
         self._level = level
+        self._pool = pool
         self._held: list[bytes] = []
         self._size = 0
         self._pending: deque[Future[bytes]] = deque()
@@ -287,13 +289,13 @@ class _Deflater:
         self._held.append(bytes(data))
         self._size += len(data)
         if self._size >= PIECE:
-            self._pending.append(_pool().submit(_deflate, self._take(), self._level, False))
+            self._pending.append(self._pool.submit(_deflate, self._take(), self._level, False))
         return self._ready()
 
     def flush(self) -> bytes:
         if not self._pending:
             return _deflate(self._take(), self._level, True)
-        self._pending.append(_pool().submit(_deflate, self._take(), self._level, True))
+        self._pending.append(self._pool.submit(_deflate, self._take(), self._level, True))
         out = b"".join(f.result() for f in self._pending)
         self._pending.clear()
         return out
@@ -321,13 +323,21 @@ def _deflate(data: bytes, level: int, last: bool) -> bytes:
 _WORKERS = max(1, min(2, os.cpu_count() or 1))
 
 
-@functools.cache
-def _pool() -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="xlsx-deflate")
-
-
 class _ZipFile(zipfile.ZipFile):
-    """zipfile's writer with its parts deflated by `_Deflater` and read in 1 MB blocks."""
+    """zipfile's writer with its parts deflated by `_Deflater` and read in 1 MB blocks.
+
+    Its deflating threads start with the first part and end when the file is closed: no thread
+    outlives a save (letter batches fork their workers only while no other thread runs)."""
+
+    _deflate_pool: ThreadPoolExecutor | None = None
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            if self._deflate_pool is not None:
+                self._deflate_pool.shutdown(wait=True, cancel_futures=True)
+                self._deflate_pool = None
 
     def write(self, filename: Any, arcname: Any = None, compress_type: int | None = None,
               compresslevel: int | None = None) -> None:
@@ -345,7 +355,11 @@ class _ZipFile(zipfile.ZipFile):
     def _open_to_write(self, zinfo: zipfile.ZipInfo, force_zip64: bool = False) -> Any:
         handle = super()._open_to_write(zinfo, force_zip64)  # type: ignore[misc]
         if zinfo.compress_type == zipfile.ZIP_DEFLATED:
-            handle._compressor = _Deflater(self.compresslevel if self.compresslevel is not None else ZIP_LEVEL)
+            if self._deflate_pool is None:
+                self._deflate_pool = ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="xlsx-deflate")
+            level = getattr(zinfo, "_compresslevel", None)
+            level = level if level is not None else self.compresslevel if self.compresslevel is not None else ZIP_LEVEL
+            handle._compressor = _Deflater(level, self._deflate_pool)
         return handle
 
 
@@ -365,7 +379,9 @@ class Workbook(xlsxwriter.Workbook):
     A county's graded list is hundreds of MB of sheet XML: level 1 compresses it several times
     faster than level 6 for a slightly larger file (XML compresses well at any level). xlsxwriter
     names its ZipFile at module level and has no option for the level, so the name is bound to
-    one with the level for the duration of the save, under a lock.
+    one with the level for the duration of the save, under a lock: saves of these workbooks take
+    turns (a small list waits while a county's graded list is zipped), and a plain xlsxwriter save
+    made at that moment zips the same way. Every workbook of the product goes through this class.
     """
 
     worksheet_class = _Worksheet

@@ -15,13 +15,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import xlsxwriter
 from xlsxwriter.exceptions import FileCreateError
 
 from ..core.atomic import replace_durably, temp_path_for
 from ..core.fields import FIELD_BY_ID
 from ..core.issues import InputError
 from ..merge.resolutions import RESOLUTION_KINDS
+from ..outputs.xlsx_fast import Workbook
 from ..pipeline.fingerprint import verification_code
 from .model import Project
 
@@ -99,7 +99,7 @@ def write_audit_xlsx(project: Project, path: str | Path, names: Mapping[str, str
     """
     p = Path(path)
     tmp = temp_path_for(p)  # written aside and renamed into place: never a half-written workbook
-    wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_numbers": False,
+    wb = Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_numbers": False,
                                         "strings_to_urls": False})
     head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top"})
     cell = wb.add_format({"border": 1, "text_wrap": True, "valign": "top"})

@@ -6,13 +6,13 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-import xlsxwriter
 from xlsxwriter.exceptions import FileCreateError
 
 from ..core.fields import FIELD_BY_ID
 from ..core.issues import InputError
 from ..core.workdays import objection_deadline
 from ..outputs.settings import Settings, load_settings
+from ..outputs.xlsx_fast import Workbook
 from .audit import _sheet
 from .model import Project
 from .review import DECISIONS, StageDiff
@@ -55,7 +55,7 @@ def _text(v: Any) -> str:
 
 
 def _workbook(path: Path) -> Any:
-    return xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_numbers": False,
+    return Workbook(str(path), {"strings_to_formulas": False, "strings_to_numbers": False,
                                            "strings_to_urls": False})
 
 

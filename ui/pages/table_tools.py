@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import cast
 
 import numpy as np
-import xlsxwriter
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QTableView
@@ -23,6 +22,7 @@ from evaluator.core.atomic import atomic_target
 from evaluator.core.fields import FIELD_BY_ID
 from evaluator.core.progress import CancelFn, ProgressFn
 from evaluator.method.indicators import INDICATORS
+from evaluator.outputs.xlsx_fast import Workbook
 
 from ..models import MISSING, Column, ColumnTable, ColumnTableModel
 from ..user_config import remember_folder, start_folder
@@ -73,7 +73,7 @@ def write_list_xlsx(path: Path, table: ColumnTable, rows: np.ndarray, columns: S
     """
     rows = np.asarray(rows, dtype=np.int64)
     with atomic_target(path) as tmp:
-        wb = xlsxwriter.Workbook(str(tmp), {"constant_memory": True, "strings_to_numbers": False,
+        wb = Workbook(str(tmp), {"constant_memory": True, "strings_to_numbers": False,
                                             "strings_to_formulas": False, "strings_to_urls": False})
         ws = wb.add_worksheet(sheet)
         head = wb.add_format({"bold": True, "text_wrap": True, "valign": "vcenter", "align": "center"})
