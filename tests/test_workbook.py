@@ -243,3 +243,37 @@ def test_every_name_reads_back_from_the_publicity_list_and_the_register(which, t
         write_confirmation_register(result, path)
     values = {c.value for ws in openpyxl.load_workbook(path).worksheets for row in ws.iter_rows() for c in row}
     assert set(HOSTILE.values()) <= values, set(HOSTILE.values()) - values
+
+
+class _Reads(dict):
+    """A record that notes every field read from it."""
+
+    def __init__(self, *a, **k) -> None:
+        super().__init__(*a, **k)
+        self.read: set[str] = set()
+
+    def __getitem__(self, key):
+        self.read.add(key)
+        return super().__getitem__(key)
+
+    def get(self, key, default=None):
+        self.read.add(key)
+        return super().get(key, default)
+
+
+def test_tier_moves_and_status_sentences_read_only_the_fields_the_workbook_gives_them(sample_result, tmp_path):
+    # The workbook hands these functions records of the listed fields only: a field read but not
+    # listed would silently be None there, and a sheet's 说明 would differ from the letter's.
+    from evaluator.outputs.letter_data import SENTENCE_FIELDS, move_fields, status_sentence, tier_moves
+
+    for result in (sample_result, hostile_result(tmp_path)):
+        scheme = result.scheme
+        for rec in result.table.to_dict("records"):
+            r = _Reads(rec)
+            if rec["population"] in scheme.populations:
+                pop = scheme.populations[rec["population"]]
+                tier_moves(r, pop)
+                assert r.read <= set(move_fields(pop)), r.read - set(move_fields(pop))
+            else:
+                status_sentence(r, scheme, result.year)
+                assert r.read <= set(SENTENCE_FIELDS), r.read - set(SENTENCE_FIELDS)

@@ -171,22 +171,19 @@ class RowWriter:
 def _text_cells(letter: str, rows: Sequence[str], values: Sequence[str], attrs: str | Sequence[str],
                 table: dict[str, int]) -> list[str]:
     """A column of shared-string cells (every text already in `table`); "" is a blank that keeps its format."""
-    if isinstance(attrs, str):
-        s = attrs
-        return [f'<c r="{letter}{r}"{s} t="s"><v>{table[v]}</v></c>' if v else f'<c r="{letter}{r}"{s}/>' if s else ""
-                for r, v in zip(rows, values)]
     return [f'<c r="{letter}{r}"{s} t="s"><v>{table[v]}</v></c>' if v else f'<c r="{letter}{r}"{s}/>' if s else ""
-            for r, v, s in zip(rows, values, attrs)]
+            for r, v, s in zip(rows, values, _each_cell(attrs))]
 
 
 def _number_cells(letter: str, rows: Sequence[str], values: Sequence[Any], attrs: str | Sequence[str]) -> list[str]:
     """A column of number cells; None, NaN and infinities are blanks that keep their format."""
-    if isinstance(attrs, str):
-        s = attrs
-        return [f'<c r="{letter}{r}"{s}><v>{v:.16G}</v></c>' if v is not None and -_INF < v < _INF
-                else f'<c r="{letter}{r}"{s}/>' if s else "" for r, v in zip(rows, values)]
     return [f'<c r="{letter}{r}"{s}><v>{v:.16G}</v></c>' if v is not None and -_INF < v < _INF
-            else f'<c r="{letter}{r}"{s}/>' if s else "" for r, v, s in zip(rows, values, attrs)]
+            else f'<c r="{letter}{r}"{s}/>' if s else "" for r, v, s in zip(rows, values, _each_cell(attrs))]
+
+
+def _each_cell(attrs: str | Sequence[str]) -> Iterable[str]:
+    """A column's cell attributes: one for all its cells, or one each (a tier's fill)."""
+    return repeat(attrs) if isinstance(attrs, str) else attrs
 
 
 ZIP_LEVEL = 1  # deflate level of the .xlsx parts
