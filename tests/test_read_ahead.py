@@ -86,3 +86,55 @@ def test_last_years_result_does_not_stop_the_read_ahead() -> None:
     files = SAMPLE[:1]
     assert files_named(["evaluate", *files, "--year", "2025", "--prior", "上年.json"]) == files
     assert files_named(["evaluate", *files, "--map", "m.toml"]) == [] and files_named(["evaluate", *files, "--proj=p"]) == []
+
+
+def _far_cell_workbook(path: Path) -> Path:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "税务"
+    ws.append(["统一社会信用代码", "企业名称", "实缴税金"])
+    ws["XFD1048576"] = "x"
+    wb.create_sheet("用地").append(["统一社会信用代码", "企业名称", "用地面积"])
+    wb.save(path)
+    return path
+
+
+def test_a_sheet_the_scan_refuses_is_refused_when_read_ahead_too(tmp_path) -> None:
+    """calamine opens the workbook while the sheets are scanned, but reads none before the scan
+    is done: the far cell would ask it for 512 GiB."""
+    path = str(_far_cell_workbook(tmp_path / "税务.xlsx"))
+    got = ReadAhead([path]).read_file(path)
+    assert [s.sheet for s in got.sheets] == ["用地"] and _same(got, read_file(path))
+    assert [i.code for i in got.issues] == ["range_absurd"]
+
+
+def test_the_reader_waits_for_the_scan_before_any_sheet(tmp_path) -> None:
+    import threading
+    from dataclasses import replace
+
+    from evaluator.read.files import PendingScans, check_head, load_checked, scan_sheets
+
+    head = check_head((p := _far_cell_workbook(tmp_path / "税务.xlsx")).read_bytes(), p)
+    pending = PendingScans()
+    got: list = []
+    reader = threading.Thread(target=lambda: got.append(load_checked(replace(head, scans=pending))))
+    reader.start()
+    reader.join(0.3)
+    assert reader.is_alive() and not got  # the workbook is open, no sheet read
+    pending.set(scan_sheets(head))
+    reader.join(10)
+    assert [s.sheet for s in got[0].sheets] == ["用地"]
+
+
+def test_a_scan_that_fails_fails_that_file_only(tmp_path) -> None:
+    from dataclasses import replace
+
+    from evaluator.read.files import PendingScans, check_head, load_checked
+
+    head = check_head((p := _far_cell_workbook(tmp_path / "税务.xlsx")).read_bytes(), p)
+    pending = PendingScans()
+    pending.fail(InputError("税务.xlsx：扫描失败"))
+    with pytest.raises(InputError, match="扫描失败"):
+        load_checked(replace(head, scans=pending))

@@ -3,7 +3,8 @@
 `mujun evaluate` spends its first tenths of a second importing pandas and numpy, and reading a
 workbook is mostly calamine parsing its sheets, which it does without holding the interpreter
 lock. So the files the command line names are checked at once (the sheet-XML guard, which must
-come before any parse) and parsed on a reader thread while the imports go on.
+come before any sheet is parsed, while calamine opens the workbook) and parsed on a reader thread
+while the imports go on.
 
 What is read ahead is served only to a read that asks for exactly that (the default encoding, no
 hidden sheets), once per file; any other read is done as usual. Nothing here decides what a file
@@ -16,15 +17,18 @@ import itertools
 import queue
 import threading
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from .files import (
     CheckedFile,
     IncludeHidden,
+    PendingScans,
     RawFile,
-    check_bytes,
+    check_head,
     load_checked,
     read_file,
+    scan_sheets,
 )
 
 
@@ -37,17 +41,29 @@ class ReadAhead:
         checked: queue.SimpleQueue[tuple[str, CheckedFile] | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._load, args=(checked,), name="mujun-read-ahead", daemon=True)
         self._thread.start()
-        # Checked here, one file after another, each handed to the reader as soon as it passes.
+        # Checked here, one file after another. A workbook goes to the reader as soon as its parts'
+        # sizes pass, so that calamine opens it while its sheets are scanned here; the reader
+        # waits for the scan before it reads any sheet.
         for path in dict.fromkeys(paths):
             try:
                 data = Path(path).read_bytes()
             except OSError:
                 continue  # not read ahead: the read asked for later names the problem
             try:
-                checked.put((path, check_bytes(data, path)))
+                head = check_head(data, path)
             except BaseException as exc:  # noqa: BLE001 — raised again when the file is asked for
                 with self._lock:
                     self._done[path] = exc
+                continue
+            if head.kind != "xlsx":
+                checked.put((path, head))
+                continue
+            pending = PendingScans()
+            checked.put((path, replace(head, scans=pending)))
+            try:
+                pending.set(scan_sheets(head))
+            except BaseException as exc:  # noqa: BLE001 — the reader raises it for this file
+                pending.fail(exc)
         checked.put(None)
 
     def _load(self, checked: queue.SimpleQueue[tuple[str, CheckedFile] | None]) -> None:

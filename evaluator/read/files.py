@@ -13,10 +13,11 @@ import hashlib
 import io
 import itertools
 import re
+import threading
 import zipfile
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import python_calamine
@@ -127,6 +128,33 @@ def read_bytes(data: bytes, path: str | Path, encoding: str | None = None,
     return load_checked(check_bytes(data, path), encoding, include_hidden)
 
 
+class PendingScans:
+    """The guard scan of a workbook's sheets, made on another thread than the one reading it.
+
+    calamine may open the workbook (its shared strings, styles and sheet list) before the scan
+    is done, but reads no sheet until `get` has the scan: the scan is what refuses a sheet whose
+    used range would take gigabytes."""
+
+    def __init__(self) -> None:
+        self._done = threading.Event()
+        self._scans: dict[str, SheetScan] = {}
+        self._error: BaseException | None = None
+
+    def set(self, scans: dict[str, SheetScan]) -> None:
+        self._scans = scans
+        self._done.set()
+
+    def fail(self, exc: BaseException) -> None:
+        self._error = exc
+        self._done.set()
+
+    def get(self) -> dict[str, SheetScan]:
+        self._done.wait()
+        if self._error is not None:
+            raise self._error
+        return self._scans
+
+
 @dataclass(frozen=True)
 class CheckedFile:
     """A file's bytes, what they are, and what the sheet-XML guard found, before any sheet is parsed."""
@@ -135,12 +163,19 @@ class CheckedFile:
     data: bytes
     digest: str
     kind: str  # `sniff_kind`: xlsx, xls or text (a CSV)
-    scans: dict[str, SheetScan]
+    scans: dict[str, SheetScan] | PendingScans
 
 
 def check_bytes(data: bytes, path: str | Path) -> CheckedFile:
     """The first half of reading a file: what it is, and for a workbook the guard scan of its sheets.
     Raises `InputError` for a file that is empty, a web page, or not what its extension says."""
+    head = check_head(data, path)
+    return replace(head, scans=scan_sheets(head)) if head.kind == "xlsx" else head
+
+
+def check_head(data: bytes, path: str | Path) -> CheckedFile:
+    """`check_bytes` but for the sheets' scan (`scan_sheets`, which may follow on another thread):
+    the kind of file, its digest and, for a workbook, the sizes its parts inflate to."""
     p = Path(path)
     digest = hashlib.sha256(data).hexdigest()
     if not data.strip():
@@ -152,7 +187,19 @@ def check_bytes(data: bytes, path: str | Path) -> CheckedFile:
         raise InputError(f"{p.name}：该文件为 Excel 2003 XML 格式，请用 Excel/WPS 另存为 .xlsx 再导入")
     if kind not in ("xlsx", "xls") and p.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".et"):
         raise InputError(f"{p.name}：扩展名为 {p.suffix}，但内容不是有效的 Excel 文件（文件可能已损坏或被截断）")
-    return CheckedFile(p, data, digest, kind, _scan_xlsx(p.name, data) if kind == "xlsx" else {})
+    if kind == "xlsx":
+        try:
+            zf = zipfile.ZipFile(io.BytesIO(data))
+        except (zipfile.BadZipFile, OSError, EOFError):
+            zf = None  # calamine says what is wrong with it
+        if zf is not None:
+            _check_members(p.name, zf)
+    return CheckedFile(p, data, digest, kind, {})
+
+
+def scan_sheets(f: CheckedFile) -> dict[str, SheetScan]:
+    """The guard scan of every sheet of a workbook that passed `check_head`."""
+    return _scan_xlsx(f.path.name, f.data)
 
 
 def load_checked(f: CheckedFile, encoding: str | None = None, include_hidden: IncludeHidden | None = None) -> RawFile:
@@ -171,12 +218,13 @@ _HIDDEN_STATES = {"Hidden": "hidden", "VeryHidden": "very_hidden"}
 _HIDDEN_WORDS = {"hidden": "隐藏", "very_hidden": "深度隐藏（在 Excel 中无法直接取消隐藏）"}
 
 
-def _read_excel(p: Path, data: bytes, scans: dict[str, SheetScan], include_hidden: IncludeHidden | None
-                ) -> tuple[list[RawSheet], list[Issue]]:
+def _read_excel(p: Path, data: bytes, pending: dict[str, SheetScan] | PendingScans,
+                include_hidden: IncludeHidden | None) -> tuple[list[RawSheet], list[Issue]]:
     try:
         wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # calamine raises several unrelated types for broken files
         raise InputError(f"{p.name}：无法读取 Excel 文件，文件可能已损坏、被截断或加密（{first_line(exc)}）") from exc
+    scans = pending.get() if isinstance(pending, PendingScans) else pending  # before any sheet is read
     sheets: list[RawSheet] = []
     issues: list[Issue] = []
     worksheets = [m for m in wb.sheets_metadata if str(getattr(m.typ, "name", "")) in ("WorkSheet", "")]
@@ -395,7 +443,6 @@ def _scan_xlsx(name: str, data: bytes) -> dict[str, SheetScan]:
     out: dict[str, SheetScan] = {}
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
-        _check_members(name, zf)
         wb_xml = zf.read("xl/workbook.xml")
         rels_xml = zf.read("xl/_rels/workbook.xml.rels")
     except (zipfile.BadZipFile, KeyError, OSError, EOFError, zlib.error):
