@@ -21,6 +21,7 @@ from ..read.mapping import load_mapping
 from . import output_options as outputs_cli
 from . import project_commands, review_commands
 from .exits import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK
+from .runtime import keep_until_exit
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -197,6 +198,7 @@ def cmd_evaluate(args: argparse.Namespace, read_ahead: ReadAhead | None = None) 
     else:
         result = run([f for f in args.files], scheme, args.year, mapping, prior=prior,
                      reader=read_ahead.read_file if read_ahead else read_file)
+    keep_until_exit(result)  # freed by the kernel when the process ends, not one object at a time
     for msg in result.imported.failed:
         _print(f"错误：{msg}", err=True)
     status = EXIT_INPUT if result.imported.failed or missing else EXIT_OK

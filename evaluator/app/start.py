@@ -7,7 +7,8 @@ import sys
 
 
 def entry() -> None:
-    """Read ahead the files `evaluate` names, load the program, apply process policy, run."""
+    """Read ahead the files `evaluate` names, load the program, apply process policy, run, and
+    end the process without taking its objects apart (`runtime.exit_now`)."""
     from ..read.ahead import ReadAhead, files_named
 
     paths = files_named(sys.argv[1:])
@@ -18,7 +19,8 @@ def entry() -> None:
         sys.exit(130)
     # the heavy imports, while calamine parses on the reader thread
     from .cli import main
-    from .runtime import freeze_startup_objects
+    from .runtime import arm_quick_exit, exit_now, freeze_startup_objects
 
     freeze_startup_objects()
-    sys.exit(main(read_ahead=ahead))
+    arm_quick_exit()
+    exit_now(main(read_ahead=ahead))
