@@ -129,6 +129,7 @@ def test_hostile_values_read_back_as_the_old_encoder_wrote_them(hostile):
 def test_blocks_of_any_size_make_the_same_document(hostile, monkeypatch, block):
     whole = json.loads(written(hostile))
     monkeypatch.setattr(json_result, "RECORD_BLOCK", block)
+    monkeypatch.setattr(json_result, "ENCODE_BLOCK", block)
     assert json.loads(written(hostile)) == whole
 
 

@@ -28,7 +28,11 @@ from ..method.indicators import INDICATOR_IDS
 from ..pipeline.fingerprint import data_fingerprint
 from ..pipeline.run import RunResult
 
-RECORD_BLOCK = 10_000  # firms turned into records (and encoded) per block, so no single C call runs long
+RECORD_BLOCK = 10_000  # firms turned into record dicts per block, so no single C call runs long
+# Firms encoded per block. A block's tokens (some forty small bytes objects a firm) are freed
+# before the next block is made, so a small block reuses the same memory again and again;
+# 10,000 firms' worth would be returned to the system after every block and faulted back in.
+ENCODE_BLOCK = 2_000
 ENCODE = orjson.OPT_SERIALIZE_NUMPY  # NaN and infinities become null, as `finite_or_none` makes them
 
 
@@ -305,9 +309,9 @@ def iter_json(result: RunResult) -> Iterator[bytes]:
     yield b' "enterprises": ['
     sep = b"\n  "
     table = _Table(result)
-    for start in range(0, table.n, RECORD_BLOCK):
+    for start in range(0, table.n, ENCODE_BLOCK):
         yield sep
-        yield b",\n  ".join(table.block(start, min(start + RECORD_BLOCK, table.n)))
+        yield b",\n  ".join(table.block(start, min(start + ENCODE_BLOCK, table.n)))
         sep = b",\n  "
     yield b"\n ],\n" if len(result.table) else b"],\n"
     yield b' "issues": ['
