@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -101,40 +102,106 @@ def _far_cell_workbook(path: Path) -> Path:
     return path
 
 
+# A read that reached the far cell would ask calamine for 512 GiB and abort the process: these run
+# in a child whose address space is capped, so a regression fails the test, not the test run.
+GUARDED = "import resource; resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))\n"
+
+
+def _guarded(code: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", GUARDED + code, *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+
+
 def test_a_sheet_the_scan_refuses_is_refused_when_read_ahead_too(tmp_path) -> None:
     """calamine opens the workbook while the sheets are scanned, but reads none before the scan
-    is done: the far cell would ask it for 512 GiB."""
+    is done."""
     path = str(_far_cell_workbook(tmp_path / "税务.xlsx"))
-    got = ReadAhead([path]).read_file(path)
-    assert [s.sheet for s in got.sheets] == ["用地"] and _same(got, read_file(path))
-    assert [i.code for i in got.issues] == ["range_absurd"]
+    done = _guarded("import sys\nfrom evaluator.read.ahead import ReadAhead\n"
+                    "got = ReadAhead([sys.argv[1]]).read_file(sys.argv[1])\n"
+                    "print([s.sheet for s in got.sheets], [i.code for i in got.issues])\n", path)
+    assert (done.returncode, done.stdout) == (0, "['用地'] ['range_absurd']\n"), done.stderr[-500:]
 
 
 def test_the_reader_waits_for_the_scan_before_any_sheet(tmp_path) -> None:
-    import threading
-    from dataclasses import replace
-
-    from evaluator.read.files import PendingScans, check_head, load_checked, scan_sheets
-
-    head = check_head((p := _far_cell_workbook(tmp_path / "税务.xlsx")).read_bytes(), p)
-    pending = PendingScans()
-    got: list = []
-    reader = threading.Thread(target=lambda: got.append(load_checked(replace(head, scans=pending))))
-    reader.start()
-    reader.join(0.3)
-    assert reader.is_alive() and not got  # the workbook is open, no sheet read
-    pending.set(scan_sheets(head))
-    reader.join(10)
-    assert [s.sheet for s in got[0].sheets] == ["用地"]
+    path = str(_far_cell_workbook(tmp_path / "税务.xlsx"))
+    done = _guarded(
+        "import sys, threading\nfrom dataclasses import replace\nfrom pathlib import Path\n"
+        "from evaluator.read.files import PendingScans, check_head, load_checked, scan_sheets\n"
+        "head = check_head(Path(sys.argv[1]).read_bytes(), sys.argv[1])\n"
+        "pending = PendingScans()\ngot = []\n"
+        "reader = threading.Thread(target=lambda: got.append(load_checked(replace(head, scans=pending))))\n"
+        "reader.start()\nreader.join(0.3)\nprint(reader.is_alive(), len(got))\n"  # the workbook open, no sheet read
+        "pending.set(scan_sheets(head))\nreader.join(30)\nprint([s.sheet for s in got[0].sheets])\n", path)
+    assert (done.returncode, done.stdout) == (0, "True 0\n['用地']\n"), done.stderr[-500:]
 
 
-def test_a_scan_that_fails_fails_that_file_only(tmp_path) -> None:
-    from dataclasses import replace
+def test_a_workbook_is_never_read_without_its_scan(tmp_path) -> None:
+    from evaluator.read.files import check_head, load_checked
 
-    from evaluator.read.files import PendingScans, check_head, load_checked
+    p = _far_cell_workbook(tmp_path / "税务.xlsx")
+    with pytest.raises(ValueError, match="scanned"):
+        load_checked(check_head(p.read_bytes(), p))
 
-    head = check_head((p := _far_cell_workbook(tmp_path / "税务.xlsx")).read_bytes(), p)
-    pending = PendingScans()
-    pending.fail(InputError("税务.xlsx：扫描失败"))
-    with pytest.raises(InputError, match="扫描失败"):
-        load_checked(replace(head, scans=pending))
+
+def test_a_scan_that_fails_fails_that_file_only(tmp_path, monkeypatch) -> None:
+    from evaluator.read import ahead as ahead_module
+
+    bad, good = [p for p in SAMPLE if p.endswith(".xlsx")][:2]
+    real = ahead_module.scan_sheets
+
+    def scan(head):  # type: ignore[no-untyped-def]
+        if str(head.path) == bad:
+            raise InputError("扫描失败")
+        return real(head)
+
+    monkeypatch.setattr(ahead_module, "scan_sheets", scan)
+    got: dict = {}
+
+    def read() -> None:
+        ahead = ReadAhead([bad, good])
+        for p in (bad, good):
+            try:
+                got[p] = ahead.read_file(p)
+            except InputError as exc:
+                got[p] = exc
+
+    t = threading.Thread(target=read, daemon=True)
+    t.start()
+    t.join(20)
+    assert not t.is_alive(), "the reader waited for a scan that had failed"
+    assert isinstance(got[bad], InputError) and str(got[bad]) == "扫描失败"
+    assert _same(got[good], read_file(good))
+
+
+def test_ctrl_c_during_a_scan_stops_the_read_ahead(monkeypatch) -> None:
+    from evaluator.read import ahead as ahead_module
+
+    def scan(head):  # type: ignore[no-untyped-def]
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ahead_module, "scan_sheets", scan)
+    with pytest.raises(KeyboardInterrupt):
+        ReadAhead([p for p in SAMPLE if p.endswith(".xlsx")][:1])
+
+
+def test_an_encrypted_part_gives_the_same_error_read_ahead_or_not(tmp_path) -> None:
+    """A part flagged as encrypted: zipfile will not open it, calamine says what is wrong."""
+    import zipfile
+
+    src = Path(next(p for p in SAMPLE if p.endswith(".xlsx")))
+    data = bytearray(src.read_bytes())
+    with zipfile.ZipFile(src) as zf:
+        info = zf.getinfo("xl/workbook.xml")
+    data[info.header_offset + 6] |= 1  # the local header's flag
+    central = data.index(b"PK\x01\x02")
+    while not data[central + 46:].startswith(b"xl/workbook.xml"):
+        central = data.index(b"PK\x01\x02", central + 4)
+    data[central + 8] |= 1  # and the central directory's
+    path = tmp_path / "加密.xlsx"
+    path.write_bytes(bytes(data))
+    errors = []
+    for read in (lambda: ReadAhead([str(path)]).read_file(str(path)), lambda: read_file(path)):
+        with pytest.raises(InputError) as exc:
+            read()
+        errors.append(str(exc.value))
+    assert errors[0] == errors[1] and "无法读取 Excel 文件" in errors[0]

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# Output to a pipe buffered, as on a user's machine (this one sets PYTHONUNBUFFERED, under which
+# a quick exit that forgot to flush would still pass)
+BUFFERED = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
 
 
 def _freeze_counts(code: str) -> list[int]:
@@ -22,7 +26,8 @@ def test_the_command_entry_point_freezes_start_up_objects() -> None:
         "atexit.register(lambda: print(gc.get_freeze_count()))\n"  # the entry point ends by os._exit
         "start.entry()\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True,
+                         env=BUFFERED).stdout
     assert int(out.split()[-1]) > 10_000  # pandas and numpy alone bring tens of thousands of objects
 
 
@@ -35,7 +40,7 @@ def test_calling_main_in_process_leaves_the_collector_alone() -> None:
 
 def _exit_now(body: str) -> subprocess.CompletedProcess[str]:
     code = "import atexit, sys, threading, time\nfrom evaluator.app import runtime\n" + body
-    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env=BUFFERED)
 
 
 def test_a_quick_exit_flushes_the_streams_and_runs_the_exit_handlers() -> None:

@@ -198,7 +198,7 @@ def cmd_evaluate(args: argparse.Namespace, read_ahead: ReadAhead | None = None) 
     else:
         result = run([f for f in args.files], scheme, args.year, mapping, prior=prior,
                      reader=read_ahead.read_file if read_ahead else read_file)
-    keep_until_exit(result)  # freed by the kernel when the process ends, not one object at a time
+    keep_until_exit((project, result))  # freed by the kernel when the process ends, not one object at a time
     for msg in result.imported.failed:
         _print(f"错误：{msg}", err=True)
     status = EXIT_INPUT if result.imported.failed or missing else EXIT_OK

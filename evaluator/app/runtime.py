@@ -47,17 +47,19 @@ def keep_until_exit(obj: object) -> None:
 
 def exit_now(code: int) -> NoReturn:
     """End the process with `code` without the interpreter's shutdown, once what shutdown does
-    that matters is done: the standard streams flushed and the exit handlers run. Where that
+    that matters is done: the exit handlers run and the standard streams flushed. Where that
     cannot be done so (not armed, a thread still working, a stream that will not flush), the
     process exits the usual way."""
     others = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon]
     if not _armed or others:
         sys.exit(code)
+    # The exit handlers first (what they print is flushed with the rest). `_run_exitfuncs` is
+    # what shutdown itself calls; it empties the list, so the usual exit below runs none twice.
+    atexit._run_exitfuncs()
     try:
         for stream in (sys.stdout, sys.stderr):
             if stream is not None:
                 stream.flush()
     except (OSError, ValueError):  # a closed or broken pipe: said the usual way
         sys.exit(code)
-    atexit._run_exitfuncs()
     os._exit(code)

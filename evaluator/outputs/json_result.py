@@ -28,7 +28,7 @@ from ..method.indicators import INDICATOR_IDS
 from ..pipeline.fingerprint import data_fingerprint
 from ..pipeline.run import RunResult
 
-RECORD_BLOCK = 10_000  # firms turned into record dicts per block, so no single C call runs long
+RECORD_BLOCK = 10_000  # record dicts (the project file) and issues made per block, so no single C call runs long
 # Firms encoded per block. A block's tokens (some forty small bytes objects a firm) are freed
 # before the next block is made, so a small block reuses the same memory again and again;
 # 10,000 firms' worth would be returned to the system after every block and faulted back in.

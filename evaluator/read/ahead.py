@@ -2,9 +2,9 @@
 
 `mujun evaluate` spends its first tenths of a second importing pandas and numpy, and reading a
 workbook is mostly calamine parsing its sheets, which it does without holding the interpreter
-lock. So the files the command line names are checked at once (the sheet-XML guard, which must
-come before any sheet is parsed, while calamine opens the workbook) and parsed on a reader thread
-while the imports go on.
+lock. So the files the command line names are checked at once and parsed on a reader thread
+while the imports go on. The check's sheet-XML guard must be done before calamine reads any
+sheet; calamine opens the workbook (shared strings, styles, the list of sheets) meanwhile.
 
 What is read ahead is served only to a read that asks for exactly that (the default encoding, no
 hidden sheets), once per file; any other read is done as usual. Nothing here decides what a file
@@ -51,7 +51,7 @@ class ReadAhead:
                 continue  # not read ahead: the read asked for later names the problem
             try:
                 head = check_head(data, path)
-            except BaseException as exc:  # noqa: BLE001 — raised again when the file is asked for
+            except Exception as exc:  # noqa: BLE001 — raised again when the file is asked for
                 with self._lock:
                     self._done[path] = exc
                 continue
@@ -62,8 +62,11 @@ class ReadAhead:
             checked.put((path, replace(head, scans=pending)))
             try:
                 pending.set(scan_sheets(head))
-            except BaseException as exc:  # noqa: BLE001 — the reader raises it for this file
+            except Exception as exc:  # noqa: BLE001 — the reader raises it for this file
                 pending.fail(exc)
+            except BaseException as exc:  # Ctrl-C: the reader stops waiting, the command stops
+                pending.fail(exc)
+                raise
         checked.put(None)
 
     def _load(self, checked: queue.SimpleQueue[tuple[str, CheckedFile] | None]) -> None:

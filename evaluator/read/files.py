@@ -163,7 +163,7 @@ class CheckedFile:
     data: bytes
     digest: str
     kind: str  # `sniff_kind`: xlsx, xls or text (a CSV)
-    scans: dict[str, SheetScan] | PendingScans
+    scans: dict[str, SheetScan] | PendingScans | None  # None: a workbook not scanned yet (`check_head`)
 
 
 def check_bytes(data: bytes, path: str | Path) -> CheckedFile:
@@ -174,8 +174,9 @@ def check_bytes(data: bytes, path: str | Path) -> CheckedFile:
 
 
 def check_head(data: bytes, path: str | Path) -> CheckedFile:
-    """`check_bytes` but for the sheets' scan (`scan_sheets`, which may follow on another thread):
-    the kind of file, its digest and, for a workbook, the sizes its parts inflate to."""
+    """`check_bytes` without the sheets' scan (`scan_sheets`, which may follow on another thread):
+    the kind of file, its digest and, for a workbook, the sizes its parts inflate to. A workbook's
+    `scans` is None until it is scanned; `load_checked` refuses to read it so."""
     p = Path(path)
     digest = hashlib.sha256(data).hexdigest()
     if not data.strip():
@@ -194,7 +195,7 @@ def check_head(data: bytes, path: str | Path) -> CheckedFile:
             zf = None  # calamine says what is wrong with it
         if zf is not None:
             _check_members(p.name, zf)
-    return CheckedFile(p, data, digest, kind, {})
+    return CheckedFile(p, data, digest, kind, None if kind == "xlsx" else {})
 
 
 def scan_sheets(f: CheckedFile) -> dict[str, SheetScan]:
@@ -207,6 +208,8 @@ def load_checked(f: CheckedFile, encoding: str | None = None, include_hidden: In
     parses), or the CSV decoded and split."""
     p = f.path
     if f.kind in ("xlsx", "xls"):
+        if f.scans is None:  # a programming error: the scan is what keeps calamine within memory
+            raise ValueError(f"{p.name}: a workbook must be scanned (scan_sheets) before it is read")
         sheets, issues = _read_excel(p, f.data, f.scans, include_hidden)
         return RawFile(str(p), p.name, f.digest, sheets, issues, data=f.data)
     sheet, used, issues = _read_csv(p, f.data, encoding)
@@ -218,13 +221,16 @@ _HIDDEN_STATES = {"Hidden": "hidden", "VeryHidden": "very_hidden"}
 _HIDDEN_WORDS = {"hidden": "隐藏", "very_hidden": "深度隐藏（在 Excel 中无法直接取消隐藏）"}
 
 
-def _read_excel(p: Path, data: bytes, pending: dict[str, SheetScan] | PendingScans,
+def _read_excel(p: Path, data: bytes, scans: dict[str, SheetScan] | PendingScans,
                 include_hidden: IncludeHidden | None) -> tuple[list[RawSheet], list[Issue]]:
     try:
         wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # calamine raises several unrelated types for broken files
+        if isinstance(scans, PendingScans):
+            scans.get()  # the scan's own error, if it has one, is the one a plain read gives
         raise InputError(f"{p.name}：无法读取 Excel 文件，文件可能已损坏、被截断或加密（{first_line(exc)}）") from exc
-    scans = pending.get() if isinstance(pending, PendingScans) else pending  # before any sheet is read
+    if isinstance(scans, PendingScans):
+        scans = scans.get()  # before any sheet is read
     sheets: list[RawSheet] = []
     issues: list[Issue] = []
     worksheets = [m for m in wb.sheets_metadata if str(getattr(m.typ, "name", "")) in ("WorkSheet", "")]
@@ -432,6 +438,11 @@ class SheetScan:
                               "保存后重新导入", file, sheet, code="range_absurd")
 
 
+# A part the scan cannot read (broken, truncated, encrypted, a compression Python lacks) is left to
+# calamine, which says what is wrong with the file.
+UNREADABLE_PART = (KeyError, zipfile.BadZipFile, OSError, EOFError, zlib.error, RuntimeError, NotImplementedError)
+
+
 def _scan_xlsx(name: str, data: bytes) -> dict[str, SheetScan]:
     """Per sheet: its extent and cell count, formula cells without a cached value, error cells.
 
@@ -445,7 +456,7 @@ def _scan_xlsx(name: str, data: bytes) -> dict[str, SheetScan]:
         zf = zipfile.ZipFile(io.BytesIO(data))
         wb_xml = zf.read("xl/workbook.xml")
         rels_xml = zf.read("xl/_rels/workbook.xml.rels")
-    except (zipfile.BadZipFile, KeyError, OSError, EOFError, zlib.error):
+    except UNREADABLE_PART:
         return out
     rels = {rid: tgt for rid, tgt in _REL.findall(rels_xml)}
     rels.update({rid: tgt for tgt, rid in _REL_ALT.findall(rels_xml)})
@@ -463,7 +474,7 @@ def _scan_xlsx(name: str, data: bytes) -> dict[str, SheetScan]:
             continue
         try:
             xml = zf.read(path)
-        except (KeyError, zipfile.BadZipFile, OSError, EOFError, zlib.error):
+        except UNREADABLE_PART:
             continue
         for m in _CELL.finditer(xml):
             col, row, inner = m.group(1), m.group(2), m.group(3)
@@ -533,7 +544,7 @@ def _stream_scan(zf: zipfile.ZipFile, path: str) -> SheetScan | None:
                     scan.special = scan.special or _contains(window, b"<f", 1) or _contains(window, b't="e"', 3)
                 if not block:
                     break
-    except (KeyError, zipfile.BadZipFile, OSError, EOFError, zlib.error):
+    except UNREADABLE_PART:
         return None
     scan.max_col = widest
     if scan.refusal("", "") is not None:
