@@ -192,8 +192,8 @@ def check_head(data: bytes, path: str | Path) -> CheckedFile:
         try:
             zf = zipfile.ZipFile(io.BytesIO(data))
         except (zipfile.BadZipFile, OSError, EOFError):
-            zf = None  # calamine says what is wrong with it
-        if zf is not None:
+            pass  # calamine says what is wrong with it
+        else:
             _check_members(p.name, zf)
     return CheckedFile(p, data, digest, kind, None if kind == "xlsx" else {})
 
@@ -217,6 +217,11 @@ def load_checked(f: CheckedFile, encoding: str | None = None, include_hidden: In
     return RawFile(str(p), p.name, f.digest, [sheet], issues, data=f.data)
 
 
+def _scanned(scans: dict[str, SheetScan] | PendingScans) -> dict[str, SheetScan]:
+    """The scan, waited for if it is being made on another thread (its error raised)."""
+    return scans.get() if isinstance(scans, PendingScans) else scans
+
+
 _HIDDEN_STATES = {"Hidden": "hidden", "VeryHidden": "very_hidden"}
 _HIDDEN_WORDS = {"hidden": "隐藏", "very_hidden": "深度隐藏（在 Excel 中无法直接取消隐藏）"}
 
@@ -226,11 +231,9 @@ def _read_excel(p: Path, data: bytes, scans: dict[str, SheetScan] | PendingScans
     try:
         wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # calamine raises several unrelated types for broken files
-        if isinstance(scans, PendingScans):
-            scans.get()  # the scan's own error, if it has one, is the one a plain read gives
+        _scanned(scans)  # the scan's own error, if it has one, is the one a plain read gives
         raise InputError(f"{p.name}：无法读取 Excel 文件，文件可能已损坏、被截断或加密（{first_line(exc)}）") from exc
-    if isinstance(scans, PendingScans):
-        scans = scans.get()  # before any sheet is read
+    scans = _scanned(scans)  # before any sheet is read
     sheets: list[RawSheet] = []
     issues: list[Issue] = []
     worksheets = [m for m in wb.sheets_metadata if str(getattr(m.typ, "name", "")) in ("WorkSheet", "")]
